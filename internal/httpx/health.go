@@ -1,0 +1,61 @@
+package httpx
+
+import (
+	"context"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Check reports whether one dependency answers.
+type Check func(ctx context.Context) error
+
+// MountOps adds /healthz (the process lives), /readyz (every dependency in
+// checks answers within two seconds) and /metrics (Prometheus) to r.
+// Kubernetes restarts on a failing /healthz but only stops routing traffic on
+// a failing /readyz, so /healthz deliberately checks nothing external.
+func MountOps(r *mux.Router, checks map[string]Check) {
+	r.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	}).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/readyz", func(w http.ResponseWriter, req *http.Request) {
+		ctx, cancel := context.WithTimeout(req.Context(), 2*time.Second)
+		defer cancel()
+		status, results := http.StatusOK, runChecks(ctx, checks)
+		for _, res := range results {
+			if res != "ok" {
+				status = http.StatusServiceUnavailable
+			}
+		}
+		WriteJSON(w, status, map[string]any{"status": http.StatusText(status), "checks": results})
+	}).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/metrics", promhttp.Handler()).Methods(http.MethodGet)
+}
+
+// runChecks runs every check concurrently so one slow dependency does not
+// hide the state of the others.
+func runChecks(ctx context.Context, checks map[string]Check) map[string]string {
+	type result struct{ name, state string }
+	out := make(chan result, len(checks))
+	names := make([]string, 0, len(checks))
+	for name, check := range checks {
+		names = append(names, name)
+		go func() {
+			state := "ok"
+			if err := check(ctx); err != nil {
+				state = err.Error()
+			}
+			out <- result{name, state}
+		}()
+	}
+	sort.Strings(names)
+	results := make(map[string]string, len(checks))
+	for range names {
+		r := <-out
+		results[r.name] = r.state
+	}
+	return results
+}
