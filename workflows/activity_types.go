@@ -1,0 +1,55 @@
+package workflows
+
+// StockLine asks for a quantity of one SKU.
+type StockLine struct {
+	SKU      string `json:"sku"`
+	Quantity int    `json:"quantity"`
+}
+
+// ReserveStockRequest reserves every line or none.
+type ReserveStockRequest struct {
+	ReservationID string      `json:"reservation_id"`
+	OrderID       string      `json:"order_id"`
+	Lines         []StockLine `json:"lines"`
+}
+
+// Allocation is the part of a line taken from one warehouse.
+type Allocation struct {
+	SKU         string `json:"sku"`
+	WarehouseID string `json:"warehouse_id"`
+	Quantity    int    `json:"quantity"`
+}
+
+// Reservation is stock held for an order.
+type Reservation struct {
+	ID          string       `json:"id"`
+	Status      string       `json:"status"`
+	Allocations []Allocation `json:"allocations"`
+}
+
+// AuthorizePaymentRequest holds funds on the customer's payment method.
+type AuthorizePaymentRequest struct {
+	IdempotencyKey string `json:"idempotency_key"`
+	OrderID        string `json:"order_id"`
+	Amount         int64  `json:"amount"`
+	Currency       string `json:"currency"`
+	Token          string `json:"token"`
+}
+
+// CapturePaymentRequest takes held funds.
+type CapturePaymentRequest struct {
+	IdempotencyKey  string `json:"idempotency_key"`
+	AuthorizationID string `json:"authorization_id"`
+	Amount          int64  `json:"amount"`
+}
+
+// VoidPaymentRequest releases held funds.
+type VoidPaymentRequest struct {
+	IdempotencyKey  string `json:"idempotency_key"`
+	AuthorizationID string `json:"authorization_id"`
+}
+
+// PaymentResult identifies the gateway object an operation created.
+type PaymentResult struct {
+	ID string `json:"id"`
+}

@@ -1,0 +1,53 @@
+// Package workflows holds orderflow's Temporal workflows and the types that
+// form their contract: inputs, results, activity names, query and signal
+// names. It does no I/O and imports no activity implementation: activities are
+// called by name with the request types declared here.
+package workflows
+
+// Task queues, one per worker Deployment.
+const (
+	OrdersTaskQueue        = "orders"
+	InventoryTaskQueue     = "inventory"
+	NotificationsTaskQueue = "notifications"
+)
+
+// Activity names. They equal the method names of the activity structs in the
+// activities package, which registers them; workers_test checks they match.
+const (
+	ActivityRecordOrderState   = "RecordOrderState"
+	ActivityReserveStock       = "ReserveStock"
+	ActivityCommitReservation  = "CommitReservation"
+	ActivityReleaseReservation = "ReleaseReservation"
+	ActivityAuthorizePayment   = "AuthorizePayment"
+	ActivityCapturePayment     = "CapturePayment"
+	ActivityVoidPayment        = "VoidPayment"
+	ActivitySendEmail          = "SendEmail"
+	ActivitySendSMS            = "SendSMS"
+)
+
+// Application error types: business failures that no retry can fix.
+// Activities return them as non-retryable application errors.
+const (
+	ErrOutOfStock          = "OutOfStock"
+	ErrUnknownSKU          = "UnknownSKU"
+	ErrPaymentDeclined     = "PaymentDeclined"
+	ErrReservationReleased = "ReservationReleased"
+	ErrPermanentDelivery   = "PermanentDeliveryFailure"
+)
+
+// Query names.
+const QueryStatus = "status"
+
+// Search attributes registered on the namespace (see temporal/README.md).
+const (
+	SearchAttrOrderStatus = "OrderStatus"
+	SearchAttrCustomerID  = "CustomerId"
+	SearchAttrOrderTotal  = "OrderTotal"
+)
+
+// OrderWorkflowID is the workflow ID of an order: one execution per order.
+func OrderWorkflowID(orderID string) string { return "order-" + orderID }
+
+// ReservationID is the stock reservation of an order: deterministic, so a
+// retried reserve finds the reservation it already made.
+func ReservationID(orderID string) string { return "res-" + orderID }

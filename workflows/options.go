@@ -1,0 +1,94 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// Retry policies are explicit per kind of side effect: how long a failure can
+// reasonably last, and which errors no retry can fix.
+
+var orderStatusKey = temporal.NewSearchAttributeKeyKeyword(SearchAttrOrderStatus)
+
+// inventoryCtx runs stock activities on the inventory workers. A database
+// outage is waited out (10 minutes); out of stock ends the order at once.
+func inventoryCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		TaskQueue:              InventoryTaskQueue,
+		StartToCloseTimeout:    10 * time.Second,
+		ScheduleToCloseTimeout: 10 * time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			BackoffCoefficient:     2,
+			MaximumInterval:        30 * time.Second,
+			NonRetryableErrorTypes: []string{ErrOutOfStock, ErrUnknownSKU, ErrReservationReleased},
+		},
+	})
+}
+
+// paymentCtx authorizes payments: a gateway that keeps failing for about two
+// minutes fails the order rather than holding stock for ever; a decline is final.
+func paymentCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 15 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			BackoffCoefficient:     2,
+			MaximumInterval:        30 * time.Second,
+			MaximumAttempts:        8,
+			NonRetryableErrorTypes: []string{ErrPaymentDeclined},
+		},
+	})
+}
+
+// captureCtx captures an authorized payment. The authorization holds the
+// funds, so a gateway outage is waited out for up to an hour.
+func captureCtx(ctx workflow.Context) workflow.Context {
+	ctx = paymentCtx(ctx)
+	opts := workflow.GetActivityOptions(ctx)
+	opts.ScheduleToCloseTimeout = time.Hour
+	opts.RetryPolicy.MaximumAttempts = 0
+	return workflow.WithActivityOptions(ctx, opts)
+}
+
+// untilDoneCtx retries without limit: for steps that must happen once the
+// saga decided on them (confirming paid stock, compensations).
+func untilDoneCtx(ctx workflow.Context) workflow.Context {
+	opts := workflow.GetActivityOptions(ctx)
+	opts.ScheduleToCloseTimeout = 0
+	policy := *opts.RetryPolicy
+	policy.MaximumAttempts = 0
+	policy.MaximumInterval = time.Minute
+	opts.RetryPolicy = &policy
+	return workflow.WithActivityOptions(ctx, opts)
+}
+
+// recordCtx writes the read model from the orders worker itself. A database
+// restart is waited out; the order's progress does not depend on it.
+func recordCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: 5 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    200 * time.Millisecond,
+			BackoffCoefficient: 2,
+			MaximumInterval:    10 * time.Second,
+		},
+	})
+}
+
+// sendCtx delivers one notification on one channel: a handful of attempts
+// with backoff, then the workflow falls back to the next channel.
+func sendCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 15 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			BackoffCoefficient:     2,
+			MaximumInterval:        time.Minute,
+			MaximumAttempts:        6,
+			NonRetryableErrorTypes: []string{ErrPermanentDelivery},
+		},
+	})
+}

@@ -1,0 +1,220 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+)
+
+// fakeServices stands in for the activity workers: each method behaves like
+// the real activity's contract and counts its calls.
+type fakeServices struct {
+	mu            sync.Mutex
+	calls         map[string]int
+	recorded      []RecordOrderStateRequest
+	authorizeErr  error
+	captureFails  int // the first captureFails calls fail with a retryable error
+	reserveErr    error
+	emailErr      error
+	lastEmail     SendEmailRequest
+	lastSMS       SendSMSRequest
+	releasedIDs   []string
+	committedIDs  []string
+	voidedAuthIDs []string
+}
+
+func (f *fakeServices) count(name string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls[name]++
+	return f.calls[name]
+}
+
+func (f *fakeServices) register(env *testsuite.TestWorkflowEnvironment) {
+	f.calls = map[string]int{}
+	reg := func(fn any, name string) { env.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name}) }
+	reg(func(_ context.Context, req RecordOrderStateRequest) error {
+		f.count(ActivityRecordOrderState)
+		f.mu.Lock()
+		f.recorded = append(f.recorded, req)
+		f.mu.Unlock()
+		return nil
+	}, ActivityRecordOrderState)
+	reg(func(_ context.Context, req ReserveStockRequest) (Reservation, error) {
+		f.count(ActivityReserveStock)
+		if f.reserveErr != nil {
+			return Reservation{}, f.reserveErr
+		}
+		return Reservation{ID: req.ReservationID, Status: "reserved",
+			Allocations: []Allocation{{SKU: req.Lines[0].SKU, WarehouseID: "w1", Quantity: req.Lines[0].Quantity}}}, nil
+	}, ActivityReserveStock)
+	reg(func(_ context.Context, id string) error {
+		f.count(ActivityCommitReservation)
+		f.committedIDs = append(f.committedIDs, id)
+		return nil
+	}, ActivityCommitReservation)
+	reg(func(_ context.Context, id string) error {
+		f.count(ActivityReleaseReservation)
+		f.releasedIDs = append(f.releasedIDs, id)
+		return nil
+	}, ActivityReleaseReservation)
+	reg(func(_ context.Context, req AuthorizePaymentRequest) (PaymentResult, error) {
+		f.count(ActivityAuthorizePayment)
+		if f.authorizeErr != nil {
+			return PaymentResult{}, f.authorizeErr
+		}
+		return PaymentResult{ID: "auth_1"}, nil
+	}, ActivityAuthorizePayment)
+	reg(func(_ context.Context, req CapturePaymentRequest) (PaymentResult, error) {
+		if n := f.count(ActivityCapturePayment); n <= f.captureFails {
+			return PaymentResult{}, errors.New("gateway returned 500")
+		}
+		return PaymentResult{ID: "cap_1"}, nil
+	}, ActivityCapturePayment)
+	reg(func(_ context.Context, req VoidPaymentRequest) error {
+		f.count(ActivityVoidPayment)
+		f.voidedAuthIDs = append(f.voidedAuthIDs, req.AuthorizationID)
+		return nil
+	}, ActivityVoidPayment)
+	reg(func(_ context.Context, req SendEmailRequest) (SendResult, error) {
+		f.count(ActivitySendEmail)
+		f.lastEmail = req
+		if f.emailErr != nil {
+			return SendResult{}, f.emailErr
+		}
+		return SendResult{ProviderMessageID: "email-1"}, nil
+	}, ActivitySendEmail)
+	reg(func(_ context.Context, req SendSMSRequest) (SendResult, error) {
+		f.count(ActivitySendSMS)
+		f.lastSMS = req
+		return SendResult{ProviderMessageID: "SM1"}, nil
+	}, ActivitySendSMS)
+	env.RegisterWorkflow(NotificationWorkflow)
+}
+
+func testOrder() OrderInput {
+	return OrderInput{
+		OrderID: "o-1", CustomerID: "c-1", Currency: "USD", Total: 5000, PaymentToken: "tok_visa",
+		Items:    []Item{{SKU: "SKU-1", Quantity: 2, UnitPrice: 2500}},
+		Contact:  Contact{Email: "a@example.com", Phone: "+15005550006"},
+		PlacedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+	}
+}
+
+func runOrder(t *testing.T, f *fakeServices) OrderState {
+	t.Helper()
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	f.register(env)
+	env.ExecuteWorkflow(OrderWorkflow, testOrder())
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	var st OrderState
+	require.NoError(t, env.GetWorkflowResult(&st))
+	return st
+}
+
+func stepStatuses(st OrderState) map[string]string {
+	out := map[string]string{}
+	for _, s := range st.Steps {
+		out[s.Name] = s.Status
+	}
+	return out
+}
+
+func TestOrderWorkflowCompletes(t *testing.T) {
+	f := &fakeServices{}
+	st := runOrder(t, f)
+
+	require.Equal(t, OrderCompleted, st.Status)
+	require.Equal(t, map[string]string{
+		StepReserveStock: StepCompleted, StepAuthorizePayment: StepCompleted, StepCapturePayment: StepCompleted,
+		StepConfirmReservation: StepCompleted, StepNotifyCustomer: StepCompleted,
+	}, stepStatuses(st))
+	require.Equal(t, []string{"res-o-1"}, f.committedIDs)
+	require.Empty(t, f.releasedIDs)
+	require.Empty(t, f.voidedAuthIDs)
+	require.Equal(t, "auth_1", st.AuthorizationID)
+	require.Equal(t, "cap_1", st.CaptureID)
+
+	// The read model saw every state in order, ending with the completed event.
+	last := f.recorded[len(f.recorded)-1]
+	require.Equal(t, "order.processing", f.recorded[0].Event)
+	require.Equal(t, "order.completed", last.Event)
+	require.Equal(t, OrderCompleted, last.State.Status)
+	require.Equal(t, StepCompleted, stepStatuses(last.State)[StepNotifyCustomer], "the final write includes the notification step")
+	for i := 1; i < len(f.recorded); i++ {
+		require.Greater(t, f.recorded[i].State.Version, f.recorded[i-1].State.Version)
+	}
+	// The customer was told on the first channel, with the order's own key.
+	require.Equal(t, "a@example.com", f.lastEmail.To)
+	require.Equal(t, "o-1-completed:email", f.lastEmail.IdempotencyKey)
+	require.Zero(t, f.calls[ActivitySendSMS])
+}
+
+func TestOrderWorkflowDeclinedPaymentReleasesStock(t *testing.T) {
+	f := &fakeServices{authorizeErr: temporal.NewNonRetryableApplicationError("card declined", ErrPaymentDeclined, nil)}
+	st := runOrder(t, f)
+
+	require.Equal(t, OrderFailed, st.Status)
+	require.Equal(t, "card declined", st.FailureReason)
+	require.Equal(t, 1, f.calls[ActivityAuthorizePayment], "a decline is not retried")
+	require.Equal(t, []string{"res-o-1"}, f.releasedIDs)
+	require.Empty(t, f.voidedAuthIDs, "nothing was authorized, nothing to void")
+	require.Zero(t, f.calls[ActivityCapturePayment])
+	require.Zero(t, f.calls[ActivityCommitReservation])
+	require.Equal(t, StepFailed, stepStatuses(st)[StepAuthorizePayment])
+	require.Equal(t, StepCompleted, stepStatuses(st)[StepReleaseReservation])
+	require.Contains(t, f.lastEmail.Body, "card declined")
+}
+
+func TestOrderWorkflowRetriesTransientCaptureFailures(t *testing.T) {
+	f := &fakeServices{captureFails: 2}
+	st := runOrder(t, f)
+
+	require.Equal(t, OrderCompleted, st.Status)
+	require.Equal(t, 3, f.calls[ActivityCapturePayment], "two failures, then success")
+	require.Empty(t, f.releasedIDs)
+	require.Empty(t, f.voidedAuthIDs)
+}
+
+func TestOrderWorkflowOutOfStockCompensatesNothing(t *testing.T) {
+	f := &fakeServices{reserveErr: temporal.NewNonRetryableApplicationError("SKU-1: 2 requested, 1 available", ErrOutOfStock, nil)}
+	st := runOrder(t, f)
+
+	require.Equal(t, OrderFailed, st.Status)
+	require.Equal(t, "SKU-1: 2 requested, 1 available", st.FailureReason)
+	require.Equal(t, 1, f.calls[ActivityReserveStock])
+	require.Zero(t, f.calls[ActivityAuthorizePayment])
+	require.Empty(t, f.releasedIDs)
+}
+
+func TestOrderWorkflowPaymentFailureAfterAuthorizeVoidsAndReleases(t *testing.T) {
+	f := &fakeServices{captureFails: 1 << 30} // the gateway never captures
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	f.register(env)
+	env.ExecuteWorkflow(OrderWorkflow, testOrder())
+	require.NoError(t, env.GetWorkflowError())
+	var st OrderState
+	require.NoError(t, env.GetWorkflowResult(&st))
+
+	require.Equal(t, OrderFailed, st.Status)
+	require.Equal(t, []string{"auth_1"}, f.voidedAuthIDs)
+	require.Equal(t, []string{"res-o-1"}, f.releasedIDs)
+	// Compensations run in reverse order: void before release.
+	var order []string
+	for _, s := range st.Steps {
+		if s.Name == StepVoidPayment || s.Name == StepReleaseReservation {
+			order = append(order, s.Name)
+		}
+	}
+	require.Equal(t, []string{StepVoidPayment, StepReleaseReservation}, order)
+}

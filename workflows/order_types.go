@@ -1,0 +1,88 @@
+package workflows
+
+import "time"
+
+// Item is one order line, priced by the API from the catalogue.
+type Item struct {
+	SKU       string `json:"sku"`
+	Quantity  int    `json:"quantity"`
+	UnitPrice int64  `json:"unit_price"` // minor units
+}
+
+// Contact is how the customer is told about the order.
+type Contact struct {
+	Email string `json:"email,omitempty"`
+	Phone string `json:"phone,omitempty"`
+}
+
+// OrderInput starts an OrderWorkflow.
+type OrderInput struct {
+	OrderID      string    `json:"order_id"`
+	CustomerID   string    `json:"customer_id"`
+	Items        []Item    `json:"items"`
+	Currency     string    `json:"currency"`
+	Total        int64     `json:"total"` // minor units
+	PaymentToken string    `json:"payment_token"`
+	Contact      Contact   `json:"contact"`
+	PlacedAt     time.Time `json:"placed_at"`
+}
+
+// Order statuses.
+const (
+	OrderPending    = "pending"
+	OrderProcessing = "processing"
+	OrderCompleted  = "completed"
+	OrderFailed     = "failed"
+)
+
+// Saga step names, in the order they run.
+const (
+	StepReserveStock       = "reserve_stock"
+	StepAuthorizePayment   = "authorize_payment"
+	StepCapturePayment     = "capture_payment"
+	StepConfirmReservation = "confirm_reservation"
+	StepNotifyCustomer     = "notify_customer"
+	// Compensations.
+	StepReleaseReservation = "release_reservation"
+	StepVoidPayment        = "void_payment"
+)
+
+// Step statuses.
+const (
+	StepRunning   = "running"
+	StepCompleted = "completed"
+	StepFailed    = "failed"
+)
+
+// Step is one saga step as the status query and the read model show it.
+type Step struct {
+	Name        string     `json:"name"`
+	Status      string     `json:"status"`
+	StartedAt   time.Time  `json:"started_at"`
+	CompletedAt *time.Time `json:"completed_at,omitempty"`
+	Error       string     `json:"error,omitempty"`
+}
+
+// OrderState is the saga's state: the status query's answer and what the
+// read model stores.
+type OrderState struct {
+	OrderID         string `json:"order_id"`
+	Status          string `json:"status"`
+	FailureReason   string `json:"failure_reason,omitempty"`
+	Steps           []Step `json:"steps"`
+	ReservationID   string `json:"reservation_id,omitempty"`
+	AuthorizationID string `json:"authorization_id,omitempty"`
+	CaptureID       string `json:"capture_id,omitempty"`
+	// Version increases with every change so the read model can ignore a
+	// late write of an older state.
+	Version   int64     `json:"version"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// RecordOrderStateRequest asks the orders service to store a saga state in
+// its read model and, when Event is set, publish that order event.
+type RecordOrderStateRequest struct {
+	Input OrderInput `json:"input"`
+	State OrderState `json:"state"`
+	Event string     `json:"event,omitempty"` // e.g. "order.completed"
+}
