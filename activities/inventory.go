@@ -1,0 +1,67 @@
+package activities
+
+import (
+	"context"
+	"errors"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/orderflow/orderflow/internal/inventory"
+	"github.com/orderflow/orderflow/workflows"
+)
+
+// InventoryActivities reserve, commit and release stock. They run on the
+// inventory workers, the only ones that touch the inventory schema.
+type InventoryActivities struct {
+	Stock *inventory.Store
+}
+
+// ReserveStock reserves every line or none, idempotently by reservation ID.
+func (a *InventoryActivities) ReserveStock(ctx context.Context, req workflows.ReserveStockRequest) (workflows.Reservation, error) {
+	lines := make([]inventory.Line, len(req.Lines))
+	for i, l := range req.Lines {
+		lines[i] = inventory.Line{SKU: l.SKU, Quantity: l.Quantity}
+	}
+	res, err := a.Stock.Reserve(ctx, req.ReservationID, req.OrderID, lines)
+	if err != nil {
+		return workflows.Reservation{}, stockError(err)
+	}
+	out := workflows.Reservation{ID: res.ID, Status: res.Status, Allocations: make([]workflows.Allocation, len(res.Allocations))}
+	for i, al := range res.Allocations {
+		out.Allocations[i] = workflows.Allocation{SKU: al.SKU, WarehouseID: al.WarehouseID, Quantity: al.Quantity}
+	}
+	return out, nil
+}
+
+// CommitReservation turns reserved stock into a sale, once.
+func (a *InventoryActivities) CommitReservation(ctx context.Context, reservationID string) error {
+	return stockError(a.Stock.Commit(ctx, reservationID))
+}
+
+// ReleaseReservation returns reserved stock, once. Releasing a reservation
+// that was never made succeeds: there is nothing to give back.
+func (a *InventoryActivities) ReleaseReservation(ctx context.Context, reservationID string) error {
+	err := a.Stock.Release(ctx, reservationID)
+	if errors.Is(err, inventory.ErrReservationNotFound) {
+		return nil
+	}
+	return stockError(err)
+}
+
+// stockError marks business failures non-retryable; anything else (the
+// database restarting, a lost connection) is retried by the activity's policy.
+func stockError(err error) error {
+	var oos *inventory.OutOfStockError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &oos):
+		return temporal.NewNonRetryableApplicationError(oos.Error(), workflows.ErrOutOfStock, nil)
+	case errors.Is(err, inventory.ErrUnknownSKU):
+		return temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrUnknownSKU, nil)
+	case errors.Is(err, inventory.ErrReservationReleased):
+		return temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrReservationReleased, nil)
+	default:
+		return err
+	}
+}

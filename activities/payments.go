@@ -1,0 +1,60 @@
+package activities
+
+import (
+	"context"
+	"errors"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/orderflow/orderflow/internal/payments"
+	"github.com/orderflow/orderflow/workflows"
+)
+
+// PaymentActivities call the payment gateway. Every call carries the
+// workflow's idempotency key for that operation, so the gateway performs it
+// once however often the activity is retried.
+type PaymentActivities struct {
+	Gateway payments.Gateway
+}
+
+// AuthorizePayment holds the order total on the customer's card.
+func (a *PaymentActivities) AuthorizePayment(ctx context.Context, req workflows.AuthorizePaymentRequest) (workflows.PaymentResult, error) {
+	auth, err := a.Gateway.Authorize(ctx, payments.AuthorizeRequest{
+		IdempotencyKey: req.IdempotencyKey, Amount: req.Amount, Currency: req.Currency,
+		Token: req.Token, Reference: req.OrderID,
+	})
+	if err != nil {
+		return workflows.PaymentResult{}, paymentError(err)
+	}
+	return workflows.PaymentResult{ID: auth.ID}, nil
+}
+
+// CapturePayment takes the authorized amount.
+func (a *PaymentActivities) CapturePayment(ctx context.Context, req workflows.CapturePaymentRequest) (workflows.PaymentResult, error) {
+	c, err := a.Gateway.Capture(ctx, req.AuthorizationID, req.Amount, req.IdempotencyKey)
+	if err != nil {
+		return workflows.PaymentResult{}, paymentError(err)
+	}
+	return workflows.PaymentResult{ID: c.ID}, nil
+}
+
+// VoidPayment releases an authorization (a compensation).
+func (a *PaymentActivities) VoidPayment(ctx context.Context, req workflows.VoidPaymentRequest) error {
+	return paymentError(a.Gateway.Void(ctx, req.AuthorizationID, req.IdempotencyKey))
+}
+
+func paymentError(err error) error {
+	if err != nil && payments.IsPermanent(err) {
+		return temporal.NewNonRetryableApplicationError(declineReason(err), workflows.ErrPaymentDeclined, nil)
+	}
+	return err
+}
+
+// declineReason is the gateway's message, which is what a customer can act on.
+func declineReason(err error) string {
+	var d *payments.DeclinedError
+	if errors.As(err, &d) && d.Message != "" {
+		return d.Message
+	}
+	return err.Error()
+}
