@@ -1,0 +1,100 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"net/mail"
+	"regexp"
+	"strings"
+
+	"github.com/orderflow/orderflow/internal/httpx"
+)
+
+// Limits of an order request, checked at the edge.
+const (
+	maxItems       = 100
+	maxQuantity    = 10_000
+	maxIDLength    = 128
+	maxTokenLength = 256
+)
+
+var (
+	e164      = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+	idPattern = regexp.MustCompile(`^[A-Za-z0-9._:@-]+$`)
+)
+
+// createOrderRequest is the body of POST /api/orders.
+type createOrderRequest struct {
+	CustomerID string        `json:"customer_id"`
+	Items      []itemRequest `json:"items"`
+	Payment    struct {
+		Token string `json:"token"`
+	} `json:"payment"`
+	Contact struct {
+		Email string `json:"email,omitempty"`
+		Phone string `json:"phone,omitempty"`
+	} `json:"contact"`
+}
+
+type itemRequest struct {
+	SKU      string `json:"sku"`
+	Quantity int    `json:"quantity"`
+}
+
+// validate checks everything that needs no database; unknown SKUs are found
+// when the order is priced.
+func (req *createOrderRequest) validate() *httpx.Problem {
+	var errs []httpx.FieldError
+	add := func(field, format string, args ...any) {
+		errs = append(errs, httpx.FieldError{Field: field, Detail: fmt.Sprintf(format, args...)})
+	}
+	switch {
+	case req.CustomerID == "":
+		add("customer_id", "is required")
+	case len(req.CustomerID) > maxIDLength || !idPattern.MatchString(req.CustomerID):
+		add("customer_id", "must be 1 to %d letters, digits or ._:@-", maxIDLength)
+	}
+	switch {
+	case len(req.Items) == 0:
+		add("items", "must hold at least one item")
+	case len(req.Items) > maxItems:
+		add("items", "must hold at most %d items, got %d", maxItems, len(req.Items))
+	default:
+		for i, it := range req.Items {
+			if it.SKU == "" || len(it.SKU) > maxIDLength {
+				add(fmt.Sprintf("items[%d].sku", i), "is required (at most %d characters)", maxIDLength)
+			}
+			if it.Quantity <= 0 || it.Quantity > maxQuantity {
+				add(fmt.Sprintf("items[%d].quantity", i), "must be between 1 and %d, got %d", maxQuantity, it.Quantity)
+			}
+		}
+	}
+	switch {
+	case req.Payment.Token == "":
+		add("payment.token", "is required")
+	case len(req.Payment.Token) > maxTokenLength:
+		add("payment.token", "must be at most %d characters", maxTokenLength)
+	}
+	if req.Contact.Email != "" {
+		if addr, err := mail.ParseAddress(req.Contact.Email); err != nil || addr.Address != req.Contact.Email {
+			add("contact.email", "must be a plain email address such as a@example.com")
+		}
+	}
+	if req.Contact.Phone != "" && !e164.MatchString(req.Contact.Phone) {
+		add("contact.phone", "must be an E.164 number such as +15005550006")
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return validationProblem(errs)
+}
+
+func validationProblem(errs []httpx.FieldError) *httpx.Problem {
+	details := make([]string, len(errs))
+	for i, e := range errs {
+		details[i] = e.Field + " " + e.Detail
+	}
+	p := httpx.NewProblem(http.StatusUnprocessableEntity, strings.Join(details, "; "))
+	p.Errors = errs
+	return p
+}

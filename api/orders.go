@@ -1,0 +1,203 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/gorilla/mux"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	enums "go.temporal.io/api/enums/v1"
+
+	"github.com/orderflow/orderflow/internal/httpx"
+	"github.com/orderflow/orderflow/internal/orders"
+	"github.com/orderflow/orderflow/workflows"
+)
+
+const maxIdempotencyKeyLength = 255
+
+// createOrder accepts an order and starts its saga. With an Idempotency-Key
+// the same request returns the same order and starts one workflow.
+func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) {
+	key := r.Header.Get("Idempotency-Key")
+	if len(key) > maxIdempotencyKeyLength {
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest, fmt.Sprintf("Idempotency-Key must be at most %d characters", maxIdempotencyKeyLength)))
+		return
+	}
+	var req createOrderRequest
+	if p := httpx.DecodeJSON(w, r, &req); p != nil {
+		httpx.WriteProblem(w, r, p)
+		return
+	}
+	if p := req.validate(); p != nil {
+		httpx.WriteProblem(w, r, p)
+		return
+	}
+	in, p, err := s.priceOrder(r.Context(), req)
+	if err != nil {
+		s.internalError(w, r, "could not price the order", err)
+		return
+	}
+	if p != nil {
+		httpx.WriteProblem(w, r, p)
+		return
+	}
+	// The hash covers the decoded request, so formatting does not matter.
+	canonical, _ := json.Marshal(req)
+	hash := sha256.Sum256(canonical)
+
+	order, created, err := s.Orders.Create(r.Context(), in, key, hash[:])
+	switch {
+	case errors.Is(err, orders.ErrIdempotencyKeyReused):
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusUnprocessableEntity,
+			"Idempotency-Key "+strconv.Quote(key)+" was already used with a different request body"))
+		return
+	case err != nil:
+		s.internalError(w, r, "could not store the order", err)
+		return
+	}
+	if !created {
+		// A repeated request: the stored order is what must run. The token
+		// is not stored; the body matched, so it is the one sent the first time.
+		in = inputOf(order)
+		in.PaymentToken = req.Payment.Token
+	}
+	if err := s.startOrder(r.Context(), in); err != nil {
+		s.Logger.Error("could not start order workflow", "order_id", in.OrderID, "request_id", httpx.RequestID(r.Context()), "error", err)
+		detail := "the order was stored but its workflow could not be started"
+		if key != "" {
+			detail += "; repeat the request with the same Idempotency-Key"
+		}
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusServiceUnavailable, detail))
+		return
+	}
+	s.Logger.Info("order accepted", "order_id", order.ID, "workflow_id", order.WorkflowID,
+		"request_id", httpx.RequestID(r.Context()), "replayed", !created)
+	w.Header().Set("Location", "/api/orders/"+order.ID)
+	httpx.WriteJSON(w, http.StatusAccepted, order)
+}
+
+// priceOrder turns the request into a workflow input, pricing each line from
+// the catalogue. Unknown SKUs and mixed currencies are a 422 problem.
+func (s *Server) priceOrder(ctx context.Context, req createOrderRequest) (workflows.OrderInput, *httpx.Problem, error) {
+	skus := make([]string, len(req.Items))
+	for i, it := range req.Items {
+		skus[i] = it.SKU
+	}
+	products, err := s.Inventory.Products(ctx, skus)
+	if err != nil {
+		return workflows.OrderInput{}, nil, err
+	}
+	in := workflows.OrderInput{
+		OrderID:      uuid.Must(uuid.NewV7()).String(),
+		CustomerID:   req.CustomerID,
+		PaymentToken: req.Payment.Token,
+		Contact:      workflows.Contact{Email: req.Contact.Email, Phone: req.Contact.Phone},
+		PlacedAt:     time.Now().UTC(),
+	}
+	var errs []httpx.FieldError
+	for i, it := range req.Items {
+		p, ok := products[it.SKU]
+		if !ok {
+			errs = append(errs, httpx.FieldError{Field: fmt.Sprintf("items[%d].sku", i), Detail: fmt.Sprintf("unknown SKU %q", it.SKU)})
+			continue
+		}
+		if in.Currency == "" {
+			in.Currency = p.Currency
+		} else if in.Currency != p.Currency {
+			errs = append(errs, httpx.FieldError{Field: fmt.Sprintf("items[%d].sku", i), Detail: "is priced in " + p.Currency + ", the order in " + in.Currency})
+			continue
+		}
+		in.Items = append(in.Items, workflows.Item{SKU: it.SKU, Quantity: it.Quantity, UnitPrice: p.Price})
+		in.Total += p.Price * int64(it.Quantity)
+	}
+	if len(errs) > 0 {
+		return in, validationProblem(errs), nil
+	}
+	return in, nil, nil
+}
+
+// startOrder starts the order's workflow, or finds it running or finished:
+// the workflow ID is the order's, so a repeated start never makes a second.
+func (s *Server) startOrder(ctx context.Context, in workflows.OrderInput) error {
+	opts := client.StartWorkflowOptions{
+		ID:                       workflows.OrderWorkflowID(in.OrderID),
+		TaskQueue:                workflows.OrdersTaskQueue,
+		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrOrderStatus).ValueSet(workflows.OrderProcessing),
+			temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrCustomerID).ValueSet(in.CustomerID),
+			temporal.NewSearchAttributeKeyFloat64(workflows.SearchAttrOrderTotal).ValueSet(float64(in.Total)/100),
+		),
+	}
+	_, err := s.Temporal.ExecuteWorkflow(ctx, opts, workflows.OrderWorkflow, in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return nil // it ran already and is closed: nothing to start
+	}
+	return err
+}
+
+func inputOf(o orders.Order) workflows.OrderInput {
+	return workflows.OrderInput{
+		OrderID: o.ID, CustomerID: o.CustomerID, Items: o.Items, Currency: o.Currency, Total: o.Total,
+		Contact: o.Contact, PlacedAt: o.CreatedAt,
+	}
+}
+
+func (s *Server) getOrder(w http.ResponseWriter, r *http.Request) {
+	id := mux.Vars(r)["id"]
+	if _, err := uuid.Parse(id); err != nil {
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusNotFound, "no order "+strconv.Quote(id)))
+		return
+	}
+	o, err := s.Orders.Get(r.Context(), id)
+	switch {
+	case errors.Is(err, orders.ErrNotFound):
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusNotFound, "no order "+strconv.Quote(id)))
+	case err != nil:
+		s.internalError(w, r, "could not read the order", err, "order_id", id)
+	default:
+		httpx.WriteJSON(w, http.StatusOK, o)
+	}
+}
+
+var orderStatuses = map[string]bool{
+	workflows.OrderPending: true, workflows.OrderProcessing: true, workflows.OrderCompleted: true, workflows.OrderFailed: true,
+}
+
+func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := orders.ListFilter{Status: q.Get("status"), CustomerID: q.Get("customer_id"), Cursor: q.Get("cursor"), Limit: 20}
+	if f.Status != "" && !orderStatuses[f.Status] {
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest, "status must be one of pending, processing, completed, failed"))
+		return
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest, "limit must be an integer from 1 to 100"))
+			return
+		}
+		f.Limit = n
+	}
+	page, err := s.Orders.List(r.Context(), f)
+	switch {
+	case errors.Is(err, orders.ErrBadCursor):
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest, "cursor is not one this API returned"))
+	case err != nil:
+		s.internalError(w, r, "could not list orders", err)
+	default:
+		httpx.WriteJSON(w, http.StatusOK, page)
+	}
+}

@@ -1,0 +1,52 @@
+// Package api is orderflow's REST API: thin gorilla/mux handlers that
+// validate requests at the edge, start and query Temporal workflows, and
+// answer reads from the services' PostgreSQL read models.
+package api
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/gorilla/mux"
+	"go.temporal.io/sdk/client"
+
+	"github.com/orderflow/orderflow/internal/httpx"
+	"github.com/orderflow/orderflow/internal/inventory"
+	"github.com/orderflow/orderflow/internal/orders"
+)
+
+// Server holds the API's dependencies.
+type Server struct {
+	Orders    *orders.Store
+	Inventory *inventory.Store
+	Temporal  client.Client
+	Logger    *slog.Logger
+	// Checks are the readiness checks of the API's dependencies.
+	Checks map[string]httpx.Check
+}
+
+// Handler returns the API's routes wrapped in the common middleware.
+func (s *Server) Handler() http.Handler {
+	r := mux.NewRouter()
+	httpx.MountOps(r, s.Checks)
+	a := r.PathPrefix("/api").Subrouter()
+	a.HandleFunc("/orders", s.createOrder).Methods(http.MethodPost)
+	a.HandleFunc("/orders", s.listOrders).Methods(http.MethodGet)
+	a.HandleFunc("/orders/{id}", s.getOrder).Methods(http.MethodGet)
+	a.HandleFunc("/products", s.listProducts).Methods(http.MethodGet)
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		httpx.WriteProblem(w, req, httpx.NewProblem(http.StatusNotFound, "no such resource: "+req.URL.Path))
+	})
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		httpx.WriteProblem(w, req, httpx.NewProblem(http.StatusMethodNotAllowed, req.Method+" is not allowed on "+req.URL.Path))
+	})
+	return httpx.WithRequestID(httpx.Observe("api", s.Logger, r))
+}
+
+// internalError logs err with the request ID and answers a 500 problem that
+// names the request ID but not the error, which may hold internal details.
+func (s *Server) internalError(w http.ResponseWriter, r *http.Request, msg string, err error, attrs ...any) {
+	s.Logger.Error(msg, append(attrs, "request_id", httpx.RequestID(r.Context()), "error", err)...)
+	httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusInternalServerError,
+		msg+"; see the server log for request "+httpx.RequestID(r.Context())))
+}

@@ -1,0 +1,99 @@
+// Command orderflow is the one binary of the platform. Each role runs alone,
+// as it does in Kubernetes:
+//
+//	orderflow api                      REST API (API_ADDR)
+//	orderflow worker --queue QUEUE     Temporal worker: orders, inventory or notifications (OPS_ADDR)
+//	orderflow frontend                 dashboard (FRONTEND_ADDR), proxies /api/ to API_URL
+//	orderflow migrate [--seed]         apply database migrations; --seed loads the demo catalogue
+//	orderflow sandbox                  provider sandboxes: payments, SendGrid, Twilio (SANDBOX_ADDR)
+//	orderflow dev                      the whole local stack as processes (what `make run` runs)
+//
+// Configuration comes from the environment; see README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/orderflow/orderflow/internal/app"
+	"github.com/orderflow/orderflow/internal/config"
+	"github.com/orderflow/orderflow/internal/logging"
+)
+
+const usage = `usage: orderflow <role> [flags]
+
+roles:
+  api                      serve the REST API
+  worker --queue QUEUE     run the Temporal worker of QUEUE (orders, inventory, notifications)
+  frontend                 serve the dashboard
+  migrate [--seed]         apply database migrations (--seed: load the demo catalogue)
+  sandbox                  serve the local provider sandboxes
+  dev                      run the whole local stack (make run)
+`
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "orderflow:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(os.Stderr, usage)
+		if len(args) == 0 {
+			return errors.New("no role given")
+		}
+		return nil
+	}
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	logger := logging.New(os.Stderr, cfg.LogLevel).With("role", args[0])
+	// SIGTERM (Kubernetes) and SIGINT (Ctrl-C) end the context: every role
+	// then stops taking work and drains what it has.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	role, flags := args[0], flag.NewFlagSet(args[0], flag.ContinueOnError)
+	switch role {
+	case "api":
+		return parseThen(flags, args[1:], func() error { return app.RunAPI(ctx, cfg, logger) })
+	case "worker":
+		queue := flags.String("queue", os.Getenv("WORKER_QUEUE"), "task queue: orders, inventory or notifications (env WORKER_QUEUE)")
+		return parseThen(flags, args[1:], func() error {
+			if *queue == "" {
+				return errors.New("worker: --queue is required (orders, inventory or notifications)")
+			}
+			return app.RunWorker(ctx, cfg, *queue, logger)
+		})
+	case "frontend":
+		return parseThen(flags, args[1:], func() error { return app.RunFrontend(ctx, cfg, logger) })
+	case "migrate":
+		seed := flags.Bool("seed", false, "load the demo catalogue (development only)")
+		return parseThen(flags, args[1:], func() error { return app.Migrate(ctx, cfg, *seed, logger) })
+	case "sandbox":
+		return parseThen(flags, args[1:], func() error { return app.RunSandbox(ctx, cfg, logger) })
+	case "dev":
+		return parseThen(flags, args[1:], func() error { return app.RunDev(ctx, os.LookupEnv, logger) })
+	default:
+		fmt.Fprint(os.Stderr, usage)
+		return fmt.Errorf("unknown role %q", role)
+	}
+}
+
+func parseThen(flags *flag.FlagSet, args []string, fn func() error) error {
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	if flags.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %v", flags.Args())
+	}
+	return fn()
+}

@@ -1,0 +1,73 @@
+// Package frontend serves the dashboard: static pages embedded in the binary,
+// and /api/ proxied to the API so the browser talks to one origin (no CORS).
+package frontend
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/orderflow/orderflow/internal/httpx"
+)
+
+//go:embed static
+var static embed.FS
+
+// New returns the dashboard's handler, proxying /api/ to apiURL.
+func New(apiURL string, logger *slog.Logger) (http.Handler, error) {
+	target, err := url.Parse(apiURL)
+	if err != nil || target.Scheme == "" || target.Host == "" {
+		return nil, fmt.Errorf("API_URL=%q: want an absolute URL such as http://127.0.0.1:8080", apiURL)
+	}
+	proxy := &httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(target)
+			r.SetXForwarded()
+		},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			logger.Warn("api unreachable", "request_id", httpx.RequestID(r.Context()), "error", err)
+			httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadGateway, "the API is not reachable"))
+		},
+	}
+	files, err := fs.Sub(static, "static")
+	if err != nil {
+		return nil, err
+	}
+	client := &http.Client{Timeout: 2 * time.Second}
+	r := mux.NewRouter()
+	httpx.MountOps(r, map[string]httpx.Check{"api": func(ctx context.Context) error {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, target.JoinPath("/healthz").String(), nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("api /healthz answered %d", resp.StatusCode)
+		}
+		return nil
+	}})
+	r.PathPrefix("/api/").Handler(proxy)
+	r.PathPrefix("/").Handler(securityHeaders(http.FileServerFS(files)))
+	return httpx.WithRequestID(httpx.Observe("frontend", logger, r)), nil
+}
+
+// securityHeaders keeps the dashboard from being framed or running scripts
+// from anywhere but itself.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		next.ServeHTTP(w, r)
+	})
+}

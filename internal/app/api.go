@@ -1,0 +1,47 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/orderflow/orderflow/api"
+	"github.com/orderflow/orderflow/internal/config"
+	"github.com/orderflow/orderflow/internal/events"
+	"github.com/orderflow/orderflow/internal/httpx"
+	"github.com/orderflow/orderflow/internal/inventory"
+	"github.com/orderflow/orderflow/internal/orders"
+)
+
+// RunAPI serves the REST API on cfg.APIAddr until ctx ends.
+func RunAPI(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
+	pool, err := openPostgres(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	rdb := openRedis(cfg)
+	defer rdb.Close()
+	tc, err := dialTemporal(cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	// The API publishes nothing yet, but its readiness includes the broker
+	// the platform cannot work without.
+	pub := events.NewPublisher(cfg.KafkaBrokers)
+	defer pub.Close()
+
+	srv := &api.Server{
+		Orders:    orders.NewStore(pool),
+		Inventory: inventory.NewStore(pool),
+		Temporal:  tc,
+		Logger:    logger,
+		Checks: map[string]httpx.Check{
+			"postgres": postgresCheck(pool),
+			"redis":    redisCheck(rdb),
+			"temporal": temporalCheck(tc),
+			"kafka":    kafkaCheck(pub),
+		},
+	}
+	return httpx.Serve(ctx, httpx.NewServer(cfg.APIAddr, srv.Handler()), cfg.ShutdownTimeout, logger)
+}

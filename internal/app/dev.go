@@ -1,0 +1,206 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/orderflow/orderflow/internal/config"
+	"github.com/orderflow/orderflow/internal/devstack"
+	"github.com/orderflow/orderflow/workflows"
+)
+
+// devPort is one listener of the local stack, overridable by its variable.
+type devPort struct {
+	name, env string
+	port      int
+}
+
+// RunDev runs the whole platform on loopback (what `make run` does): the
+// infrastructure, migrations and demo data, then every role as a child
+// process of this binary, as each would run in its own pod. It prints where
+// everything is and stops it all, children first, when ctx ends or any role dies.
+func RunDev(ctx context.Context, lookup func(string) (string, bool), logger *slog.Logger) error {
+	base, err := config.FromLookup(lookup)
+	if err != nil {
+		return err
+	}
+	dataDir, cli := ".data", filepath.Join("bin", "temporal")
+	if v, ok := lookup("ORDERFLOW_DATA_DIR"); ok && v != "" {
+		dataDir = v
+	}
+	if v, ok := lookup("TEMPORAL_CLI"); ok && v != "" {
+		cli = v
+	}
+	ports := []*devPort{
+		{"PostgreSQL", "POSTGRES_PORT", 5432}, {"Redis", "REDIS_PORT", 6379}, {"Kafka (kfake)", "KAFKA_PORT", 9092},
+		{"Temporal", "TEMPORAL_PORT", 7233}, {"Temporal Web UI", "TEMPORAL_UI_PORT", 8233},
+		{"sandboxes", "SANDBOX_PORT", 4010}, {"api", "API_PORT", 8080}, {"frontend", "FRONTEND_PORT", 3000},
+		{"worker orders", "WORKER_ORDERS_PORT", 9101}, {"worker inventory", "WORKER_INVENTORY_PORT", 9102},
+		{"worker notifications", "WORKER_NOTIFICATIONS_PORT", 9103},
+	}
+	byName := map[string]int{}
+	for _, p := range ports {
+		if p.port, err = envPort(lookup, p.env, p.port); err != nil {
+			return err
+		}
+		if err := devstack.CheckPortFree(p.name, p.port, p.env); err != nil {
+			return err
+		}
+		byName[p.name] = p.port
+	}
+
+	infra, err := StartInfra(ctx, InfraOptions{
+		DataDir: dataDir, TemporalCLI: cli, Logger: logger,
+		Postgres: byName["PostgreSQL"], Redis: byName["Redis"], Kafka: byName["Kafka (kfake)"],
+		Temporal: byName["Temporal"], TemporalUI: byName["Temporal Web UI"],
+	})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := infra.Stop(stopCtx); err != nil {
+			logger.Error("stopping infrastructure", "error", err)
+		}
+	}()
+
+	cfg := infra.Configure(base)
+	loop := func(port int) string { return fmt.Sprintf("127.0.0.1:%d", port) }
+	cfg.SandboxAddr = loop(byName["sandboxes"])
+	cfg.PaymentsURL = "http://" + cfg.SandboxAddr
+	cfg.SendGridBaseURL = "http://" + cfg.SandboxAddr
+	cfg.TwilioBaseURL = "http://" + cfg.SandboxAddr
+	cfg.APIAddr = loop(byName["api"])
+	cfg.APIURL = "http://" + cfg.APIAddr
+	cfg.FrontendAddr = loop(byName["frontend"])
+
+	if err := Migrate(ctx, cfg, true, logger); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	roles := []struct {
+		name, addr string
+		args       []string
+	}{
+		{"sandbox", cfg.SandboxAddr, []string{"sandbox"}},
+		{"api", cfg.APIAddr, []string{"api"}},
+		{"worker-orders", loop(byName["worker orders"]), []string{"worker", "--queue", workflows.OrdersTaskQueue}},
+		{"worker-inventory", loop(byName["worker inventory"]), []string{"worker", "--queue", workflows.InventoryTaskQueue}},
+		{"worker-notifications", loop(byName["worker notifications"]), []string{"worker", "--queue", workflows.NotificationsTaskQueue}},
+		{"frontend", cfg.FrontendAddr, []string{"frontend"}},
+	}
+	var procs []*devstack.Process
+	defer func() {
+		// Children first, in reverse: the frontend, then workers drain, then the API.
+		for i := len(procs) - 1; i >= 0; i-- {
+			stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			if err := procs[i].Stop(stopCtx); err != nil {
+				logger.Error("stopping role", "error", err)
+			}
+			cancel()
+		}
+	}()
+	for _, r := range roles {
+		env := append(os.Environ(), roleEnv(cfg)...)
+		env = append(env, "OPS_ADDR="+r.addr)
+		p, err := devstack.StartProcess(ctx, devstack.ProcessSpec{
+			Name: r.name, Path: self, Args: r.args, Env: env,
+			LogPath: filepath.Join(dataDir, "logs", r.name+".log"),
+		}, logger, httpReady("http://"+r.addr+"/readyz"))
+		if err != nil {
+			return err
+		}
+		procs = append(procs, p)
+	}
+
+	printTable(os.Stdout, cfg, infra, byName, dataDir)
+
+	exited := make(chan string, len(procs))
+	for i, p := range procs {
+		go func() {
+			<-p.Done()
+			exited <- roles[i].name
+		}()
+	}
+	select {
+	case <-ctx.Done():
+		logger.Info("stopping the local stack")
+		return nil
+	case name := <-exited:
+		return fmt.Errorf("%s exited unexpectedly; see %s", name, filepath.Join(dataDir, "logs", name+".log"))
+	}
+}
+
+// roleEnv is the configuration every role child gets, as environment variables.
+func roleEnv(cfg config.Config) []string {
+	return []string{
+		"LOG_LEVEL=" + cfg.LogLevel,
+		"DATABASE_URL=" + cfg.DatabaseURL,
+		"REDIS_ADDR=" + cfg.RedisAddr,
+		"TEMPORAL_ADDRESS=" + cfg.TemporalAddress,
+		"TEMPORAL_NAMESPACE=" + cfg.TemporalNamespace,
+		"KAFKA_BROKERS=" + strings.Join(cfg.KafkaBrokers, ","),
+		"SANDBOX_ADDR=" + cfg.SandboxAddr,
+		"PAYMENTS_URL=" + cfg.PaymentsURL,
+		"SENDGRID_BASE_URL=" + cfg.SendGridBaseURL,
+		"TWILIO_BASE_URL=" + cfg.TwilioBaseURL,
+		"API_ADDR=" + cfg.APIAddr,
+		"API_URL=" + cfg.APIURL,
+		"FRONTEND_ADDR=" + cfg.FrontendAddr,
+	}
+}
+
+// httpReady probes a role's /readyz.
+func httpReady(url string) func(context.Context) error {
+	client := &http.Client{Timeout: 2 * time.Second}
+	return func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return errors.New(url + " answered " + resp.Status + ": " + string(body))
+		}
+		return nil
+	}
+}
+
+func printTable(w io.Writer, cfg config.Config, infra *Infra, ports map[string]int, dataDir string) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprint(tw, "\norderflow is running. Ctrl-C stops everything.\n\n")
+	fmt.Fprintln(tw, "WHAT\tWHERE")
+	fmt.Fprintf(tw, "dashboard\thttp://%s/\n", cfg.FrontendAddr)
+	fmt.Fprintf(tw, "REST API\thttp://%s/api/orders\n", cfg.APIAddr)
+	fmt.Fprintf(tw, "Temporal Web UI\t%s\n", infra.Temporal.UIURL())
+	fmt.Fprintf(tw, "Temporal frontend\t%s (bin/temporal --address %s ...)\n", cfg.TemporalAddress, cfg.TemporalAddress)
+	fmt.Fprintf(tw, "PostgreSQL\tpostgres://orderflow:***@127.0.0.1:%d/orderflow\n", ports["PostgreSQL"])
+	fmt.Fprintf(tw, "Redis\t%s\n", cfg.RedisAddr)
+	fmt.Fprintf(tw, "Kafka (kfake)\t%s\n", strings.Join(cfg.KafkaBrokers, ","))
+	fmt.Fprintf(tw, "sandboxes\thttp://%s/_sandbox/messages  (payments, SendGrid, Twilio)\n", cfg.SandboxAddr)
+	for _, q := range []string{"orders", "inventory", "notifications"} {
+		fmt.Fprintf(tw, "worker %s\thttp://127.0.0.1:%d/metrics\n", q, ports["worker "+q])
+	}
+	fmt.Fprintf(tw, "logs\t%s/\n", filepath.Join(dataDir, "logs"))
+	fmt.Fprintf(tw, "\ntry:\tcurl -XPOST %s/api/orders -H 'Idempotency-Key: k1' -d '{\"customer_id\":\"c-1\",\"items\":[{\"sku\":\"TSHIRT-BLK-M\",\"quantity\":2}],\"payment\":{\"token\":\"tok_visa\"},\"contact\":{\"email\":\"a@example.com\",\"phone\":\"+15005550006\"}}'\n", cfg.APIURL)
+	tw.Flush()
+}

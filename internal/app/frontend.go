@@ -1,0 +1,19 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/orderflow/orderflow/frontend"
+	"github.com/orderflow/orderflow/internal/config"
+	"github.com/orderflow/orderflow/internal/httpx"
+)
+
+// RunFrontend serves the dashboard on cfg.FrontendAddr until ctx ends.
+func RunFrontend(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
+	h, err := frontend.New(cfg.APIURL, logger)
+	if err != nil {
+		return err
+	}
+	return httpx.Serve(ctx, httpx.NewServer(cfg.FrontendAddr, h), cfg.ShutdownTimeout, logger)
+}

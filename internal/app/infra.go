@@ -1,0 +1,126 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/orderflow/orderflow/internal/config"
+	"github.com/orderflow/orderflow/internal/devstack"
+	"github.com/orderflow/orderflow/internal/events"
+	"github.com/orderflow/orderflow/workflows"
+)
+
+// InfraOptions places the local infrastructure: where its data lives and
+// which loopback ports it listens on (0 picks a free port).
+type InfraOptions struct {
+	DataDir     string
+	TemporalCLI string
+	Postgres    int
+	Redis       int
+	Kafka       int
+	Temporal    int
+	TemporalUI  int
+	// Fast trades PostgreSQL durability for speed (tests).
+	Fast   bool
+	Logger *slog.Logger
+}
+
+// Infra is the running local infrastructure: PostgreSQL, Redis, Kafka (kfake)
+// and the Temporal dev server with its Web UI.
+type Infra struct {
+	Postgres *devstack.Postgres
+	Redis    *devstack.Redis
+	Kafka    *devstack.Kafka
+	Temporal *devstack.Temporal
+}
+
+// searchAttributes are the namespace's custom search attributes that
+// OrderWorkflow sets, so orders are findable in the Web UI and the CLI.
+var searchAttributes = map[string]string{
+	workflows.SearchAttrOrderStatus: "Keyword",
+	workflows.SearchAttrCustomerID:  "Keyword",
+	workflows.SearchAttrOrderTotal:  "Double",
+}
+
+// StartInfra starts every server, data under o.DataDir, and stops the ones
+// already started if a later one fails.
+func StartInfra(ctx context.Context, o InfraOptions) (_ *Infra, err error) {
+	in := &Infra{}
+	defer func() {
+		if err != nil {
+			in.Stop(context.Background())
+		}
+	}()
+	logs := filepath.Join(o.DataDir, "logs")
+	if in.Postgres, err = devstack.StartPostgres(ctx, devstack.PostgresOptions{
+		DataDir: filepath.Join(o.DataDir, "postgres"), Port: o.Postgres,
+		User: "orderflow", Password: "orderflow", Database: "orderflow",
+		LogFile: filepath.Join(logs, "postgres.log"), Fast: o.Fast, Logger: o.Logger,
+	}); err != nil {
+		return nil, err
+	}
+	if in.Redis, err = devstack.StartRedis(ctx, devstack.RedisOptions{
+		DataDir: filepath.Join(o.DataDir, "redis"), Port: o.Redis,
+		LogFile: filepath.Join(logs, "redis.log"), Logger: o.Logger,
+	}); err != nil {
+		return nil, err
+	}
+	if in.Kafka, err = devstack.StartKafka(ctx, devstack.KafkaOptions{
+		Port: o.Kafka, DataDir: filepath.Join(o.DataDir, "kafka"), Logger: o.Logger,
+		Topics: []string{events.OrdersTopic, events.InventoryTopic, events.NotificationsTopic},
+	}); err != nil {
+		return nil, err
+	}
+	if in.Temporal, err = devstack.StartTemporal(ctx, devstack.TemporalOptions{
+		CLIPath: o.TemporalCLI, DBFile: filepath.Join(o.DataDir, "temporal", "temporal.db"),
+		Port: o.Temporal, UIPort: o.TemporalUI, SearchAttributes: searchAttributes,
+		LogFile: filepath.Join(logs, "temporal.log"), Logger: o.Logger,
+	}); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// Configure points cfg at this infrastructure.
+func (in *Infra) Configure(cfg config.Config) config.Config {
+	cfg.DatabaseURL = in.Postgres.URL()
+	cfg.RedisAddr = in.Redis.Addr()
+	cfg.KafkaBrokers = in.Kafka.Brokers()
+	cfg.TemporalAddress = in.Temporal.Address()
+	return cfg
+}
+
+// Stop stops the servers in the reverse order of their start.
+func (in *Infra) Stop(ctx context.Context) error {
+	var errs []error
+	if in.Temporal != nil {
+		errs = append(errs, in.Temporal.Stop(ctx))
+	}
+	if in.Kafka != nil {
+		errs = append(errs, in.Kafka.Stop(ctx))
+	}
+	if in.Redis != nil {
+		errs = append(errs, in.Redis.Stop(ctx))
+	}
+	if in.Postgres != nil {
+		errs = append(errs, in.Postgres.Stop(ctx))
+	}
+	return errors.Join(errs...)
+}
+
+// envPort reads a port override such as API_PORT.
+func envPort(lookup func(string) (string, bool), name string, def int) (int, error) {
+	v, ok := lookup(name)
+	if !ok || v == "" {
+		return def, nil
+	}
+	p, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || p < 1 || p > 65535 {
+		return 0, errors.New(name + "=" + strconv.Quote(v) + ": want a port number from 1 to 65535")
+	}
+	return p, nil
+}
