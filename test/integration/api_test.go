@@ -1,0 +1,105 @@
+package integration
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestBadOrderRequestsGetProblems(t *testing.T) {
+	manyItems := make([]string, 101)
+	for i := range manyItems {
+		manyItems[i] = `{"sku":"MUG-CERAMIC","quantity":1}`
+	}
+	valid := func(items string) string {
+		return `{"customer_id":"c-1","items":[` + items + `],"payment":{"token":"tok_visa"}}`
+	}
+	cases := []struct {
+		name, body string
+		status     int
+		detail     string
+	}{
+		{"malformed JSON", `{"customer_id":`, 400, "malformed JSON"},
+		{"not an object", `[1,2]`, 400, "must be"},
+		{"unknown field", `{"customer_id":"c-1","items":[],"payment":{"token":"t"},"coupon":"x"}`, 400, `unknown field "coupon"`},
+		{"wrong type", `{"customer_id":"c-1","items":[{"sku":"MUG-CERAMIC","quantity":"2"}],"payment":{"token":"t"}}`, 400, "items.quantity"},
+		{"unknown SKU", valid(`{"sku":"NOPE","quantity":1}`), 422, `unknown SKU "NOPE"`},
+		{"zero quantity", valid(`{"sku":"MUG-CERAMIC","quantity":0}`), 422, "items[0].quantity"},
+		{"negative quantity", valid(`{"sku":"MUG-CERAMIC","quantity":-1}`), 422, "items[0].quantity"},
+		{"no items", valid(``), 422, "at least one item"},
+		{"101 items", valid(strings.Join(manyItems, ",")), 422, "at most 100 items"},
+		{"missing token", `{"customer_id":"c-1","items":[{"sku":"MUG-CERAMIC","quantity":1}],"payment":{}}`, 422, "payment.token is required"},
+		{"bad phone", `{"customer_id":"c-1","items":[{"sku":"MUG-CERAMIC","quantity":1}],"payment":{"token":"t"},"contact":{"phone":"555"}}`, 422, "E.164"},
+		{"body over 1 MiB", `{"customer_id":"` + strings.Repeat("x", 1<<20) + `"}`, 413, "exceeds"},
+		{"trailing data", valid(`{"sku":"MUG-CERAMIC","quantity":1}`) + `{}`, 400, "single JSON object"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			status, hdr, body := post(t, "/api/orders", tc.body, nil)
+			require.Equal(t, tc.status, status, "body: %v", body)
+			require.Equal(t, "application/problem+json", hdr.Get("Content-Type"))
+			require.Equal(t, float64(tc.status), body["status"])
+			require.Contains(t, fmt.Sprint(body["detail"]), tc.detail)
+		})
+	}
+}
+
+func TestUnknownResourcesAre404Problems(t *testing.T) {
+	for _, path := range []string{"/api/orders/not-a-uuid", "/api/orders/0190a8f2-0000-7000-8000-000000000000", "/api/nothing"} {
+		status, hdr, body := get(t, path)
+		require.Equal(t, http.StatusNotFound, status, path)
+		require.Equal(t, "application/problem+json", hdr.Get("Content-Type"), path)
+		require.NotEmpty(t, body["detail"], path)
+	}
+}
+
+func TestListOrdersPagesNewestFirst(t *testing.T) {
+	for i := 0; i < 3; i++ {
+		status, _, body := post(t, "/api/orders", orderBody("MUG-CERAMIC", 1, "tok_visa"), nil)
+		require.Equal(t, 202, status, "%v", body)
+	}
+	status, _, page1 := get(t, "/api/orders?limit=2")
+	require.Equal(t, 200, status)
+	first := page1["orders"].([]any)
+	require.Len(t, first, 2)
+	require.NotEmpty(t, page1["next_cursor"])
+	status, _, page2 := get(t, "/api/orders?limit=2&cursor="+page1["next_cursor"].(string))
+	require.Equal(t, 200, status)
+	second := page2["orders"].([]any)
+	require.NotEmpty(t, second)
+	seen := map[any]bool{}
+	var prev string
+	for _, o := range append(first, second...) {
+		m := o.(map[string]any)
+		require.False(t, seen[m["id"]], "no order on two pages")
+		seen[m["id"]] = true
+		if prev != "" {
+			require.LessOrEqual(t, m["created_at"].(string), prev, "newest first")
+		}
+		prev = m["created_at"].(string)
+	}
+
+	status, _, body := get(t, "/api/orders?limit=0")
+	require.Equal(t, 400, status)
+	require.Contains(t, body["detail"], "limit")
+	status, _, _ = get(t, "/api/orders?cursor=garbage")
+	require.Equal(t, 400, status)
+	status, _, _ = get(t, "/api/orders?status=shipped")
+	require.Equal(t, 400, status)
+}
+
+func TestReadinessReportsEveryDependency(t *testing.T) {
+	status, _, body := get(t, "/readyz")
+	require.Equal(t, 200, status)
+	checks := body["checks"].(map[string]any)
+	for _, dep := range []string{"postgres", "redis", "temporal", "kafka"} {
+		require.Equal(t, "ok", checks[dep], dep)
+	}
+	resp, err := http.Get(stack.apiURL + "/metrics")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+}

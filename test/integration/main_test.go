@@ -1,0 +1,169 @@
+// Package integration runs orderflow end to end on the real local stack:
+// PostgreSQL, Redis, Kafka (kfake) and the Temporal dev server, started by
+// the test itself on free loopback ports with data in a temporary directory,
+// plus the provider sandboxes, the API and the three workers in-process.
+package integration
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+
+	"github.com/orderflow/orderflow/internal/app"
+	"github.com/orderflow/orderflow/internal/config"
+	"github.com/orderflow/orderflow/internal/logging"
+	"github.com/orderflow/orderflow/internal/sandbox"
+	"github.com/orderflow/orderflow/workers"
+)
+
+// stack is what the tests talk to.
+var stack struct {
+	cfg      config.Config
+	apiURL   string
+	sandbox  *sandbox.Sandbox
+	db       *pgxpool.Pool
+	temporal client.Client
+}
+
+func TestMain(m *testing.M) {
+	os.Exit(runMain(m))
+}
+
+func runMain(m *testing.M) int {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dir, err := os.MkdirTemp("", "orderflow-it-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	// Keep the run's server logs readable on failure, not on stdout.
+	logFile, err := os.Create(filepath.Join(dir, "orderflow.log"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	logger := logging.New(logFile, "info")
+
+	infra, err := app.StartInfra(ctx, app.InfraOptions{
+		DataDir: dir, TemporalCLI: filepath.Join("..", "..", "bin", "temporal"), Fast: true, Logger: logger,
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "start local stack (run `make build` first for bin/temporal):", err)
+		return 1
+	}
+	defer infra.Stop(context.Background())
+
+	stack.sandbox = sandbox.New(sandbox.Options{Logger: logger})
+	sandboxSrv := httptest.NewServer(stack.sandbox)
+	defer sandboxSrv.Close()
+
+	cfg := infra.Configure(config.Default())
+	cfg.PaymentsURL, cfg.SendGridBaseURL, cfg.TwilioBaseURL = sandboxSrv.URL, sandboxSrv.URL, sandboxSrv.URL
+	cfg.TwilioAuthToken = config.Default().TwilioAuthToken
+	cfg.ShutdownTimeout = 5 * time.Second
+	cfg.APIAddr = freeAddr()
+	stack.cfg = cfg
+	stack.apiURL = "http://" + cfg.APIAddr
+
+	if err := app.Migrate(ctx, cfg, true, logger); err != nil {
+		fmt.Fprintln(os.Stderr, "migrate:", err)
+		return 1
+	}
+	if stack.db, err = pgxpool.New(ctx, cfg.DatabaseURL); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer stack.db.Close()
+	if stack.temporal, err = client.Dial(client.Options{HostPort: cfg.TemporalAddress, Logger: silentSDKLogger()}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer stack.temporal.Close()
+
+	var roles sync.WaitGroup
+	roleCtx, stopRoles := context.WithCancel(ctx)
+	defer stopRoles()
+	start := func(name string, run func(context.Context) error) {
+		roles.Add(1)
+		go func() {
+			defer roles.Done()
+			if err := run(roleCtx); err != nil && roleCtx.Err() == nil {
+				fmt.Fprintf(os.Stderr, "%s stopped: %v\n", name, err)
+			}
+		}()
+	}
+	start("api", func(ctx context.Context) error { return app.RunAPI(ctx, cfg, logger) })
+	for _, q := range workers.Queues {
+		wcfg := cfg
+		wcfg.OpsAddr = freeAddr()
+		start("worker "+q, func(ctx context.Context) error { return app.RunWorker(ctx, wcfg, q, logger) })
+	}
+	if err := waitReady(stack.apiURL+"/readyz", time.Minute); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+
+	code := m.Run()
+	stopRoles()
+	roles.Wait()
+	if code != 0 {
+		// Show the stack's own log on failure: it says why.
+		if b, err := os.ReadFile(logFile.Name()); err == nil {
+			os.Stderr.Write(tail(b, 20000))
+		}
+	}
+	return code
+}
+
+func freeAddr() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func waitReady(url string, within time.Duration) error {
+	deadline := time.Now().Add(within)
+	var last string
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			last = resp.Status
+		} else {
+			last = err.Error()
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("%s not ready after %s: %s", url, within, last)
+}
+
+func tail(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[len(b)-n:]
+	}
+	return b
+}
+
+func silentSDKLogger() sdklog.Logger {
+	return sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))
+}

@@ -1,0 +1,146 @@
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/converter"
+
+	"github.com/orderflow/orderflow/internal/events"
+	"github.com/orderflow/orderflow/workflows"
+)
+
+func TestOrderCompletesEndToEnd(t *testing.T) {
+	const sku = "TSHIRT-BLK-M"
+	onHandBefore, reservedBefore := stockOf(t, sku)
+
+	status, hdr, body := post(t, "/api/orders", orderBody(sku, 2, "tok_visa"), map[string]string{"Idempotency-Key": "it-complete-1"})
+	require.Equal(t, 202, status, "body: %v", body)
+	id := body["id"].(string)
+	require.Equal(t, "pending", body["status"])
+	require.Equal(t, "order-"+id, body["workflow_id"])
+	require.Equal(t, "/api/orders/"+id, hdr.Get("Location"))
+
+	o := waitForFinal(t, id)
+	require.Equal(t, "completed", o.Status, "failure: %s", o.FailureReason)
+	require.Equal(t, int64(5000), o.Total, "2 x 25.00 from the catalogue")
+	var names []string
+	for _, s := range o.Steps {
+		require.Equal(t, workflows.StepCompleted, s.Status, "step %s: %s", s.Name, s.Error)
+		require.NotNil(t, s.CompletedAt)
+		names = append(names, s.Name)
+	}
+	require.Equal(t, []string{workflows.StepReserveStock, workflows.StepAuthorizePayment, workflows.StepCapturePayment,
+		workflows.StepConfirmReservation, workflows.StepNotifyCustomer}, names)
+
+	// Stock left PostgreSQL exactly once, and nothing stays reserved.
+	onHand, reserved := stockOf(t, sku)
+	require.Equal(t, onHandBefore-2, onHand)
+	require.Equal(t, reservedBefore, reserved)
+
+	// The gateway captured once, under the order's key.
+	require.Len(t, paymentOps("capture", id+":"), 1)
+
+	// Temporal knows the order, findable by its search attribute.
+	desc, err := stack.temporal.DescribeWorkflowExecution(context.Background(), "order-"+id, "")
+	require.NoError(t, err)
+	require.Equal(t, "Completed", desc.WorkflowExecutionInfo.Status.String())
+	var orderStatus string
+	payload := desc.WorkflowExecutionInfo.SearchAttributes.IndexedFields[workflows.SearchAttrOrderStatus]
+	require.NotNil(t, payload)
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayload(payload, &orderStatus))
+	require.Equal(t, "completed", orderStatus)
+
+	// order.completed is on the broker, read back by a consumer group.
+	ev := readOrderEvent(t, id, "order.completed")
+	require.Equal(t, "1.0", ev.SpecVersion)
+	require.Equal(t, id, ev.Subject)
+	require.Equal(t, "order-"+id+"/order.completed", ev.ID)
+	var data map[string]any
+	require.NoError(t, json.Unmarshal(ev.Data, &data))
+	require.Equal(t, "completed", data["status"])
+
+	// The customer was told by email, once.
+	var emails int
+	for _, m := range stack.sandbox.Messages() {
+		if m.IdempotencyKey == id+"-completed:email" {
+			emails++
+		}
+	}
+	require.Eventually(t, func() bool {
+		emails = 0
+		for _, m := range stack.sandbox.Messages() {
+			if m.IdempotencyKey == id+"-completed:email" {
+				emails++
+			}
+		}
+		return emails == 1
+	}, 30*time.Second, 100*time.Millisecond, "one confirmation email")
+}
+
+func TestDeclinedPaymentLeavesStockUnchanged(t *testing.T) {
+	const sku = "MUG-CERAMIC"
+	onHandBefore, reservedBefore := stockOf(t, sku)
+
+	status, _, body := post(t, "/api/orders", orderBody(sku, 3, "tok_declined"), nil)
+	require.Equal(t, 202, status, "body: %v", body)
+	o := waitForFinal(t, body["id"].(string))
+
+	require.Equal(t, "failed", o.Status)
+	require.Contains(t, o.FailureReason, "declined")
+	onHand, reserved := stockOf(t, sku)
+	require.Equal(t, onHandBefore, onHand)
+	require.Equal(t, reservedBefore, reserved, "the reservation was released")
+	require.Empty(t, paymentOps("capture", o.ID+":"))
+	readOrderEvent(t, o.ID, "order.failed")
+}
+
+func TestIdempotencyKeyStartsOneOrder(t *testing.T) {
+	body := orderBody("HOODIE-GRY-L", 1, "tok_visa")
+	headers := map[string]string{"Idempotency-Key": "it-idem-1"}
+	s1, _, b1 := post(t, "/api/orders", body, headers)
+	s2, _, b2 := post(t, "/api/orders", body, headers)
+	require.Equal(t, 202, s1, "%v", b1)
+	require.Equal(t, 202, s2, "%v", b2)
+	require.Equal(t, b1["id"], b2["id"], "the same key and body return the same order")
+
+	o := waitForFinal(t, b1["id"].(string))
+	require.Equal(t, "completed", o.Status)
+	require.Len(t, paymentOps("authorize", o.ID+":"), 1, "one workflow, one authorization")
+
+	s3, hdr, b3 := post(t, "/api/orders", orderBody("HOODIE-GRY-L", 2, "tok_visa"), headers)
+	require.Equal(t, 422, s3)
+	require.Equal(t, "application/problem+json", hdr.Get("Content-Type"))
+	require.Contains(t, b3["detail"], "different request body")
+}
+
+// readOrderEvent reads orders.events with a consumer group until it finds
+// the event of the given type for the order.
+func readOrderEvent(t *testing.T, orderID, eventType string) events.CloudEvent {
+	t.Helper()
+	r := kafka.NewReader(kafka.ReaderConfig{
+		Brokers:     stack.cfg.KafkaBrokers,
+		GroupID:     "it-" + orderID + "-" + eventType,
+		Topic:       events.OrdersTopic,
+		StartOffset: kafka.FirstOffset,
+		MaxWait:     100 * time.Millisecond,
+	})
+	defer r.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for {
+		m, err := r.FetchMessage(ctx)
+		require.NoError(t, err, "no %s event for order %s", eventType, orderID)
+		var ev events.CloudEvent
+		require.NoError(t, json.Unmarshal(m.Value, &ev))
+		require.NoError(t, r.CommitMessages(ctx, m))
+		if ev.Subject == orderID && ev.Type == eventType {
+			require.Equal(t, orderID, string(m.Key), "events are keyed by the order ID")
+			return ev
+		}
+	}
+}
