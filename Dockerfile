@@ -1,0 +1,29 @@
+# syntax=docker/dockerfile:1
+# One static binary, one image; the role is the first argument:
+#   docker run ghcr.io/orderflow/orderflow:<tag> api | worker --queue orders | frontend | migrate
+
+# The builder runs on the build machine's own platform and cross-compiles
+# (CGO_ENABLED=0), so multi-arch builds need no emulation.
+FROM --platform=$BUILDPLATFORM golang:1.26 AS build
+ARG TARGETOS
+ARG TARGETARCH
+WORKDIR /src
+# Modules first: this layer is reused until go.mod/go.sum change.
+COPY go.mod go.sum ./
+RUN --mount=type=cache,target=/go/pkg/mod \
+    go mod download
+COPY . .
+RUN --mount=type=cache,target=/go/pkg/mod \
+    --mount=type=cache,target=/root/.cache/go-build \
+    CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH \
+    go build -trimpath -ldflags="-s -w" -o /out/orderflow ./cmd/orderflow
+
+# distroless/static: CA certificates (SendGrid, Twilio and payment APIs are
+# HTTPS) and tzdata, no shell or package manager to exploit. The :nonroot
+# variant runs as uid/gid 65532, matching runAsUser in k8s/.
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/orderflow /orderflow
+USER 65532:65532
+# api, worker ops (health/metrics), frontend, sandbox: documentation only.
+EXPOSE 8080 9090 3000 4010
+ENTRYPOINT ["/orderflow"]

@@ -1,0 +1,408 @@
+package k8s_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/compose-spec/compose-go/v2/types"
+)
+
+const composeFile = "../docker-compose.yml"
+
+// composeImage is the locally built image every orderflow role runs.
+const composeImage = imageRepo + ":dev"
+
+// listenEnv is the variable that sets each role's listen address. In a
+// container it must not be loopback (the binary's default), or nothing outside
+// the container reaches it.
+var listenEnv = map[string]struct {
+	env  string
+	port uint32
+}{
+	"api":      {"API_ADDR", 8080},
+	"frontend": {"FRONTEND_ADDR", 3000},
+	"sandbox":  {"SANDBOX_ADDR", 4010},
+	"worker":   {"OPS_ADDR", 9090},
+}
+
+// published are DESIGN.md's default ports, by service, as seen from the host.
+var published = map[string]string{
+	"api":         "8080",
+	"frontend":    "3000",
+	"sandbox":     "4010",
+	"temporal-ui": "8233",
+	"temporal":    "7233",
+	"postgres":    "5432",
+	"redis":       "6379",
+	"kafka":       "9092",
+}
+
+// addressEnv are the variables that name another service as host:port or URL.
+var addressEnv = []string{"DATABASE_URL", "REDIS_ADDR", "TEMPORAL_ADDRESS", "KAFKA_BROKERS",
+	"PAYMENTS_URL", "SENDGRID_BASE_URL", "TWILIO_BASE_URL", "API_URL"}
+
+// loadCompose loads a compose file the way `docker compose` does, with schema
+// validation (unknown keys are errors) and the consistency check (undefined
+// services, networks, volumes are errors), and no environment from this host.
+func loadCompose(t *testing.T, path string) (*types.Project, error) {
+	t.Helper()
+	opts, err := cli.NewProjectOptions([]string{path},
+		cli.WithWorkingDirectory(filepath.Dir(path)),
+		cli.WithInterpolation(true),
+		cli.WithConsistency(true),
+	)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return opts.LoadProject(ctx)
+}
+
+func command(svc types.ServiceConfig) []string {
+	return append(slices.Clone([]string(svc.Entrypoint)), svc.Command...)
+}
+
+// role is the orderflow subcommand a service runs, or "" for other images.
+func role(svc types.ServiceConfig) string {
+	if svc.Image != composeImage || len(svc.Command) == 0 {
+		return ""
+	}
+	return svc.Command[0]
+}
+
+func env(svc types.ServiceConfig, name string) (string, bool) {
+	v, ok := svc.Environment[name]
+	if !ok || v == nil {
+		return "", false
+	}
+	return *v, true
+}
+
+func healthy(svc types.ServiceConfig) bool {
+	return svc.HealthCheck != nil && !svc.HealthCheck.Disable && len(svc.HealthCheck.Test) > 0
+}
+
+// dependencies walks depends_on transitively: what a service waits for and how.
+func dependencies(p *types.Project, name string) map[string]string {
+	out := map[string]string{}
+	var walk func(string)
+	walk = func(n string) {
+		for dep, d := range p.Services[n].DependsOn {
+			if _, seen := out[dep]; seen {
+				continue
+			}
+			out[dep] = d.Condition
+			walk(dep)
+		}
+	}
+	walk(name)
+	return out
+}
+
+type composeCheck struct {
+	name string
+	run  func(*types.Project) []error
+}
+
+var composeChecks = []composeCheck{
+	{"depends_on", composeDependsOn},
+	{"worker queues", composeWorkers},
+	{"published ports", composePorts},
+	{"listen addresses", composeListen},
+	{"migrate", composeMigrate},
+	{"readiness", composeReadiness},
+	{"service addresses", composeAddresses},
+	{"temporal and kafka setup", composeSetup},
+}
+
+func runComposeChecks(p *types.Project) []error {
+	var errs []error
+	for _, c := range composeChecks {
+		for _, err := range c.run(p) {
+			errs = append(errs, fmt.Errorf("%s: %w", c.name, err))
+		}
+	}
+	return errs
+}
+
+func composeDependsOn(p *types.Project) []error {
+	var errs []error
+	for _, name := range sortedKeys(p.Services) {
+		for _, dep := range sortedKeys(p.Services[name].DependsOn) {
+			target, ok := p.Services[dep]
+			if !ok {
+				errs = append(errs, fmt.Errorf("%s depends on undefined service %s", name, dep))
+				continue
+			}
+			switch cond := p.Services[name].DependsOn[dep].Condition; cond {
+			case types.ServiceConditionHealthy:
+				// Compose refuses to start a service waiting on a health it cannot observe.
+				if !healthy(target) {
+					errs = append(errs, fmt.Errorf("%s waits for %s to be healthy, but %s has no healthcheck", name, dep, dep))
+				}
+			case types.ServiceConditionCompletedSuccessfully:
+				// A restarting one-shot never "completes".
+				if target.Restart != "" && target.Restart != types.RestartPolicyNo {
+					errs = append(errs, fmt.Errorf("%s waits for %s to complete, but %s has restart: %s", name, dep, dep, target.Restart))
+				}
+			case types.ServiceConditionStarted:
+			default:
+				errs = append(errs, fmt.Errorf("%s depends on %s with condition %q", name, dep, cond))
+			}
+		}
+	}
+	return errs
+}
+
+func composeWorkers(p *types.Project) []error {
+	var errs []error
+	seen := map[string][]string{}
+	for _, name := range sortedKeys(p.Services) {
+		svc := p.Services[name]
+		if role(svc) != "worker" {
+			continue
+		}
+		queue, n := queueOf(svc.Command)
+		if n != 1 {
+			errs = append(errs, fmt.Errorf("%s: %d --queue flags in %v, want 1", name, n, []string(svc.Command)))
+			continue
+		}
+		if name != "worker-"+queue {
+			errs = append(errs, fmt.Errorf("%s polls queue %q; name it worker-%s", name, queue, queue))
+		}
+		if svc.StopGracePeriod == nil || time.Duration(*svc.StopGracePeriod) < 60*time.Second {
+			errs = append(errs, fmt.Errorf("%s: stop_grace_period under 60s cuts activity draining short", name))
+		}
+		seen[queue] = append(seen[queue], name)
+	}
+	for _, q := range workerQueues {
+		if len(seen[q]) != 1 {
+			errs = append(errs, fmt.Errorf("queue %q is polled by %d services %v, want exactly 1", q, len(seen[q]), seen[q]))
+		}
+	}
+	return errs
+}
+
+func composePorts(p *types.Project) []error {
+	var errs []error
+	for _, name := range sortedKeys(p.Services) {
+		for _, port := range p.Services[name].Ports {
+			if port.HostIP != "127.0.0.1" {
+				errs = append(errs, fmt.Errorf("%s publishes %s:%s->%d beyond loopback; bind it to 127.0.0.1", name, port.HostIP, port.Published, port.Target))
+			}
+		}
+	}
+	for _, name := range sortedKeys(published) {
+		svc, ok := p.Services[name]
+		if !ok {
+			errs = append(errs, fmt.Errorf("no service %s", name))
+			continue
+		}
+		found := false
+		for _, port := range svc.Ports {
+			found = found || (port.HostIP == "127.0.0.1" && port.Published == published[name])
+		}
+		if !found {
+			errs = append(errs, fmt.Errorf("%s is not published on 127.0.0.1:%s", name, published[name]))
+		}
+	}
+	return errs
+}
+
+func composeListen(p *types.Project) []error {
+	var errs []error
+	for _, name := range sortedKeys(p.Services) {
+		svc := p.Services[name]
+		want, ok := listenEnv[role(svc)]
+		if !ok {
+			continue
+		}
+		addr, set := env(svc, want.env)
+		host, port, err := net.SplitHostPort(addr)
+		switch {
+		case !set:
+			errs = append(errs, fmt.Errorf("%s: %s unset; the binary's default is loopback, unreachable from outside the container", name, want.env))
+			continue
+		case err != nil:
+			errs = append(errs, fmt.Errorf("%s: %s=%q: %v", name, want.env, addr, err))
+			continue
+		case host != "" && host != "0.0.0.0" && host != "::":
+			errs = append(errs, fmt.Errorf("%s: %s=%q listens on %s only, unreachable from outside the container", name, want.env, addr, host))
+		case port != strconv.Itoa(int(want.port)):
+			errs = append(errs, fmt.Errorf("%s: %s=%q, want port %d", name, want.env, addr, want.port))
+		}
+		for _, pc := range svc.Ports {
+			if strconv.Itoa(int(pc.Target)) != port {
+				errs = append(errs, fmt.Errorf("%s publishes container port %d but listens on %s", name, pc.Target, addr))
+			}
+		}
+	}
+	return errs
+}
+
+func composeMigrate(p *types.Project) []error {
+	var errs []error
+	m, ok := p.Services["migrate"]
+	if !ok {
+		return []error{fmt.Errorf("no migrate service")}
+	}
+	if role(m) != "migrate" {
+		errs = append(errs, fmt.Errorf("migrate runs %v, want `orderflow migrate`", command(m)))
+	}
+	// Roles that touch the schema must not start before it exists.
+	for _, name := range sortedKeys(p.Services) {
+		switch role(p.Services[name]) {
+		case "api", "worker":
+			if dependencies(p, name)["migrate"] != types.ServiceConditionCompletedSuccessfully {
+				errs = append(errs, fmt.Errorf("%s does not wait for migrate to complete successfully", name))
+			}
+		}
+	}
+	return errs
+}
+
+// composeReadiness: every role that needs infrastructure either reports its
+// own health or (transitively) waits for healthy infrastructure.
+func composeReadiness(p *types.Project) []error {
+	var errs []error
+	for _, name := range sortedKeys(p.Services) {
+		svc := p.Services[name]
+		switch role(svc) {
+		case "api", "frontend", "worker", "migrate":
+		default:
+			continue
+		}
+		if healthy(svc) {
+			continue
+		}
+		waits := false
+		for dep, cond := range dependencies(p, name) {
+			waits = waits || (cond == types.ServiceConditionHealthy && role(p.Services[dep]) == "")
+		}
+		if !waits {
+			errs = append(errs, fmt.Errorf("%s has no healthcheck and does not wait for healthy infrastructure", name))
+		}
+	}
+	return errs
+}
+
+// composeAddresses: every address an app role is configured with names a
+// service of this file, so a renamed service cannot leave a dangling host.
+func composeAddresses(p *types.Project) []error {
+	var errs []error
+	for _, name := range sortedKeys(p.Services) {
+		svc := p.Services[name]
+		if role(svc) == "" {
+			continue
+		}
+		for _, key := range addressEnv {
+			v, ok := env(svc, key)
+			if !ok || v == "" {
+				continue
+			}
+			for _, addr := range strings.Split(v, ",") {
+				host := addr
+				if u, err := url.Parse(addr); err == nil && u.Host != "" {
+					host = u.Host
+				}
+				if h, _, err := net.SplitHostPort(host); err == nil {
+					host = h
+				}
+				if _, ok := p.Services[host]; !ok {
+					errs = append(errs, fmt.Errorf("%s: %s=%q points at %q, which is not a service", name, key, v, host))
+				}
+			}
+		}
+	}
+	return errs
+}
+
+func composeSetup(p *types.Project) []error {
+	var errs []error
+	temporal := strings.Join(command(p.Services["temporal"]), " ")
+	for _, sa := range []string{"OrderStatus=Keyword", "CustomerId=Keyword", "OrderTotal=Double"} {
+		if !strings.Contains(temporal, "--search-attribute="+sa) {
+			errs = append(errs, fmt.Errorf("temporal does not register search attribute %s", sa))
+		}
+	}
+	topics := strings.Join(command(p.Services["kafka-init"]), " ")
+	for _, topic := range []string{"orders.events", "inventory.events", "notifications.events"} {
+		if !strings.Contains(topics, topic) {
+			errs = append(errs, fmt.Errorf("kafka-init does not create topic %s", topic))
+		}
+	}
+	return errs
+}
+
+func TestCompose(t *testing.T) {
+	p, err := loadCompose(t, composeFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range runComposeChecks(p) {
+		t.Error(err)
+	}
+}
+
+// TestComposeChecksCatch edits a copy of docker-compose.yml in one way each and
+// requires the loader or a check to object.
+func TestComposeChecksCatch(t *testing.T) {
+	original, err := os.ReadFile(composeFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, old, new, want string
+	}{
+		{"unknown key", "    command: [api]\n", "    command: [api]\n    restrat: always\n", "restrat"},
+		{"undefined dependency", "      api:\n        condition: service_started\n", "      apii:\n        condition: service_started\n", "apii"},
+		{"healthy on a service without healthcheck", "      api:\n        condition: service_started\n", "      api:\n        condition: service_healthy\n", "has no healthcheck"},
+		{"queue polled twice", "command: [worker, --queue, inventory]", "command: [worker, --queue, orders]", `queue "orders" is polled by 2`},
+		{"short stop grace", "    depends_on: *orderflow-deps\n    stop_grace_period: 60s\n", "    depends_on: *orderflow-deps\n    stop_grace_period: 10s\n", "stop_grace_period"},
+		{"published beyond loopback", "      - 127.0.0.1:8080:8080\n", "      - 8080:8080\n", "beyond loopback"},
+		{"temporal UI on another port", "      - 127.0.0.1:8233:8080\n", "      - 127.0.0.1:8088:8080\n", "temporal-ui is not published on 127.0.0.1:8233"},
+		{"api listens on loopback", "API_ADDR: :8080", "API_ADDR: 127.0.0.1:8080", "unreachable from outside"},
+		{"migrate does not migrate", "command: [migrate, --seed]", "command: [sandbox]", "want `orderflow migrate`"},
+		{"restarting one-shot", "    command: [migrate, --seed]\n    restart: \"no\"\n", "    command: [migrate, --seed]\n", "restart: unless-stopped"},
+		{"api skips migrate", "  migrate:\n    condition: service_completed_successfully\n", "", "does not wait for migrate"},
+		{"dangling host", "REDIS_ADDR: redis:6379", "REDIS_ADDR: cache:6379", `points at "cache"`},
+		{"missing search attribute", "      - --search-attribute=OrderTotal=Double\n", "", "OrderTotal=Double"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if !strings.Contains(string(original), tc.old) {
+				t.Fatalf("docker-compose.yml no longer contains %q; update this case", tc.old)
+			}
+			dir := t.TempDir()
+			path := filepath.Join(dir, "docker-compose.yml")
+			if err := os.WriteFile(path, []byte(strings.Replace(string(original), tc.old, tc.new, 1)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			p, err := loadCompose(t, path)
+			if err != nil {
+				if !strings.Contains(err.Error(), tc.want) {
+					t.Errorf("load failed with %v, want it to mention %q", err, tc.want)
+				}
+				return
+			}
+			errs := runComposeChecks(p)
+			for _, err := range errs {
+				if strings.Contains(err.Error(), tc.want) {
+					return
+				}
+			}
+			t.Errorf("no check reported %q; got %v", tc.want, errs)
+		})
+	}
+}
