@@ -56,6 +56,9 @@ func run(args []string) error {
 		return err
 	}
 	logger := logging.New(os.Stderr, cfg.LogLevel).With("role", args[0])
+	if args[0] == "dev" {
+		logger = logging.NewText(os.Stderr, cfg.LogLevel) // a person reads this one
+	}
 	// SIGTERM (Kubernetes) and SIGINT (Ctrl-C) end the context: every role
 	// then stops taking work and drains what it has.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -19,7 +19,10 @@ const MaxBodyBytes = 1 << 20
 func DecodeJSON(w http.ResponseWriter, r *http.Request, dst any) *Problem {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		// curl -d labels bodies as form data by default; the body is still
+		// decoded as strict JSON, so accepting the label costs nothing.
+		jsonLike := mt == "application/json" || strings.HasSuffix(mt, "+json") || mt == "application/x-www-form-urlencoded"
+		if err != nil || !jsonLike {
 			return NewProblem(http.StatusUnsupportedMediaType, "Content-Type must be application/json")
 		}
 	}
