@@ -173,14 +173,15 @@ func (s *Server) getOrder(w http.ResponseWriter, r *http.Request) {
 }
 
 var orderStatuses = map[string]bool{
-	workflows.OrderPending: true, workflows.OrderProcessing: true, workflows.OrderCompleted: true, workflows.OrderFailed: true,
+	workflows.OrderPending: true, workflows.OrderProcessing: true, workflows.OrderCompleted: true,
+	workflows.OrderFailed: true, workflows.OrderCancelled: true,
 }
 
 func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := orders.ListFilter{Status: q.Get("status"), CustomerID: q.Get("customer_id"), Cursor: q.Get("cursor"), Limit: 20}
 	if f.Status != "" && !orderStatuses[f.Status] {
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest, "status must be one of pending, processing, completed, failed"))
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest, "status must be one of pending, processing, completed, failed, cancelled"))
 		return
 	}
 	if v := q.Get("limit"); v != "" {

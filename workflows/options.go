@@ -12,6 +12,11 @@ import (
 
 var orderStatusKey = temporal.NewSearchAttributeKeyKeyword(SearchAttrOrderStatus)
 
+// Activities with side effects elsewhere set WaitForCancellation: when the
+// order is cancelled while one is running, the saga waits for its outcome
+// instead of abandoning it, so a reservation or authorization that completes
+// anyway is known, and compensated.
+
 // inventoryCtx runs stock activities on the inventory workers. A database
 // outage is waited out (10 minutes); out of stock ends the order at once.
 func inventoryCtx(ctx workflow.Context) workflow.Context {
@@ -19,6 +24,7 @@ func inventoryCtx(ctx workflow.Context) workflow.Context {
 		TaskQueue:              InventoryTaskQueue,
 		StartToCloseTimeout:    10 * time.Second,
 		ScheduleToCloseTimeout: 10 * time.Minute,
+		WaitForCancellation:    true,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        time.Second,
 			BackoffCoefficient:     2,
@@ -33,6 +39,7 @@ func inventoryCtx(ctx workflow.Context) workflow.Context {
 func paymentCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 15 * time.Second,
+		WaitForCancellation: true,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        time.Second,
 			BackoffCoefficient:     2,

@@ -21,15 +21,27 @@ func OrderWorkflow(ctx workflow.Context, in OrderInput) (OrderState, error) {
 	}
 	s.record(ctx, "order.processing")
 
-	if err := s.run(ctx); err != nil {
+	err := s.run(ctx)
+	cancelled := temporal.IsCanceledError(err)
+	if err != nil {
+		// From here on the saga finishes its work even when the workflow was
+		// cancelled (Web UI, CLI): compensate, tell the customer, record.
+		ctx, _ = workflow.NewDisconnectedContext(ctx)
 		s.compensate(ctx)
 		s.state.Status, s.state.FailureReason = OrderFailed, failureReason(err)
+		if cancelled {
+			s.state.Status, s.state.FailureReason = OrderCancelled, "cancelled on request"
+		}
 	} else {
 		s.state.Status = OrderCompleted
 	}
 	s.notifyCustomer(ctx)
 	// One final write carries the outcome, the notification step and the event.
 	s.record(ctx, "order."+s.state.Status)
+	if cancelled {
+		// Close as cancelled, so Temporal shows what happened.
+		return s.state, temporal.NewCanceledError()
+	}
 	return s.state, nil
 }
 
@@ -103,11 +115,10 @@ func (s *orderSaga) step(ctx workflow.Context, name string, fn func() error) err
 	return err
 }
 
-// compensate undoes the completed steps in reverse order. It runs in a
-// disconnected context so it still runs when the workflow is cancelled, and
-// each compensation retries until it succeeds: they are idempotent.
+// compensate undoes the completed steps in reverse order. The caller passes a
+// disconnected context so it still runs when the workflow is cancelled; each
+// compensation retries until it succeeds: they are idempotent.
 func (s *orderSaga) compensate(ctx workflow.Context) {
-	ctx, _ = workflow.NewDisconnectedContext(ctx)
 	for i := len(s.compensations) - 1; i >= 0; i-- {
 		if err := s.compensations[i](ctx); err != nil {
 			workflow.GetLogger(ctx).Error("compensation failed", "order_id", s.in.OrderID, "error", err)
@@ -140,7 +151,7 @@ func (s *orderSaga) record(ctx workflow.Context, event string) {
 		// Only reachable when the workflow is cancelled: the retry policy is unlimited.
 		workflow.GetLogger(ctx).Error("recording order state failed", "order_id", s.in.OrderID, "error", err)
 	}
-	if event == "order.completed" || event == "order.failed" {
+	if event == "order."+s.state.Status && s.state.Status != OrderProcessing {
 		_ = workflow.UpsertTypedSearchAttributes(ctx, orderStatusKey.ValueSet(s.state.Status))
 	}
 }

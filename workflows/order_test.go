@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 )
@@ -217,4 +218,29 @@ func TestOrderWorkflowPaymentFailureAfterAuthorizeVoidsAndReleases(t *testing.T)
 		}
 	}
 	require.Equal(t, []string{StepVoidPayment, StepReleaseReservation}, order)
+}
+
+func TestOrderWorkflowCancelledWhileAuthorizingCompensates(t *testing.T) {
+	f := &fakeServices{}
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	f.register(env)
+	// The order is cancelled while the gateway call is in flight. (The test
+	// environment cancels the activity at once; waiting for an in-flight call
+	// to finish and voiding it is tested on the real stack.)
+	env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+		if info.ActivityType.Name == ActivityAuthorizePayment {
+			env.CancelWorkflow()
+		}
+	})
+	env.ExecuteWorkflow(OrderWorkflow, testOrder())
+
+	require.True(t, env.IsWorkflowCompleted())
+	require.True(t, temporal.IsCanceledError(env.GetWorkflowError()), "closes as cancelled: %v", env.GetWorkflowError())
+	require.Equal(t, []string{"res-o-1"}, f.releasedIDs, "stock released despite the cancellation")
+	require.Zero(t, f.calls[ActivityCapturePayment])
+	last := f.recorded[len(f.recorded)-1]
+	require.Equal(t, OrderCancelled, last.State.Status)
+	require.Equal(t, "order.cancelled", last.Event)
+	require.Contains(t, f.lastEmail.Body, "cancelled")
 }

@@ -33,6 +33,7 @@ const (
 	OrderProcessing = "processing"
 	OrderCompleted  = "completed"
 	OrderFailed     = "failed"
+	OrderCancelled  = "cancelled"
 )
 
 // Saga step names, in the order they run.

@@ -70,7 +70,7 @@ func waitForFinal(t *testing.T, id string) orders.Order {
 		var o orders.Order
 		require.NoError(t, json.NewDecoder(resp.Body).Decode(&o))
 		resp.Body.Close()
-		if o.Status == "completed" || o.Status == "failed" {
+		if o.Status == "completed" || o.Status == "failed" || o.Status == "cancelled" {
 			return o
 		}
 		if time.Now().After(deadline) {

@@ -1,0 +1,62 @@
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/orderflow/orderflow/internal/orders"
+	"github.com/orderflow/orderflow/internal/sandbox"
+	"github.com/orderflow/orderflow/workflows"
+)
+
+// Cancelling an order from Temporal (Web UI, CLI) while the gateway is
+// still authorizing: the saga waits for the in-flight call, then voids the
+// authorization it produced and releases the stock.
+func TestCancelDuringAuthorizationVoidsAndReleases(t *testing.T) {
+	const sku = "KEYBOARD-TKL"
+	onHandBefore, reservedBefore := stockOf(t, sku)
+	require.NoError(t, stack.sandbox.AddFault(sandbox.Fault{Provider: sandbox.ProviderPayments, LatencyMS: 1500}))
+	t.Cleanup(stack.sandbox.ClearFaults)
+
+	status, _, body := post(t, "/api/orders", orderBody(sku, 1, "tok_visa"), nil)
+	require.Equal(t, 202, status, "%v", body)
+	id := body["id"].(string)
+	waitForStep(t, id, workflows.StepAuthorizePayment, workflows.StepRunning)
+
+	require.NoError(t, stack.temporal.CancelWorkflow(context.Background(), workflows.OrderWorkflowID(id), ""))
+	o := waitForFinal(t, id)
+
+	require.Equal(t, workflows.OrderCancelled, o.Status)
+	require.Len(t, paymentOps("authorize", id+":"), 1, "the in-flight authorization completed")
+	require.Len(t, paymentOps("void", id+":"), 1, "and was voided")
+	require.Empty(t, paymentOps("capture", id+":"))
+	onHand, reserved := stockOf(t, sku)
+	require.Equal(t, onHandBefore, onHand)
+	require.Equal(t, reservedBefore, reserved)
+}
+
+func waitForStep(t *testing.T, id, step, status string) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(stack.apiURL + "/api/orders/" + id)
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		var o orders.Order
+		if json.NewDecoder(resp.Body).Decode(&o) != nil {
+			return false
+		}
+		for _, s := range o.Steps {
+			if s.Name == step && s.Status == status {
+				return true
+			}
+		}
+		return false
+	}, 30*time.Second, 20*time.Millisecond, "order %s never reached %s %s", id, step, status)
+}
