@@ -7,6 +7,7 @@
 //	orderflow migrate [--seed]         apply database migrations; --seed loads the demo catalogue
 //	orderflow sandbox                  provider sandboxes: payments, SendGrid, Twilio (SANDBOX_ADDR)
 //	orderflow dev                      the whole local stack as processes (what `make run` runs)
+//	orderflow loadgen [flags]          place orders through the API and report throughput and latency
 //
 // Configuration comes from the environment; see README.md.
 package main
@@ -18,10 +19,13 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/orderflow/orderflow/internal/app"
 	"github.com/orderflow/orderflow/internal/config"
+	"github.com/orderflow/orderflow/internal/loadgen"
 	"github.com/orderflow/orderflow/internal/logging"
 )
 
@@ -34,6 +38,7 @@ roles:
   migrate [--seed]         apply database migrations (--seed: load the demo catalogue)
   sandbox                  serve the local provider sandboxes
   dev                      run the whole local stack (make run)
+  loadgen [flags]          place orders through API_URL and report throughput and latency
 `
 
 func main() {
@@ -85,6 +90,22 @@ func run(args []string) error {
 		return parseThen(flags, args[1:], func() error { return app.RunSandbox(ctx, cfg, logger) })
 	case "dev":
 		return parseThen(flags, args[1:], func() error { return app.RunDev(ctx, os.LookupEnv, logger) })
+	case "loadgen":
+		o := loadgen.Options{APIURL: cfg.APIURL}
+		flags.IntVar(&o.Orders, "orders", 200, "orders to place")
+		flags.IntVar(&o.Concurrency, "concurrency", 20, "clients placing orders at once")
+		skus := flags.String("skus", "MUG-CERAMIC,TSHIRT-BLK-M", "comma-separated SKUs, one unit each, round-robin")
+		flags.StringVar(&o.Token, "token", "tok_visa", "payment token")
+		flags.DurationVar(&o.Timeout, "timeout", time.Minute, "how long one order may take")
+		return parseThen(flags, args[1:], func() error {
+			o.SKUs = strings.Split(*skus, ",")
+			rep, err := loadgen.Run(ctx, o)
+			if err != nil {
+				return err
+			}
+			fmt.Println(rep)
+			return nil
+		})
 	default:
 		fmt.Fprint(os.Stderr, usage)
 		return fmt.Errorf("unknown role %q", role)
