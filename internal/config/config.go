@@ -6,7 +6,6 @@ package config
 import (
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -37,8 +36,6 @@ type Config struct {
 	TwilioBaseURL    string
 	TwilioFrom       string
 
-	// OrderTimeout bounds a whole order saga; past it the workflow fails and compensates.
-	OrderTimeout time.Duration
 	// ShutdownTimeout is how long a role drains in-flight work after SIGTERM.
 	ShutdownTimeout time.Duration
 }
@@ -66,7 +63,6 @@ func Default() Config {
 		TwilioAuthToken:  "sandbox-token",
 		TwilioBaseURL:    "http://127.0.0.1:4010",
 		TwilioFrom:       "+15005550006",
-		OrderTimeout:     24 * time.Hour,
 		ShutdownTimeout:  30 * time.Second,
 	}
 }
@@ -106,17 +102,12 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	if v, ok := lookup("KAFKA_BROKERS"); ok {
 		c.KafkaBrokers = splitList(v)
 	}
-	for name, dst := range map[string]*time.Duration{
-		"ORDER_TIMEOUT":    &c.OrderTimeout,
-		"SHUTDOWN_TIMEOUT": &c.ShutdownTimeout,
-	} {
-		if v, ok := lookup(name); ok {
-			d, err := time.ParseDuration(v)
-			if err != nil || d <= 0 {
-				return c, fmt.Errorf("%s=%q: want a positive duration such as 30s", name, v)
-			}
-			*dst = d
+	if v, ok := lookup("SHUTDOWN_TIMEOUT"); ok {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("SHUTDOWN_TIMEOUT=%q: want a positive duration such as 30s", v)
 		}
+		c.ShutdownTimeout = d
 	}
 	return c, c.validate()
 }
@@ -141,11 +132,4 @@ func splitList(s string) []string {
 		}
 	}
 	return out
-}
-
-// Port returns the port of a host:port address, for messages.
-func Port(addr string) int {
-	i := strings.LastIndexByte(addr, ':')
-	p, _ := strconv.Atoi(addr[i+1:])
-	return p
 }

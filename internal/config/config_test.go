@@ -1,0 +1,51 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func lookup(env map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+}
+
+func TestDefaultsRunTheLocalStack(t *testing.T) {
+	c, err := FromLookup(lookup(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.APIAddr != "127.0.0.1:8080" || c.TemporalAddress != "127.0.0.1:7233" || c.KafkaBrokers[0] != "127.0.0.1:9092" {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+}
+
+func TestEnvironmentOverrides(t *testing.T) {
+	c, err := FromLookup(lookup(map[string]string{
+		"KAFKA_BROKERS":     " k1:9092, k2:9092 ,",
+		"SENDGRID_BASE_URL": "", // empty selects the real provider
+		"SHUTDOWN_TIMEOUT":  "5s",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(c.KafkaBrokers, ",") != "k1:9092,k2:9092" {
+		t.Fatalf("brokers %q", c.KafkaBrokers)
+	}
+	if c.SendGridBaseURL != "" || c.ShutdownTimeout != 5*time.Second {
+		t.Fatalf("got %+v", c)
+	}
+}
+
+func TestInvalidValuesAreRejected(t *testing.T) {
+	for name, env := range map[string]map[string]string{
+		"duration":  {"SHUTDOWN_TIMEOUT": "soon"},
+		"negative":  {"SHUTDOWN_TIMEOUT": "-1s"},
+		"brokers":   {"KAFKA_BROKERS": " , "},
+		"log level": {"LOG_LEVEL": "loud"},
+	} {
+		if _, err := FromLookup(lookup(env)); err == nil {
+			t.Errorf("%s: want an error for %v", name, env)
+		}
+	}
+}
