@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/orderflow/orderflow/internal/payments"
@@ -26,6 +27,7 @@ func (a *PaymentActivities) AuthorizePayment(ctx context.Context, req workflows.
 	if err != nil {
 		return workflows.PaymentResult{}, paymentError(err)
 	}
+	activity.GetLogger(ctx).Info("payment authorized", "order_id", req.OrderID, "authorization_id", auth.ID, "amount", req.Amount)
 	return workflows.PaymentResult{ID: auth.ID}, nil
 }
 
@@ -35,12 +37,17 @@ func (a *PaymentActivities) CapturePayment(ctx context.Context, req workflows.Ca
 	if err != nil {
 		return workflows.PaymentResult{}, paymentError(err)
 	}
+	activity.GetLogger(ctx).Info("payment captured", "authorization_id", req.AuthorizationID, "capture_id", c.ID, "amount", req.Amount)
 	return workflows.PaymentResult{ID: c.ID}, nil
 }
 
 // VoidPayment releases an authorization (a compensation).
 func (a *PaymentActivities) VoidPayment(ctx context.Context, req workflows.VoidPaymentRequest) error {
-	return paymentError(a.Gateway.Void(ctx, req.AuthorizationID, req.IdempotencyKey))
+	if err := a.Gateway.Void(ctx, req.AuthorizationID, req.IdempotencyKey); err != nil {
+		return paymentError(err)
+	}
+	activity.GetLogger(ctx).Info("payment voided", "authorization_id", req.AuthorizationID)
+	return nil
 }
 
 func paymentError(err error) error {
