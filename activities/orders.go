@@ -19,14 +19,23 @@ type OrderActivities struct {
 // never overwrite newer ones) and publishes req.Event, if any. The event ID
 // is derived from the workflow and the event, so a retried publish carries
 // the same ID and consumers can drop the duplicate.
+//
+// The event is stored with the state in one transaction, then published: a
+// failed publish retries the activity, which rewrites nothing and publishes
+// again, so Kafka gets every event at least once.
 func (a *OrderActivities) RecordOrderState(ctx context.Context, req workflows.RecordOrderStateRequest) error {
-	if err := a.Store.SaveState(ctx, req.Input, req.State); err != nil {
+	var stored *orders.Event
+	id := workflows.OrderWorkflowID(req.State.OrderID) + "/" + req.Event
+	if req.Event != "" {
+		stored = &orders.Event{ID: id, Type: req.Event, Status: req.State.Status,
+			Reason: req.State.FailureReason, OccurredAt: req.State.UpdatedAt}
+	}
+	if err := a.Store.SaveState(ctx, req.Input, req.State, stored); err != nil {
 		return fmt.Errorf("save order %s state: %w", req.State.OrderID, err)
 	}
-	if req.Event == "" {
+	if stored == nil {
 		return nil
 	}
-	id := workflows.OrderWorkflowID(req.State.OrderID) + "/" + req.Event
 	ev, err := events.New(id, req.Event, "/orderflow/orders", req.State.OrderID, req.State.UpdatedAt, orderEventData{
 		OrderID: req.State.OrderID, CustomerID: req.Input.CustomerID, Status: req.State.Status,
 		Total: req.Input.Total, Currency: req.Input.Currency, FailureReason: req.State.FailureReason,

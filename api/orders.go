@@ -202,3 +202,20 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, page)
 	}
 }
+
+func (s *Server) orderEvents(w http.ResponseWriter, r *http.Request) {
+	id := mux.Vars(r)["id"]
+	if _, err := uuid.Parse(id); err != nil {
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusNotFound, "no order "+strconv.Quote(id)))
+		return
+	}
+	evs, err := s.Orders.Events(r.Context(), id)
+	switch {
+	case errors.Is(err, orders.ErrNotFound):
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusNotFound, "no order "+strconv.Quote(id)))
+	case err != nil:
+		s.internalError(w, r, "could not read the order's events", err, "order_id", id)
+	default:
+		httpx.WriteJSON(w, http.StatusOK, map[string]any{"events": evs})
+	}
+}

@@ -20,6 +20,7 @@ type Server struct {
 	Orders    *orders.Store
 	Inventory *inventory.Store
 	Temporal  client.Client
+	Namespace string // the Temporal namespace, for DescribeTaskQueue
 	Logger    *slog.Logger
 	// Checks are the readiness checks of the API's dependencies.
 	Checks map[string]httpx.Check
@@ -33,6 +34,8 @@ func (s *Server) Handler() http.Handler {
 	a.HandleFunc("/orders", s.createOrder).Methods(http.MethodPost)
 	a.HandleFunc("/orders", s.listOrders).Methods(http.MethodGet)
 	a.HandleFunc("/orders/{id}", s.getOrder).Methods(http.MethodGet)
+	a.HandleFunc("/orders/{id}/events", s.orderEvents).Methods(http.MethodGet)
+	a.HandleFunc("/stats", s.stats).Methods(http.MethodGet)
 	a.HandleFunc("/products", s.listProducts).Methods(http.MethodGet)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		httpx.WriteProblem(w, req, httpx.NewProblem(http.StatusNotFound, "no such resource: "+req.URL.Path))

@@ -35,6 +35,7 @@ func RunAPI(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		Orders:    orders.NewStore(pool),
 		Inventory: inventory.NewStore(pool),
 		Temporal:  tc,
+		Namespace: cfg.TemporalNamespace,
 		Logger:    logger,
 		Checks: map[string]httpx.Check{
 			"postgres": postgresCheck(pool),

@@ -108,10 +108,20 @@ func insertOrder(ctx context.Context, tx pgx.Tx, in workflows.OrderInput) error 
 	return err
 }
 
-// SaveState stores a saga state unless a newer one is stored already. It
-// creates the order when it is missing, so a workflow started from the CLI
-// shows up in the read model too.
-func (s *Store) SaveState(ctx context.Context, in workflows.OrderInput, st workflows.OrderState) error {
+// Event is one order event as GET /api/orders/{id}/events shows it.
+type Event struct {
+	ID         string    `json:"id"`
+	Type       string    `json:"type"`
+	Status     string    `json:"status"`
+	Reason     string    `json:"reason,omitempty"`
+	OccurredAt time.Time `json:"occurred_at"`
+}
+
+// SaveState stores a saga state unless a newer one is stored already, and
+// the event it produced, if any, in the same transaction. It creates the
+// order when it is missing, so a workflow started from the CLI shows up in
+// the read model too.
+func (s *Store) SaveState(ctx context.Context, in workflows.OrderInput, st workflows.OrderState, ev *Event) error {
 	steps, err := json.Marshal(st.Steps)
 	if err != nil {
 		return err
@@ -125,13 +135,55 @@ func (s *Store) SaveState(ctx context.Context, in workflows.OrderInput, st workf
 			mustJSON(in.Items), mustJSON(in.Contact), workflows.OrderWorkflowID(in.OrderID), in.PlacedAt); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `
+		if _, err := tx.Exec(ctx, `
 			UPDATE orders.orders
 			SET status = $2, steps = $3, failure_reason = $4, state_version = $5, updated_at = $6
 			WHERE id = $1 AND state_version < $5`,
-			st.OrderID, st.Status, steps, st.FailureReason, st.Version, st.UpdatedAt)
+			st.OrderID, st.Status, steps, st.FailureReason, st.Version, st.UpdatedAt); err != nil {
+			return err
+		}
+		if ev == nil {
+			return nil
+		}
+		_, err := tx.Exec(ctx, `
+			INSERT INTO orders.order_events (id, order_id, type, status, reason, occurred_at)
+			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
+			ev.ID, st.OrderID, ev.Type, ev.Status, ev.Reason, ev.OccurredAt)
 		return err
 	})
+}
+
+// Events returns an order's events, oldest first, or ErrNotFound.
+func (s *Store) Events(ctx context.Context, orderID string) ([]Event, error) {
+	if _, err := s.Get(ctx, orderID); err != nil {
+		return nil, err
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT id, type, status, reason, occurred_at FROM orders.order_events
+		WHERE order_id = $1 ORDER BY occurred_at, id`, orderID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[Event])
+}
+
+// CountByStatus returns how many orders are in each status.
+func (s *Store) CountByStatus(ctx context.Context) (map[string]int64, error) {
+	rows, err := s.pool.Query(ctx, `SELECT status, count(*) FROM orders.orders GROUP BY status`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	counts := map[string]int64{}
+	for rows.Next() {
+		var status string
+		var n int64
+		if err := rows.Scan(&status, &n); err != nil {
+			return nil, err
+		}
+		counts[status] = n
+	}
+	return counts, rows.Err()
 }
 
 // Get returns one order.

@@ -103,3 +103,18 @@ func TestReadinessReportsEveryDependency(t *testing.T) {
 	resp.Body.Close()
 	require.Equal(t, 200, resp.StatusCode)
 }
+
+func TestStatsCountOrdersAndDescribeQueues(t *testing.T) {
+	status, _, body := post(t, "/api/orders", orderBody("MUG-CERAMIC", 1, "tok_visa"), nil)
+	require.Equal(t, 202, status, "%v", body)
+	waitForFinal(t, body["id"].(string))
+
+	status, _, stats := get(t, "/api/stats")
+	require.Equal(t, 200, status, "%v", stats)
+	require.GreaterOrEqual(t, stats["orders"].(map[string]any)["completed"], float64(1))
+	queues := stats["task_queues"].(map[string]any)
+	for _, q := range []string{"orders", "inventory", "notifications"} {
+		qs := queues[q].(map[string]any)
+		require.Greater(t, qs["workflow_pollers"].(float64)+qs["activity_pollers"].(float64), float64(0), "queue %s has pollers", q)
+	}
+}

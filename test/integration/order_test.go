@@ -64,6 +64,15 @@ func TestOrderCompletesEndToEnd(t *testing.T) {
 	require.NoError(t, json.Unmarshal(ev.Data, &data))
 	require.Equal(t, "completed", data["status"])
 
+	// The order's events are kept beside the read model, oldest first.
+	status, _, evBody := get(t, "/api/orders/"+id+"/events")
+	require.Equal(t, 200, status)
+	var types []string
+	for _, e := range evBody["events"].([]any) {
+		types = append(types, e.(map[string]any)["type"].(string))
+	}
+	require.Equal(t, []string{"order.processing", "order.completed"}, types)
+
 	// The customer was told by email, once.
 	var emails int
 	for _, m := range stack.sandbox.Messages() {
