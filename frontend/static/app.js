@@ -74,7 +74,38 @@ async function load(append) {
   }
 }
 
+function tile(label, value) {
+  const div = document.createElement("div");
+  div.className = "tile";
+  const b = document.createElement("b");
+  b.textContent = value;
+  div.appendChild(b);
+  div.appendChild(document.createTextNode(label));
+  return div;
+}
+
+// Orders by status and each task queue's backlog and pollers, from GET /api/stats.
+async function loadStats() {
+  try {
+    const resp = await fetch("/api/stats");
+    if (!resp.ok) return;
+    const stats = await resp.json();
+    const counts = document.getElementById("status-counts");
+    counts.replaceChildren(...Object.entries(stats.orders).sort().map(([status, n]) => tile(status, n)));
+    const queues = document.getElementById("queues");
+    queues.replaceChildren(...Object.entries(stats.task_queues).sort().map(([queue, q]) =>
+      tile(queue + " queue: " + (q.workflow_pollers + q.activity_pollers) + " pollers",
+           (q.workflow_backlog + q.activity_backlog) + " waiting")));
+  } catch (err) {
+    // The orders table reports connectivity problems; stats stay as they were.
+  }
+}
+
 statusFilter.addEventListener("change", () => load(false));
 moreButton.addEventListener("click", () => load(true));
 load(false);
-setInterval(() => { if (!nextCursor || rows.children.length <= 25) load(false); }, 2000);
+loadStats();
+setInterval(() => {
+  if (!nextCursor || rows.children.length <= 25) load(false);
+  loadStats();
+}, 2000);
