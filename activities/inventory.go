@@ -4,14 +4,17 @@ import (
 	"context"
 	"errors"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/orderflow/orderflow/internal/inventory"
 	"github.com/orderflow/orderflow/workflows"
 )
 
-// InventoryActivities reserve, commit and release stock. They run on the
-// inventory workers, the only ones that touch the inventory schema.
+// InventoryActivities reserve, commit and release stock. ReservationWorkflow
+// runs them as local activities on the inventory workers, the only ones that
+// touch the inventory schema. Each is idempotent by reservation ID, and each
+// change lands in the stock ledger (and, through its outbox, on Kafka) once.
 type InventoryActivities struct {
 	Stock *inventory.Store
 }
@@ -22,7 +25,9 @@ func (a *InventoryActivities) ReserveStock(ctx context.Context, req workflows.Re
 	for i, l := range req.Lines {
 		lines[i] = inventory.Line{SKU: l.SKU, Quantity: l.Quantity}
 	}
-	res, err := a.Stock.Reserve(ctx, req.ReservationID, req.OrderID, lines)
+	res, err := a.Stock.Reserve(ctx, inventory.ReserveRequest{
+		ReservationID: req.ReservationID, OrderID: req.OrderID, Lines: lines, ExpiresAt: req.ExpiresAt, Actor: actor(ctx),
+	})
 	if err != nil {
 		return workflows.Reservation{}, stockError(err)
 	}
@@ -35,21 +40,25 @@ func (a *InventoryActivities) ReserveStock(ctx context.Context, req workflows.Re
 
 // CommitReservation turns reserved stock into a sale, once.
 func (a *InventoryActivities) CommitReservation(ctx context.Context, reservationID string) error {
-	return stockError(a.Stock.Commit(ctx, reservationID))
+	return stockError(a.Stock.Commit(ctx, reservationID, actor(ctx)))
 }
 
 // ReleaseReservation returns reserved stock, once. Releasing a reservation
-// that was never made succeeds: there is nothing to give back.
-func (a *InventoryActivities) ReleaseReservation(ctx context.Context, reservationID string) error {
-	err := a.Stock.Release(ctx, reservationID)
-	if errors.Is(err, inventory.ErrReservationNotFound) {
-		return nil
-	}
-	return stockError(err)
+// that was never made succeeds (and keeps a late attempt from making it).
+func (a *InventoryActivities) ReleaseReservation(ctx context.Context, req workflows.ReleaseReservationRequest) error {
+	return stockError(a.Stock.Release(ctx, inventory.Release{
+		ReservationID: req.ReservationID, OrderID: req.OrderID, Actor: actor(ctx), Reason: req.Reason, Expired: req.Expired,
+	}))
+}
+
+// actor names the workflow that changes stock, for the ledger.
+func actor(ctx context.Context) string {
+	return "workflow:" + activity.GetInfo(ctx).WorkflowExecution.ID
 }
 
 // stockError marks business failures non-retryable; anything else (the
-// database restarting, a lost connection) is retried by the activity's policy.
+// database restarting, a lost connection, Redis not invalidated) is retried
+// by the activity's policy.
 func stockError(err error) error {
 	var oos *inventory.OutOfStockError
 	switch {

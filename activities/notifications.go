@@ -2,53 +2,82 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
+	"net/url"
 
-	"go.temporal.io/sdk/temporal"
-
+	"github.com/orderflow/orderflow/internal/breaker"
+	"github.com/orderflow/orderflow/internal/notifications"
 	"github.com/orderflow/orderflow/internal/providers"
 	"github.com/orderflow/orderflow/workflows"
 )
 
-// NotificationActivities deliver messages through the providers' SDKs.
+// NotificationActivities deliver messages through the providers, behind
+// their circuit breakers, and keep the notifications service's records.
 type NotificationActivities struct {
 	Email     *providers.SendGrid
 	SMS       *providers.Twilio
+	Push      *providers.Push
+	Webhooks  *providers.Webhook
 	EmailFrom string
 	SMSFrom   string
+	// SMSStatusCallback is the URL Twilio posts delivery statuses to; ""
+	// asks for none.
+	SMSStatusCallback string
+	Store             *notifications.Store
+	Breakers          *breaker.Set
 }
 
-// SendEmail sends one email. SendGrid has no idempotency of its own: the key
-// travels with the message so a duplicate after a lost response can be
-// recognised downstream.
+// SendEmail sends one email through SendGrid.
 func (a *NotificationActivities) SendEmail(ctx context.Context, req workflows.SendEmailRequest) (workflows.SendResult, error) {
-	id, err := a.Email.Send(ctx, providers.Email{
-		To: req.To, From: a.EmailFrom, Subject: req.Subject, Text: req.Body, IdempotencyKey: req.IdempotencyKey,
+	r := route{channel: workflows.ChannelEmail, provider: providers.SendGridName, breaker: providers.SendGridName}
+	return a.deliver(ctx, req.Delivery, r, func(ctx context.Context) (providers.Receipt, error) {
+		return a.Email.Send(ctx, providers.Email{
+			To: req.To, From: a.EmailFrom, Subject: req.Subject, Text: req.Body, IdempotencyKey: req.IdempotencyKey,
+		})
 	})
-	if err != nil {
-		return workflows.SendResult{}, deliveryError(err)
-	}
-	return workflows.SendResult{ProviderMessageID: id}, nil
 }
 
-// SendSMS sends one text message.
+// SendSMS sends one text message through Twilio.
 func (a *NotificationActivities) SendSMS(ctx context.Context, req workflows.SendSMSRequest) (workflows.SendResult, error) {
-	id, err := a.SMS.Send(ctx, providers.SMS{To: req.To, From: a.SMSFrom, Body: req.Body, IdempotencyKey: req.IdempotencyKey})
-	if err != nil {
-		return workflows.SendResult{}, deliveryError(err)
-	}
-	return workflows.SendResult{ProviderMessageID: id}, nil
+	r := route{channel: workflows.ChannelSMS, provider: providers.TwilioName, breaker: providers.TwilioName}
+	return a.deliver(ctx, req.Delivery, r, func(ctx context.Context) (providers.Receipt, error) {
+		return a.SMS.Send(ctx, providers.SMS{
+			To: req.To, From: a.SMSFrom, Body: req.Body, IdempotencyKey: req.IdempotencyKey, StatusCallback: a.SMSStatusCallback,
+		})
+	})
 }
 
-// deliveryError makes permanent provider refusals (invalid number,
-// unsubscribed) non-retryable so the workflow falls back at once, and passes
-// a provider's Retry-After on to Temporal's next retry.
-func deliveryError(err error) error {
-	if providers.IsPermanent(err) {
-		return temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrPermanentDelivery, nil)
+// SendPush sends one push notification through the push service.
+func (a *NotificationActivities) SendPush(ctx context.Context, req workflows.SendPushRequest) (workflows.SendResult, error) {
+	r := route{channel: workflows.ChannelPush, provider: providers.PushName, breaker: providers.PushName}
+	return a.deliver(ctx, req.Delivery, r, func(ctx context.Context) (providers.Receipt, error) {
+		return a.Push.Send(ctx, providers.PushMessage{
+			Token: req.DeviceToken, Title: req.Title, Body: req.Body, IdempotencyKey: req.IdempotencyKey,
+			Data: map[string]string{"notification_id": req.NotificationID, "order_id": req.OrderID},
+		})
+	})
+}
+
+// SendWebhook posts one signed event to the customer's URL. Each receiver
+// has its own breaker: one customer's server being down says nothing of
+// the others'.
+func (a *NotificationActivities) SendWebhook(ctx context.Context, req workflows.SendWebhookRequest) (workflows.SendResult, error) {
+	body, err := json.Marshal(req.Event)
+	if err != nil {
+		return workflows.SendResult{}, err
 	}
-	if wait, ok := providers.RetryAfter(err); ok {
-		return temporal.NewApplicationErrorWithOptions(err.Error(), "ProviderUnavailable",
-			temporal.ApplicationErrorOptions{NextRetryDelay: wait, Cause: err})
+	host := req.URL
+	if u, err := url.Parse(req.URL); err == nil {
+		host = u.Host
 	}
-	return err
+	r := route{channel: workflows.ChannelWebhook, provider: providers.WebhookName, breaker: providers.WebhookName + ":" + host}
+	return a.deliver(ctx, req.Delivery, r, func(ctx context.Context) (providers.Receipt, error) {
+		return a.Webhooks.Send(ctx, req.URL, body, req.IdempotencyKey)
+	})
+}
+
+// RecordNotification stores a notification's state in the read model. It
+// runs as a local activity of NotificationWorkflow.
+func (a *NotificationActivities) RecordNotification(ctx context.Context, req workflows.RecordNotificationRequest) error {
+	return a.Store.Save(ctx, req.Input, req.State)
 }

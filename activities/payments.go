@@ -50,6 +50,16 @@ func (a *PaymentActivities) VoidPayment(ctx context.Context, req workflows.VoidP
 	return nil
 }
 
+// RefundPayment returns a captured amount (the compensation of an order
+// whose stock reservation expired before it could be confirmed).
+func (a *PaymentActivities) RefundPayment(ctx context.Context, req workflows.RefundPaymentRequest) (workflows.PaymentResult, error) {
+	r, err := a.Gateway.Refund(ctx, req.CaptureID, req.Amount, req.IdempotencyKey)
+	if err != nil {
+		return workflows.PaymentResult{}, paymentError(err)
+	}
+	return workflows.PaymentResult{ID: r.ID}, nil
+}
+
 func paymentError(err error) error {
 	if err != nil && payments.IsPermanent(err) {
 		return temporal.NewNonRetryableApplicationError(declineReason(err), workflows.ErrPaymentDeclined, nil)

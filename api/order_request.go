@@ -61,8 +61,8 @@ func (req *createOrderRequest) validate() *httpx.Problem {
 		add("items", "must hold at most %d items, got %d", maxItems, len(req.Items))
 	default:
 		for i, it := range req.Items {
-			if it.SKU == "" || len(it.SKU) > maxIDLength {
-				add(fmt.Sprintf("items[%d].sku", i), "is required (at most %d characters)", maxIDLength)
+			if len(it.SKU) > maxIDLength || !idPattern.MatchString(it.SKU) {
+				add(fmt.Sprintf("items[%d].sku", i), "must be 1 to %d letters, digits or ._:@-", maxIDLength)
 			}
 			if it.Quantity <= 0 || it.Quantity > maxQuantity {
 				add(fmt.Sprintf("items[%d].quantity", i), "must be between 1 and %d, got %d", maxQuantity, it.Quantity)

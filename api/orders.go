@@ -54,36 +54,75 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) {
 	// The hash covers the decoded request, so formatting does not matter.
 	canonical, _ := json.Marshal(req)
 	hash := sha256.Sum256(canonical)
+	// From here on, finish what was begun even if the client goes away: a
+	// claimed key must come with a started workflow.
+	ctx := context.WithoutCancel(r.Context())
 
-	order, created, err := s.Orders.Create(r.Context(), in, key, hash[:])
-	switch {
-	case errors.Is(err, orders.ErrIdempotencyKeyReused):
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusUnprocessableEntity,
-			"Idempotency-Key "+strconv.Quote(key)+" was already used with a different request body"))
-		return
-	case err != nil:
-		s.internalError(w, r, "could not store the order", err)
-		return
+	replayed := false
+	if key != "" {
+		owner, err := s.Orders.ClaimKey(ctx, key, hash[:], in.OrderID)
+		switch {
+		case errors.Is(err, orders.ErrIdempotencyKeyReused):
+			httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusUnprocessableEntity,
+				"Idempotency-Key "+strconv.Quote(key)+" was already used with a different request body"))
+			return
+		case err != nil:
+			s.internalError(w, r, "could not record the Idempotency-Key", err)
+			return
+		}
+		if replayed = owner != in.OrderID; replayed {
+			existing, err := s.Orders.Get(ctx, owner)
+			switch {
+			case err == nil && existing.Status != workflows.OrderPending:
+				// Its workflow ran: answer with the order, start nothing.
+				s.accepted(w, r, existing, true)
+				return
+			case err == nil:
+				// The stored order is what must run; the token is not stored,
+				// but the body matched, so it is the one sent the first time.
+				in = inputOf(existing)
+				in.PaymentToken = req.Payment.Token
+			case errors.Is(err, orders.ErrNotFound):
+				in.OrderID = owner // the first request claimed the key and stopped short
+			default:
+				s.internalError(w, r, "could not read the order", err, "order_id", owner)
+				return
+			}
+		}
 	}
-	if !created {
-		// A repeated request: the stored order is what must run. The token
-		// is not stored; the body matched, so it is the one sent the first time.
-		in = inputOf(order)
-		in.PaymentToken = req.Payment.Token
-	}
-	if err := s.startOrder(r.Context(), in); err != nil {
-		s.Logger.Error("could not start order workflow", "order_id", in.OrderID, "request_id", httpx.RequestID(r.Context()), "error", err)
-		detail := "the order was stored but its workflow could not be started"
+	// The workflow starts before the order row exists, so no order is ever
+	// stored without one; its first bookkeeping step stores the row too.
+	if err := s.startOrder(ctx, in); err != nil {
+		s.Logger.Error("could not start order workflow", "order_id", in.OrderID, "request_id", httpx.RequestID(ctx), "error", err)
+		detail := "the order could not be started; nothing was charged or reserved"
 		if key != "" {
 			detail += "; repeat the request with the same Idempotency-Key"
 		}
 		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusServiceUnavailable, detail))
 		return
 	}
+	if err := s.Orders.Insert(ctx, in); err != nil {
+		// The workflow stores the row itself within moments.
+		s.Logger.Warn("could not store the new order; its workflow will", "order_id", in.OrderID, "error", err)
+	}
+	// The answer is the order as accepted; the saga may be further already.
+	s.accepted(w, r, pendingView(in), replayed)
+}
+
+func (s *Server) accepted(w http.ResponseWriter, r *http.Request, order orders.Order, replayed bool) {
 	s.Logger.Info("order accepted", "order_id", order.ID, "workflow_id", order.WorkflowID,
-		"request_id", httpx.RequestID(r.Context()), "replayed", !created)
+		"request_id", httpx.RequestID(r.Context()), "replayed", replayed)
 	w.Header().Set("Location", "/api/orders/"+order.ID)
 	httpx.WriteJSON(w, http.StatusAccepted, order)
+}
+
+// pendingView is the order as it is about to be stored.
+func pendingView(in workflows.OrderInput) orders.Order {
+	return orders.Order{
+		ID: in.OrderID, Status: workflows.OrderPending, WorkflowID: workflows.OrderWorkflowID(in.OrderID),
+		CustomerID: in.CustomerID, Items: in.Items, Currency: in.Currency, Total: in.Total, Contact: in.Contact,
+		Steps: []workflows.Step{}, CreatedAt: in.PlacedAt, UpdatedAt: in.PlacedAt,
+	}
 }
 
 // priceOrder turns the request into a workflow input, pricing each line from
@@ -129,6 +168,7 @@ func (s *Server) priceOrder(ctx context.Context, req createOrderRequest) (workfl
 // startOrder starts the order's workflow, or finds it running or finished:
 // the workflow ID is the order's, so a repeated start never makes a second.
 func (s *Server) startOrder(ctx context.Context, in workflows.OrderInput) error {
+	in.ReservationTTL = s.ReservationTTL
 	opts := client.StartWorkflowOptions{
 		ID:                       workflows.OrderWorkflowID(in.OrderID),
 		TaskQueue:                workflows.OrdersTaskQueue,
@@ -180,6 +220,10 @@ var orderStatuses = map[string]bool{
 func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := orders.ListFilter{Status: q.Get("status"), CustomerID: q.Get("customer_id"), Cursor: q.Get("cursor"), Limit: 20}
+	if f.CustomerID != "" && (len(f.CustomerID) > maxIDLength || !idPattern.MatchString(f.CustomerID)) {
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest, "customer_id must be 1 to 128 letters, digits or ._:@-"))
+		return
+	}
 	if f.Status != "" && !orderStatuses[f.Status] {
 		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest, "status must be one of pending, processing, completed, failed, cancelled"))
 		return

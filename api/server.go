@@ -6,12 +6,14 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gorilla/mux"
 	"go.temporal.io/sdk/client"
 
 	"github.com/orderflow/orderflow/internal/httpx"
 	"github.com/orderflow/orderflow/internal/inventory"
+	"github.com/orderflow/orderflow/internal/notifications"
 	"github.com/orderflow/orderflow/internal/orders"
 )
 
@@ -24,6 +26,11 @@ type Server struct {
 	Logger    *slog.Logger
 	// Checks are the readiness checks of the API's dependencies.
 	Checks map[string]httpx.Check
+	// ReservationTTL is how long each order's stock stays held while it is paid for.
+	ReservationTTL time.Duration
+	Notifications  *notifications.Store
+	// Callbacks verifies the providers' delivery status callbacks.
+	Callbacks Callbacks
 }
 
 // Handler returns the API's routes wrapped in the common middleware.
@@ -37,12 +44,9 @@ func (s *Server) Handler() http.Handler {
 	a.HandleFunc("/orders/{id}/events", s.orderEvents).Methods(http.MethodGet)
 	a.HandleFunc("/stats", s.stats).Methods(http.MethodGet)
 	a.HandleFunc("/products", s.listProducts).Methods(http.MethodGet)
-	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		httpx.WriteProblem(w, req, httpx.NewProblem(http.StatusNotFound, "no such resource: "+req.URL.Path))
-	})
-	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		httpx.WriteProblem(w, req, httpx.NewProblem(http.StatusMethodNotAllowed, req.Method+" is not allowed on "+req.URL.Path))
-	})
+	s.inventoryRoutes(a)
+	s.notificationRoutes(r, a)
+	httpx.InstallRouting(r)
 	return httpx.WithRequestID(httpx.Observe("api", s.Logger, r))
 }
 

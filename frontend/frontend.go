@@ -31,6 +31,12 @@ func New(apiURL string, logger *slog.Logger) (http.Handler, error) {
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(target)
 			r.SetXForwarded()
+			// One request ID from the browser to the API's logs.
+			r.Out.Header.Set(httpx.RequestIDHeader, httpx.RequestID(r.In.Context()))
+		},
+		ModifyResponse: func(resp *http.Response) error {
+			resp.Header.Del(httpx.RequestIDHeader) // ours is set already, and equal
+			return nil
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			logger.Warn("api unreachable", "request_id", httpx.RequestID(r.Context()), "error", err)
@@ -43,6 +49,7 @@ func New(apiURL string, logger *slog.Logger) (http.Handler, error) {
 	}
 	client := &http.Client{Timeout: 2 * time.Second}
 	r := mux.NewRouter()
+	httpx.InstallRouting(r)
 	httpx.MountOps(r, map[string]httpx.Check{"api": func(ctx context.Context) error {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, target.JoinPath("/healthz").String(), nil)
 		resp, err := client.Do(req)

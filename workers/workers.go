@@ -47,6 +47,7 @@ func New(c client.Client, queue string, acts Activities) (worker.Worker, error) 
 		if acts.Inventory == nil {
 			return nil, fmt.Errorf("queue %s needs inventory activities", queue)
 		}
+		w.RegisterWorkflow(workflows.ReservationWorkflow)
 		w.RegisterActivity(acts.Inventory)
 	case workflows.NotificationsTaskQueue:
 		if acts.Notifications == nil {
@@ -71,9 +72,9 @@ func options(queue string) worker.Options {
 		WorkerStopTimeout: 20 * time.Second,
 	}
 	if queue == workflows.InventoryTaskQueue {
-		// Stock writes contend on hot rows; more concurrency only adds
-		// optimistic-lock conflicts.
-		o.MaxConcurrentActivityExecutionSize = 50
+		// Stock writes (ReservationWorkflow's local activities) contend on
+		// hot rows; more concurrency only adds optimistic-lock conflicts.
+		o.MaxConcurrentLocalActivityExecutionSize = 50
 	}
 	return o
 }

@@ -22,6 +22,9 @@ func TestEveryActivityNameIsAMethodOfItsQueueStruct(t *testing.T) {
 		workflows.ActivityReleaseReservation: &activities.InventoryActivities{},
 		workflows.ActivitySendEmail:          &activities.NotificationActivities{},
 		workflows.ActivitySendSMS:            &activities.NotificationActivities{},
+		workflows.ActivitySendPush:           &activities.NotificationActivities{},
+		workflows.ActivitySendWebhook:        &activities.NotificationActivities{},
+		workflows.ActivityRecordNotification: &activities.NotificationActivities{},
 	}
 	for name, impl := range byName {
 		if _, ok := reflect.TypeOf(impl).MethodByName(name); !ok {

@@ -1,16 +1,29 @@
 package workflows
 
+import "time"
+
 // StockLine asks for a quantity of one SKU.
 type StockLine struct {
 	SKU      string `json:"sku"`
 	Quantity int    `json:"quantity"`
 }
 
-// ReserveStockRequest reserves every line or none.
+// ReserveStockRequest reserves every line or none, until ExpiresAt.
 type ReserveStockRequest struct {
 	ReservationID string      `json:"reservation_id"`
 	OrderID       string      `json:"order_id"`
 	Lines         []StockLine `json:"lines"`
+	ExpiresAt     time.Time   `json:"expires_at"`
+}
+
+// ReleaseReservationRequest gives a reservation's stock back.
+type ReleaseReservationRequest struct {
+	ReservationID string `json:"reservation_id"`
+	OrderID       string `json:"order_id"`
+	Reason        string `json:"reason"`
+	// Expired says the reservation's TTL ran out (rather than its order
+	// releasing it).
+	Expired bool `json:"expired,omitempty"`
 }
 
 // Allocation is the part of a line taken from one warehouse.
@@ -47,6 +60,13 @@ type CapturePaymentRequest struct {
 type VoidPaymentRequest struct {
 	IdempotencyKey  string `json:"idempotency_key"`
 	AuthorizationID string `json:"authorization_id"`
+}
+
+// RefundPaymentRequest returns a captured amount to the customer.
+type RefundPaymentRequest struct {
+	IdempotencyKey string `json:"idempotency_key"`
+	CaptureID      string `json:"capture_id"`
+	Amount         int64  `json:"amount"`
 }
 
 // PaymentResult identifies the gateway object an operation created.

@@ -23,6 +23,9 @@ const (
 	ActivityVoidPayment        = "VoidPayment"
 	ActivitySendEmail          = "SendEmail"
 	ActivitySendSMS            = "SendSMS"
+	ActivitySendPush           = "SendPush"
+	ActivitySendWebhook        = "SendWebhook"
+	ActivityRecordNotification = "RecordNotification"
 )
 
 // Application error types: business failures that no retry can fix.
@@ -38,6 +41,13 @@ const (
 // Query names.
 const QueryStatus = "status"
 
+// Signal names.
+const (
+	// SignalRetry asks a notification that failed on every channel to try
+	// them all again.
+	SignalRetry = "retry"
+)
+
 // Search attributes registered on the namespace (see temporal/README.md).
 const (
 	SearchAttrOrderStatus = "OrderStatus"
@@ -51,3 +61,19 @@ func OrderWorkflowID(orderID string) string { return "order-" + orderID }
 // ReservationID is the stock reservation of an order: deterministic, so a
 // retried reserve finds the reservation it already made.
 func ReservationID(orderID string) string { return "res-" + orderID }
+
+// Stock reservations: ReservationWorkflow and the order saga talk by signal.
+const (
+	// SignalReservationHeld is sent by ReservationWorkflow to its parent
+	// order once the stock is held (payload: ReservationState).
+	SignalReservationHeld = "reservation-held"
+	// SignalConfirmReservation sells the held stock. Only the first confirm
+	// or release counts; a re-delivered one changes nothing.
+	SignalConfirmReservation = "confirm"
+	// SignalReleaseReservation gives the held stock back (payload: ReleaseSignal).
+	SignalReleaseReservation = "release"
+)
+
+// ActivityRefundPayment returns a captured payment: the saga's compensation
+// when the stock reservation ran out before the order could confirm it.
+const ActivityRefundPayment = "RefundPayment"

@@ -6,35 +6,128 @@ import (
 	"go.temporal.io/sdk/workflow"
 )
 
-// NotificationWorkflow delivers one message, trying the channels in order of
-// preference: a channel that fails permanently (invalid number) or exhausts
-// its retries hands over to the next one.
-func NotificationWorkflow(ctx workflow.Context, in NotificationInput) (NotificationResult, error) {
-	logger := workflow.GetLogger(ctx)
-	result := NotificationResult{Failures: map[string]string{}}
-	ctx = sendCtx(ctx)
-	for _, channel := range in.Channels {
-		key := in.NotificationID + ":" + channel
-		var sent SendResult
-		var err error
-		switch {
-		case channel == ChannelEmail && in.Email != "":
-			req := SendEmailRequest{IdempotencyKey: key, To: in.Email, Subject: in.Subject, Body: in.Body}
-			err = workflow.ExecuteActivity(ctx, ActivitySendEmail, req).Get(ctx, &sent)
-		case channel == ChannelSMS && in.Phone != "":
-			req := SendSMSRequest{IdempotencyKey: key, To: in.Phone, Body: in.Body}
-			err = workflow.ExecuteActivity(ctx, ActivitySendSMS, req).Get(ctx, &sent)
-		default:
-			result.Failures[channel] = "no address for this channel"
-			continue
-		}
-		if err != nil {
-			logger.Warn("channel failed, falling back", "order_id", in.OrderID, "channel", channel, "error", err)
-			result.Failures[channel] = failureReason(err)
-			continue
-		}
-		result.Channel, result.ProviderMessageID = channel, sent.ProviderMessageID
-		return result, nil
+// NotificationWorkflow delivers one message. It tries the customer's channels
+// in order of preference; a channel that refuses the message for good
+// (invalid number, unsubscribed) or exhausts its retry budget hands over to
+// the next. SMS and push wait out the customer's quiet hours unless the
+// message is urgent.
+//
+// When every channel failed, the notification is recorded as failed and the
+// workflow waits up to RetryWindow for a retry signal (the API's POST
+// /api/notifications/{id}/retry, or `temporal workflow signal --name retry`)
+// to try them all again; after that it fails.
+func NotificationWorkflow(ctx workflow.Context, in NotificationInput) (NotificationState, error) {
+	n := &notification{in: in, state: NotificationState{NotificationID: in.NotificationID, Round: 1}}
+	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (NotificationState, error) { return n.state, nil }); err != nil {
+		return n.state, err
 	}
-	return result, fmt.Errorf("notification %s: every channel failed: %v", in.NotificationID, result.Failures)
+	logger := workflow.GetLogger(ctx)
+	retry := workflow.GetSignalChannel(ctx, SignalRetry)
+	for {
+		if n.deliver(ctx) {
+			return n.state, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return n.state, err // cancelled (Web UI, CLI): not a delivery failure
+		}
+		n.record(ctx, NotificationFailed)
+		logger.Warn("every channel failed; waiting for a retry signal", "notification_id", in.NotificationID,
+			"order_id", in.OrderID, "round", n.state.Round, "failures", n.state.Failures)
+		// A retry asked for while the channels were still being tried had
+		// nothing to retry yet.
+		for retry.ReceiveAsync(nil) {
+		}
+		if ok, _ := retry.ReceiveWithTimeout(ctx, RetryWindow, nil); !ok {
+			if err := ctx.Err(); err != nil {
+				return n.state, err
+			}
+			return n.state, fmt.Errorf("notification %s: every channel failed and no retry came within %s: %v",
+				in.NotificationID, RetryWindow, n.state.Failures)
+		}
+		n.state.Round++
+		logger.Info("retrying every channel on request", "notification_id", in.NotificationID, "order_id", in.OrderID, "round", n.state.Round)
+	}
+}
+
+type notification struct {
+	in    NotificationInput
+	state NotificationState
+}
+
+// deliver tries each channel in turn and reports whether one took the message.
+func (n *notification) deliver(ctx workflow.Context) bool {
+	logger := workflow.GetLogger(ctx)
+	n.state.Failures = map[string]string{}
+	n.record(ctx, NotificationPending)
+	for _, channel := range n.in.Channels {
+		activity, req, skip := n.request(ctx, channel)
+		if skip != "" {
+			n.state.Failures[channel] = skip
+			continue
+		}
+		if interrupts(channel) {
+			n.waitOutQuietHours(ctx)
+		}
+		var sent SendResult
+		if err := workflow.ExecuteActivity(sendCtx(ctx, channel), activity, req).Get(ctx, &sent); err != nil {
+			if ctx.Err() != nil {
+				return false
+			}
+			n.state.Failures[channel] = channelFailure(err)
+			logger.Warn("channel failed, falling back", "notification_id", n.in.NotificationID, "order_id", n.in.OrderID,
+				"channel", channel, "error", n.state.Failures[channel])
+			continue
+		}
+		n.state.Channel, n.state.Provider, n.state.ProviderMessageID = channel, sent.Provider, sent.ProviderMessageID
+		n.record(ctx, NotificationSent)
+		return true
+	}
+	return false
+}
+
+// request returns the send activity and request of one channel, or why the
+// channel is skipped.
+func (n *notification) request(ctx workflow.Context, channel string) (activity string, req any, skip string) {
+	in := n.in
+	d := Delivery{NotificationID: in.NotificationID, OrderID: in.OrderID, IdempotencyKey: in.NotificationID + ":" + channel}
+	const noAddress = "no address for this channel"
+	switch channel {
+	case ChannelEmail:
+		if in.Email == "" {
+			return "", nil, noAddress
+		}
+		return ActivitySendEmail, SendEmailRequest{Delivery: d, To: in.Email, Subject: in.Subject, Body: in.Body}, ""
+	case ChannelSMS:
+		if in.Phone == "" {
+			return "", nil, noAddress
+		}
+		return ActivitySendSMS, SendSMSRequest{Delivery: d, To: in.Phone, Body: in.Body}, ""
+	case ChannelPush:
+		if in.DeviceToken == "" {
+			return "", nil, noAddress
+		}
+		return ActivitySendPush, SendPushRequest{Delivery: d, DeviceToken: in.DeviceToken, Title: in.Subject, Body: in.Body}, ""
+	case ChannelWebhook:
+		if in.WebhookURL == "" {
+			return "", nil, noAddress
+		}
+		event := WebhookEvent{ID: in.NotificationID, Type: in.Kind, OrderID: in.OrderID, Subject: in.Subject, Body: in.Body,
+			Time: workflow.Now(ctx).UTC()}
+		return ActivitySendWebhook, SendWebhookRequest{Delivery: d, URL: in.WebhookURL, Event: event}, ""
+	default:
+		return "", nil, "unknown channel"
+	}
+}
+
+// record stores the state in the notifications read model with a local
+// activity: bookkeeping needs no separate worker, and costs a fraction of
+// the history a regular activity does.
+func (n *notification) record(ctx workflow.Context, status string) {
+	n.state.Status = status
+	n.state.UpdatedAt = workflow.Now(ctx)
+	req := RecordNotificationRequest{Input: n.in, State: n.state}
+	if err := workflow.ExecuteLocalActivity(recordCtx(ctx), ActivityRecordNotification, req).Get(ctx, nil); err != nil {
+		// Only reachable when the workflow is cancelled: the retry policy is unlimited.
+		workflow.GetLogger(ctx).Error("recording notification state failed", "notification_id", n.in.NotificationID, "error", err)
+	}
 }

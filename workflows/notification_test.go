@@ -1,41 +1,328 @@
 package workflows
 
 import (
+	"context"
+	"errors"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	enums "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 )
 
-func TestNotificationFallsBackToNextChannelOnPermanentFailure(t *testing.T) {
-	f := &fakeServices{emailErr: temporal.NewNonRetryableApplicationError("address bounced", ErrPermanentDelivery, nil)}
-	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestWorkflowEnvironment()
-	f.register(env)
-	env.ExecuteWorkflow(NotificationWorkflow, NotificationInput{
-		NotificationID: "n-1", Channels: []string{ChannelEmail, ChannelSMS},
-		Email: "a@example.com", Phone: "+15005550006", Subject: "s", Body: "b",
-	})
-	require.NoError(t, env.GetWorkflowError())
-	var res NotificationResult
-	require.NoError(t, env.GetWorkflowResult(&res))
+// fakeChannels stands in for the notifications worker: each send activity
+// fails with the next error queued for it, then succeeds; every call and
+// every recorded state is kept.
+type fakeChannels struct {
+	env *testsuite.TestWorkflowEnvironment
 
-	require.Equal(t, ChannelSMS, res.Channel)
-	require.Equal(t, "SM1", res.ProviderMessageID)
-	require.Equal(t, "address bounced", res.Failures[ChannelEmail])
-	require.Equal(t, 1, f.calls[ActivitySendEmail], "a permanent failure is not retried")
-	require.Equal(t, "n-1:sms", f.lastSMS.IdempotencyKey)
+	mu      sync.Mutex
+	fail    map[string][]error // by activity: the errors of its next calls
+	always  map[string]error   // by activity: the error of every call
+	calls   map[string][]time.Time
+	keys    map[string]string // by activity: the last idempotency key
+	records []NotificationState
 }
 
-func TestNotificationFailsWhenEveryChannelFails(t *testing.T) {
-	f := &fakeServices{emailErr: temporal.NewNonRetryableApplicationError("address bounced", ErrPermanentDelivery, nil)}
+func newNotificationEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *fakeChannels) {
+	t.Helper()
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
-	f.register(env)
+	f := &fakeChannels{env: env, fail: map[string][]error{}, always: map[string]error{},
+		calls: map[string][]time.Time{}, keys: map[string]string{}}
+	send := func(name string) func(context.Context, Delivery) (SendResult, error) {
+		return func(ctx context.Context, d Delivery) (SendResult, error) {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.calls[name] = append(f.calls[name], env.Now())
+			f.keys[name] = d.IdempotencyKey
+			if err := f.always[name]; err != nil {
+				return SendResult{}, err
+			}
+			if queued := f.fail[name]; len(queued) > 0 {
+				f.fail[name] = queued[1:]
+				return SendResult{}, queued[0]
+			}
+			return SendResult{Provider: "fake", ProviderMessageID: name + "-1"}, nil
+		}
+	}
+	for _, name := range []string{ActivitySendEmail, ActivitySendSMS, ActivitySendPush, ActivitySendWebhook} {
+		// The fakes decode only the Delivery part of each request.
+		env.RegisterActivityWithOptions(send(name), activity.RegisterOptions{Name: name})
+	}
+	env.RegisterActivityWithOptions(func(_ context.Context, req RecordNotificationRequest) error {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.records = append(f.records, req.State)
+		return nil
+	}, activity.RegisterOptions{Name: ActivityRecordNotification})
+	return env, f
+}
+
+func (f *fakeChannels) statuses() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, r := range f.records {
+		out = append(out, r.Status)
+	}
+	return out
+}
+
+var (
+	errTwilio503 = temporal.NewApplicationError("twilio: transient error 503: unavailable", ErrTransientDelivery)
+	errInvalidTo = temporal.NewNonRetryableApplicationError("twilio: permanent error 400 (code 21211): invalid 'To'", ErrPermanentDelivery, nil)
+	errBounced   = temporal.NewNonRetryableApplicationError("sendgrid: permanent error 400: address bounced", ErrPermanentDelivery, nil)
+)
+
+func smsThenEmail(id string) NotificationInput {
+	return NotificationInput{
+		NotificationID: id, OrderID: "o-1", Kind: "order.completed", Channels: []string{ChannelSMS, ChannelEmail},
+		Phone: "+15005550006", Email: "a@example.com", Subject: "Order o-1 confirmed", Body: "Thank you!",
+	}
+}
+
+func result(t *testing.T, env *testsuite.TestWorkflowEnvironment) NotificationState {
+	t.Helper()
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	var st NotificationState
+	require.NoError(t, env.GetWorkflowResult(&st))
+	return st
+}
+
+func gaps(times []time.Time) []time.Duration {
+	var out []time.Duration
+	for i := 1; i < len(times); i++ {
+		out = append(out, times[i].Sub(times[i-1]))
+	}
+	return out
+}
+
+func TestNotificationRetriesTransientFailuresWithBackoff(t *testing.T) {
+	env, f := newNotificationEnv(t)
+	f.fail[ActivitySendSMS] = []error{errTwilio503, errTwilio503, errTwilio503}
+	env.ExecuteWorkflow(NotificationWorkflow, smsThenEmail("n-1"))
+
+	st := result(t, env)
+	assert.Equal(t, NotificationSent, st.Status)
+	assert.Equal(t, ChannelSMS, st.Channel, "transient failures are retried on the same channel")
+	assert.Equal(t, "SendSMS-1", st.ProviderMessageID)
+	assert.Equal(t, []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}, gaps(f.calls[ActivitySendSMS]),
+		"exponential backoff")
+	assert.Empty(t, f.calls[ActivitySendEmail])
+	assert.Equal(t, "n-1:sms", f.keys[ActivitySendSMS])
+	assert.Equal(t, []string{NotificationPending, NotificationSent}, f.statuses())
+}
+
+func TestNotificationWaitsAsTheProviderOrItsBreakerSays(t *testing.T) {
+	env, f := newNotificationEnv(t)
+	retryAfter := temporal.NewApplicationErrorWithOptions("twilio: transient error 429", ErrTransientDelivery,
+		temporal.ApplicationErrorOptions{NextRetryDelay: 30 * time.Second})
+	breakerOpen := temporal.NewApplicationErrorWithOptions("circuit breaker twilio is open", ErrCircuitOpen,
+		temporal.ApplicationErrorOptions{NextRetryDelay: 45 * time.Second})
+	f.fail[ActivitySendSMS] = []error{retryAfter}
+	for range 10 {
+		f.fail[ActivitySendSMS] = append(f.fail[ActivitySendSMS], breakerOpen)
+	}
+	env.ExecuteWorkflow(NotificationWorkflow, smsThenEmail("n-1"))
+
+	st := result(t, env)
+	assert.Equal(t, ChannelSMS, st.Channel, "ten attempts waiting on the breaker did not exhaust the SMS budget")
+	want := []time.Duration{30 * time.Second}
+	for range 10 {
+		want = append(want, 45*time.Second)
+	}
+	assert.Equal(t, want, gaps(f.calls[ActivitySendSMS]))
+}
+
+func TestNotificationFallsBackToNextChannelOnPermanentFailure(t *testing.T) {
+	env, f := newNotificationEnv(t)
+	f.fail[ActivitySendSMS] = []error{errInvalidTo}
+	env.ExecuteWorkflow(NotificationWorkflow, smsThenEmail("n-1"))
+
+	st := result(t, env)
+	assert.Equal(t, ChannelEmail, st.Channel)
+	assert.Equal(t, "SendEmail-1", st.ProviderMessageID)
+	assert.Len(t, f.calls[ActivitySendSMS], 1, "a permanent failure is not retried")
+	assert.Equal(t, "twilio: permanent error 400 (code 21211): invalid 'To'", st.Failures[ChannelSMS])
+	assert.Equal(t, "n-1:email", f.keys[ActivitySendEmail])
+}
+
+func TestNotificationFallsBackWhenAChannelExhaustsItsBudget(t *testing.T) {
+	env, f := newNotificationEnv(t)
+	f.always[ActivitySendSMS] = errTwilio503
+	start := env.Now()
+	env.ExecuteWorkflow(NotificationWorkflow, smsThenEmail("n-1"))
+
+	st := result(t, env)
+	assert.Equal(t, ChannelEmail, st.Channel)
+	assert.Equal(t, "retry budget exhausted: twilio: transient error 503: unavailable", st.Failures[ChannelSMS])
+	sms := f.calls[ActivitySendSMS]
+	budget := channelBudgets[ChannelSMS]
+	lastTry := sms[len(sms)-1].Sub(start)
+	assert.LessOrEqual(t, lastTry, budget.giveUpAfter)
+	assert.Greater(t, lastTry, budget.giveUpAfter-budget.maxInterval, "time, not a count of attempts, ended the retries")
+	assert.Equal(t, budget.maxInterval, gaps(sms)[len(sms)-2], "the backoff stops growing at the maximum interval")
+}
+
+func TestNotificationSkipsChannelsWithoutAnAddress(t *testing.T) {
+	env, f := newNotificationEnv(t)
+	in := smsThenEmail("n-1")
+	in.Phone = ""
+	in.Channels = []string{ChannelSMS, "carrier-pigeon", ChannelEmail}
+	env.ExecuteWorkflow(NotificationWorkflow, in)
+
+	st := result(t, env)
+	assert.Equal(t, ChannelEmail, st.Channel)
+	assert.Empty(t, f.calls[ActivitySendSMS])
+	assert.Equal(t, map[string]string{ChannelSMS: "no address for this channel", "carrier-pigeon": "unknown channel"}, st.Failures)
+}
+
+func TestNotificationPushAndWebhookChannels(t *testing.T) {
+	env, f := newNotificationEnv(t)
+	f.fail[ActivitySendPush] = []error{temporal.NewNonRetryableApplicationError("push: 410 unregistered", ErrPermanentDelivery, nil)}
 	env.ExecuteWorkflow(NotificationWorkflow, NotificationInput{
-		NotificationID: "n-2", Channels: []string{ChannelEmail, ChannelSMS}, Email: "a@example.com",
+		NotificationID: "n-1", Kind: "order.completed", Channels: []string{ChannelPush, ChannelWebhook},
+		DeviceToken: "device-1", WebhookURL: "https://example.com/hooks/orders", Subject: "s", Body: "b",
 	})
-	require.Error(t, env.GetWorkflowError())
-	require.Zero(t, f.calls[ActivitySendSMS], "no phone number: SMS is skipped, not attempted")
+
+	st := result(t, env)
+	assert.Equal(t, ChannelWebhook, st.Channel)
+	assert.Equal(t, "n-1:webhook", f.keys[ActivitySendWebhook])
+}
+
+func TestQuietHoursHoldSMSUntilMorning(t *testing.T) {
+	env, f := newNotificationEnv(t)
+	newYork, err := time.LoadLocation("America/New_York")
+	require.NoError(t, err)
+	env.SetStartTime(time.Date(2026, 3, 6, 23, 30, 0, 0, newYork))
+	in := smsThenEmail("n-1")
+	in.TimeZone, in.QuietHours = "America/New_York", &QuietHours{Start: "22:00", End: "07:00"}
+	env.ExecuteWorkflow(NotificationWorkflow, in)
+
+	st := result(t, env)
+	morning := time.Date(2026, 3, 7, 7, 0, 0, 0, newYork)
+	require.Len(t, f.calls[ActivitySendSMS], 1)
+	assert.True(t, f.calls[ActivitySendSMS][0].Equal(morning), "sent at %s", f.calls[ActivitySendSMS][0].In(newYork))
+	assert.Equal(t, ChannelSMS, st.Channel)
+	assert.Equal(t, []string{NotificationPending, NotificationScheduled, NotificationPending, NotificationSent}, f.statuses())
+	require.NotNil(t, f.records[1].ScheduledFor)
+	assert.True(t, f.records[1].ScheduledFor.Equal(morning))
+	assert.Nil(t, st.ScheduledFor)
+}
+
+func TestQuietHoursDoNotHoldUrgentMessagesOrEmail(t *testing.T) {
+	night := time.Date(2026, 3, 6, 23, 30, 0, 0, time.UTC)
+	quiet := &QuietHours{Start: "22:00", End: "07:00"}
+	for name, in := range map[string]NotificationInput{
+		"urgent SMS": {NotificationID: "n-1", Urgent: true, Channels: []string{ChannelSMS}, Phone: "+15005550006", QuietHours: quiet, Body: "b"},
+		"email":      {NotificationID: "n-2", Channels: []string{ChannelEmail}, Email: "a@example.com", QuietHours: quiet, Body: "b"},
+		"bad zone":   {NotificationID: "n-3", Channels: []string{ChannelSMS}, Phone: "+15005550006", QuietHours: quiet, TimeZone: "Mars/Olympus", Body: "b"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			env, f := newNotificationEnv(t)
+			env.SetStartTime(night)
+			env.ExecuteWorkflow(NotificationWorkflow, in)
+			result(t, env)
+			for _, calls := range f.calls {
+				assert.True(t, calls[0].Equal(night), "sent at once, not at %s", calls[0])
+			}
+		})
+	}
+}
+
+func TestFailedNotificationWaitsForAManualRetry(t *testing.T) {
+	env, f := newNotificationEnv(t)
+	f.fail[ActivitySendSMS] = []error{errInvalidTo}
+	f.fail[ActivitySendEmail] = []error{errBounced}
+	var whileFailed NotificationState
+	env.RegisterDelayedCallback(func() {
+		v, err := env.QueryWorkflow(QueryStatus)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&whileFailed))
+		env.SignalWorkflow(SignalRetry, nil) // the address was fixed meanwhile
+	}, 48*time.Hour)
+	env.ExecuteWorkflow(NotificationWorkflow, smsThenEmail("n-1"))
+
+	assert.Equal(t, NotificationFailed, whileFailed.Status, "failed is visible while the workflow waits")
+	assert.Equal(t, "sendgrid: permanent error 400: address bounced", whileFailed.Failures[ChannelEmail])
+	st := result(t, env)
+	assert.Equal(t, NotificationSent, st.Status)
+	assert.Equal(t, 2, st.Round)
+	assert.Equal(t, ChannelSMS, st.Channel)
+	assert.Empty(t, st.Failures, "failures are those of the last round")
+	assert.Len(t, f.calls[ActivitySendSMS], 2)
+	assert.Equal(t, []string{NotificationPending, NotificationFailed, NotificationPending, NotificationSent}, f.statuses())
+}
+
+func TestFailedNotificationGivesUpAfterTheRetryWindow(t *testing.T) {
+	env, f := newNotificationEnv(t)
+	f.always[ActivitySendSMS] = errInvalidTo
+	f.always[ActivitySendEmail] = errBounced
+	// A retry asked for while the channels were still being tried is not
+	// one for the failure that follows.
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalRetry, nil) }, 0)
+	env.ExecuteWorkflow(NotificationWorkflow, smsThenEmail("n-1"))
+
+	require.True(t, env.IsWorkflowCompleted())
+	err := env.GetWorkflowError()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "every channel failed")
+	assert.Len(t, f.calls[ActivitySendSMS], 1, "one round: the early retry signal was dropped")
+	assert.Equal(t, []string{NotificationPending, NotificationFailed}, f.statuses())
+	assert.GreaterOrEqual(t, env.Now().Sub(f.calls[ActivitySendSMS][0]), RetryWindow)
+}
+
+func TestQuietHoursEnd(t *testing.T) {
+	paris, err := time.LoadLocation("Europe/Paris")
+	require.NoError(t, err)
+	at := func(day, hour, minute int) time.Time { return time.Date(2026, 3, day, hour, minute, 0, 0, paris) }
+	night := QuietHours{Start: "22:00", End: "07:00"}
+	lunch := QuietHours{Start: "12:00", End: "14:00"}
+	tests := []struct {
+		name string
+		q    QuietHours
+		now  time.Time
+		want time.Time
+	}{
+		{"evening, before", night, at(6, 21, 59), time.Time{}},
+		{"evening, inside", night, at(6, 22, 0), at(7, 7, 0)},
+		{"after midnight", night, at(7, 3, 0), at(7, 7, 0)},
+		{"morning, over", night, at(7, 7, 0), time.Time{}},
+		{"same-day window", lunch, at(6, 13, 0), at(6, 14, 0)},
+		{"outside same-day window", lunch, at(6, 15, 0), time.Time{}},
+		{"empty window", QuietHours{Start: "07:00", End: "07:00"}, at(6, 7, 0), time.Time{}},
+		// Clocks go forward on 29 March 2026 in Paris: the night is an hour shorter.
+		{"across a DST change", night, at(28, 23, 0), at(29, 7, 0)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := quietHoursEnd(tt.q, tt.now.UTC(), "Europe/Paris")
+			require.NoError(t, err)
+			assert.True(t, tt.want.Equal(got), "want %s, got %s", tt.want, got)
+		})
+	}
+	assert.Equal(t, 7*time.Hour, at(29, 7, 0).Sub(at(28, 23, 0)), "the DST case does cross the change")
+
+	_, err = quietHoursEnd(QuietHours{Start: "10pm", End: "07:00"}, at(6, 23, 0), "Europe/Paris")
+	assert.Error(t, err)
+	_, err = quietHoursEnd(night, at(6, 23, 0), "Mars/Olympus")
+	assert.Error(t, err)
+	got, err := quietHoursEnd(night, time.Date(2026, 3, 6, 23, 0, 0, 0, time.UTC), "")
+	require.NoError(t, err)
+	assert.Equal(t, time.Date(2026, 3, 7, 7, 0, 0, 0, time.UTC), got, `"" is UTC`)
+}
+
+func TestChannelFailureSaysWhyTheChannelStopped(t *testing.T) {
+	assert.Equal(t, "sendgrid: permanent error 400: address bounced", channelFailure(errBounced))
+	assert.Equal(t, "address bounced", channelFailure(temporal.NewApplicationError("address bounced", ErrPermanentDelivery)))
+	assert.Equal(t, "retry budget exhausted: twilio: transient error 503: unavailable", channelFailure(errTwilio503))
+	assert.Equal(t, "retry budget exhausted: timed out",
+		channelFailure(temporal.NewTimeoutError(enums.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE, errors.New("x"))))
 }

@@ -17,14 +17,15 @@ var orderStatusKey = temporal.NewSearchAttributeKeyKeyword(SearchAttrOrderStatus
 // instead of abandoning it, so a reservation or authorization that completes
 // anyway is known, and compensated.
 
-// inventoryCtx runs stock activities on the inventory workers. A database
-// outage is waited out (10 minutes); out of stock ends the order at once.
-func inventoryCtx(ctx workflow.Context) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		TaskQueue:              InventoryTaskQueue,
+// stockCtx runs ReservationWorkflow's stock changes as local activities: the
+// inventory worker running the workflow is the one with the database, and a
+// local activity costs a fraction of a regular one's history events. A
+// database outage is waited out (10 minutes); out of stock ends the
+// reservation at once.
+func stockCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout:    10 * time.Second,
 		ScheduleToCloseTimeout: 10 * time.Minute,
-		WaitForCancellation:    true,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        time.Second,
 			BackoffCoefficient:     2,
@@ -32,6 +33,19 @@ func inventoryCtx(ctx workflow.Context) workflow.Context {
 			NonRetryableErrorTypes: []string{ErrOutOfStock, ErrUnknownSKU, ErrReservationReleased},
 		},
 	})
+}
+
+// settleCtx commits or releases a reservation once it is decided: retried
+// for a week, which outlasts any outage short of a disaster (past it the
+// workflow fails, visibly, for an operator).
+func settleCtx(ctx workflow.Context) workflow.Context {
+	ctx = stockCtx(ctx)
+	opts := workflow.GetLocalActivityOptions(ctx)
+	opts.ScheduleToCloseTimeout = 7 * 24 * time.Hour
+	policy := *opts.RetryPolicy
+	policy.MaximumInterval = time.Minute
+	opts.RetryPolicy = &policy
+	return workflow.WithLocalActivityOptions(ctx, opts)
 }
 
 // paymentCtx authorizes payments: a gateway that keeps failing for about two
@@ -81,21 +95,6 @@ func recordCtx(ctx workflow.Context) workflow.Context {
 			InitialInterval:    200 * time.Millisecond,
 			BackoffCoefficient: 2,
 			MaximumInterval:    10 * time.Second,
-		},
-	})
-}
-
-// sendCtx delivers one notification on one channel: a handful of attempts
-// with backoff, then the workflow falls back to the next channel.
-func sendCtx(ctx workflow.Context) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 15 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        time.Second,
-			BackoffCoefficient:     2,
-			MaximumInterval:        time.Minute,
-			MaximumAttempts:        6,
-			NonRetryableErrorTypes: []string{ErrPermanentDelivery},
 		},
 	})
 }

@@ -9,11 +9,13 @@ import (
 	"go.temporal.io/sdk/workflow"
 )
 
-// OrderWorkflow is the order saga: reserve stock, authorize and capture the
-// payment, confirm the reservation. When a step fails for good, the steps
-// already done are compensated in reverse order (void the payment, release
-// the stock) and the order ends failed with the reason. Either way the
-// customer is told by a NotificationWorkflow that outlives the order.
+// OrderWorkflow is the order saga: reserve stock (a ReservationWorkflow
+// child on the inventory queue holds it), authorize and capture the payment,
+// confirm the reservation. When a step fails for good, the steps already
+// done are compensated in reverse order (void the payment, release the
+// stock; refund the payment when the reservation expired after the capture)
+// and the order ends failed with the reason. Either way the customer is told
+// by a NotificationWorkflow that outlives the order.
 func OrderWorkflow(ctx workflow.Context, in OrderInput) (OrderState, error) {
 	s := &orderSaga{in: in, state: OrderState{OrderID: in.OrderID, Status: OrderProcessing, Steps: []Step{}}}
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (OrderState, error) { return s.state, nil }); err != nil {
@@ -48,24 +50,20 @@ func OrderWorkflow(ctx workflow.Context, in OrderInput) (OrderState, error) {
 type orderSaga struct {
 	in    OrderInput
 	state OrderState
+	stock *heldStock // the order's ReservationWorkflow
 	// compensations undo completed steps; run in reverse order.
 	compensations []func(workflow.Context) error
 }
 
 func (s *orderSaga) run(ctx workflow.Context) error {
-	var res Reservation
-	err := s.step(ctx, StepReserveStock, func() error {
-		lines := make([]StockLine, len(s.in.Items))
-		for i, it := range s.in.Items {
-			lines[i] = StockLine{SKU: it.SKU, Quantity: it.Quantity}
-		}
-		req := ReserveStockRequest{ReservationID: ReservationID(s.in.OrderID), OrderID: s.in.OrderID, Lines: lines}
-		return workflow.ExecuteActivity(inventoryCtx(ctx), ActivityReserveStock, req).Get(ctx, &res)
+	err := s.step(ctx, StepReserveStock, func() (err error) {
+		s.stock, err = reserveStock(ctx, s.in)
+		return err
 	})
 	if err != nil {
 		return err
 	}
-	s.state.ReservationID = res.ID
+	s.state.ReservationID = s.stock.state.ReservationID
 	s.compensations = append(s.compensations, s.releaseReservation)
 
 	var auth PaymentResult
@@ -84,6 +82,11 @@ func (s *orderSaga) run(ctx workflow.Context) error {
 
 	var capture PaymentResult
 	err = s.step(ctx, StepCapturePayment, func() error {
+		// Stock that expired while the payment was authorized is gone: do
+		// not take money for it.
+		if err := s.stock.stillHeld(ctx); err != nil {
+			return err
+		}
 		req := CapturePaymentRequest{IdempotencyKey: s.key("capture"), AuthorizationID: auth.ID, Amount: s.in.Total}
 		return workflow.ExecuteActivity(captureCtx(ctx), ActivityCapturePayment, req).Get(ctx, &capture)
 	})
@@ -91,13 +94,12 @@ func (s *orderSaga) run(ctx workflow.Context) error {
 		return err
 	}
 	s.state.CaptureID = capture.ID
-	// The money is taken: from here on the order must complete, so confirming
-	// the reservation retries until it succeeds and nothing is compensated.
-	s.compensations = nil
+	// The money is taken. What can still fail is the reservation: if its TTL
+	// ran out during the capture, the stock went back and cannot be sold, so
+	// the payment is refunded (the authorization cannot be voided any more).
+	s.compensations = []func(workflow.Context) error{s.refundPayment}
 
-	return s.step(ctx, StepConfirmReservation, func() error {
-		return workflow.ExecuteActivity(untilDoneCtx(inventoryCtx(ctx)), ActivityCommitReservation, res.ID).Get(ctx, nil)
-	})
+	return s.step(ctx, StepConfirmReservation, func() error { return s.stock.confirm(ctx) })
 }
 
 // step runs one saga step and keeps its status and times in the state.
@@ -128,15 +130,20 @@ func (s *orderSaga) compensate(ctx workflow.Context) {
 }
 
 func (s *orderSaga) releaseReservation(ctx workflow.Context) error {
-	return s.step(ctx, StepReleaseReservation, func() error {
-		return workflow.ExecuteActivity(untilDoneCtx(inventoryCtx(ctx)), ActivityReleaseReservation, s.state.ReservationID).Get(ctx, nil)
-	})
+	return s.step(ctx, StepReleaseReservation, func() error { return s.stock.release(ctx, "order did not complete") })
 }
 
 func (s *orderSaga) voidPayment(ctx workflow.Context) error {
 	return s.step(ctx, StepVoidPayment, func() error {
 		req := VoidPaymentRequest{IdempotencyKey: s.key("void"), AuthorizationID: s.state.AuthorizationID}
 		return workflow.ExecuteActivity(untilDoneCtx(paymentCtx(ctx)), ActivityVoidPayment, req).Get(ctx, nil)
+	})
+}
+
+func (s *orderSaga) refundPayment(ctx workflow.Context) error {
+	return s.step(ctx, StepRefundPayment, func() error {
+		req := RefundPaymentRequest{IdempotencyKey: s.key("refund"), CaptureID: s.state.CaptureID, Amount: s.in.Total}
+		return workflow.ExecuteActivity(untilDoneCtx(paymentCtx(ctx)), ActivityRefundPayment, req).Get(ctx, nil)
 	})
 }
 
@@ -179,6 +186,11 @@ func (s *orderSaga) notifyCustomer(ctx workflow.Context) {
 }
 
 // orderMessage is what the customer is told about the order's outcome.
+//
+// No outcome is urgent: a confirmation, or a failure that charged nothing,
+// can wait for the morning, so quiet hours hold its SMS. Until customers have
+// preferences (user service), every message goes by email, then SMS, with
+// no quiet hours.
 func orderMessage(in OrderInput, st OrderState) NotificationInput {
 	msg := NotificationInput{
 		NotificationID: fmt.Sprintf("%s-%s", in.OrderID, st.Status),
@@ -193,7 +205,11 @@ func orderMessage(in OrderInput, st OrderState) NotificationInput {
 		msg.Body = fmt.Sprintf("Thank you! Your order %s of %s is confirmed.", in.OrderID, formatMoney(in.Total, in.Currency))
 	} else {
 		msg.Subject = fmt.Sprintf("Order %s could not be completed", in.OrderID)
-		msg.Body = fmt.Sprintf("Sorry, your order %s could not be completed: %s. You have not been charged.", in.OrderID, st.FailureReason)
+		charge := "You have not been charged."
+		if st.CaptureID != "" {
+			charge = "Your payment has been refunded."
+		}
+		msg.Body = fmt.Sprintf("Sorry, your order %s could not be completed: %s. %s", in.OrderID, st.FailureReason, charge)
 	}
 	return msg
 }

@@ -17,18 +17,22 @@ import (
 // fakeServices stands in for the activity workers: each method behaves like
 // the real activity's contract and counts its calls.
 type fakeServices struct {
-	mu            sync.Mutex
-	calls         map[string]int
-	recorded      []RecordOrderStateRequest
-	authorizeErr  error
-	captureFails  int // the first captureFails calls fail with a retryable error
-	reserveErr    error
-	emailErr      error
-	lastEmail     SendEmailRequest
-	lastSMS       SendSMSRequest
-	releasedIDs   []string
-	committedIDs  []string
-	voidedAuthIDs []string
+	mu             sync.Mutex
+	calls          map[string]int
+	recorded       []RecordOrderStateRequest
+	authorizeErr   error
+	authorizeFails int // the first authorizeFails calls fail with a retryable error
+	captureFails   int // the first captureFails calls fail with a retryable error
+	reserveErr     error
+	emailErr       error
+	lastEmail      SendEmailRequest
+	lastSMS        SendSMSRequest
+	releasedIDs    []string
+	releases       []ReleaseReservationRequest
+	committedIDs   []string
+	voidedAuthIDs  []string
+	// refundedCaptureIDs are the captures RefundPayment returned.
+	refundedCaptureIDs []string
 }
 
 func (f *fakeServices) count(name string) int {
@@ -58,16 +62,23 @@ func (f *fakeServices) register(env *testsuite.TestWorkflowEnvironment) {
 	}, ActivityReserveStock)
 	reg(func(_ context.Context, id string) error {
 		f.count(ActivityCommitReservation)
+		f.mu.Lock()
 		f.committedIDs = append(f.committedIDs, id)
+		f.mu.Unlock()
 		return nil
 	}, ActivityCommitReservation)
-	reg(func(_ context.Context, id string) error {
+	reg(func(_ context.Context, req ReleaseReservationRequest) error {
 		f.count(ActivityReleaseReservation)
-		f.releasedIDs = append(f.releasedIDs, id)
+		f.mu.Lock()
+		f.releasedIDs = append(f.releasedIDs, req.ReservationID)
+		f.releases = append(f.releases, req)
+		f.mu.Unlock()
 		return nil
 	}, ActivityReleaseReservation)
 	reg(func(_ context.Context, req AuthorizePaymentRequest) (PaymentResult, error) {
-		f.count(ActivityAuthorizePayment)
+		if n := f.count(ActivityAuthorizePayment); n <= f.authorizeFails {
+			return PaymentResult{}, errors.New("gateway returned 503")
+		}
 		if f.authorizeErr != nil {
 			return PaymentResult{}, f.authorizeErr
 		}
@@ -79,6 +90,13 @@ func (f *fakeServices) register(env *testsuite.TestWorkflowEnvironment) {
 		}
 		return PaymentResult{ID: "cap_1"}, nil
 	}, ActivityCapturePayment)
+	reg(func(_ context.Context, req RefundPaymentRequest) (PaymentResult, error) {
+		f.count(ActivityRefundPayment)
+		f.mu.Lock()
+		f.refundedCaptureIDs = append(f.refundedCaptureIDs, req.CaptureID)
+		f.mu.Unlock()
+		return PaymentResult{ID: "re_1"}, nil
+	}, ActivityRefundPayment)
 	reg(func(_ context.Context, req VoidPaymentRequest) error {
 		f.count(ActivityVoidPayment)
 		f.voidedAuthIDs = append(f.voidedAuthIDs, req.AuthorizationID)
@@ -97,7 +115,9 @@ func (f *fakeServices) register(env *testsuite.TestWorkflowEnvironment) {
 		f.lastSMS = req
 		return SendResult{ProviderMessageID: "SM1"}, nil
 	}, ActivitySendSMS)
+	reg(func(context.Context, RecordNotificationRequest) error { return nil }, ActivityRecordNotification)
 	env.RegisterWorkflow(NotificationWorkflow)
+	env.RegisterWorkflow(ReservationWorkflow)
 }
 
 func testOrder() OrderInput {
@@ -111,10 +131,15 @@ func testOrder() OrderInput {
 
 func runOrder(t *testing.T, f *fakeServices) OrderState {
 	t.Helper()
+	return runOrderInput(t, f, testOrder())
+}
+
+func runOrderInput(t *testing.T, f *fakeServices, in OrderInput) OrderState {
+	t.Helper()
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
 	f.register(env)
-	env.ExecuteWorkflow(OrderWorkflow, testOrder())
+	env.ExecuteWorkflow(OrderWorkflow, in)
 	require.True(t, env.IsWorkflowCompleted())
 	require.NoError(t, env.GetWorkflowError())
 	var st OrderState

@@ -25,6 +25,9 @@ type OrderInput struct {
 	PaymentToken string    `json:"payment_token"`
 	Contact      Contact   `json:"contact"`
 	PlacedAt     time.Time `json:"placed_at"`
+	// ReservationTTL is how long the order's stock is held while it is being
+	// paid for; 0 means DefaultReservationTTL.
+	ReservationTTL time.Duration `json:"reservation_ttl,omitempty"`
 }
 
 // Order statuses.
@@ -46,6 +49,7 @@ const (
 	// Compensations.
 	StepReleaseReservation = "release_reservation"
 	StepVoidPayment        = "void_payment"
+	StepRefundPayment      = "refund_payment"
 )
 
 // Step statuses.

@@ -5,6 +5,7 @@
 //	orderflow worker --queue QUEUE     Temporal worker: orders, inventory or notifications (OPS_ADDR)
 //	orderflow frontend                 dashboard (FRONTEND_ADDR), proxies /api/ to API_URL
 //	orderflow migrate [--seed]         apply database migrations; --seed loads the demo catalogue
+//	orderflow inventory-rebuild        rebuild stock rows from their ledger; --check compares, exit 1 on drift
 //	orderflow sandbox                  provider sandboxes: payments, SendGrid, Twilio (SANDBOX_ADDR)
 //	orderflow dev                      the whole local stack as processes (what `make run` runs)
 //	orderflow loadgen [flags]          place orders through the API and report throughput and latency
@@ -36,6 +37,7 @@ roles:
   worker --queue QUEUE     run the Temporal worker of QUEUE (orders, inventory, notifications)
   frontend                 serve the dashboard
   migrate [--seed]         apply database migrations (--seed: load the demo catalogue)
+  inventory-rebuild        rebuild stock rows from the stock ledger (--check: compare only, exit 1 on drift)
   sandbox                  serve the local provider sandboxes
   dev                      run the whole local stack (make run)
   loadgen [flags]          place orders through API_URL and report throughput and latency
@@ -86,6 +88,9 @@ func run(args []string) error {
 	case "migrate":
 		seed := flags.Bool("seed", false, "load the demo catalogue (development only)")
 		return parseThen(flags, args[1:], func() error { return app.Migrate(ctx, cfg, *seed, logger) })
+	case "inventory-rebuild":
+		check := flags.Bool("check", false, "compare stock rows with their ledger without writing; exit 1 on drift")
+		return parseThen(flags, args[1:], func() error { return app.RunInventoryRebuild(ctx, cfg, *check, os.Stdout, logger) })
 	case "sandbox":
 		return parseThen(flags, args[1:], func() error { return app.RunSandbox(ctx, cfg, logger) })
 	case "dev":

@@ -6,9 +6,9 @@ import (
 
 	"github.com/orderflow/orderflow/api"
 	"github.com/orderflow/orderflow/internal/config"
-	"github.com/orderflow/orderflow/internal/events"
 	"github.com/orderflow/orderflow/internal/httpx"
 	"github.com/orderflow/orderflow/internal/inventory"
+	"github.com/orderflow/orderflow/internal/notifications"
 	"github.com/orderflow/orderflow/internal/orders"
 )
 
@@ -26,14 +26,14 @@ func RunAPI(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		return err
 	}
 	defer tc.Close()
-	// The API publishes nothing yet, but its readiness includes the broker
-	// the platform cannot work without.
-	pub := events.NewPublisher(cfg.KafkaBrokers)
-	defer pub.Close()
+	callbacks, err := notificationCallbacks(cfg)
+	if err != nil {
+		return err
+	}
 
 	srv := &api.Server{
 		Orders:    orders.NewStore(pool),
-		Inventory: inventory.NewStore(pool),
+		Inventory: inventory.NewStore(pool, inventory.WithCache(inventory.NewCache(rdb, logger))),
 		Temporal:  tc,
 		Namespace: cfg.TemporalNamespace,
 		Logger:    logger,
@@ -41,8 +41,10 @@ func RunAPI(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 			"postgres": postgresCheck(pool),
 			"redis":    redisCheck(rdb),
 			"temporal": temporalCheck(tc),
-			"kafka":    kafkaCheck(pub),
 		},
+		ReservationTTL: cfg.ReservationTTL,
+		Notifications:  notifications.NewStore(pool),
+		Callbacks:      callbacks,
 	}
 	return httpx.Serve(ctx, httpx.NewServer(cfg.APIAddr, srv.Handler()), cfg.ShutdownTimeout, logger)
 }

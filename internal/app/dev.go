@@ -15,6 +15,7 @@ import (
 
 	"github.com/orderflow/orderflow/internal/config"
 	"github.com/orderflow/orderflow/internal/devstack"
+	"github.com/orderflow/orderflow/internal/sandbox"
 	"github.com/orderflow/orderflow/workflows"
 )
 
@@ -80,8 +81,13 @@ func RunDev(ctx context.Context, lookup func(string) (string, bool), logger *slo
 	cfg.PaymentsURL = "http://" + cfg.SandboxAddr
 	cfg.SendGridBaseURL = "http://" + cfg.SandboxAddr
 	cfg.TwilioBaseURL = "http://" + cfg.SandboxAddr
+	cfg.PushBaseURL = "http://" + cfg.SandboxAddr
 	cfg.APIAddr = loop(byName["api"])
 	cfg.APIURL = "http://" + cfg.APIAddr
+	cfg.PublicAPIURL = cfg.APIURL
+	// The sandbox signs SendGrid events with a key pair made for this run;
+	// the API verifies them with its public half.
+	cfg.SandboxSendGridWebhookKey, cfg.SendGridWebhookPublicKey = sandbox.NewEventWebhookKey()
 	cfg.FrontendAddr = loop(byName["frontend"])
 
 	if err := Migrate(ctx, cfg, true, logger); err != nil {
@@ -158,6 +164,10 @@ func roleEnv(cfg config.Config) []string {
 		"PAYMENTS_URL=" + cfg.PaymentsURL,
 		"SENDGRID_BASE_URL=" + cfg.SendGridBaseURL,
 		"TWILIO_BASE_URL=" + cfg.TwilioBaseURL,
+		"PUSH_BASE_URL=" + cfg.PushBaseURL,
+		"PUBLIC_API_URL=" + cfg.PublicAPIURL,
+		"SENDGRID_WEBHOOK_PUBLIC_KEY=" + cfg.SendGridWebhookPublicKey,
+		"SANDBOX_SENDGRID_WEBHOOK_KEY=" + cfg.SandboxSendGridWebhookKey,
 		"API_ADDR=" + cfg.APIAddr,
 		"API_URL=" + cfg.APIURL,
 		"FRONTEND_ADDR=" + cfg.FrontendAddr,

@@ -2,19 +2,40 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/gorilla/mux"
 
+	"github.com/orderflow/orderflow/api"
 	"github.com/orderflow/orderflow/internal/config"
 	"github.com/orderflow/orderflow/internal/httpx"
 	"github.com/orderflow/orderflow/internal/sandbox"
 )
 
 // RunSandbox serves the provider sandboxes (payment gateway, SendGrid,
-// Twilio) on cfg.SandboxAddr until ctx ends. Development and tests only.
+// Twilio, push, a webhook receiver) on cfg.SandboxAddr until ctx ends; their
+// delivery callbacks go to the API at cfg.PublicAPIURL. Development and
+// tests only.
 func RunSandbox(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
-	sb := sandbox.New(sandbox.Options{Logger: logger, TwilioAuthToken: cfg.TwilioAuthToken})
+	opts := sandbox.Options{
+		Logger:                  logger,
+		TwilioAuthToken:         cfg.TwilioAuthToken,
+		SendGridEventWebhookURL: strings.TrimRight(cfg.PublicAPIURL, "/") + api.SendGridWebhookPath,
+		WebhookSigningSecret:    cfg.WebhookSigningSecret,
+	}
+	if cfg.SandboxSendGridWebhookKey != "" {
+		key, err := sandbox.ParseEventWebhookKey(cfg.SandboxSendGridWebhookKey)
+		if err != nil {
+			return fmt.Errorf("SANDBOX_SENDGRID_WEBHOOK_KEY: %w", err)
+		}
+		opts.SendGridEventWebhookKey = key
+	}
+	sb := sandbox.New(opts)
+	defer sb.Close()
+	logger.Info("sandbox SendGrid events are signed; verify them with SENDGRID_WEBHOOK_PUBLIC_KEY",
+		"public_key", sb.SendGridEventWebhookPublicKey())
 	r := mux.NewRouter()
 	httpx.MountOps(r, nil)
 	r.PathPrefix("/").Handler(sb)

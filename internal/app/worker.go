@@ -14,7 +14,6 @@ import (
 	"github.com/orderflow/orderflow/internal/inventory"
 	"github.com/orderflow/orderflow/internal/orders"
 	"github.com/orderflow/orderflow/internal/payments"
-	"github.com/orderflow/orderflow/internal/providers"
 	"github.com/orderflow/orderflow/workers"
 	"github.com/orderflow/orderflow/workflows"
 )
@@ -40,25 +39,33 @@ func RunWorker(ctx context.Context, cfg config.Config, queue string, logger *slo
 		}
 		defer pool.Close()
 		checks["postgres"] = postgresCheck(pool)
-		if queue == workflows.InventoryTaskQueue {
-			acts.Inventory = &activities.InventoryActivities{Stock: inventory.NewStore(pool)}
-			break
-		}
 		pub := events.NewPublisher(cfg.KafkaBrokers)
 		defer pub.Close()
 		checks["kafka"] = kafkaCheck(pub)
-		acts.Orders = &activities.OrderActivities{Store: orders.NewStore(pool), Events: pub}
+		if queue == workflows.InventoryTaskQueue {
+			rdb := openRedis(cfg)
+			defer rdb.Close()
+			checks["redis"] = redisCheck(rdb)
+			stock := inventory.NewStore(pool, inventory.WithCache(inventory.NewCache(rdb, logger)))
+			acts.Inventory = &activities.InventoryActivities{Stock: stock}
+			defer runRelay(ctx, inventory.NewRelay(stock, pub, logger).Run)()
+			break
+		}
+		store := orders.NewStore(pool)
+		defer runRelay(ctx, func(ctx context.Context) { store.RunRelay(ctx, pub, logger) })()
+		acts.Orders = &activities.OrderActivities{Store: store}
 		acts.Payments = &activities.PaymentActivities{Gateway: payments.NewHTTPGateway(cfg.PaymentsURL, nil)}
 	case workflows.NotificationsTaskQueue:
-		sms, err := providers.NewTwilio(cfg.TwilioAccountSID, cfg.TwilioAuthToken, cfg.TwilioBaseURL, nil)
+		pool, err := openPostgres(ctx, cfg)
 		if err != nil {
-			return fmt.Errorf("twilio: %w", err)
+			return err
 		}
-		acts.Notifications = &activities.NotificationActivities{
-			Email:     providers.NewSendGrid(cfg.SendGridAPIKey, cfg.SendGridBaseURL, nil),
-			SMS:       sms,
-			EmailFrom: cfg.EmailFrom,
-			SMSFrom:   cfg.TwilioFrom,
+		defer pool.Close()
+		rdb := openRedis(cfg)
+		defer rdb.Close()
+		checks["postgres"], checks["redis"] = postgresCheck(pool), redisCheck(rdb)
+		if acts.Notifications, err = notificationActivities(cfg, pool, rdb, logger); err != nil {
+			return err
 		}
 	}
 	w, err := workers.New(tc, queue, acts)
@@ -71,6 +78,7 @@ func RunWorker(ctx context.Context, cfg config.Config, queue string, logger *slo
 	logger.Info("worker started")
 
 	r := mux.NewRouter()
+	httpx.InstallRouting(r)
 	httpx.MountOps(r, checks)
 	ops := httpx.NewServer(cfg.OpsAddr, httpx.Observe("worker-"+queue, logger, r))
 	opsCtx, stopOps := context.WithCancel(context.Background())
@@ -89,4 +97,21 @@ func RunWorker(ctx context.Context, cfg config.Config, queue string, logger *slo
 	w.Stop()
 	stopOps()
 	return <-opsDone
+}
+
+// runRelay runs an outbox relay in the background and returns the function
+// that stops it and waits. The relay outlives ctx until that call, which
+// RunWorker defers past the worker's drain: what in-flight tasks commit
+// still goes out.
+func runRelay(ctx context.Context, run func(context.Context)) (stop func()) {
+	relayCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		run(relayCtx)
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }

@@ -6,6 +6,7 @@ package config
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -35,9 +36,29 @@ type Config struct {
 	TwilioAuthToken  string
 	TwilioBaseURL    string
 	TwilioFrom       string
+	PushAPIKey       string
+	PushBaseURL      string
+	// WebhookSigningSecret signs outgoing webhooks (X-Orderflow-Signature).
+	WebhookSigningSecret string
+	// PublicAPIURL is the API as the providers reach it: Twilio posts status
+	// callbacks to PublicAPIURL/webhooks/twilio and signs that URL.
+	PublicAPIURL string
+	// SendGridWebhookPublicKey verifies SendGrid's signed event webhook
+	// (base64, from SendGrid's settings); "" refuses every SendGrid event.
+	SendGridWebhookPublicKey string
+	// SandboxSendGridWebhookKey is the private key (base64 PKCS #8) the
+	// sandbox signs SendGrid events with; "" makes one at start.
+	SandboxSendGridWebhookKey string
+	// BreakerFailures consecutive failed calls to a provider open its circuit
+	// breaker, shared by every worker, for BreakerOpenFor.
+	BreakerFailures uint32
+	BreakerOpenFor  time.Duration
 
 	// ShutdownTimeout is how long a role drains in-flight work after SIGTERM.
 	ShutdownTimeout time.Duration
+	// ReservationTTL is how long an order's stock stays held while it is
+	// being paid for; past it the reservation gives the stock back by itself.
+	ReservationTTL time.Duration
 }
 
 // Default returns the configuration of the local stack.
@@ -60,10 +81,19 @@ func Default() Config {
 		SendGridBaseURL:  "http://127.0.0.1:4010",
 		EmailFrom:        "orders@orderflow.local",
 		TwilioAccountSID: "AC00000000000000000000000000000000",
-		TwilioAuthToken:  "sandbox-token",
-		TwilioBaseURL:    "http://127.0.0.1:4010",
-		TwilioFrom:       "+15005550006",
-		ShutdownTimeout:  30 * time.Second,
+		// twilio-go refuses a token that is not alphanumeric before sending.
+		TwilioAuthToken: "sandboxtoken00000000000000000000",
+		TwilioBaseURL:   "http://127.0.0.1:4010",
+		TwilioFrom:      "+15005550006",
+		PushAPIKey:      "push-sandbox",
+		PushBaseURL:     "http://127.0.0.1:4010",
+		// Development only: production sets WEBHOOK_SIGNING_SECRET from its secret store.
+		WebhookSigningSecret: "whsec_sandbox",
+		PublicAPIURL:         "http://127.0.0.1:8080",
+		BreakerFailures:      5,
+		BreakerOpenFor:       30 * time.Second,
+		ShutdownTimeout:      30 * time.Second,
+		ReservationTTL:       15 * time.Minute,
 	}
 }
 
@@ -99,15 +129,34 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	str("TWILIO_AUTH_TOKEN", &c.TwilioAuthToken)
 	str("TWILIO_BASE_URL", &c.TwilioBaseURL)
 	str("TWILIO_FROM", &c.TwilioFrom)
+	str("PUSH_API_KEY", &c.PushAPIKey)
+	str("PUSH_BASE_URL", &c.PushBaseURL)
+	str("WEBHOOK_SIGNING_SECRET", &c.WebhookSigningSecret)
+	str("PUBLIC_API_URL", &c.PublicAPIURL)
+	str("SENDGRID_WEBHOOK_PUBLIC_KEY", &c.SendGridWebhookPublicKey)
+	str("SANDBOX_SENDGRID_WEBHOOK_KEY", &c.SandboxSendGridWebhookKey)
+	if v, ok := lookup("BREAKER_FAILURES"); ok {
+		n, err := strconv.ParseUint(v, 10, 32)
+		if err != nil || n == 0 {
+			return c, fmt.Errorf("BREAKER_FAILURES=%q: want a positive integer", v)
+		}
+		c.BreakerFailures = uint32(n)
+	}
 	if v, ok := lookup("KAFKA_BROKERS"); ok {
 		c.KafkaBrokers = splitList(v)
 	}
-	if v, ok := lookup("SHUTDOWN_TIMEOUT"); ok {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return c, fmt.Errorf("SHUTDOWN_TIMEOUT=%q: want a positive duration such as 30s", v)
+	for name, dst := range map[string]*time.Duration{
+		"SHUTDOWN_TIMEOUT": &c.ShutdownTimeout,
+		"RESERVATION_TTL":  &c.ReservationTTL,
+		"BREAKER_OPEN_FOR": &c.BreakerOpenFor,
+	} {
+		if v, ok := lookup(name); ok {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return c, fmt.Errorf("%s=%q: want a positive duration such as 30s", name, v)
+			}
+			*dst = d
 		}
-		c.ShutdownTimeout = d
 	}
 	return c, c.validate()
 }

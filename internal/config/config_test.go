@@ -25,6 +25,8 @@ func TestEnvironmentOverrides(t *testing.T) {
 		"KAFKA_BROKERS":     " k1:9092, k2:9092 ,",
 		"SENDGRID_BASE_URL": "", // empty selects the real provider
 		"SHUTDOWN_TIMEOUT":  "5s",
+		"BREAKER_FAILURES":  "3",
+		"BREAKER_OPEN_FOR":  "10s",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -32,7 +34,7 @@ func TestEnvironmentOverrides(t *testing.T) {
 	if strings.Join(c.KafkaBrokers, ",") != "k1:9092,k2:9092" {
 		t.Fatalf("brokers %q", c.KafkaBrokers)
 	}
-	if c.SendGridBaseURL != "" || c.ShutdownTimeout != 5*time.Second {
+	if c.SendGridBaseURL != "" || c.ShutdownTimeout != 5*time.Second || c.BreakerFailures != 3 || c.BreakerOpenFor != 10*time.Second {
 		t.Fatalf("got %+v", c)
 	}
 }
@@ -43,6 +45,8 @@ func TestInvalidValuesAreRejected(t *testing.T) {
 		"negative":  {"SHUTDOWN_TIMEOUT": "-1s"},
 		"brokers":   {"KAFKA_BROKERS": " , "},
 		"log level": {"LOG_LEVEL": "loud"},
+		"breaker":   {"BREAKER_FAILURES": "0"},
+		"open for":  {"BREAKER_OPEN_FOR": "a while"},
 	} {
 		if _, err := FromLookup(lookup(env)); err == nil {
 			t.Errorf("%s: want an error for %v", name, env)

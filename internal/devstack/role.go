@@ -38,3 +38,10 @@ func (p *Process) Done() <-chan struct{} { return p.c.exited }
 // Stop sends SIGTERM, which every role treats as "drain and exit", and
 // waits; past the grace period or ctx it kills the process.
 func (p *Process) Stop(ctx context.Context) error { return p.c.stop(ctx) }
+
+// Kill kills the process group at once with SIGKILL, as a crash would, and
+// waits for the process to exit.
+func (p *Process) Kill() {
+	_ = syscall.Kill(-p.c.cmd.Process.Pid, syscall.SIGKILL)
+	<-p.c.exited
+}

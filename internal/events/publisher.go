@@ -29,22 +29,37 @@ func NewPublisher(brokers []string) *Publisher {
 	}}
 }
 
+// Message is one event and the key that picks its partition.
+type Message struct {
+	Key   string
+	Event CloudEvent
+}
+
 // Publish writes ev to topic keyed by key and waits for the broker's ack.
 func (p *Publisher) Publish(ctx context.Context, topic, key string, ev CloudEvent) error {
-	value, err := json.Marshal(ev)
-	if err != nil {
-		return err
+	return p.PublishBatch(ctx, topic, []Message{{Key: key, Event: ev}})
+}
+
+// PublishBatch writes msgs to topic in one request and waits for the ack.
+func (p *Publisher) PublishBatch(ctx context.Context, topic string, msgs []Message) error {
+	out := make([]kafka.Message, len(msgs))
+	for i, m := range msgs {
+		value, err := json.Marshal(m.Event)
+		if err != nil {
+			return err
+		}
+		out[i] = kafka.Message{
+			Topic: topic,
+			Key:   []byte(m.Key),
+			Value: value,
+			Headers: []kafka.Header{
+				{Key: "content-type", Value: []byte("application/cloudevents+json")},
+				{Key: "ce_id", Value: []byte(m.Event.ID)},
+				{Key: "ce_type", Value: []byte(m.Event.Type)},
+			},
+		}
 	}
-	return p.w.WriteMessages(ctx, kafka.Message{
-		Topic: topic,
-		Key:   []byte(key),
-		Value: value,
-		Headers: []kafka.Header{
-			{Key: "content-type", Value: []byte("application/cloudevents+json")},
-			{Key: "ce_id", Value: []byte(ev.ID)},
-			{Key: "ce_type", Value: []byte(ev.Type)},
-		},
-	})
+	return p.w.WriteMessages(ctx, out...)
 }
 
 // Ping checks that at least one broker answers a metadata request, for

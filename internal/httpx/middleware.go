@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/gorilla/mux"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 )
@@ -74,12 +73,15 @@ var requestDuration = promauto.NewHistogramVec(prometheus.HistogramOpts{
 }, []string{"service", "method", "route", "code"})
 
 // Observe logs every request with its request ID and records its latency under
-// the route template (not the raw path, which would explode label cardinality).
+// the route template (not the raw path, which would explode label
+// cardinality); the router must be set up with InstallRouting.
 // A panic becomes a 500 problem and a logged stack, never a dropped connection.
 func Observe(service string, logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
+		ctx, route := withRouteSlot(r.Context())
+		r = r.WithContext(ctx)
 		defer func() {
 			if v := recover(); v != nil {
 				logger.Error("panic serving request", "request_id", RequestID(r.Context()), "panic", v, "stack", string(debug.Stack()))
@@ -87,23 +89,17 @@ func Observe(service string, logger *slog.Logger, next http.Handler) http.Handle
 					WriteProblem(rec, r, NewProblem(http.StatusInternalServerError, "internal error; see the server log for request "+RequestID(r.Context())))
 				}
 			}
-			route := "unmatched"
-			if m := mux.CurrentRoute(r); m != nil {
-				if tpl, err := m.GetPathTemplate(); err == nil {
-					route = tpl
-				}
-			}
 			if rec.status == 0 {
 				rec.status = http.StatusOK
 			}
 			elapsed := time.Since(start)
-			requestDuration.WithLabelValues(service, r.Method, route, strconv.Itoa(rec.status)).Observe(elapsed.Seconds())
+			requestDuration.WithLabelValues(service, r.Method, *route, strconv.Itoa(rec.status)).Observe(elapsed.Seconds())
 			level := slog.LevelInfo
 			if rec.status >= 500 {
 				level = slog.LevelError
 			}
 			logger.Log(r.Context(), level, "http request",
-				"request_id", RequestID(r.Context()), "method", r.Method, "route", route,
+				"request_id", RequestID(r.Context()), "method", r.Method, "route", *route,
 				"status", rec.status, "duration_ms", elapsed.Milliseconds())
 		}()
 		next.ServeHTTP(rec, r)

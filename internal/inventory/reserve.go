@@ -4,16 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"sort"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 )
-
-// maxConflictRetries bounds the optimistic-locking loop. Past it the caller
-// (a Temporal activity) fails and is retried with backoff.
-const maxConflictRetries = 20
 
 // Line asks for a quantity of one SKU.
 type Line struct {
@@ -34,6 +29,18 @@ type Reservation struct {
 	OrderID     string       `json:"order_id"`
 	Status      string       `json:"status"`
 	Allocations []Allocation `json:"allocations"`
+	ExpiresAt   *time.Time   `json:"expires_at,omitempty"`
+	CreatedAt   time.Time    `json:"created_at"`
+	UpdatedAt   time.Time    `json:"updated_at"`
+}
+
+// ReserveRequest asks to hold stock for an order until ExpiresAt.
+type ReserveRequest struct {
+	ReservationID string
+	OrderID       string
+	Lines         []Line
+	ExpiresAt     time.Time
+	Actor         string // who asks, for the ledger: e.g. the reservation's workflow
 }
 
 // OutOfStockError says which SKU fell short, by how much.
@@ -50,66 +57,72 @@ func (e *OutOfStockError) Error() string {
 func (e *OutOfStockError) Unwrap() error { return ErrOutOfStock }
 
 // Reserve holds stock for every line or for none. It is idempotent by
-// reservation ID: reserving an ID that exists returns that reservation.
+// reservation ID: reserving an ID that exists returns that reservation,
+// whatever its status.
 //
 // Allocation rule: each line is taken from the warehouse with the most
-// available stock first, then the next, so one line may be split across
-// warehouses when none has enough alone; ties go to the lower warehouse ID.
-func (s *Store) Reserve(ctx context.Context, reservationID, orderID string, lines []Line) (Reservation, error) {
-	lines = mergeLines(lines)
-	for attempt := 0; ; attempt++ {
-		res, err := s.tryReserve(ctx, reservationID, orderID, lines)
-		if !errors.Is(err, errConflict) || attempt == maxConflictRetries {
-			return res, err
-		}
-		// Jittered backoff spreads competing writers apart.
-		select {
-		case <-ctx.Done():
-			return res, ctx.Err()
-		case <-time.After(time.Duration(1+rand.IntN(5*(attempt+1))) * time.Millisecond):
-		}
+// available stock first, then the next, so one line is split across
+// warehouses only when none has enough alone; ties go to the lower warehouse
+// ID. Taking from the fullest warehouse first keeps stock spread, so later
+// orders split less often.
+func (s *Store) Reserve(ctx context.Context, req ReserveRequest) (Reservation, error) {
+	lines := mergeLines(req.Lines)
+	res, err := retryConflicts(ctx, func() (Reservation, error) { return s.tryReserve(ctx, req, lines) })
+	if err != nil {
+		return res, err
 	}
+	skus := make([]string, len(lines))
+	for i, l := range lines {
+		skus[i] = l.SKU
+	}
+	return res, s.invalidate(ctx, skus...)
 }
 
-func (s *Store) tryReserve(ctx context.Context, reservationID, orderID string, lines []Line) (res Reservation, err error) {
+func (s *Store) tryReserve(ctx context.Context, req ReserveRequest, lines []Line) (res Reservation, err error) {
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if existing, err := getReservation(ctx, tx, reservationID); err == nil {
-			res = existing
-			return nil
-		} else if !errors.Is(err, ErrReservationNotFound) {
+		// Claiming the ID first makes a concurrent attempt at the same
+		// reservation wait for ours, then find it.
+		err := tx.QueryRow(ctx, `
+			INSERT INTO inventory.reservations (id, order_id, status, expires_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (id) DO NOTHING RETURNING created_at`,
+			req.ReservationID, req.OrderID, StatusReserved, req.ExpiresAt).Scan(&res.CreatedAt)
+		if errors.Is(err, pgx.ErrNoRows) {
+			res, err = getReservation(ctx, tx, req.ReservationID)
+			return err
+		}
+		if err != nil {
 			return err
 		}
 		var allocs []Allocation
 		for _, line := range lines {
-			a, err := allocate(ctx, tx, line)
+			a, err := allocate(ctx, tx, req, line)
 			if err != nil {
 				return err
 			}
 			allocs = append(allocs, a...)
 		}
-		tag, err := tx.Exec(ctx, `INSERT INTO inventory.reservations (id, order_id, status) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,
-			reservationID, orderID, StatusReserved)
-		if err != nil {
+		var skus, warehouses []string
+		var quantities []int
+		for _, a := range allocs {
+			skus, warehouses, quantities = append(skus, a.SKU), append(warehouses, a.WarehouseID), append(quantities, a.Quantity)
+		}
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO inventory.reservation_lines (reservation_id, sku, warehouse_id, quantity)
+			SELECT $1, * FROM unnest($2::text[], $3::text[], $4::int[])`,
+			req.ReservationID, skus, warehouses, quantities); err != nil {
 			return err
 		}
-		if tag.RowsAffected() == 0 {
-			return errConflict // the same reservation is being made concurrently; the retry returns it
-		}
-		for _, a := range allocs {
-			if _, err := tx.Exec(ctx, `INSERT INTO inventory.reservation_lines (reservation_id, sku, warehouse_id, quantity) VALUES ($1, $2, $3, $4)`,
-				reservationID, a.SKU, a.WarehouseID, a.Quantity); err != nil {
-				return err
-			}
-		}
-		res = Reservation{ID: reservationID, OrderID: orderID, Status: StatusReserved, Allocations: allocs}
+		expires := req.ExpiresAt
+		res = Reservation{ID: req.ReservationID, OrderID: req.OrderID, Status: StatusReserved, Allocations: allocs,
+			ExpiresAt: &expires, CreatedAt: res.CreatedAt, UpdatedAt: res.CreatedAt}
 		return nil
 	})
 	return res, err
 }
 
-// allocate reserves one line across warehouses, most available first, with a
-// compare-and-set on each stock row's version.
-func allocate(ctx context.Context, tx pgx.Tx, line Line) ([]Allocation, error) {
+// allocate reserves one line across warehouses by the allocation rule, with
+// a compare-and-set on each stock row it takes from.
+func allocate(ctx context.Context, tx pgx.Tx, req ReserveRequest, line Line) ([]Allocation, error) {
 	rows, err := tx.Query(ctx, `
 		SELECT warehouse_id, on_hand - reserved, version FROM inventory.stock
 		WHERE sku = $1 ORDER BY on_hand - reserved DESC, warehouse_id`, line.SKU)
@@ -139,25 +152,17 @@ func allocate(ctx context.Context, tx pgx.Tx, line Line) ([]Allocation, error) {
 		return nil, &OutOfStockError{SKU: line.SKU, Requested: line.Quantity, Available: total}
 	}
 	var allocs []Allocation
-	need := line.Quantity
-	for _, c := range cands {
-		if need == 0 {
-			break
-		}
+	for need, i := line.Quantity, 0; need > 0; i++ {
+		c := cands[i]
 		take := min(need, c.available)
-		if take <= 0 {
-			continue
-		}
-		tag, err := tx.Exec(ctx, `
-			UPDATE inventory.stock
-			SET reserved = reserved + $3, version = version + 1, updated_at = now()
-			WHERE sku = $1 AND warehouse_id = $2 AND version = $4`,
-			line.SKU, c.warehouse, take, c.version)
+		_, err := apply(ctx, tx, change{
+			Event: Event{SKU: line.SKU, WarehouseID: c.warehouse, Kind: EventReserved, ReservedDelta: take,
+				ReservationID: req.ReservationID, OrderID: req.OrderID, Actor: req.Actor},
+			key:       "reserve:" + req.ReservationID + ":" + line.SKU + ":" + c.warehouse,
+			ifVersion: &c.version,
+		})
 		if err != nil {
 			return nil, err
-		}
-		if tag.RowsAffected() == 0 {
-			return nil, errConflict
 		}
 		allocs = append(allocs, Allocation{SKU: line.SKU, WarehouseID: c.warehouse, Quantity: take})
 		need -= take
@@ -180,7 +185,8 @@ func mergeLines(lines []Line) []Line {
 	return out
 }
 
-// GetReservation returns a reservation with its allocations.
+// GetReservation returns a reservation with its allocations, or
+// ErrReservationNotFound.
 func (s *Store) GetReservation(ctx context.Context, id string) (Reservation, error) {
 	return getReservation(ctx, s.pool, id)
 }
@@ -192,9 +198,10 @@ type querier interface {
 
 func getReservation(ctx context.Context, q querier, id string) (Reservation, error) {
 	res := Reservation{ID: id}
-	err := q.QueryRow(ctx, `SELECT order_id, status FROM inventory.reservations WHERE id = $1`, id).Scan(&res.OrderID, &res.Status)
+	err := q.QueryRow(ctx, `SELECT order_id, status, expires_at, created_at, updated_at FROM inventory.reservations WHERE id = $1`, id).
+		Scan(&res.OrderID, &res.Status, &res.ExpiresAt, &res.CreatedAt, &res.UpdatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return res, ErrReservationNotFound
+		return res, fmt.Errorf("%w: %s", ErrReservationNotFound, id)
 	}
 	if err != nil {
 		return res, err

@@ -1,10 +1,6 @@
 package inventory
 
-import (
-	"context"
-
-	"github.com/jackc/pgx/v5"
-)
+import "context"
 
 // demoWarehouses and demoCatalogue are the development catalogue that
 // `orderflow migrate --seed` (and so `make run`) loads.
@@ -33,27 +29,36 @@ func DemoSKUs() []string {
 	return out
 }
 
-// SeedDemo loads the demo catalogue. Rows that exist are left alone, so a
-// second run never resets stock that orders have consumed.
+// SeedDemo loads the demo catalogue. Stock rows that exist are left alone,
+// so a second run never resets stock that orders have consumed; new ones are
+// received through the ledger like any stock.
 func (s *Store) SeedDemo(ctx context.Context) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		for _, w := range demoWarehouses {
-			if _, err := tx.Exec(ctx, `INSERT INTO inventory.warehouses (id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING`, w.ID, w.Name); err != nil {
+	for _, w := range demoWarehouses {
+		if err := s.AddWarehouse(ctx, w.ID, w.Name); err != nil {
+			return err
+		}
+	}
+	for _, p := range demoCatalogue {
+		if err := s.AddProduct(ctx, p.Product); err != nil {
+			return err
+		}
+		rows, err := s.Stock(ctx, p.SKU)
+		if err != nil {
+			return err
+		}
+		stocked := map[string]bool{}
+		for _, r := range rows {
+			stocked[r.WarehouseID] = true
+		}
+		for wh, qty := range p.Stock {
+			if stocked[wh] {
+				continue
+			}
+			if _, err := s.Adjust(ctx, Adjustment{SKU: p.SKU, WarehouseID: wh, Delta: qty, Reason: "demo catalogue",
+				Actor: "seed", IdempotencyKey: "seed:" + p.SKU + ":" + wh}); err != nil {
 				return err
 			}
 		}
-		for _, p := range demoCatalogue {
-			if _, err := tx.Exec(ctx, `INSERT INTO inventory.products (sku, name, price, currency) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-				p.SKU, p.Name, p.Price, p.Currency); err != nil {
-				return err
-			}
-			for wh, qty := range p.Stock {
-				if _, err := tx.Exec(ctx, `INSERT INTO inventory.stock (sku, warehouse_id, on_hand) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-					p.SKU, wh, qty); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }

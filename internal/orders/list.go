@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // ListFilter selects a page of orders, newest first.
@@ -89,8 +91,11 @@ func encodeCursor(c cursor) string {
 func decodeCursor(s string) (cursor, error) {
 	var c cursor
 	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || json.Unmarshal(b, &c) != nil || c.ID == "" {
+	if err != nil || json.Unmarshal(b, &c) != nil {
 		return c, ErrBadCursor
+	}
+	if _, err := uuid.Parse(c.ID); err != nil {
+		return c, ErrBadCursor // order IDs are UUIDs; anything else was not made here
 	}
 	return c, nil
 }

@@ -1,6 +1,3 @@
-// Package providers sends email through SendGrid and SMS through Twilio with
-// their official SDKs, and sorts their failures into permanent ones (do not
-// retry) and transient ones (retry, after Retry-After when the provider says).
 package providers
 
 import (
@@ -9,12 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"time"
-)
-
-// Provider names, as in errors.
-const (
-	SendGridName = "sendgrid"
-	TwilioName   = "twilio"
 )
 
 // PermanentError is a provider refusing a message for good: an invalid or
@@ -57,6 +48,20 @@ func (e *TransientError) Unwrap() error { return e.Err }
 func IsPermanent(err error) bool {
 	var permanent *PermanentError
 	return errors.As(err, &permanent)
+}
+
+// StatusOf returns the HTTP status of the provider's error answer, or 0 when
+// no answer arrived (timeout, refused connection) or err is not a provider's.
+func StatusOf(err error) int {
+	var permanent *PermanentError
+	if errors.As(err, &permanent) {
+		return permanent.Status
+	}
+	var transient *TransientError
+	if errors.As(err, &transient) {
+		return transient.Status
+	}
+	return 0
 }
 
 // RetryAfter returns how long the provider asked to wait before retrying,

@@ -33,5 +33,6 @@ func TestStatusErrorClassification(t *testing.T) {
 	for status, permanent := range map[int]bool{400: true, 401: true, 404: true, 408: false, 429: false, 500: false, 503: false} {
 		err := statusError(TwilioName, status, 0, "x", nil)
 		assert.Equal(t, permanent, IsPermanent(err), "status %d", status)
+		assert.Equal(t, status, StatusOf(err))
 	}
 }

@@ -17,6 +17,7 @@ func startSandbox(t *testing.T, opts sandbox.Options) (*sandbox.Sandbox, string)
 	sb := sandbox.New(opts)
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)
+	t.Cleanup(sb.Close) // runs first: no callback outlives the test
 	return sb, srv.URL
 }
 

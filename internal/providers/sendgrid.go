@@ -42,7 +42,7 @@ func NewSendGrid(apiKey, baseURL string, httpClient *http.Client) *SendGrid {
 // Send hands e to SendGrid and returns SendGrid's message id (X-Message-Id).
 // SendGrid does not deduplicate: IdempotencyKey travels in custom_args so
 // that events and the sandbox can tell which attempt sent what.
-func (s *SendGrid) Send(ctx context.Context, e Email) (string, error) {
+func (s *SendGrid) Send(ctx context.Context, e Email) (Receipt, error) {
 	m := mail.NewV3Mail()
 	m.SetFrom(mail.NewEmail("", e.From))
 	m.Subject = e.Subject
@@ -65,14 +65,14 @@ func (s *SendGrid) Send(ctx context.Context, e Email) (string, error) {
 	req.Body = mail.GetRequestBody(m)
 	resp, err := s.client.SendWithContext(ctx, req)
 	if err != nil {
-		return "", &TransientError{Provider: SendGridName, Message: err.Error(), Err: err}
+		return Receipt{}, &TransientError{Provider: SendGridName, Message: err.Error(), Err: err}
 	}
 	header := http.Header(resp.Headers)
 	// The SDK returns err == nil for every answer: the status decides.
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return "", statusError(SendGridName, resp.StatusCode, 0, sendGridErrorMessage(resp.Body), header)
+		return Receipt{}, statusError(SendGridName, resp.StatusCode, 0, sendGridErrorMessage(resp.Body), header)
 	}
-	return header.Get("X-Message-Id"), nil
+	return Receipt{MessageID: header.Get("X-Message-Id"), Status: resp.StatusCode}, nil
 }
 
 // sendGridErrorMessage joins the messages of SendGrid's {"errors":[...]}

@@ -26,15 +26,16 @@ func TestSendGridSend(t *testing.T) {
 	sb, url := startSandbox(t, sandbox.Options{})
 	sg := providers.NewSendGrid("SG.test", url, nil)
 
-	id, err := sg.Send(context.Background(), welcome)
+	receipt, err := sg.Send(context.Background(), welcome)
 	require.NoError(t, err)
-	require.NotEmpty(t, id)
+	require.NotEmpty(t, receipt.MessageID)
+	assert.Equal(t, 202, receipt.Status)
 
 	msgs := sb.Messages()
 	require.Len(t, msgs, 1)
 	got := msgs[0]
 	assert.Equal(t, sandbox.ProviderSendGrid, got.Provider)
-	assert.Equal(t, id, got.ID)
+	assert.Equal(t, receipt.MessageID, got.ID)
 	assert.Equal(t, welcome.To, got.To)
 	assert.Equal(t, welcome.From, got.From)
 	assert.Equal(t, welcome.Subject, got.Subject)

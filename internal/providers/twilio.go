@@ -52,7 +52,7 @@ func NewTwilio(accountSID, authToken, baseURL string, httpClient *http.Client) (
 }
 
 // Send asks Twilio to send sms and returns the message SID (SM...).
-func (t *Twilio) Send(ctx context.Context, sms SMS) (string, error) {
+func (t *Twilio) Send(ctx context.Context, sms SMS) (Receipt, error) {
 	// twilio-go takes no context, so the timeout the http.Client would
 	// enforce moves onto ctx, which the transport binds to the request.
 	if t.httpClient.Timeout > 0 {
@@ -81,12 +81,12 @@ func (t *Twilio) Send(ctx context.Context, sms SMS) (string, error) {
 
 	msg, err := openapi.NewApiServiceWithClient(sdk).CreateMessage(params)
 	if err != nil {
-		return "", call.classify(err)
+		return Receipt{}, call.classify(err)
 	}
 	if msg.Sid == nil {
-		return "", &TransientError{Provider: TwilioName, Status: call.status, Message: "answer without a message sid"}
+		return Receipt{}, &TransientError{Provider: TwilioName, Status: call.status, Message: "answer without a message sid"}
 	}
-	return *msg.Sid, nil
+	return Receipt{MessageID: *msg.Sid, Status: call.status}, nil
 }
 
 // callTransport carries one Send: it binds the caller's context, points the

@@ -37,9 +37,10 @@ func TestTwilioSend(t *testing.T) {
 	sb, url := startSandbox(t, sandbox.Options{TwilioAuthToken: authToken})
 	tw := newTwilio(t, authToken, url)
 
-	sid, err := tw.Send(context.Background(), shipped)
+	receipt, err := tw.Send(context.Background(), shipped)
 	require.NoError(t, err)
-	assert.Regexp(t, `^SM[0-9a-f]{32}$`, sid)
+	assert.Regexp(t, `^SM[0-9a-f]{32}$`, receipt.MessageID)
+	assert.Equal(t, 201, receipt.Status)
 
 	viaService := shipped
 	viaService.From = "MG00000000000000000000000000000001"
@@ -50,7 +51,7 @@ func TestTwilioSend(t *testing.T) {
 	require.Len(t, msgs, 2)
 	assert.Equal(t, sandbox.Message{
 		Provider:       sandbox.ProviderTwilio,
-		ID:             sid,
+		ID:             receipt.MessageID,
 		To:             shipped.To,
 		From:           shipped.From,
 		Body:           shipped.Body,

@@ -16,25 +16,31 @@ import (
 type Fault struct {
 	Provider string `json:"provider"`
 	// Status is answered instead of the real response, for the next Times
-	// calls, or for every call until cleared when Times is 0.
+	// calls, or to one call in Every (a steady error rate), or for every
+	// call until cleared when both are 0.
 	Status int `json:"status,omitempty"`
 	Times  int `json:"times,omitempty"`
+	Every  int `json:"every,omitempty"`
 	// Down answers 503 to every call until cleared: a provider outage.
 	Down bool `json:"down,omitempty"`
 	// LatencyMS delays every call, until the client gives up.
 	LatencyMS int `json:"latency_ms,omitempty"`
+
+	seen int // calls counted for Every
 }
 
 func (f Fault) validate() error {
 	switch {
-	case !slices.Contains(providers, f.Provider):
-		return fmt.Errorf("unknown provider %q (want one of %v)", f.Provider, providers)
+	case !slices.Contains(knownProviders, f.Provider):
+		return fmt.Errorf("unknown provider %q (want one of %v)", f.Provider, knownProviders)
 	case f.Status != 0 && (f.Status < 400 || f.Status > 599):
 		return fmt.Errorf("status %d is not an error status (400-599)", f.Status)
-	case f.Times < 0 || f.LatencyMS < 0:
-		return errors.New("times and latency_ms cannot be negative")
-	case f.Times > 0 && f.Status == 0:
-		return errors.New("times needs a status")
+	case f.Times < 0 || f.Every < 0 || f.LatencyMS < 0:
+		return errors.New("times, every and latency_ms cannot be negative")
+	case (f.Times > 0 || f.Every > 0) && f.Status == 0:
+		return errors.New("times and every need a status")
+	case f.Times > 0 && f.Every > 0:
+		return errors.New("times and every exclude each other")
 	case f.Status == 0 && !f.Down && f.LatencyMS == 0:
 		return errors.New("a fault needs a status, down or latency_ms")
 	}
@@ -55,7 +61,7 @@ func (s *Sandbox) AddFault(f Fault) error {
 		return nil
 	}
 	if f.Status != 0 {
-		cur.Status, cur.Times = f.Status, f.Times
+		cur.Status, cur.Times, cur.Every, cur.seen = f.Status, f.Times, f.Every, 0
 	}
 	cur.Down = cur.Down || f.Down
 	if f.LatencyMS != 0 {
@@ -69,7 +75,7 @@ func (s *Sandbox) Faults() []Fault {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := []Fault{}
-	for _, p := range providers {
+	for _, p := range knownProviders {
 		if f, ok := s.faults[p]; ok {
 			out = append(out, *f)
 		}
@@ -89,8 +95,8 @@ func (s *Sandbox) ClearFaults() {
 func (s *Sandbox) Stats() map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make(map[string]int, len(providers))
-	for _, p := range providers {
+	out := make(map[string]int, len(knownProviders))
+	for _, p := range knownProviders {
 		out[p] = s.calls[p]
 	}
 	return out
@@ -147,6 +153,11 @@ func (s *Sandbox) takeFault(provider string) (latency time.Duration, status int)
 	switch {
 	case f.Down:
 		status = http.StatusServiceUnavailable
+	case f.Every > 0:
+		f.seen++
+		if f.seen%f.Every == 0 {
+			status = f.Status
+		}
 	case f.Status != 0:
 		status = f.Status
 		if f.Times > 0 {

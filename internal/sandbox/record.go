@@ -6,14 +6,16 @@ import (
 	"time"
 )
 
-// Message is an email or SMS a provider accepted.
+// Message is an email, SMS, push notification or webhook the sandbox accepted.
 type Message struct {
 	Provider string `json:"provider"`
-	ID       string `json:"id"` // X-Message-Id or Twilio SID
-	To       string `json:"to"` // email: comma-separated recipients
-	From     string `json:"from"`
-	Subject  string `json:"subject,omitempty"`
-	Body     string `json:"body"`
+	ID       string `json:"id"` // X-Message-Id, Twilio SID, push ID or the receiver's own
+	// Email: comma-separated recipients; push: the device token; webhook:
+	// the receiver's name (/hooks/{name}).
+	To      string `json:"to"`
+	From    string `json:"from"`
+	Subject string `json:"subject,omitempty"`
+	Body    string `json:"body"`
 	// IdempotencyKey is the caller's key: SendGrid custom_args
 	// "idempotency_key", or the Idempotency-Key header sent to Twilio.
 	// Neither provider deduplicates on it; it is recorded so tests can

@@ -1,24 +1,33 @@
-// Package sandbox impersonates, behind one http.Handler, the three providers
-// orderflow talks to: a payment gateway, SendGrid v3 mail send and Twilio
-// Messages. The real SDKs and clients run against it in development and tests,
-// so no credentials or network are needed, and faults (errors, outages,
-// latency) can be injected on demand to exercise retries and circuit breakers.
+// Package sandbox impersonates, behind one http.Handler, the services
+// orderflow talks to: a payment gateway, SendGrid v3 mail send, Twilio
+// Messages, a generic HTTP push service, and a webhook receiver. The real SDKs
+// and clients run against it in development and tests, so no credentials or
+// network are needed, and faults (errors, outages, latency) can be injected on
+// demand to exercise retries and circuit breakers.
+//
+// Like the providers, it reports delivery afterwards: Twilio status callbacks
+// (sent, delivered) to each message's StatusCallback URL, signed with
+// X-Twilio-Signature; SendGrid events (processed, delivered) to the event
+// webhook URL, signed with ECDSA P-256 as SendGrid's signed event webhook is.
 //
 // Everything lives in memory; a restart starts clean.
 //
 // Control API, for tests and people:
 //
-//	GET    /_sandbox/messages   accepted emails and SMS
+//	GET    /_sandbox/messages   accepted emails, SMS, pushes and webhooks
 //	DELETE /_sandbox/messages   forget messages and all payment state
 //	GET    /_sandbox/payments   payment operations (authorize, capture, void, refund)
 //	GET    /_sandbox/faults     active faults
 //	POST   /_sandbox/faults     add one: {"provider":"twilio","status":503,"times":3},
-//	                            {"provider":"twilio","down":true}, {"provider":"payments","latency_ms":2000}
+//	                            {"provider":"twilio","down":true}, {"provider":"payments","latency_ms":2000},
+//	                            {"provider":"sendgrid","status":503,"every":3}
 //	DELETE /_sandbox/faults     clear them all
 //	GET    /_sandbox/stats      calls received per provider, faulted ones included
 package sandbox
 
 import (
+	"context"
+	"crypto/ecdsa"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -32,9 +41,11 @@ const (
 	ProviderPayments = "payments"
 	ProviderSendGrid = "sendgrid"
 	ProviderTwilio   = "twilio"
+	ProviderPush     = "push"
+	ProviderWebhook  = "webhook"
 )
 
-var providers = []string{ProviderPayments, ProviderSendGrid, ProviderTwilio}
+var knownProviders = []string{ProviderPayments, ProviderSendGrid, ProviderTwilio, ProviderPush, ProviderWebhook}
 
 // Options configures a Sandbox. The zero value is usable.
 type Options struct {
@@ -42,21 +53,41 @@ type Options struct {
 	// injected fault. Defaults to slog.Default().
 	Logger *slog.Logger
 	// TwilioAuthToken, when set, must be the password of Twilio's basic auth,
-	// as with the real API (and will sign status callbacks). When empty any
-	// token is accepted.
+	// as with the real API. When empty any token is accepted. Status
+	// callbacks are signed with the token the message was sent with, as
+	// Twilio signs with the account's.
 	TwilioAuthToken string
+	// SendGridEventWebhookURL receives SendGrid's delivery events; "" sends none.
+	SendGridEventWebhookURL string
+	// SendGridEventWebhookKey signs the events. Defaults to a key made by
+	// New; SendGridEventWebhookPublicKey returns its public half.
+	SendGridEventWebhookKey *ecdsa.PrivateKey
+	// WebhookSigningSecret, when set, makes the webhook receiver verify
+	// X-Orderflow-Signature and answer 401 to a bad one, as a careful
+	// receiver would.
+	WebhookSigningSecret string
 	// Now is the clock used for timestamps. Defaults to time.Now.
 	Now func() time.Time
 }
 
 // Sandbox is an http.Handler serving the payment gateway API (/v1/...),
-// SendGrid (/v3/mail/send), Twilio (/2010-04-01/...) and its own control API
-// (/_sandbox/...). It is safe for concurrent use.
+// SendGrid (/v3/mail/send), Twilio (/2010-04-01/...), the push service
+// (/push/v1/messages), a webhook receiver (/hooks/{name}) and its own control
+// API (/_sandbox/...). It is safe for concurrent use. Close it to stop the
+// delivery callbacks still under way.
 type Sandbox struct {
 	router          *mux.Router
 	log             *slog.Logger
 	now             func() time.Time
 	twilioAuthToken string
+	sendGridEvents  string
+	sendGridKey     *ecdsa.PrivateKey
+	webhookSecret   []byte
+
+	callbackClient *http.Client
+	callbackCtx    context.Context // cancelled by Close
+	stopCallbacks  context.CancelFunc
+	callbacks      sync.WaitGroup
 
 	mu       sync.Mutex // guards everything below
 	faults   map[string]*Fault
@@ -72,10 +103,18 @@ func New(opts Options) *Sandbox {
 		log:             opts.Logger,
 		now:             opts.Now,
 		twilioAuthToken: opts.TwilioAuthToken,
+		sendGridEvents:  opts.SendGridEventWebhookURL,
+		sendGridKey:     opts.SendGridEventWebhookKey,
+		webhookSecret:   []byte(opts.WebhookSigningSecret),
+		callbackClient:  &http.Client{Timeout: 5 * time.Second},
 		faults:          map[string]*Fault{},
 		calls:           map[string]int{},
 		sms:             map[string]twilioMessage{},
 		ledger:          newLedger(),
+	}
+	s.callbackCtx, s.stopCallbacks = context.WithCancel(context.Background())
+	if s.sendGridKey == nil {
+		s.sendGridKey = newEventWebhookKey()
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -122,6 +161,18 @@ func (s *Sandbox) routes() *mux.Router {
 	}), s.twilioAuth)
 	tw.HandleFunc("/Messages.json", s.createMessage).Methods(http.MethodPost)
 	tw.HandleFunc("/Messages/{MessageSid}.json", s.fetchMessage).Methods(http.MethodGet)
+
+	push := r.PathPrefix("/push/v1").Subrouter()
+	push.Use(s.gate(ProviderPush, func(w http.ResponseWriter, status int) {
+		writePushError(w, status, "sandbox_fault", faultMessage(status))
+	}))
+	push.HandleFunc("/messages", s.sendPush).Methods(http.MethodPost)
+
+	hooks := r.PathPrefix("/hooks").Subrouter()
+	hooks.Use(s.gate(ProviderWebhook, func(w http.ResponseWriter, status int) {
+		writeProblem(w, status, faultMessage(status))
+	}))
+	hooks.HandleFunc("/{name}", s.receiveWebhook).Methods(http.MethodPost)
 
 	ctl := r.PathPrefix("/_sandbox").Subrouter()
 	ctl.HandleFunc("/messages", s.listMessages).Methods(http.MethodGet)

@@ -32,6 +32,7 @@ func start(t *testing.T) (*sandbox.Sandbox, string) {
 	})
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)
+	t.Cleanup(sb.Close) // runs first: no callback outlives the test
 	return sb, srv.URL
 }
 
@@ -267,7 +268,7 @@ func TestFaultControlAPI(t *testing.T) {
 
 	resp, body = do(t, base, call{"GET", "/_sandbox/stats", ``, nil})
 	require.Equal(t, 200, resp.StatusCode)
-	assert.JSONEq(t, `{"payments":0,"sendgrid":1,"twilio":0}`, string(body))
+	assert.JSONEq(t, `{"payments":0,"sendgrid":1,"twilio":0,"push":0,"webhook":0}`, string(body))
 }
 
 func TestRecordingsAndReset(t *testing.T) {

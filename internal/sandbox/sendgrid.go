@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/mail"
@@ -153,10 +154,13 @@ func (s *Sandbox) sendMail(w http.ResponseWriter, r *http.Request) {
 		writeSendGridErrors(w, http.StatusBadRequest, errs...)
 		return
 	}
-	id := newSendGridMessageID()
+	msg := m.record(newSendGridMessageID())
 	s.mu.Lock()
-	s.recordMessage(m.record(id))
+	s.recordMessage(msg)
 	s.mu.Unlock()
-	w.Header().Set("X-Message-Id", id)
+	w.Header().Set("X-Message-Id", msg.ID)
 	w.WriteHeader(http.StatusAccepted)
+	if s.sendGridEvents != "" {
+		s.inBackground(func(ctx context.Context) { s.postSendGridEvents(ctx, msg) })
+	}
 }

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -156,6 +157,10 @@ func (s *Sandbox) createMessage(w http.ResponseWriter, r *http.Request) {
 	s.recordMessage(recorded)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusCreated, msg)
+	if recorded.StatusCallback != "" {
+		_, authToken, _ := r.BasicAuth()
+		s.inBackground(func(ctx context.Context) { s.postTwilioStatuses(ctx, recorded.StatusCallback, authToken, msg) })
+	}
 }
 
 // fetchMessage is GET /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}.json.

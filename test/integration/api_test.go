@@ -1,10 +1,13 @@
 package integration
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -35,6 +38,7 @@ func TestBadOrderRequestsGetProblems(t *testing.T) {
 		{"bad phone", `{"customer_id":"c-1","items":[{"sku":"MUG-CERAMIC","quantity":1}],"payment":{"token":"t"},"contact":{"phone":"555"}}`, 422, "E.164"},
 		{"body over 1 MiB", `{"customer_id":"` + strings.Repeat("x", 1<<20) + `"}`, 413, "exceeds"},
 		{"trailing data", valid(`{"sku":"MUG-CERAMIC","quantity":1}`) + `{}`, 400, "single JSON object"},
+		{"NUL in SKU", valid(`{"sku":"A\u0000","quantity":1}`), 422, "items[0].sku"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -71,15 +75,17 @@ func TestListOrdersPagesNewestFirst(t *testing.T) {
 	second := page2["orders"].([]any)
 	require.NotEmpty(t, second)
 	seen := map[any]bool{}
-	var prev string
+	var prev time.Time
 	for _, o := range append(first, second...) {
 		m := o.(map[string]any)
 		require.False(t, seen[m["id"]], "no order on two pages")
 		seen[m["id"]] = true
-		if prev != "" {
-			require.LessOrEqual(t, m["created_at"].(string), prev, "newest first")
+		created, err := time.Parse(time.RFC3339Nano, m["created_at"].(string))
+		require.NoError(t, err)
+		if !prev.IsZero() {
+			require.False(t, created.After(prev), "newest first")
 		}
-		prev = m["created_at"].(string)
+		prev = created
 	}
 
 	status, _, body := get(t, "/api/orders?limit=0")
@@ -89,19 +95,43 @@ func TestListOrdersPagesNewestFirst(t *testing.T) {
 	require.Equal(t, 400, status)
 	status, _, _ = get(t, "/api/orders?status=shipped")
 	require.Equal(t, 400, status)
+	status, _, _ = get(t, "/api/orders?customer_id=%00")
+	require.Equal(t, 400, status)
 }
 
-func TestReadinessReportsEveryDependency(t *testing.T) {
+func TestReadinessReportsEachServicesDependencies(t *testing.T) {
 	status, _, body := get(t, "/readyz")
 	require.Equal(t, 200, status)
-	checks := body["checks"].(map[string]any)
-	for _, dep := range []string{"postgres", "redis", "temporal", "kafka"} {
-		require.Equal(t, "ok", checks[dep], dep)
-	}
+	require.Equal(t, map[string]any{"postgres": "ok", "redis": "ok", "temporal": "ok"}, body["checks"])
+
+	resp, err := http.Get(stack.workerOps["orders"] + "/readyz")
+	require.NoError(t, err)
+	var worker map[string]any
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&worker))
+	resp.Body.Close()
+	require.Equal(t, map[string]any{"postgres": "ok", "kafka": "ok", "temporal": "ok"}, worker["checks"])
+}
+
+func TestMetricsCarryRouteTemplates(t *testing.T) {
+	get(t, "/api/orders/0190a8f2-0000-7000-8000-000000000000")
 	resp, err := http.Get(stack.apiURL + "/metrics")
 	require.NoError(t, err)
-	resp.Body.Close()
-	require.Equal(t, 200, resp.StatusCode)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Contains(t, string(raw), `route="/api/orders/{id}"`)
+}
+
+func TestWrongMethodIs405WithAllow(t *testing.T) {
+	for path, allow := range map[string]string{"/api/orders": "GET, POST", "/api/orders/0190a8f2-0000-7000-8000-000000000000": "GET", "/api/stats": "GET"} {
+		req, err := http.NewRequest(http.MethodDelete, stack.apiURL+path, nil)
+		require.NoError(t, err)
+		status, hdr, body := do(t, req)
+		require.Equal(t, http.StatusMethodNotAllowed, status, path)
+		require.Equal(t, allow, hdr.Get("Allow"), path)
+		require.Equal(t, "application/problem+json", hdr.Get("Content-Type"))
+		require.Contains(t, body["detail"], "DELETE is not allowed")
+	}
 }
 
 func TestStatsCountOrdersAndDescribeQueues(t *testing.T) {

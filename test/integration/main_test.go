@@ -21,11 +21,13 @@ import (
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 
+	"github.com/orderflow/orderflow/api"
 	"github.com/orderflow/orderflow/internal/app"
 	"github.com/orderflow/orderflow/internal/config"
 	"github.com/orderflow/orderflow/internal/logging"
 	"github.com/orderflow/orderflow/internal/sandbox"
 	"github.com/orderflow/orderflow/workers"
+	"github.com/orderflow/orderflow/workflows"
 )
 
 // stack is what the tests talk to.
@@ -35,6 +37,8 @@ var stack struct {
 	sandbox  *sandbox.Sandbox
 	db       *pgxpool.Pool
 	temporal client.Client
+	// workerOps maps a task queue to its in-process worker's ops URL.
+	workerOps map[string]string
 }
 
 func TestMain(m *testing.M) {
@@ -67,17 +71,30 @@ func runMain(m *testing.M) int {
 	}
 	defer infra.Stop(context.Background())
 
-	stack.sandbox = sandbox.New(sandbox.Options{Logger: logger})
+	// The API's address comes first: the sandbox posts delivery callbacks to it.
+	apiAddr := freeAddr()
+	stack.apiURL = "http://" + apiAddr
+	stack.sandbox = sandbox.New(sandbox.Options{
+		Logger:                  logger,
+		TwilioAuthToken:         config.Default().TwilioAuthToken,
+		SendGridEventWebhookURL: stack.apiURL + api.SendGridWebhookPath,
+		WebhookSigningSecret:    config.Default().WebhookSigningSecret,
+	})
+	defer stack.sandbox.Close()
 	sandboxSrv := httptest.NewServer(stack.sandbox)
 	defer sandboxSrv.Close()
 
 	cfg := infra.Configure(config.Default())
 	cfg.PaymentsURL, cfg.SendGridBaseURL, cfg.TwilioBaseURL = sandboxSrv.URL, sandboxSrv.URL, sandboxSrv.URL
+	cfg.PushBaseURL = sandboxSrv.URL
 	cfg.TwilioAuthToken = config.Default().TwilioAuthToken
+	cfg.PublicAPIURL = stack.apiURL
+	cfg.SendGridWebhookPublicKey = stack.sandbox.SendGridEventWebhookPublicKey()
+	// A short open period keeps the provider outage test short (notification_test.go).
+	cfg.BreakerOpenFor = breakerOpenFor
 	cfg.ShutdownTimeout = 5 * time.Second
-	cfg.APIAddr = freeAddr()
+	cfg.APIAddr = apiAddr
 	stack.cfg = cfg
-	stack.apiURL = "http://" + cfg.APIAddr
 
 	if err := app.Migrate(ctx, cfg, true, logger); err != nil {
 		fmt.Fprintln(os.Stderr, "migrate:", err)
@@ -107,11 +124,21 @@ func runMain(m *testing.M) int {
 		}()
 	}
 	start("api", func(ctx context.Context) error { return app.RunAPI(ctx, cfg, logger) })
+	stack.workerOps = map[string]string{}
 	for _, q := range workers.Queues {
+		if q == workflows.InventoryTaskQueue {
+			continue // a process of its own, which a test kills: see inventory_worker_test.go
+		}
 		wcfg := cfg
 		wcfg.OpsAddr = freeAddr()
+		stack.workerOps[q] = "http://" + wcfg.OpsAddr
 		start("worker "+q, func(ctx context.Context) error { return app.RunWorker(ctx, wcfg, q, logger) })
 	}
+	if err := setUpInventoryWorker(ctx, dir, logger); err != nil {
+		fmt.Fprintln(os.Stderr, "inventory worker:", err)
+		return 1
+	}
+	defer stopInventoryWorker()
 	if err := waitReady(stack.apiURL+"/readyz", time.Minute); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -122,8 +149,10 @@ func runMain(m *testing.M) int {
 	roles.Wait()
 	if code != 0 {
 		// Show the stack's own log on failure: it says why.
-		if b, err := os.ReadFile(logFile.Name()); err == nil {
-			os.Stderr.Write(tail(b, 20000))
+		for _, log := range []string{logFile.Name(), inventoryWorker.logPath} {
+			if b, err := os.ReadFile(log); err == nil {
+				os.Stderr.Write(tail(b, 20000))
+			}
 		}
 	}
 	return code

@@ -3,11 +3,15 @@ package integration
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/converter"
 
 	"github.com/orderflow/orderflow/internal/events"
@@ -111,15 +115,41 @@ func TestDeclinedPaymentLeavesStockUnchanged(t *testing.T) {
 func TestIdempotencyKeyStartsOneOrder(t *testing.T) {
 	body := orderBody("HOODIE-GRY-L", 1, "tok_visa")
 	headers := map[string]string{"Idempotency-Key": "it-idem-1"}
-	s1, _, b1 := post(t, "/api/orders", body, headers)
-	s2, _, b2 := post(t, "/api/orders", body, headers)
-	require.Equal(t, 202, s1, "%v", b1)
-	require.Equal(t, 202, s2, "%v", b2)
-	require.Equal(t, b1["id"], b2["id"], "the same key and body return the same order")
+	// Ten clients retry the same request at once.
+	ids := make(chan any, 10)
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			status, _, b := post(t, "/api/orders", body, headers)
+			assert.Equal(t, 202, status, "%v", b)
+			ids <- b["id"]
+		}()
+	}
+	wg.Wait()
+	close(ids)
+	first := <-ids
+	for id := range ids {
+		require.Equal(t, first, id, "the same key and body return the same order")
+	}
 
-	o := waitForFinal(t, b1["id"].(string))
+	o := waitForFinal(t, first.(string))
 	require.Equal(t, "completed", o.Status)
-	require.Len(t, paymentOps("authorize", o.ID+":"), 1, "one workflow, one authorization")
+	// One workflow ran: its history has one start, and the gateway saw one
+	// authorization key (replays of a key are not recorded twice).
+	runs, err := stack.temporal.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{
+		Query: fmt.Sprintf("WorkflowId = %q", workflows.OrderWorkflowID(o.ID)),
+	})
+	require.NoError(t, err)
+	require.Len(t, runs.Executions, 1)
+	require.Len(t, paymentOps("authorize", o.ID+":"), 1)
+	var keys int
+	require.NoError(t, stack.db.QueryRow(context.Background(), `SELECT count(*) FROM orders.idempotency_keys WHERE key = 'it-idem-1'`).Scan(&keys))
+	require.Equal(t, 1, keys)
+	s2, _, replay := post(t, "/api/orders", body, headers)
+	require.Equal(t, 202, s2)
+	require.Equal(t, "completed", replay["status"], "a replay after the fact answers with the finished order")
 
 	s3, hdr, b3 := post(t, "/api/orders", orderBody("HOODIE-GRY-L", 2, "tok_visa"), headers)
 	require.Equal(t, 422, s3)

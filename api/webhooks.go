@@ -1,0 +1,150 @@
+package api
+
+import (
+	"crypto/ecdsa"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/sendgrid/sendgrid-go/helpers/eventwebhook"
+	"github.com/twilio/twilio-go/client"
+
+	"github.com/orderflow/orderflow/internal/httpx"
+	"github.com/orderflow/orderflow/internal/notifications"
+	"github.com/orderflow/orderflow/internal/providers"
+)
+
+// Paths of the providers' delivery status callbacks. They are public: the
+// providers prove who they are by signing, not with the API's credentials.
+const (
+	TwilioWebhookPath   = "/webhooks/twilio"
+	SendGridWebhookPath = "/webhooks/sendgrid"
+)
+
+// Callbacks is what verifies the providers' callbacks.
+type Callbacks struct {
+	// PublicURL is the API's base URL as the providers call it. Twilio signs
+	// the whole URL it posted to, which a proxy in front of the API hides.
+	PublicURL string
+	// TwilioAuthToken is the key of X-Twilio-Signature.
+	TwilioAuthToken string
+	// SendGridKey verifies SendGrid's signed event webhook; nil refuses
+	// every event.
+	SendGridKey *ecdsa.PublicKey
+}
+
+// sendGridEvent is the part of a SendGrid event the API keeps.
+type sendGridEvent struct {
+	Event       string `json:"event"`
+	SGEventID   string `json:"sg_event_id"`
+	SGMessageID string `json:"sg_message_id"`
+	Timestamp   int64  `json:"timestamp"`
+	Reason      string `json:"reason"`
+}
+
+// twilioWebhook is POST /webhooks/twilio: a message's status, as a form
+// signed with X-Twilio-Signature. A forged or altered callback is refused
+// before anything is read from it.
+func (s *Server) twilioWebhook(w http.ResponseWriter, r *http.Request) {
+	body, p := readCallback(w, r)
+	if p != nil {
+		httpx.WriteProblem(w, r, p)
+		return
+	}
+	signature := r.Header.Get("X-Twilio-Signature")
+	if signature == "" {
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusUnauthorized, "X-Twilio-Signature is missing"))
+		return
+	}
+	validator := client.NewRequestValidator(s.Callbacks.TwilioAuthToken)
+	if !validator.ValidateBody(strings.TrimRight(s.Callbacks.PublicURL, "/")+r.URL.RequestURI(), body, signature) {
+		s.Logger.Warn("refused a Twilio callback with a bad signature", "request_id", httpx.RequestID(r.Context()))
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusForbidden, "X-Twilio-Signature does not match"))
+		return
+	}
+	form, err := url.ParseQuery(string(body))
+	sid, status := form.Get("MessageSid"), form.Get("MessageStatus")
+	if err != nil || sid == "" || status == "" {
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest, "want a form with MessageSid and MessageStatus"))
+		return
+	}
+	s.recordDeliveryEvent(w, r, []notifications.DeliveryEvent{{
+		Provider: providers.TwilioName, EventID: sid + "/" + status, ProviderMessageID: sid,
+		Event: status, Detail: form.Get("ErrorCode"), OccurredAt: time.Now().UTC(),
+	}})
+}
+
+// sendGridWebhook is POST /webhooks/sendgrid: a batch of events, signed with
+// ECDSA as SendGrid's signed event webhook is. A replayed batch changes
+// nothing: every event is kept once, by its sg_event_id.
+func (s *Server) sendGridWebhook(w http.ResponseWriter, r *http.Request) {
+	body, p := readCallback(w, r)
+	if p != nil {
+		httpx.WriteProblem(w, r, p)
+		return
+	}
+	signature, timestamp := r.Header.Get(eventwebhook.VerificationHTTPHeader), r.Header.Get(eventwebhook.TimestampHTTPHeader)
+	if signature == "" || timestamp == "" {
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusUnauthorized, eventwebhook.VerificationHTTPHeader+" and "+eventwebhook.TimestampHTTPHeader+" are required"))
+		return
+	}
+	if s.Callbacks.SendGridKey == nil {
+		s.Logger.Warn("refused a SendGrid event batch: SENDGRID_WEBHOOK_PUBLIC_KEY is not set")
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusForbidden, "this API verifies no SendGrid signatures"))
+		return
+	}
+	if ok, err := eventwebhook.VerifySignature(s.Callbacks.SendGridKey, body, signature, timestamp); err != nil || !ok {
+		s.Logger.Warn("refused a SendGrid event batch with a bad signature", "request_id", httpx.RequestID(r.Context()))
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusForbidden, eventwebhook.VerificationHTTPHeader+" does not match"))
+		return
+	}
+	var batch []sendGridEvent
+	if err := json.Unmarshal(body, &batch); err != nil {
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest, "want a JSON array of events"))
+		return
+	}
+	events := make([]notifications.DeliveryEvent, 0, len(batch))
+	for _, e := range batch {
+		if e.SGEventID == "" || e.SGMessageID == "" {
+			continue // not about a message we sent (e.g. a group unsubscribe)
+		}
+		// sg_message_id is the X-Message-Id of the send, then ".filter...".
+		messageID, _, _ := strings.Cut(e.SGMessageID, ".")
+		events = append(events, notifications.DeliveryEvent{
+			Provider: providers.SendGridName, EventID: e.SGEventID, ProviderMessageID: messageID,
+			Event: e.Event, Detail: e.Reason, OccurredAt: time.Unix(e.Timestamp, 0).UTC(),
+		})
+	}
+	s.recordDeliveryEvent(w, r, events)
+}
+
+func (s *Server) recordDeliveryEvent(w http.ResponseWriter, r *http.Request, events []notifications.DeliveryEvent) {
+	for _, e := range events {
+		added, err := s.Notifications.RecordDeliveryEvent(r.Context(), e)
+		if err != nil {
+			// 500 makes the provider post the callback again later.
+			s.internalError(w, r, "could not store a delivery event", err, "provider", e.Provider, "provider_message_id", e.ProviderMessageID)
+			return
+		}
+		s.Logger.Info("delivery event", "provider", e.Provider, "provider_message_id", e.ProviderMessageID,
+			"event", e.Event, "duplicate", !added, "request_id", httpx.RequestID(r.Context()))
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// readCallback reads a callback's raw body: the signatures cover its bytes.
+func readCallback(w http.ResponseWriter, r *http.Request) ([]byte, *httpx.Problem) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, httpx.MaxBodyBytes))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return nil, httpx.NewProblem(http.StatusRequestEntityTooLarge, "callback body too large")
+	case err != nil:
+		return nil, httpx.NewProblem(http.StatusBadRequest, "could not read the body")
+	}
+	return body, nil
+}

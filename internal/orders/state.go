@@ -1,0 +1,67 @@
+package orders
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/orderflow/orderflow/workflows"
+)
+
+// Event is one order event, as GET /api/orders/{id}/events shows it and as
+// the outbox relay publishes it.
+type Event struct {
+	ID         string    `json:"id"`
+	OrderID    string    `json:"-"`
+	Type       string    `json:"type"`
+	Status     string    `json:"status"`
+	Reason     string    `json:"reason,omitempty"`
+	CustomerID string    `json:"-"`
+	Total      int64     `json:"-"`
+	Currency   string    `json:"-"`
+	OccurredAt time.Time `json:"occurred_at"`
+}
+
+// SaveState stores a saga state unless a newer one is stored already, and
+// the event it produced, if any, in the same transaction (the outbox).
+// States are ordered by (UpdatedAt, Version): workflow time orders the runs
+// of a reset order, the version orders the writes of one workflow task. It
+// creates the order when it is missing, so a workflow started from the CLI
+// shows up in the read model too.
+func (s *Store) SaveState(ctx context.Context, in workflows.OrderInput, st workflows.OrderState, ev *Event) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, insertOrderSQL, insertOrderArgs(in)...); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `
+			UPDATE orders.orders
+			SET status = $2, steps = $3, failure_reason = $4, state_version = $5, updated_at = $6
+			WHERE id = $1 AND (updated_at, state_version) < ($6, $5)`,
+			st.OrderID, st.Status, mustJSON(st.Steps), st.FailureReason, st.Version, st.UpdatedAt); err != nil {
+			return err
+		}
+		if ev == nil {
+			return nil
+		}
+		_, err := tx.Exec(ctx, `
+			INSERT INTO orders.order_events (id, order_id, type, status, reason, customer_id, total, currency, occurred_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
+			ev.ID, st.OrderID, ev.Type, ev.Status, ev.Reason, in.CustomerID, in.Total, in.Currency, ev.OccurredAt)
+		return err
+	})
+}
+
+// Events returns an order's events, oldest first, or ErrNotFound.
+func (s *Store) Events(ctx context.Context, orderID string) ([]Event, error) {
+	if _, err := s.Get(ctx, orderID); err != nil {
+		return nil, err
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+eventColumns+` FROM orders.order_events WHERE order_id = $1 ORDER BY occurred_at, id`, orderID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[Event])
+}
+
+const eventColumns = `id, order_id, type, status, reason, customer_id, total, currency, occurred_at`

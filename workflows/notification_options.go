@@ -1,0 +1,66 @@
+package workflows
+
+import (
+	"errors"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// channelBudget is how long a channel is retried before the message falls
+// back to the next channel, and the longest pause between two attempts.
+type channelBudget struct {
+	giveUpAfter time.Duration
+	maxInterval time.Duration
+}
+
+// channelBudgets are the explicit retry policies of the channels. A budget
+// is time, not a number of attempts: an attempt turned away by an open
+// circuit breaker costs an attempt while it waits for the breaker (the
+// activity returns ErrCircuitOpen with the wait as its NextRetryDelay), and
+// must not eat a budget meant for real failures. A provider down for longer
+// than its budget is given up, and the next channel tried.
+var channelBudgets = map[string]channelBudget{
+	// Email is read later anyway; SendGrid's hiccups are usually short.
+	ChannelEmail: {giveUpAfter: 15 * time.Minute, maxInterval: time.Minute},
+	// A text that arrives much later than the event it reports is confusing.
+	ChannelSMS: {giveUpAfter: 10 * time.Minute, maxInterval: time.Minute},
+	// A late push is worthless.
+	ChannelPush: {giveUpAfter: 5 * time.Minute, maxInterval: 30 * time.Second},
+	// Receivers are the customer's servers: deploys and outages last longer.
+	ChannelWebhook: {giveUpAfter: time.Hour, maxInterval: 5 * time.Minute},
+}
+
+// sendCtx sends on one channel: exponential backoff from one second, doubled
+// each time up to the channel's maximum interval, for the channel's budget.
+// A provider's Retry-After, or an open breaker, replaces the backoff for one
+// attempt (NextRetryDelay). Permanent refusals are not retried.
+func sendCtx(ctx workflow.Context, channel string) workflow.Context {
+	b := channelBudgets[channel]
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		// Above the providers' 10 s HTTP timeout, so a slow call ends as a
+		// transient error the activity records, not as a lost attempt.
+		StartToCloseTimeout:    20 * time.Second,
+		ScheduleToCloseTimeout: b.giveUpAfter,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    b.maxInterval,
+			// A backstop only: giveUpAfter is the budget (see channelBudgets).
+			MaximumAttempts:        1000,
+			NonRetryableErrorTypes: []string{ErrPermanentDelivery},
+		},
+	})
+}
+
+// channelFailure says why a channel did not deliver: the provider's
+// permanent refusal, or else the last error before the channel's budget ran
+// out, since nothing else stops a send activity's retries.
+func channelFailure(err error) string {
+	var refusal *temporal.ApplicationError
+	if errors.As(err, &refusal) && (refusal.NonRetryable() || refusal.Type() == ErrPermanentDelivery) {
+		return refusal.Message()
+	}
+	return "retry budget exhausted: " + failureReason(err)
+}

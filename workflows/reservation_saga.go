@@ -1,0 +1,108 @@
+package workflows
+
+import (
+	enums "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// heldStock is the order saga's side of its ReservationWorkflow: a child on
+// the inventory task queue that tells the saga when the stock is held, is
+// told to confirm or release it, and reports how it ended in its result.
+type heldStock struct {
+	child workflow.ChildWorkflowFuture
+	state ReservationState // the child's latest word
+	ended bool             // state is the child's result
+	err   error            // the child failed
+}
+
+// reserveStock starts the order's ReservationWorkflow and waits until it
+// holds the stock (its held signal) or has ended without it (its result).
+// Nothing cancels the wait: like an activity with WaitForCancellation, the
+// saga learns the outcome, and compensates a reservation that was made.
+func reserveStock(ctx workflow.Context, in OrderInput) (*heldStock, error) {
+	lines := make([]StockLine, len(in.Items))
+	for i, it := range in.Items {
+		lines[i] = StockLine{SKU: it.SKU, Quantity: it.Quantity}
+	}
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID: ReservationID(in.OrderID),
+		TaskQueue:  InventoryTaskQueue,
+		// An order terminated before it settled its stock leaves the
+		// reservation running: its TTL gives the stock back.
+		ParentClosePolicy: enums.PARENT_CLOSE_POLICY_ABANDON,
+	})
+	// Cancelling the order must not cancel the reservation halfway: the saga
+	// releases it as a compensation.
+	cctx, _ = workflow.NewDisconnectedContext(cctx)
+	h := &heldStock{child: workflow.ExecuteChildWorkflow(cctx, ReservationWorkflow, ReservationInput{
+		OrderID: in.OrderID, Lines: lines, TTL: in.ReservationTTL,
+	})}
+	sel := workflow.NewSelector(ctx)
+	sel.AddReceive(workflow.GetSignalChannel(ctx, SignalReservationHeld), func(c workflow.ReceiveChannel, _ bool) {
+		c.Receive(ctx, &h.state)
+	})
+	sel.AddFuture(h.child, func(workflow.Future) { h.wait(ctx) })
+	sel.Select(ctx)
+	return h, h.failure(ReservationHeld)
+}
+
+// stillHeld fails when the reservation ended by itself (its TTL ran out)
+// while the saga was busy: checked before taking the customer's money.
+func (h *heldStock) stillHeld(ctx workflow.Context) error {
+	if h.child.IsReady() {
+		h.wait(ctx)
+	}
+	return h.failure(ReservationHeld)
+}
+
+// confirm sells the stock and waits for the reservation to end; it fails
+// when the reservation expired first.
+func (h *heldStock) confirm(ctx workflow.Context) error {
+	h.signal(ctx, SignalConfirmReservation, nil)
+	return h.failure(ReservationCommitted)
+}
+
+// release gives the stock back and waits for the reservation to end. A
+// reservation that expired meanwhile has given it back already.
+func (h *heldStock) release(ctx workflow.Context, reason string) error {
+	h.signal(ctx, SignalReleaseReservation, ReleaseSignal{Reason: reason})
+	if h.state.Status == ReservationExpired {
+		return nil
+	}
+	return h.failure(ReservationReleased)
+}
+
+// signal sends a decision to a reservation still running and waits for its
+// result. The send is not awaited on its own: if the child ended meanwhile,
+// the send fails and the result says how it ended.
+func (h *heldStock) signal(ctx workflow.Context, name string, payload any) {
+	if !h.ended {
+		h.child.SignalChildWorkflow(ctx, name, payload)
+	}
+	h.wait(ctx)
+}
+
+func (h *heldStock) wait(ctx workflow.Context) {
+	if !h.ended {
+		h.err = h.child.Get(ctx, &h.state)
+		h.ended = true
+	}
+}
+
+// failure is nil when the reservation is in status want, else the error
+// that fails the saga's step, with a reason a customer can read.
+func (h *heldStock) failure(want string) error {
+	switch {
+	case h.err != nil:
+		return h.err
+	case h.state.Status == want:
+		return nil
+	case h.state.Status == ReservationRejected: // the reason says what was short
+		return temporal.NewNonRetryableApplicationError(h.state.Reason, ErrOutOfStock, nil)
+	case h.state.Status == ReservationExpired:
+		return temporal.NewNonRetryableApplicationError("the stock reservation expired before the payment completed", ErrReservationReleased, nil)
+	default:
+		return temporal.NewNonRetryableApplicationError("the stock reservation was "+h.state.Status, ErrReservationReleased, nil)
+	}
+}

@@ -1,0 +1,43 @@
+package workflows
+
+import "time"
+
+// DefaultReservationTTL is how long stock stays held without a confirm or a
+// release when ReservationInput.TTL is 0.
+const DefaultReservationTTL = 15 * time.Minute
+
+// ReservationInput starts a ReservationWorkflow.
+type ReservationInput struct {
+	OrderID string      `json:"order_id"`
+	Lines   []StockLine `json:"lines"`
+	// TTL is how long stock is held without a confirm or a release, after
+	// which the workflow releases it; 0 means DefaultReservationTTL.
+	TTL time.Duration `json:"ttl,omitempty"`
+}
+
+// Reservation statuses, as ReservationWorkflow reports them.
+const (
+	ReservationPending   = "pending"  // reserving
+	ReservationHeld      = "reserved" // stock held until confirm, release or expiry
+	ReservationCommitted = "committed"
+	ReservationReleased  = "released"
+	ReservationExpired   = "expired"
+	ReservationRejected  = "rejected" // out of stock or unknown SKU: nothing was held
+)
+
+// ReservationState is a ReservationWorkflow's state: its status query's
+// answer, the payload of its held signal and its result.
+type ReservationState struct {
+	ReservationID string       `json:"reservation_id"`
+	OrderID       string       `json:"order_id"`
+	Status        string       `json:"status"`
+	Allocations   []Allocation `json:"allocations,omitempty"`
+	ExpiresAt     time.Time    `json:"expires_at"`
+	// Reason says why the stock was rejected or released.
+	Reason string `json:"reason,omitempty"`
+}
+
+// ReleaseSignal is the payload of SignalReleaseReservation.
+type ReleaseSignal struct {
+	Reason string `json:"reason"`
+}
