@@ -20,10 +20,7 @@ type PaymentActivities struct {
 
 // AuthorizePayment holds the order total on the customer's card.
 func (a *PaymentActivities) AuthorizePayment(ctx context.Context, req workflows.AuthorizePaymentRequest) (workflows.PaymentResult, error) {
-	auth, err := a.Gateway.Authorize(ctx, payments.AuthorizeRequest{
-		IdempotencyKey: req.IdempotencyKey, Amount: req.Amount, Currency: req.Currency,
-		Token: req.Token, Reference: req.OrderID,
-	})
+	auth, err := a.Gateway.Authorize(ctx, authorizeRequest(req))
 	if err != nil {
 		return workflows.PaymentResult{}, paymentError(err)
 	}
@@ -41,12 +38,41 @@ func (a *PaymentActivities) CapturePayment(ctx context.Context, req workflows.Ca
 	return workflows.PaymentResult{ID: c.ID}, nil
 }
 
-// VoidPayment releases an authorization (a compensation).
+// VoidPayment releases an authorization (a compensation). It first finds
+// the authorization when the saga does not know its ID (see
+// workflows.VoidPaymentRequest), and refunds it when it was captured after all.
 func (a *PaymentActivities) VoidPayment(ctx context.Context, req workflows.VoidPaymentRequest) error {
-	if err := a.Gateway.Void(ctx, req.AuthorizationID, req.IdempotencyKey); err != nil {
+	logger := activity.GetLogger(ctx)
+	authID := req.AuthorizationID
+	if authID == "" && req.Authorize != nil {
+		auth, err := a.Gateway.Authorize(ctx, authorizeRequest(*req.Authorize))
+		if payments.IsPermanent(err) {
+			return nil // refused: nothing is held
+		}
+		if err != nil {
+			return err
+		}
+		authID = auth.ID
+	}
+	err := a.Gateway.Void(ctx, authID, req.IdempotencyKey)
+	var declined *payments.DeclinedError
+	if errors.As(err, &declined) && declined.Code == "already_captured" {
+		// The capture went through although the saga never heard: the
+		// capture's own key finds it, and the money goes back.
+		c, err := a.Gateway.Capture(ctx, authID, req.Amount, req.CaptureKey)
+		if err != nil {
+			return paymentError(err)
+		}
+		if _, err := a.Gateway.Refund(ctx, c.ID, req.Amount, req.RefundKey); err != nil {
+			return paymentError(err)
+		}
+		logger.Info("payment was captured after all: refunded", "authorization_id", authID, "capture_id", c.ID)
+		return nil
+	}
+	if err != nil {
 		return paymentError(err)
 	}
-	activity.GetLogger(ctx).Info("payment voided", "authorization_id", req.AuthorizationID)
+	logger.Info("payment voided", "authorization_id", authID)
 	return nil
 }
 
@@ -74,4 +100,11 @@ func declineReason(err error) string {
 		return d.Message
 	}
 	return err.Error()
+}
+
+func authorizeRequest(req workflows.AuthorizePaymentRequest) payments.AuthorizeRequest {
+	return payments.AuthorizeRequest{
+		IdempotencyKey: req.IdempotencyKey, Amount: req.Amount, Currency: req.Currency,
+		Token: req.Token, Reference: req.OrderID,
+	}
 }

@@ -56,10 +56,18 @@ type CapturePaymentRequest struct {
 	Amount          int64  `json:"amount"`
 }
 
-// VoidPaymentRequest releases held funds.
+// VoidPaymentRequest releases held funds. Without an AuthorizationID the
+// activity finds the authorization by replaying Authorize (same idempotency
+// key: the gateway answers with what it did, or authorizes now and the void
+// undoes it). An authorization captured after all is refunded instead,
+// found by replaying the capture under CaptureKey.
 type VoidPaymentRequest struct {
-	IdempotencyKey  string `json:"idempotency_key"`
-	AuthorizationID string `json:"authorization_id"`
+	IdempotencyKey  string                   `json:"idempotency_key"`
+	AuthorizationID string                   `json:"authorization_id,omitempty"`
+	Authorize       *AuthorizePaymentRequest `json:"authorize,omitempty"`
+	CaptureKey      string                   `json:"capture_key"`
+	RefundKey       string                   `json:"refund_key"`
+	Amount          int64                    `json:"amount"`
 }
 
 // RefundPaymentRequest returns a captured amount to the customer.

@@ -127,7 +127,7 @@ func (n *notification) record(ctx workflow.Context, status string) {
 	n.state.UpdatedAt = workflow.Now(ctx)
 	req := RecordNotificationRequest{Input: n.in, State: n.state}
 	if err := workflow.ExecuteLocalActivity(recordCtx(ctx), ActivityRecordNotification, req).Get(ctx, nil); err != nil {
-		// Only reachable when the workflow is cancelled: the retry policy is unlimited.
+		// Reached only after a week of failed writes (recordCtx): the workflow goes on.
 		workflow.GetLogger(ctx).Error("recording notification state failed", "notification_id", n.in.NotificationID, "error", err)
 	}
 }

@@ -323,6 +323,6 @@ func TestChannelFailureSaysWhyTheChannelStopped(t *testing.T) {
 	assert.Equal(t, "sendgrid: permanent error 400: address bounced", channelFailure(errBounced))
 	assert.Equal(t, "address bounced", channelFailure(temporal.NewApplicationError("address bounced", ErrPermanentDelivery)))
 	assert.Equal(t, "retry budget exhausted: twilio: transient error 503: unavailable", channelFailure(errTwilio503))
-	assert.Equal(t, "retry budget exhausted: timed out",
+	assert.Equal(t, "retry budget exhausted: timed out (ScheduleToClose)",
 		channelFailure(temporal.NewTimeoutError(enums.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE, errors.New("x"))))
 }

@@ -86,11 +86,14 @@ func untilDoneCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, opts)
 }
 
-// recordCtx writes the read model from the orders worker itself. A database
-// restart is waited out; the order's progress does not depend on it.
+// recordCtx writes a read model from the worker itself. A database outage
+// is waited out for a week: the workflow holds its place meanwhile. (Without
+// ScheduleToCloseTimeout a local activity's retries end with its first
+// StartToCloseTimeout.)
 func recordCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout: 5 * time.Second,
+		StartToCloseTimeout:    5 * time.Second,
+		ScheduleToCloseTimeout: 7 * 24 * time.Hour,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    200 * time.Millisecond,
 			BackoffCoefficient: 2,

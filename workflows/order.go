@@ -24,22 +24,22 @@ func OrderWorkflow(ctx workflow.Context, in OrderInput) (OrderState, error) {
 	s.record(ctx, "order.processing")
 
 	err := s.run(ctx)
-	cancelled := temporal.IsCanceledError(err)
+	// From here on the saga finishes its work even when the workflow was
+	// cancelled (Web UI, CLI): compensate, tell the customer, record.
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	final, cancelled := OrderCompleted, false
 	if err != nil {
-		// From here on the saga finishes its work even when the workflow was
-		// cancelled (Web UI, CLI): compensate, tell the customer, record.
-		ctx, _ = workflow.NewDisconnectedContext(ctx)
-		s.compensate(ctx)
-		s.state.Status, s.state.FailureReason = OrderFailed, failureReason(err)
-		if cancelled {
-			s.state.Status, s.state.FailureReason = OrderCancelled, "cancelled on request"
+		s.compensate(dctx)
+		final, s.state.FailureReason = OrderFailed, customerReason(err)
+		if ctx.Err() != nil {
+			final, s.state.FailureReason, cancelled = OrderCancelled, "cancelled on request", true
 		}
-	} else {
-		s.state.Status = OrderCompleted
 	}
-	s.notifyCustomer(ctx)
-	// One final write carries the outcome, the notification step and the event.
-	s.record(ctx, "order."+s.state.Status)
+	s.notifyCustomer(dctx, final)
+	// The outcome is written once, with the notification step and the event,
+	// so the read model never shows a final status while steps still run.
+	s.state.Status = final
+	s.record(dctx, "order."+final)
 	if cancelled {
 		// Close as cancelled, so Temporal shows what happened.
 		return s.state, temporal.NewCanceledError()
@@ -51,6 +51,9 @@ type orderSaga struct {
 	in    OrderInput
 	state OrderState
 	stock *heldStock // the order's ReservationWorkflow
+	// declined is set when the gateway refused the authorization: there is
+	// nothing to void.
+	declined bool
 	// compensations undo completed steps; run in reverse order.
 	compensations []func(workflow.Context) error
 }
@@ -66,19 +69,19 @@ func (s *orderSaga) run(ctx workflow.Context) error {
 	s.state.ReservationID = s.stock.state.ReservationID
 	s.compensations = append(s.compensations, s.releaseReservation)
 
+	// The void is registered before the authorization: when the step fails
+	// without a decline (retries exhausted, a lost answer), an authorization
+	// may exist all the same, and the void finds it by its idempotency key.
+	s.compensations = append(s.compensations, s.voidPayment)
 	var auth PaymentResult
 	err = s.step(ctx, StepAuthorizePayment, func() error {
-		req := AuthorizePaymentRequest{
-			IdempotencyKey: s.key("authorize"), OrderID: s.in.OrderID,
-			Amount: s.in.Total, Currency: s.in.Currency, Token: s.in.PaymentToken,
-		}
-		return workflow.ExecuteActivity(paymentCtx(ctx), ActivityAuthorizePayment, req).Get(ctx, &auth)
+		return workflow.ExecuteActivity(paymentCtx(ctx), ActivityAuthorizePayment, s.authorizeRequest()).Get(ctx, &auth)
 	})
 	if err != nil {
+		s.declined = isDecline(err)
 		return err
 	}
 	s.state.AuthorizationID = auth.ID
-	s.compensations = append(s.compensations, s.voidPayment)
 
 	var capture PaymentResult
 	err = s.step(ctx, StepCapturePayment, func() error {
@@ -99,7 +102,17 @@ func (s *orderSaga) run(ctx workflow.Context) error {
 	// the payment is refunded (the authorization cannot be voided any more).
 	s.compensations = []func(workflow.Context) error{s.refundPayment}
 
-	return s.step(ctx, StepConfirmReservation, func() error { return s.stock.confirm(ctx) })
+	// A cancellation from here on comes too late: the order completes, on a
+	// context the cancellation does not reach.
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	return s.step(dctx, StepConfirmReservation, func() error { return s.stock.confirm(dctx) })
+}
+
+func (s *orderSaga) authorizeRequest() AuthorizePaymentRequest {
+	return AuthorizePaymentRequest{
+		IdempotencyKey: s.key("authorize"), OrderID: s.in.OrderID,
+		Amount: s.in.Total, Currency: s.in.Currency, Token: s.in.PaymentToken,
+	}
 }
 
 // step runs one saga step and keeps its status and times in the state.
@@ -133,9 +146,23 @@ func (s *orderSaga) releaseReservation(ctx workflow.Context) error {
 	return s.step(ctx, StepReleaseReservation, func() error { return s.stock.release(ctx, "order did not complete") })
 }
 
+// voidPayment releases the authorization. A declined authorization holds
+// nothing; one whose outcome is unknown is found by replaying its request;
+// one that was captured after all (a capture whose answer was lost) is
+// refunded by the activity.
 func (s *orderSaga) voidPayment(ctx workflow.Context) error {
+	if s.declined {
+		return nil
+	}
 	return s.step(ctx, StepVoidPayment, func() error {
-		req := VoidPaymentRequest{IdempotencyKey: s.key("void"), AuthorizationID: s.state.AuthorizationID}
+		req := VoidPaymentRequest{
+			IdempotencyKey: s.key("void"), AuthorizationID: s.state.AuthorizationID,
+			CaptureKey: s.key("capture"), RefundKey: s.key("refund"), Amount: s.in.Total,
+		}
+		if req.AuthorizationID == "" {
+			authorize := s.authorizeRequest()
+			req.Authorize = &authorize
+		}
 		return workflow.ExecuteActivity(untilDoneCtx(paymentCtx(ctx)), ActivityVoidPayment, req).Get(ctx, nil)
 	})
 }
@@ -155,7 +182,7 @@ func (s *orderSaga) record(ctx workflow.Context, event string) {
 	s.state.UpdatedAt = workflow.Now(ctx)
 	req := RecordOrderStateRequest{Input: s.in, State: s.state, Event: event}
 	if err := workflow.ExecuteLocalActivity(recordCtx(ctx), ActivityRecordOrderState, req).Get(ctx, nil); err != nil {
-		// Only reachable when the workflow is cancelled: the retry policy is unlimited.
+		// Reached only after a week of failed writes (recordCtx): the workflow goes on.
 		workflow.GetLogger(ctx).Error("recording order state failed", "order_id", s.in.OrderID, "error", err)
 	}
 	if event == "order."+s.state.Status && s.state.Status != OrderProcessing {
@@ -163,18 +190,23 @@ func (s *orderSaga) record(ctx workflow.Context, event string) {
 	}
 }
 
-// notifyCustomer starts a NotificationWorkflow that outlives this order and
-// waits only until it has started.
-func (s *orderSaga) notifyCustomer(ctx workflow.Context) {
+// notifyCustomer tells the customer the order's outcome by a
+// NotificationWorkflow that outlives this order, and waits only until it has
+// started.
+func (s *orderSaga) notifyCustomer(ctx workflow.Context, outcome string) {
 	if s.in.Contact.Email == "" && s.in.Contact.Phone == "" {
 		return
 	}
 	_ = s.step(ctx, StepNotifyCustomer, func() error {
-		msg := orderMessage(s.in, s.state)
+		st := s.state
+		st.Status = outcome
+		msg := orderMessage(s.in, st)
 		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 			WorkflowID:        NotificationWorkflowID(msg.NotificationID),
 			TaskQueue:         NotificationsTaskQueue,
 			ParentClosePolicy: enums.PARENT_CLOSE_POLICY_ABANDON,
+			// A reset order asks again: the customer was told already.
+			WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		})
 		err := workflow.ExecuteChildWorkflow(cctx, NotificationWorkflow, msg).GetChildWorkflowExecution().Get(ctx, nil)
 		var started *temporal.ChildWorkflowExecutionAlreadyStartedError
@@ -221,8 +253,8 @@ func formatMoney(minor int64, currency string) string {
 // key is the idempotency key of one side effect of this order.
 func (s *orderSaga) key(op string) string { return s.in.OrderID + ":" + op }
 
-// failureReason turns an activity error into a reason a customer can read:
-// the application error's message, without Temporal's wrapping.
+// failureReason is what went wrong in a step, for operators: the innermost
+// cause, without Temporal's wrapping.
 func failureReason(err error) string {
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {
@@ -230,7 +262,26 @@ func failureReason(err error) string {
 	}
 	var timeoutErr *temporal.TimeoutError
 	if errors.As(err, &timeoutErr) {
-		return "timed out"
+		return "timed out (" + timeoutErr.TimeoutType().String() + ")"
 	}
 	return err.Error()
+}
+
+// customerReason is why the order failed, for the customer: the business
+// reason (out of stock, a declined card) when there is one, otherwise a plain
+// sentence; the technical cause stays in the step's error.
+func customerReason(err error) string {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		switch appErr.Type() {
+		case ErrOutOfStock, ErrUnknownSKU, ErrPaymentDeclined, ErrReservationReleased:
+			return appErr.Message()
+		}
+	}
+	return "a service the order needs was unavailable"
+}
+
+func isDecline(err error) bool {
+	var appErr *temporal.ApplicationError
+	return errors.As(err, &appErr) && appErr.Type() == ErrPaymentDeclined
 }

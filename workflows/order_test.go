@@ -31,6 +31,7 @@ type fakeServices struct {
 	releases       []ReleaseReservationRequest
 	committedIDs   []string
 	voidedAuthIDs  []string
+	lastVoid       VoidPaymentRequest
 	// refundedCaptureIDs are the captures RefundPayment returned.
 	refundedCaptureIDs []string
 }
@@ -100,6 +101,7 @@ func (f *fakeServices) register(env *testsuite.TestWorkflowEnvironment) {
 	reg(func(_ context.Context, req VoidPaymentRequest) error {
 		f.count(ActivityVoidPayment)
 		f.voidedAuthIDs = append(f.voidedAuthIDs, req.AuthorizationID)
+		f.lastVoid = req
 		return nil
 	}, ActivityVoidPayment)
 	reg(func(_ context.Context, req SendEmailRequest) (SendResult, error) {
@@ -268,4 +270,21 @@ func TestOrderWorkflowCancelledWhileAuthorizingCompensates(t *testing.T) {
 	require.Equal(t, OrderCancelled, last.State.Status)
 	require.Equal(t, "order.cancelled", last.Event)
 	require.Contains(t, f.lastEmail.Body, "cancelled")
+}
+
+func TestOrderWorkflowVoidsAnAuthorizationWhoseOutcomeIsUnknown(t *testing.T) {
+	// The gateway never answers the authorization: it may have authorized
+	// all the same, so the void replays the request to find it.
+	f := &fakeServices{authorizeErr: errors.New("gateway returned 503")}
+	st := runOrder(t, f)
+
+	require.Equal(t, OrderFailed, st.Status)
+	require.Equal(t, "a service the order needs was unavailable", st.FailureReason, "no technical detail for the customer")
+	require.Equal(t, StepFailed, stepStatuses(st)[StepAuthorizePayment])
+	require.Equal(t, 8, f.calls[ActivityAuthorizePayment], "the retry budget")
+	require.Equal(t, 1, f.calls[ActivityVoidPayment])
+	require.Empty(t, f.lastVoid.AuthorizationID)
+	require.NotNil(t, f.lastVoid.Authorize)
+	require.Equal(t, "o-1:authorize", f.lastVoid.Authorize.IdempotencyKey, "the replay uses the authorization's own key")
+	require.Equal(t, []string{"res-o-1"}, f.releasedIDs)
 }

@@ -60,3 +60,28 @@ func waitForStep(t *testing.T, id, step, status string) {
 		return false
 	}, 30*time.Second, 20*time.Millisecond, "order %s never reached %s %s", id, step, status)
 }
+
+// A cancellation that arrives while the payment is being captured comes too
+// late: the capture is awaited, and the order completes, consistently.
+func TestCancelDuringCaptureCompletesTheOrder(t *testing.T) {
+	const sku = "TSHIRT-BLK-M"
+	onHandBefore, reservedBefore := stockOf(t, sku)
+	// A slow gateway leaves time to cancel while the capture runs.
+	require.NoError(t, stack.sandbox.AddFault(sandbox.Fault{Provider: sandbox.ProviderPayments, LatencyMS: 1000}))
+	t.Cleanup(stack.sandbox.ClearFaults)
+	status, _, body := post(t, "/api/orders", orderBody(sku, 1, "tok_visa"), nil)
+	require.Equal(t, 202, status, "%v", body)
+	id := body["id"].(string)
+	waitForStep(t, id, workflows.StepCapturePayment, workflows.StepRunning)
+
+	require.NoError(t, stack.temporal.CancelWorkflow(context.Background(), workflows.OrderWorkflowID(id), ""))
+	o := waitForFinal(t, id)
+
+	require.Equal(t, workflows.OrderCompleted, o.Status)
+	require.Len(t, paymentOps("capture", id+":"), 1)
+	require.Empty(t, paymentOps("void", id+":"))
+	require.Empty(t, paymentOps("refund", id+":"))
+	onHand, reserved := stockOf(t, sku)
+	require.Equal(t, onHandBefore-1, onHand)
+	require.Equal(t, reservedBefore, reserved)
+}
