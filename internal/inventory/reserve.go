@@ -151,10 +151,20 @@ func allocate(ctx context.Context, tx pgx.Tx, req ReserveRequest, line Line) ([]
 	if total < line.Quantity {
 		return nil, &OutOfStockError{SKU: line.SKU, Requested: line.Quantity, Available: total}
 	}
-	var allocs []Allocation
+	// Plan by the allocation rule, then write in warehouse order: two
+	// reservations that see availability differently still lock rows in
+	// the same order, so they cannot deadlock.
+	var plan []candidate
 	for need, i := line.Quantity, 0; need > 0; i++ {
 		c := cands[i]
-		take := min(need, c.available)
+		c.available = min(need, c.available) // now: the quantity taken
+		plan = append(plan, c)
+		need -= c.available
+	}
+	sort.Slice(plan, func(i, j int) bool { return plan[i].warehouse < plan[j].warehouse })
+	var allocs []Allocation
+	for _, c := range plan {
+		take := c.available
 		_, err := apply(ctx, tx, change{
 			Event: Event{SKU: line.SKU, WarehouseID: c.warehouse, Kind: EventReserved, ReservedDelta: take,
 				ReservationID: req.ReservationID, OrderID: req.OrderID, Actor: req.Actor},
@@ -165,7 +175,6 @@ func allocate(ctx context.Context, tx pgx.Tx, req ReserveRequest, line Line) ([]
 			return nil, err
 		}
 		allocs = append(allocs, Allocation{SKU: line.SKU, WarehouseID: c.warehouse, Quantity: take})
-		need -= take
 	}
 	return allocs, nil
 }
