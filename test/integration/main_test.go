@@ -37,6 +37,7 @@ var stack struct {
 	sandbox  *sandbox.Sandbox
 	db       *pgxpool.Pool
 	temporal client.Client
+	infra    *app.Infra // to restart servers under load
 	// workerOps maps a task queue to its in-process worker's ops URL.
 	workerOps map[string]string
 }
@@ -70,6 +71,7 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer infra.Stop(context.Background())
+	stack.infra = infra
 
 	// The API's address comes first: the sandbox posts delivery callbacks to it.
 	apiAddr := freeAddr()
