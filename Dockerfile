@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # One static binary, one image; the role is the first argument:
-#   docker run ghcr.io/orderflow/orderflow:<tag> api | worker --queue orders | frontend | migrate
+#   docker run ghcr.io/orderflow/orderflow:<tag> api | worker --queue orders | frontend | migrate | inventory-rebuild --check
 
 # The builder runs on the build machine's own platform and cross-compiles
 # (CGO_ENABLED=0), so multi-arch builds need no emulation.

@@ -2,6 +2,8 @@ package k8s_test
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/base64"
 	"fmt"
 	"net"
 	"net/url"
@@ -15,6 +17,8 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/orderflow/orderflow/internal/sandbox"
 )
 
 const composeFile = "../docker-compose.yml"
@@ -47,9 +51,35 @@ var published = map[string]string{
 	"kafka":       "9092",
 }
 
-// addressEnv are the variables that name another service as host:port or URL.
-var addressEnv = []string{"DATABASE_URL", "REDIS_ADDR", "TEMPORAL_ADDRESS", "KAFKA_BROKERS",
-	"PAYMENTS_URL", "SENDGRID_BASE_URL", "TWILIO_BASE_URL", "API_URL"}
+// loopbackSettings are the variables whose built-in default is a loopback
+// address (config.Default): in a container that is the container itself, so
+// a role that reads one must set it, to another service's address.
+func loopbackSettings() (map[string]bool, error) {
+	defs, err := configDefaults()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for name, v := range defs {
+		if strings.Contains(v, "127.0.0.1") || strings.Contains(v, "localhost") {
+			out[name] = true
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no setting has a loopback default; loopbackSettings finds nothing to check")
+	}
+	return out, nil
+}
+
+// isListen reports whether a variable is a listen address (listenEnv).
+func isListen(name string) bool {
+	for _, l := range listenEnv {
+		if l.env == name {
+			return true
+		}
+	}
+	return false
+}
 
 // loadCompose loads a compose file the way `docker compose` does, with schema
 // validation (unknown keys are errors) and the consistency check (undefined
@@ -60,6 +90,8 @@ func loadCompose(t *testing.T, path string) (*types.Project, error) {
 		cli.WithWorkingDirectory(filepath.Dir(path)),
 		cli.WithInterpolation(true),
 		cli.WithConsistency(true),
+		// Services behind a profile (tools) are checked too.
+		cli.WithProfiles([]string{"*"}),
 	)
 	if err != nil {
 		return nil, err
@@ -124,6 +156,8 @@ var composeChecks = []composeCheck{
 	{"readiness", composeReadiness},
 	{"service addresses", composeAddresses},
 	{"temporal and kafka setup", composeSetup},
+	{"settings per role", composeSettings},
+	{"callbacks and signatures", composeCallbacks},
 }
 
 func runComposeChecks(p *types.Project) []error {
@@ -263,7 +297,7 @@ func composeMigrate(p *types.Project) []error {
 	// Roles that touch the schema must not start before it exists.
 	for _, name := range sortedKeys(p.Services) {
 		switch role(p.Services[name]) {
-		case "api", "worker":
+		case "api", "worker", "inventory-rebuild":
 			if dependencies(p, name)["migrate"] != types.ServiceConditionCompletedSuccessfully {
 				errs = append(errs, fmt.Errorf("%s does not wait for migrate to complete successfully", name))
 			}
@@ -279,7 +313,7 @@ func composeReadiness(p *types.Project) []error {
 	for _, name := range sortedKeys(p.Services) {
 		svc := p.Services[name]
 		switch role(svc) {
-		case "api", "frontend", "worker", "migrate":
+		case "api", "frontend", "worker", "migrate", "inventory-rebuild":
 		default:
 			continue
 		}
@@ -300,13 +334,20 @@ func composeReadiness(p *types.Project) []error {
 // composeAddresses: every address an app role is configured with names a
 // service of this file, so a renamed service cannot leave a dangling host.
 func composeAddresses(p *types.Project) []error {
+	loopback, err := loopbackSettings()
+	if err != nil {
+		return []error{err}
+	}
 	var errs []error
 	for _, name := range sortedKeys(p.Services) {
 		svc := p.Services[name]
 		if role(svc) == "" {
 			continue
 		}
-		for _, key := range addressEnv {
+		for _, key := range sortedKeys(loopback) {
+			if isListen(key) {
+				continue // composeListen
+			}
 			v, ok := env(svc, key)
 			if !ok || v == "" {
 				continue
@@ -345,6 +386,128 @@ func composeSetup(p *types.Project) []error {
 	return errs
 }
 
+// composeSettings: each role gets only settings it reads (settingsByRole,
+// which follows internal/app), and every one it reads whose default is
+// loopback is set.
+func composeSettings(p *types.Project) []error {
+	loopback, err := loopbackSettings()
+	if err != nil {
+		return []error{err}
+	}
+	var errs []error
+	for _, name := range sortedKeys(p.Services) {
+		svc := p.Services[name]
+		if role(svc) == "" {
+			continue
+		}
+		r := roleOf(svc.Command)
+		want, ok := settingsByRole[r]
+		if !ok {
+			errs = append(errs, fmt.Errorf("%s runs role %q, whose settings settingsByRole does not know", name, r))
+			continue
+		}
+		for _, key := range sortedKeys(svc.Environment) {
+			if !slices.Contains(want, key) {
+				errs = append(errs, fmt.Errorf("%s: sets %s, which role %s does not read", name, key, r))
+			}
+		}
+		for _, key := range want {
+			if _, set := env(svc, key); !set && loopback[key] {
+				errs = append(errs, fmt.Errorf("%s: role %s reads %s, whose default is loopback (the container itself); set it", name, r, key))
+			}
+		}
+	}
+	return errs
+}
+
+// effective is a service's value of a variable: its environment, else the
+// binary's default.
+func effective(svc types.ServiceConfig, name string) string {
+	if v, ok := env(svc, name); ok {
+		return v
+	}
+	defs, _ := configDefaults()
+	return defs[name]
+}
+
+// servicesOf names the services running a role.
+func servicesOf(p *types.Project, r string) []string {
+	var out []string
+	for _, name := range sortedKeys(p.Services) {
+		if role(p.Services[name]) != "" && roleOf(p.Services[name].Command) == r {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// composeCallbacks: the sandbox's callbacks reach the api and pass its
+// signature checks, and the workers' requests pass the sandbox's: the roles
+// on either side of each signature agree on its secret.
+func composeCallbacks(p *types.Project) []error {
+	var errs []error
+	apis, sandboxes := servicesOf(p, "api"), servicesOf(p, "sandbox")
+	notifiers := servicesOf(p, "worker notifications")
+	if len(apis) != 1 || len(sandboxes) != 1 || len(notifiers) != 1 {
+		return []error{fmt.Errorf("want one api, one sandbox and one notifications worker service, got %v %v %v", apis, sandboxes, notifiers)}
+	}
+	api, sb := p.Services[apis[0]], p.Services[sandboxes[0]]
+	// Twilio signs the callback URL the worker asked for, the api verifies the
+	// URL it believes it is; the sandbox posts SendGrid events there too.
+	same := func(key string, names ...string) {
+		vals := map[string][]string{}
+		for _, n := range names {
+			v := effective(p.Services[n], key)
+			vals[v] = append(vals[v], n)
+		}
+		if len(vals) != 1 {
+			errs = append(errs, fmt.Errorf("%s differs between %v; the signature made on one side fails on the other", key, vals))
+		}
+	}
+	same("PUBLIC_API_URL", apis[0], sandboxes[0], notifiers[0])
+	same("TWILIO_AUTH_TOKEN", apis[0], sandboxes[0], notifiers[0])
+	same("WEBHOOK_SIGNING_SECRET", sandboxes[0], notifiers[0])
+
+	public := effective(api, "PUBLIC_API_URL")
+	if u, err := url.Parse(public); err != nil || u.Hostname() != apis[0] {
+		errs = append(errs, fmt.Errorf("PUBLIC_API_URL=%q does not name the %s service; the sandbox's callbacks would not reach it", public, apis[0]))
+	} else if _, port, _ := net.SplitHostPort(effective(api, "API_ADDR")); u.Port() != port {
+		errs = append(errs, fmt.Errorf("PUBLIC_API_URL=%q, but the api listens on port %s", public, port))
+	}
+	// The providers the workers call are the sandbox.
+	for _, n := range append(servicesOf(p, "worker orders"), notifiers...) {
+		for _, key := range []string{"PAYMENTS_URL", "SENDGRID_BASE_URL", "TWILIO_BASE_URL", "PUSH_BASE_URL"} {
+			if !slices.Contains(settingsByRole[roleOf(p.Services[n].Command)], key) {
+				continue
+			}
+			if u, err := url.Parse(effective(p.Services[n], key)); err != nil || u.Hostname() != sandboxes[0] {
+				errs = append(errs, fmt.Errorf("%s: %s=%q is not the %s service", n, key, effective(p.Services[n], key), sandboxes[0]))
+			}
+		}
+	}
+
+	// SendGrid's event webhook: the sandbox signs with the private key, the
+	// api verifies with the public one. Unset, the sandbox makes a new pair at
+	// every start, which the api cannot know.
+	priv, ok := env(sb, "SANDBOX_SENDGRID_WEBHOOK_KEY")
+	if !ok || priv == "" {
+		return append(errs, fmt.Errorf("%s: SANDBOX_SENDGRID_WEBHOOK_KEY unset: the sandbox makes a new key pair at every start and the api refuses its events", sandboxes[0]))
+	}
+	// The sandbox's own parser (internal/sandbox), which RunSandbox uses.
+	ec, err := sandbox.ParseEventWebhookKey(priv)
+	if err != nil {
+		return append(errs, fmt.Errorf("%s: SANDBOX_SENDGRID_WEBHOOK_KEY is not a base64 PKCS #8 P-256 key: %v", sandboxes[0], err))
+	}
+	pubDER, err := x509.MarshalPKIXPublicKey(&ec.PublicKey)
+	if err != nil {
+		return append(errs, err)
+	}
+	if want, got := base64.StdEncoding.EncodeToString(pubDER), effective(api, "SENDGRID_WEBHOOK_PUBLIC_KEY"); got != want {
+		errs = append(errs, fmt.Errorf("%s: SENDGRID_WEBHOOK_PUBLIC_KEY=%q is not the public half of the sandbox's SANDBOX_SENDGRID_WEBHOOK_KEY (%s); the api would refuse every SendGrid event", apis[0], got, want))
+	}
+	return errs
+}
+
 func TestCompose(t *testing.T) {
 	p, err := loadCompose(t, composeFile)
 	if err != nil {
@@ -378,6 +541,19 @@ func TestComposeChecksCatch(t *testing.T) {
 		{"api skips migrate", "  migrate:\n    condition: service_completed_successfully\n", "", "does not wait for migrate"},
 		{"dangling host", "REDIS_ADDR: redis:6379", "REDIS_ADDR: cache:6379", `points at "cache"`},
 		{"missing search attribute", "      - --search-attribute=OrderTotal=Double\n", "", "OrderTotal=Double"},
+		{"notifications worker calls back to loopback", "      <<: [*env-log, *env-postgres, *env-redis, *env-temporal, *env-public-api]\n      OPS_ADDR: :9090\n",
+			"      <<: [*env-log, *env-postgres, *env-redis, *env-temporal]\n      OPS_ADDR: :9090\n", "worker notifications reads PUBLIC_API_URL, whose default is loopback"},
+		{"push to loopback", "      PUSH_BASE_URL: http://sandbox:4010\n", "", "reads PUSH_BASE_URL, whose default is loopback"},
+		{"typo in a variable", "PUSH_BASE_URL: http://sandbox:4010", "PUSH_BASE_ULR: http://sandbox:4010", "sets PUSH_BASE_ULR, which role worker notifications does not read"},
+		{"setting a role does not read", "      API_ADDR: :8080\n", "      API_ADDR: :8080\n      KAFKA_BROKERS: kafka:9092\n", "sets KAFKA_BROKERS, which role api does not read"},
+		{"private key on the api", "      API_ADDR: :8080\n", "      API_ADDR: :8080\n      SANDBOX_SENDGRID_WEBHOOK_KEY: x\n", "sets SANDBOX_SENDGRID_WEBHOOK_KEY, which role api does not read"},
+		{"callbacks to another address", "      SANDBOX_ADDR: :4010\n", "      SANDBOX_ADDR: :4010\n      PUBLIC_API_URL: http://api:8081\n", "PUBLIC_API_URL differs"},
+		{"public URL on the wrong port", "  PUBLIC_API_URL: http://api:8080\n", "  PUBLIC_API_URL: http://api:8081\n", "but the api listens on port 8080"},
+		{"Twilio token mismatch", "      API_ADDR: :8080\n", "      API_ADDR: :8080\n      TWILIO_AUTH_TOKEN: othertoken\n", "TWILIO_AUTH_TOKEN differs"},
+		{"payments at the real gateway", "PAYMENTS_URL: http://sandbox:4010", "PAYMENTS_URL: http://api:8080", "is not the sandbox service"},
+		{"sandbox makes its own key", "      SANDBOX_SENDGRID_WEBHOOK_KEY: ", "      X_UNUSED_KEY: ", "SANDBOX_SENDGRID_WEBHOOK_KEY unset"},
+		{"key pair mismatch", "SENDGRID_WEBHOOK_PUBLIC_KEY: MFkw", "SENDGRID_WEBHOOK_PUBLIC_KEY: MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEatuZLTh0299kni7tJ+tt6GiF3q2L5DwvMiGoHrMYB54dylS3RKPM6JbaV+v4WyafZvDCOX626JX4DwhQqxzvVQ== #", "is not the public half"},
+		{"drift check before the schema", "      redis:\n        condition: service_healthy\n      migrate:\n        condition: service_completed_successfully\n\nvolumes:", "      redis:\n        condition: service_healthy\n\nvolumes:", "inventory-drift-check does not wait for migrate"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

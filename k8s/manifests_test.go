@@ -5,7 +5,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -43,17 +47,11 @@ const (
 // workerQueues are the task queues; each needs exactly one worker Deployment.
 var workerQueues = []string{"orders", "inventory", "notifications"}
 
-// secretsByWorkload is what each workload reads from the Secret, from
-// internal/app. A missing key is worse than an error: the binary's defaults are
-// the local sandbox's credentials. An extra key is a credential a pod does not need.
-var secretsByWorkload = map[string][]string{
-	"Deployment/api":                  {"DATABASE_URL", "REDIS_PASSWORD"},
-	"Deployment/frontend":             nil,
-	"Deployment/worker-orders":        {"DATABASE_URL"},
-	"Deployment/worker-inventory":     {"DATABASE_URL"},
-	"Deployment/worker-notifications": {"SENDGRID_API_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"},
-	"Job/migrate":                     {"DATABASE_URL"},
-}
+// productionRoles are the roles (settingsByRole keys) the manifests may run.
+// The sandbox and dev roles are development only; inventory-rebuild only as
+// the read-only --check (checkProductionRoles).
+var productionRoles = []string{"api", "frontend", "worker orders", "worker inventory", "worker notifications",
+	"migrate", "inventory-rebuild"}
 
 // workerStopTimeout is how long a Temporal worker drains after its ops server
 // has stopped, read from the worker options so the grace period check follows
@@ -83,6 +81,7 @@ type set struct {
 	services        map[string]*corev1.Service
 	deployments     map[string]*appsv1.Deployment
 	jobs            map[string]*batchv1.Job
+	cronJobs        map[string]*batchv1.CronJob
 	hpas            map[string]*autoscalingv2.HorizontalPodAutoscaler
 	pdbs            map[string]*policyv1.PodDisruptionBudget
 	ingresses       map[string]*networkingv1.Ingress
@@ -113,6 +112,8 @@ func decode(doc []byte) (any, error) {
 		obj = &appsv1.Deployment{}
 	case "batch/v1/Job":
 		obj = &batchv1.Job{}
+	case "batch/v1/CronJob":
+		obj = &batchv1.CronJob{}
 	case "autoscaling/v2/HorizontalPodAutoscaler":
 		obj = &autoscalingv2.HorizontalPodAutoscaler{}
 	case "policy/v1/PodDisruptionBudget":
@@ -161,6 +162,7 @@ func newSet() *set {
 		services:        map[string]*corev1.Service{},
 		deployments:     map[string]*appsv1.Deployment{},
 		jobs:            map[string]*batchv1.Job{},
+		cronJobs:        map[string]*batchv1.CronJob{},
 		hpas:            map[string]*autoscalingv2.HorizontalPodAutoscaler{},
 		pdbs:            map[string]*policyv1.PodDisruptionBudget{},
 		ingresses:       map[string]*networkingv1.Ingress{},
@@ -191,6 +193,9 @@ func (s *set) add(file string, obj any) error {
 	case *batchv1.Job:
 		kind, meta = "Job", o.ObjectMeta
 		s.jobs[o.Name] = o
+	case *batchv1.CronJob:
+		kind, meta = "CronJob", o.ObjectMeta
+		s.cronJobs[o.Name] = o
 	case *autoscalingv2.HorizontalPodAutoscaler:
 		kind, meta = "HorizontalPodAutoscaler", o.ObjectMeta
 		s.hpas[o.Name] = o
@@ -273,6 +278,9 @@ func (s *set) workloads() []workload {
 	for _, name := range sortedKeys(s.jobs) {
 		out = append(out, workload{"Job", name, &s.jobs[name].Spec.Template})
 	}
+	for _, name := range sortedKeys(s.cronJobs) {
+		out = append(out, workload{"CronJob", name, &s.cronJobs[name].Spec.JobTemplate.Spec.Template})
+	}
 	return out
 }
 
@@ -337,9 +345,11 @@ func envValue(c corev1.Container, name string) (string, bool) {
 }
 
 // sensitive reports whether an environment variable carries a credential and so
-// must only ever come from a Secret.
+// must only ever come from a Secret. Every *_KEY counts: SENDGRID_WEBHOOK_PUBLIC_KEY
+// is a public key, but it comes from the SendGrid account with the API key, and
+// whoever can swap it can forge delivery events, so it is kept with them.
 func sensitive(name string) bool {
-	if name == "DATABASE_URL" || name == "TWILIO_ACCOUNT_SID" {
+	if name == "DATABASE_URL" || name == "TWILIO_ACCOUNT_SID" || strings.HasSuffix(name, "_KEY") {
 		return true
 	}
 	for _, part := range []string{"PASSWORD", "TOKEN", "SECRET", "API_KEY", "CREDENTIAL"} {
@@ -373,7 +383,10 @@ var checks = []check{
 	{"ingress", checkIngress},
 	{"prometheus annotations", checkScrapeAnnotations},
 	{"graceful shutdown", checkGracePeriod},
-	{"secret scopes", checkSecretScopes},
+	{"settings per role", checkSettings},
+	{"example secret and config map keys", checkKeysUsed},
+	{"provider callbacks", checkCallbacks},
+	{"cron jobs", checkCronJobs},
 	{"topology spread", checkSpread},
 	{"production roles", checkProductionRoles},
 }
@@ -406,6 +419,9 @@ func (s *set) metas() map[string]metav1.ObjectMeta {
 	}
 	for _, o := range s.jobs {
 		collect("Job", o.ObjectMeta)
+	}
+	for _, o := range s.cronJobs {
+		collect("CronJob", o.ObjectMeta)
 	}
 	for _, o := range s.hpas {
 		collect("HorizontalPodAutoscaler", o.ObjectMeta)
@@ -935,32 +951,124 @@ func checkGracePeriod(s *set) []error {
 	return errs
 }
 
-// checkSecretScopes: each workload gets exactly the credentials it uses.
-func checkSecretScopes(s *set) []error {
+// envSource is where a workload's variable comes from: "literal",
+// "configmap" or "secret".
+func envSource(e corev1.EnvVar) string {
+	switch {
+	case e.ValueFrom == nil:
+		return "literal"
+	case e.ValueFrom.SecretKeyRef != nil:
+		return "secret"
+	case e.ValueFrom.ConfigMapKeyRef != nil:
+		return "configmap"
+	}
+	return "other"
+}
+
+// checkSettings: each workload gets exactly the settings its role reads
+// (settingsByRole, which follows internal/app): a missing one silently falls
+// back to the binary's local-stack default (loopback, sandbox credentials); an
+// extra one is configuration or a credential the pod does not need.
+// Credentials come from the Secret, the rest from the ConfigMap or a literal.
+func checkSettings(s *set) []error {
 	var errs []error
 	for _, w := range s.workloads() {
-		want, known := secretsByWorkload[w.String()]
-		if !known {
-			errs = append(errs, fmt.Errorf("%s: unknown workload; add its secrets to secretsByWorkload", w))
-			continue
-		}
-		var got []string
 		for _, c := range w.pod.Spec.Containers {
+			role := roleOf(append(slices.Clone(c.Command), c.Args...))
+			want, known := settingsByRole[role]
+			if !known || !slices.Contains(productionRoles, role) {
+				errs = append(errs, fmt.Errorf("%s container %s: role %q is not a production role with known settings", w, c.Name, role))
+				continue
+			}
 			for _, ef := range c.EnvFrom {
 				if ef.SecretRef != nil {
 					errs = append(errs, fmt.Errorf("%s: envFrom a whole Secret hands over every credential; use secretKeyRef", w))
 				}
+				if ef.ConfigMapRef != nil {
+					errs = append(errs, fmt.Errorf("%s: envFrom a whole ConfigMap hands over settings role %s does not read; use configMapKeyRef", w, role))
+				}
 			}
+			got := map[string]string{}
+			var secrets []string
 			for _, e := range c.Env {
-				if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
-					got = append(got, e.ValueFrom.SecretKeyRef.Key)
+				if _, dup := got[e.Name]; dup {
+					errs = append(errs, fmt.Errorf("%s: %s set twice", w, e.Name))
+				}
+				got[e.Name] = envSource(e)
+				if !slices.Contains(want, e.Name) {
+					errs = append(errs, fmt.Errorf("%s: sets %s, which role %s does not read", w, e.Name, role))
+				}
+				if got[e.Name] == "secret" {
+					secrets = append(secrets, e.Name)
+				}
+				if got[e.Name] != "secret" && sensitive(e.Name) {
+					continue // checkNoLiteralSecrets reports it
+				}
+				if got[e.Name] == "secret" && !sensitive(e.Name) {
+					errs = append(errs, fmt.Errorf("%s: %s is not a credential; it belongs in the ConfigMap", w, e.Name))
+				}
+			}
+			for _, name := range want {
+				if _, ok := got[name]; !ok {
+					errs = append(errs, fmt.Errorf("%s: role %s reads %s, but it is not set, so the binary's local-stack default applies", w, role, name))
+				}
+			}
+			var wantSecrets []string
+			for _, name := range want {
+				if sensitive(name) {
+					wantSecrets = append(wantSecrets, name)
+				}
+			}
+			slices.Sort(secrets)
+			slices.Sort(wantSecrets)
+			if !slices.Equal(secrets, wantSecrets) {
+				errs = append(errs, fmt.Errorf("%s: reads secrets %v, want %v", w, secrets, wantSecrets))
+			}
+		}
+	}
+	return errs
+}
+
+// checkKeysUsed: the example Secret documents exactly the keys the workloads
+// read, and every ConfigMap key is read by some workload (no stale settings,
+// no development settings left behind).
+func checkKeysUsed(s *set) []error {
+	var errs []error
+	secretKeys, cmKeys := map[string]bool{}, map[string]bool{}
+	for _, w := range s.workloads() {
+		for _, c := range w.pod.Spec.Containers {
+			for _, e := range c.Env {
+				if e.ValueFrom == nil {
+					continue
+				}
+				if ref := e.ValueFrom.SecretKeyRef; ref != nil && ref.Name == secretName {
+					secretKeys[ref.Key] = true
+				}
+				if ref := e.ValueFrom.ConfigMapKeyRef; ref != nil && ref.Name == configMapName {
+					cmKeys[ref.Key] = true
 				}
 			}
 		}
-		slices.Sort(got)
-		want = slices.Sorted(slices.Values(want))
-		if !slices.Equal(got, want) {
-			errs = append(errs, fmt.Errorf("%s: reads secrets %v, want %v", w, got, want))
+	}
+	if sec, ok := s.secrets[secretName]; ok {
+		for _, key := range sortedKeys(sec.StringData) {
+			if !secretKeys[key] {
+				errs = append(errs, fmt.Errorf("Secret/%s (%s): documents %s, which no workload reads", secretName, exampleSecretFile, key))
+			}
+		}
+		for _, key := range sortedKeys(secretKeys) {
+			if !secretHasKey(sec, key) {
+				errs = append(errs, fmt.Errorf("Secret/%s (%s): workloads read %s, which it does not document", secretName, exampleSecretFile, key))
+			}
+		}
+	} else {
+		errs = append(errs, fmt.Errorf("no example Secret %q in %s", secretName, exampleSecretFile))
+	}
+	if cm, ok := s.configMaps[configMapName]; ok {
+		for _, key := range sortedKeys(cm.Data) {
+			if !cmKeys[key] {
+				errs = append(errs, fmt.Errorf("ConfigMap/%s: %s is read by no workload", configMapName, key))
+			}
 		}
 	}
 	return errs
@@ -989,7 +1097,8 @@ func checkSpread(s *set) []error {
 	return errs
 }
 
-// checkProductionRoles: the manifests run the production roles only.
+// checkProductionRoles: the manifests run the production roles only, and
+// point them at real services, never at the sandbox.
 func checkProductionRoles(s *set) []error {
 	var errs []error
 	migrates := 0
@@ -1007,8 +1116,19 @@ func checkProductionRoles(s *set) []error {
 				if slices.Contains(args, "--seed") {
 					errs = append(errs, fmt.Errorf("%s: migrate --seed loads the demo catalogue; development only", w))
 				}
+			case "inventory-rebuild":
+				// The check only reads; the rebuild rewrites stock rows, which
+				// a person decides on after reading the drift (README.md).
+				if !slices.Contains(args, "--check") && !slices.Contains(args, "--check=true") {
+					errs = append(errs, fmt.Errorf("%s: inventory-rebuild without --check rewrites stock rows; run it by hand, not from a manifest", w))
+				}
 			default:
 				errs = append(errs, fmt.Errorf("%s container %s: role %q does not belong in production manifests", w, c.Name, args[0]))
+			}
+			for _, e := range c.Env {
+				if strings.HasPrefix(e.Name, "SANDBOX_") {
+					errs = append(errs, fmt.Errorf("%s: %s is a sandbox setting; production has no sandbox", w, e.Name))
+				}
 			}
 		}
 	}
@@ -1026,9 +1146,123 @@ func checkProductionRoles(s *set) []error {
 			errs = append(errs, fmt.Errorf("ConfigMap/%s: %s must be set to \"\" (real provider), got %q (set: %v)", configMapName, key, v, ok))
 		}
 	}
+	// These have no built-in real service: empty would send nowhere.
+	for _, key := range []string{"PAYMENTS_URL", "PUSH_BASE_URL", "PUBLIC_API_URL"} {
+		if v := cm.Data[key]; !strings.HasPrefix(v, "https://") {
+			errs = append(errs, fmt.Errorf("ConfigMap/%s: %s=%q, want an https:// URL of the real service", configMapName, key, v))
+		}
+	}
 	for key, v := range cm.Data {
 		if strings.Contains(v, "127.0.0.1") || strings.Contains(v, "localhost") || strings.Contains(v, ":4010") {
 			errs = append(errs, fmt.Errorf("ConfigMap/%s: %s=%q points at a local or sandbox address", configMapName, key, v))
+		}
+		if strings.HasPrefix(key, "SANDBOX_") {
+			errs = append(errs, fmt.Errorf("ConfigMap/%s: %s is a sandbox setting; production has no sandbox", configMapName, key))
+		}
+	}
+	return errs
+}
+
+// webhookPaths are the api's provider callback paths (api/webhooks.go).
+var webhookPaths = sync.OnceValues(func() ([]string, error) {
+	const file = "../api/webhooks.go"
+	f, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.SkipObjectResolution)
+	if err != nil {
+		return nil, err
+	}
+	var paths []string
+	ast.Inspect(f, func(n ast.Node) bool {
+		if vs, ok := n.(*ast.ValueSpec); ok {
+			for i, name := range vs.Names {
+				if i >= len(vs.Values) || !strings.HasSuffix(name.Name, "WebhookPath") {
+					continue
+				}
+				if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+					p, _ := strconv.Unquote(lit.Value)
+					paths = append(paths, p)
+				}
+			}
+		}
+		return true
+	})
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("%s: no *WebhookPath constants; update webhookPaths in k8s/manifests_test.go", file)
+	}
+	return paths, nil
+})
+
+// ingressBackend is the Service an Ingress sends host+path to: the longest
+// matching Prefix (by path element) or an Exact match, as the Ingress spec says.
+func (s *set) ingressBackend(host, path string) string {
+	best, bestLen := "", -1
+	for _, ing := range s.ingresses {
+		for _, rule := range ing.Spec.Rules {
+			if rule.Host != host || rule.HTTP == nil {
+				continue
+			}
+			for _, p := range rule.HTTP.Paths {
+				if p.Backend.Service == nil {
+					continue
+				}
+				prefix := strings.TrimRight(p.Path, "/")
+				exact := p.PathType != nil && *p.PathType == networkingv1.PathTypeExact
+				match := (exact && path == p.Path) ||
+					(!exact && (path == prefix || strings.HasPrefix(path, prefix+"/")))
+				if match && len(p.Path) > bestLen {
+					best, bestLen = p.Backend.Service.Name, len(p.Path)
+				}
+			}
+		}
+	}
+	return best
+}
+
+// checkCallbacks: PUBLIC_API_URL, where the providers post their signed
+// callbacks, is served by an Ingress that routes the webhook paths to the api.
+func checkCallbacks(s *set) []error {
+	cm, ok := s.configMaps[configMapName]
+	if !ok {
+		return nil // checkProductionRoles reports it
+	}
+	u, err := url.Parse(cm.Data["PUBLIC_API_URL"])
+	if err != nil || u.Host == "" {
+		return []error{fmt.Errorf("ConfigMap/%s: PUBLIC_API_URL=%q is not an absolute URL", configMapName, cm.Data["PUBLIC_API_URL"])}
+	}
+	paths, err := webhookPaths()
+	if err != nil {
+		return []error{err}
+	}
+	var errs []error
+	for _, p := range paths {
+		full := strings.TrimRight(u.Path, "/") + p
+		switch got := s.ingressBackend(u.Hostname(), full); got {
+		case "api":
+		case "":
+			errs = append(errs, fmt.Errorf("no Ingress rule serves %s%s (PUBLIC_API_URL + callback path); providers could not reach the api", u.Host, full))
+		default:
+			errs = append(errs, fmt.Errorf("the Ingress routes %s%s to Service %q, want api", u.Host, full, got))
+		}
+	}
+	return errs
+}
+
+// checkCronJobs: a scheduled run never overlaps the previous one and leaves
+// its failures (the report) behind to read.
+func checkCronJobs(s *set) []error {
+	var errs []error
+	for _, name := range sortedKeys(s.cronJobs) {
+		cj := s.cronJobs[name]
+		if cj.Spec.ConcurrencyPolicy != batchv1.ForbidConcurrent {
+			errs = append(errs, fmt.Errorf("CronJob/%s: concurrencyPolicy %q, want Forbid", name, cj.Spec.ConcurrencyPolicy))
+		}
+		if cj.Spec.FailedJobsHistoryLimit == nil || *cj.Spec.FailedJobsHistoryLimit < 1 {
+			errs = append(errs, fmt.Errorf("CronJob/%s: failedJobsHistoryLimit must keep failed runs to read", name))
+		}
+		if cj.Spec.TimeZone == nil {
+			errs = append(errs, fmt.Errorf("CronJob/%s: no timeZone; the schedule would follow the controller's", name))
+		}
+		if cj.Spec.JobTemplate.Spec.TTLSecondsAfterFinished != nil {
+			errs = append(errs, fmt.Errorf("CronJob/%s: ttlSecondsAfterFinished deletes failed runs before anyone reads them; use the history limits", name))
 		}
 	}
 	return errs
@@ -1036,7 +1270,7 @@ func checkProductionRoles(s *set) []error {
 
 func TestManifestsDecodeStrictly(t *testing.T) {
 	s := load(t)
-	for _, kind := range []string{"Namespace", "ConfigMap", "Secret", "Service", "Deployment", "Job", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Ingress"} {
+	for _, kind := range []string{"Namespace", "ConfigMap", "Secret", "Service", "Deployment", "Job", "CronJob", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Ingress"} {
 		found := false
 		for key := range s.files {
 			found = found || strings.HasPrefix(key, kind+"/")
@@ -1205,7 +1439,81 @@ func TestChecksCatch(t *testing.T) {
 		{"sandbox credentials by omission", func(s *set) {
 			c := &s.deployments["worker-notifications"].Spec.Template.Spec.Containers[0]
 			c.Env = slices.DeleteFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "SENDGRID_API_KEY" })
-		}, "reads secrets [TWILIO_ACCOUNT_SID TWILIO_AUTH_TOKEN]"},
+		}, "reads SENDGRID_API_KEY, but it is not set"},
+		{"api cannot verify Twilio callbacks", func(s *set) {
+			c := &s.deployments["api"].Spec.Template.Spec.Containers[0]
+			c.Env = slices.DeleteFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "TWILIO_AUTH_TOKEN" })
+		}, "reads secrets [DATABASE_URL REDIS_PASSWORD SENDGRID_WEBHOOK_PUBLIC_KEY], want [DATABASE_URL REDIS_PASSWORD SENDGRID_WEBHOOK_PUBLIC_KEY TWILIO_AUTH_TOKEN]"},
+		{"notifications worker without its database", func(s *set) {
+			c := &s.deployments["worker-notifications"].Spec.Template.Spec.Containers[0]
+			c.Env = slices.DeleteFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "DATABASE_URL" })
+		}, "role worker notifications reads DATABASE_URL, but it is not set"},
+		{"inventory worker without its cache", func(s *set) {
+			c := &s.deployments["worker-inventory"].Spec.Template.Spec.Containers[0]
+			c.Env = slices.DeleteFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "REDIS_ADDR" })
+		}, "role worker inventory reads REDIS_ADDR, but it is not set"},
+		{"setting a role does not read", func(s *set) {
+			c := &s.deployments["api"].Spec.Template.Spec.Containers[0]
+			c.Env = append(c.Env, corev1.EnvVar{Name: "KAFKA_BROKERS", ValueFrom: &corev1.EnvVarSource{ConfigMapKeyRef: &corev1.ConfigMapKeySelector{
+				LocalObjectReference: corev1.LocalObjectReference{Name: configMapName}, Key: "KAFKA_BROKERS"}}})
+		}, "sets KAFKA_BROKERS, which role api does not read"},
+		{"credential a role does not read", func(s *set) {
+			c := &s.jobs["migrate"].Spec.Template.Spec.Containers[0]
+			c.Env = append(c.Env, corev1.EnvVar{Name: "WEBHOOK_SIGNING_SECRET", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+				LocalObjectReference: corev1.LocalObjectReference{Name: secretName}, Key: "WEBHOOK_SIGNING_SECRET"}}})
+		}, "reads secrets [DATABASE_URL WEBHOOK_SIGNING_SECRET], want [DATABASE_URL]"},
+		{"whole ConfigMap", func(s *set) {
+			c := &s.deployments["frontend"].Spec.Template.Spec.Containers[0]
+			c.EnvFrom = append(c.EnvFrom, corev1.EnvFromSource{ConfigMapRef: &corev1.ConfigMapEnvSource{
+				LocalObjectReference: corev1.LocalObjectReference{Name: configMapName}}})
+		}, "envFrom a whole ConfigMap"},
+		{"setting from the Secret that is not a credential", func(s *set) {
+			c := &s.deployments["worker-orders"].Spec.Template.Spec.Containers[0]
+			for i, e := range c.Env {
+				if e.Name == "PAYMENTS_URL" {
+					c.Env[i].ValueFrom = &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+						LocalObjectReference: corev1.LocalObjectReference{Name: secretName}, Key: "PAYMENTS_URL"}}
+				}
+			}
+		}, "PAYMENTS_URL is not a credential"},
+		{"stale key in the example Secret", func(s *set) {
+			s.secrets[secretName].StringData["MAILGUN_API_KEY"] = "CHANGE-ME"
+		}, "documents MAILGUN_API_KEY, which no workload reads"},
+		{"optional secret key undocumented", func(s *set) {
+			delete(s.secrets[secretName].StringData, "REDIS_PASSWORD")
+		}, "workloads read REDIS_PASSWORD, which it does not document"},
+		{"dead ConfigMap key", func(s *set) {
+			s.configMaps[configMapName].Data["SANDBOX_ADDR"] = "sandbox.example.com"
+		}, "SANDBOX_ADDR is read by no workload"},
+		{"sandbox key in production", func(s *set) {
+			c := &s.deployments["api"].Spec.Template.Spec.Containers[0]
+			c.Env = append(c.Env, corev1.EnvVar{Name: "SANDBOX_SENDGRID_WEBHOOK_KEY", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+				LocalObjectReference: corev1.LocalObjectReference{Name: secretName}, Key: "SANDBOX_SENDGRID_WEBHOOK_KEY"}}})
+		}, "SANDBOX_SENDGRID_WEBHOOK_KEY is a sandbox setting"},
+		{"push sends nowhere", func(s *set) {
+			s.configMaps[configMapName].Data["PUSH_BASE_URL"] = ""
+		}, `PUSH_BASE_URL="", want an https:// URL`},
+		{"callbacks routed to the dashboard", func(s *set) {
+			for _, r := range s.ingresses["orderflow"].Spec.Rules {
+				for i, p := range r.HTTP.Paths {
+					if p.Path == "/webhooks" {
+						r.HTTP.Paths[i].Backend.Service.Name = "frontend"
+					}
+				}
+			}
+		}, `/webhooks/twilio to Service "frontend", want api`},
+		{"public API URL on a host nobody serves", func(s *set) {
+			s.configMaps[configMapName].Data["PUBLIC_API_URL"] = "https://api.elsewhere.example.com"
+		}, "no Ingress rule serves api.elsewhere.example.com/webhooks/sendgrid"},
+		{"stock rebuild on a schedule", func(s *set) {
+			s.cronJobs["inventory-drift-check"].Spec.JobTemplate.Spec.Template.Spec.Containers[0].Args = []string{"inventory-rebuild"}
+		}, "without --check rewrites stock rows"},
+		{"overlapping drift checks", func(s *set) {
+			s.cronJobs["inventory-drift-check"].Spec.ConcurrencyPolicy = batchv1.AllowConcurrent
+		}, "want Forbid"},
+		{"drift check runs as root", func(s *set) {
+			s.cronJobs["inventory-drift-check"].Spec.JobTemplate.Spec.Template.Spec.SecurityContext.RunAsNonRoot = nil
+		}, "CronJob/inventory-drift-check container drift-check: runAsNonRoot is not set"},
 		{"credential a pod does not need", func(s *set) {
 			c := &s.deployments["frontend"].Spec.Template.Spec.Containers[0]
 			c.EnvFrom = append(c.EnvFrom, corev1.EnvFromSource{SecretRef: &corev1.SecretEnvSource{

@@ -1,0 +1,689 @@
+package k8s_test
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"maps"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/orderflow/orderflow/internal/config"
+)
+
+// settingsByRole is every environment variable each deployable role reads,
+// pinned here so that a new setting is a deliberate edit of the manifests and
+// the compose file. TestSettingsFollowCode derives the same table from
+// cmd/orderflow/main.go and internal/app, so it cannot go stale. Both the
+// manifests and docker-compose.yml give each role exactly these variables:
+// a missing one silently falls back to the binary's local-stack default
+// (loopback addresses, sandbox credentials); an extra one is configuration,
+// or a credential, that a process does not need.
+var settingsByRole = map[string][]string{
+	"api": {"LOG_LEVEL", "API_ADDR", "SHUTDOWN_TIMEOUT", "DATABASE_URL", "REDIS_ADDR", "REDIS_PASSWORD",
+		"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "RESERVATION_TTL",
+		// Provider callbacks: Twilio signs PUBLIC_API_URL/webhooks/twilio with
+		// the auth token; SendGrid signs its events with the key pair.
+		"PUBLIC_API_URL", "TWILIO_AUTH_TOKEN", "SENDGRID_WEBHOOK_PUBLIC_KEY"},
+	"frontend": {"LOG_LEVEL", "FRONTEND_ADDR", "API_URL", "SHUTDOWN_TIMEOUT"},
+	"worker orders": {"LOG_LEVEL", "OPS_ADDR", "SHUTDOWN_TIMEOUT", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE",
+		"DATABASE_URL", "KAFKA_BROKERS", "PAYMENTS_URL"},
+	"worker inventory": {"LOG_LEVEL", "OPS_ADDR", "SHUTDOWN_TIMEOUT", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE",
+		"DATABASE_URL", "KAFKA_BROKERS", "REDIS_ADDR", "REDIS_PASSWORD"},
+	"worker notifications": {"LOG_LEVEL", "OPS_ADDR", "SHUTDOWN_TIMEOUT", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE",
+		"DATABASE_URL", "REDIS_ADDR", "REDIS_PASSWORD", "BREAKER_FAILURES", "BREAKER_OPEN_FOR",
+		"SENDGRID_API_KEY", "SENDGRID_BASE_URL", "EMAIL_FROM",
+		"TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_BASE_URL", "TWILIO_FROM",
+		"PUSH_API_KEY", "PUSH_BASE_URL", "WEBHOOK_SIGNING_SECRET", "PUBLIC_API_URL"},
+	"migrate":           {"LOG_LEVEL", "DATABASE_URL"},
+	"inventory-rebuild": {"LOG_LEVEL", "DATABASE_URL", "REDIS_ADDR", "REDIS_PASSWORD"},
+	// Development and tests only; never in the manifests.
+	"sandbox": {"LOG_LEVEL", "SANDBOX_ADDR", "SHUTDOWN_TIMEOUT", "PUBLIC_API_URL", "TWILIO_AUTH_TOKEN",
+		"WEBHOOK_SIGNING_SECRET", "SANDBOX_SENDGRID_WEBHOOK_KEY"},
+}
+
+// undeployedRoles are roles of cmd/orderflow that run neither in k8s/ nor in
+// docker-compose.yml as a service of their own.
+var undeployedRoles = []string{"dev", "loadgen"}
+
+// roleOf names the role a command line runs: "worker orders" for
+// `worker --queue orders`, else the subcommand.
+func roleOf(args []string) string {
+	if len(args) == 0 {
+		return ""
+	}
+	if args[0] == "worker" {
+		q, _ := queueOf(args)
+		return "worker " + q
+	}
+	return args[0]
+}
+
+// configEnv maps each config.Config field to the environment variable that
+// sets it, by asking config.FromLookup: which names it looks up, and which
+// field each one changes.
+var configEnv = sync.OnceValues(func() (map[string]string, error) {
+	var names []string
+	if _, err := config.FromLookup(func(name string) (string, bool) {
+		names = append(names, name)
+		return "", false
+	}); err != nil {
+		return nil, err
+	}
+	def := reflect.ValueOf(config.Default())
+	out := map[string]string{}
+	for _, name := range names {
+		found := ""
+		for _, probe := range []string{"debug", "7", "1h2m3s"} {
+			cfg, err := config.FromLookup(func(n string) (string, bool) {
+				if n == name {
+					return probe, true
+				}
+				return "", false
+			})
+			if err != nil {
+				continue
+			}
+			got := reflect.ValueOf(cfg)
+			var changed []string
+			for i := range got.NumField() {
+				if !reflect.DeepEqual(got.Field(i).Interface(), def.Field(i).Interface()) {
+					changed = append(changed, got.Type().Field(i).Name)
+				}
+			}
+			if len(changed) == 1 {
+				found = changed[0]
+				break
+			}
+		}
+		if found == "" {
+			return nil, fmt.Errorf("config.FromLookup reads %s, but no probe value changes exactly one field; teach configEnv in k8s/settings_test.go", name)
+		}
+		out[found] = name
+	}
+	return out, nil
+})
+
+// configDefaults maps each environment variable to the binary's built-in
+// value (the local stack's), as text.
+var configDefaults = sync.OnceValues(func() (map[string]string, error) {
+	env, err := configEnv()
+	if err != nil {
+		return nil, err
+	}
+	def := reflect.ValueOf(config.Default())
+	out := map[string]string{}
+	for field, name := range env {
+		switch v := def.FieldByName(field).Interface().(type) {
+		case []string:
+			out[name] = strings.Join(v, ",")
+		default:
+			out[name] = fmt.Sprint(v)
+		}
+	}
+	return out, nil
+})
+
+// codeReader derives which config.Config fields each role reads from the
+// source: cmd/orderflow/main.go picks the app function of each role, and the
+// app package's functions read cfg.Field directly or through the functions
+// they pass cfg to. For `worker`, only the branches of `switch queue` and
+// `if queue == ...` that a queue takes count.
+type codeReader struct {
+	funcs  map[string]*ast.FuncDecl // package-level functions of internal/app
+	consts map[string]string        // string constants of workflows/ (task queues)
+	fields map[string]bool          // config.Config's fields
+	fset   *token.FileSet
+	errs   []error
+}
+
+func parseDir(fset *token.FileSet, dir string) ([]*ast.File, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		return nil, err
+	}
+	var files []*ast.File
+	for _, p := range paths {
+		if strings.HasSuffix(p, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, p, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, f)
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no Go files in %s", dir)
+	}
+	return files, nil
+}
+
+func newCodeReader(fset *token.FileSet, app, workflows []*ast.File) *codeReader {
+	r := &codeReader{funcs: map[string]*ast.FuncDecl{}, consts: map[string]string{}, fields: map[string]bool{}, fset: fset}
+	for _, f := range app {
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil {
+				r.funcs[fd.Name.Name] = fd
+			}
+		}
+	}
+	for _, f := range workflows {
+		ast.Inspect(f, func(n ast.Node) bool {
+			if vs, ok := n.(*ast.ValueSpec); ok {
+				for i, name := range vs.Names {
+					if i < len(vs.Values) {
+						if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+							r.consts[name.Name], _ = strconv.Unquote(lit.Value)
+						}
+					}
+				}
+			}
+			return true
+		})
+	}
+	ct := reflect.TypeFor[config.Config]()
+	for i := range ct.NumField() {
+		r.fields[ct.Field(i).Name] = true
+	}
+	return r
+}
+
+func (r *codeReader) errorf(pos token.Pos, format string, args ...any) {
+	r.errs = append(r.errs, fmt.Errorf("%s: %s", r.fset.Position(pos), fmt.Sprintf(format, args...)))
+}
+
+// scope is one function being read: its config.Config variables, the queue
+// variable and the queue it is bound to ("" reads every branch).
+type scope struct {
+	cfg      map[string]bool
+	queueVar string
+	queue    string
+	reads    map[string]bool
+	seen     map[string]bool // functions already read, with their queue
+	appPkg   string          // in main.go: the import name of internal/app
+	entries  []string        // in main.go: app functions a role calls
+}
+
+// function reads the fields an app function reads, with the queue bound to
+// its parameter named queueParam when queue is set.
+func (r *codeReader) function(name, queueParam, queue string, reads, seen map[string]bool) {
+	key := name + "/" + queue
+	if seen[key] {
+		return
+	}
+	seen[key] = true
+	fd, ok := r.funcs[name]
+	if !ok {
+		r.errs = append(r.errs, fmt.Errorf("internal/app has no function %s", name))
+		return
+	}
+	sc := &scope{cfg: map[string]bool{}, reads: reads, seen: seen}
+	for _, p := range fd.Type.Params.List {
+		for _, n := range p.Names {
+			if sel, ok := p.Type.(*ast.SelectorExpr); ok && sel.Sel.Name == "Config" {
+				if x, ok := sel.X.(*ast.Ident); ok && x.Name == "config" {
+					sc.cfg[n.Name] = true
+				}
+			}
+			if queue != "" && n.Name == queueParam {
+				sc.queueVar, sc.queue = queueParam, queue
+			}
+		}
+	}
+	if queue != "" && sc.queueVar == "" {
+		r.errorf(fd.Pos(), "%s has no parameter %q to bind queue %q to", name, queueParam, queue)
+	}
+	if fd.Body != nil {
+		r.stmts(sc, fd.Body.List)
+	}
+}
+
+// queueValue evaluates a case or comparison operand: a workflows constant or
+// a string literal.
+func (r *codeReader) queueValue(e ast.Expr) (string, bool) {
+	switch e := e.(type) {
+	case *ast.BasicLit:
+		if e.Kind == token.STRING {
+			v, err := strconv.Unquote(e.Value)
+			return v, err == nil
+		}
+	case *ast.SelectorExpr:
+		v, ok := r.consts[e.Sel.Name]
+		return v, ok
+	}
+	return "", false
+}
+
+func isIdent(e ast.Expr, name string) bool {
+	id, ok := e.(*ast.Ident)
+	return ok && name != "" && id.Name == name
+}
+
+// queueCond evaluates `queue == X` / `queue != X`; ok is false for any other
+// condition.
+func (r *codeReader) queueCond(sc *scope, cond ast.Expr) (taken, ok bool) {
+	be, isBin := cond.(*ast.BinaryExpr)
+	if sc.queueVar == "" || !isBin || (be.Op != token.EQL && be.Op != token.NEQ) {
+		return false, false
+	}
+	other := be.Y
+	if isIdent(be.Y, sc.queueVar) {
+		other = be.X
+	} else if !isIdent(be.X, sc.queueVar) {
+		return false, false
+	}
+	v, known := r.queueValue(other)
+	if !known {
+		r.errorf(cond.Pos(), "cannot evaluate the queue comparison")
+		return false, false
+	}
+	return (v == sc.queue) == (be.Op == token.EQL), true
+}
+
+// terminates reports whether a block ends by leaving its enclosing statement
+// list (break out of a case, return).
+func terminates(b *ast.BlockStmt) bool {
+	if len(b.List) == 0 {
+		return false
+	}
+	switch s := b.List[len(b.List)-1].(type) {
+	case *ast.ReturnStmt:
+		return true
+	case *ast.BranchStmt:
+		return s.Tok == token.BREAK && s.Label == nil
+	}
+	return false
+}
+
+// stmts reads a statement list, stopping after a queue branch that is taken
+// and leaves the list.
+func (r *codeReader) stmts(sc *scope, list []ast.Stmt) {
+	for _, s := range list {
+		if is, ok := s.(*ast.IfStmt); ok {
+			if taken, isQueue := r.queueCond(sc, is.Cond); isQueue {
+				r.node(sc, is.Init)
+				if taken {
+					r.stmts(sc, is.Body.List)
+					if terminates(is.Body) {
+						return
+					}
+				} else if is.Else != nil {
+					r.node(sc, is.Else)
+				}
+				continue
+			}
+		}
+		r.node(sc, s)
+	}
+}
+
+func (r *codeReader) node(sc *scope, n ast.Node) {
+	if n == nil || reflect.ValueOf(n).IsNil() {
+		return
+	}
+	ast.Inspect(n, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.BlockStmt:
+			r.stmts(sc, n.List)
+			return false
+		case *ast.CaseClause:
+			r.stmts(sc, n.Body)
+			return false
+		case *ast.SwitchStmt:
+			if sc.queueVar == "" || !isIdent(n.Tag, sc.queueVar) {
+				return true
+			}
+			r.node(sc, n.Init)
+			var chosen, def *ast.CaseClause
+			for _, s := range n.Body.List {
+				cc := s.(*ast.CaseClause)
+				if cc.List == nil {
+					def = cc
+				}
+				for _, e := range cc.List {
+					v, ok := r.queueValue(e)
+					if !ok {
+						r.errorf(e.Pos(), "cannot evaluate the queue case")
+					}
+					if v == sc.queue {
+						chosen = cc
+					}
+				}
+			}
+			if chosen == nil {
+				chosen = def
+			}
+			if chosen != nil {
+				r.stmts(sc, chosen.Body)
+			}
+			return false
+		case *ast.SelectorExpr:
+			if id, ok := n.X.(*ast.Ident); ok && sc.cfg[id.Name] {
+				if r.fields[n.Sel.Name] {
+					sc.reads[n.Sel.Name] = true
+				}
+				return false
+			}
+			if id, ok := n.X.(*ast.Ident); ok && sc.appPkg != "" && id.Name == sc.appPkg {
+				sc.entries = append(sc.entries, n.Sel.Name)
+			}
+		case *ast.AssignStmt:
+			// Declaring or assigning the config variable itself is no read.
+			for _, l := range n.Lhs {
+				if id, ok := l.(*ast.Ident); !ok || !sc.cfg[id.Name] {
+					r.node(sc, l)
+				}
+			}
+			for _, e := range n.Rhs {
+				r.node(sc, e)
+			}
+			return false
+		case *ast.CallExpr:
+			// cfg handed over whole: read the callee too, if it is ours. In
+			// main.go, handing it to an app function is how a role starts.
+			callee, entry := "", false
+			switch fun := n.Fun.(type) {
+			case *ast.Ident:
+				if _, ours := r.funcs[fun.Name]; ours && sc.appPkg == "" {
+					callee = fun.Name
+				}
+			case *ast.SelectorExpr:
+				entry = sc.appPkg != "" && isIdent(fun.X, sc.appPkg)
+			}
+			whole := false
+			for _, a := range n.Args {
+				if id, ok := a.(*ast.Ident); ok && sc.cfg[id.Name] {
+					whole = true
+					continue
+				}
+				r.node(sc, a)
+			}
+			if whole && callee != "" {
+				r.function(callee, "", "", sc.reads, sc.seen)
+			} else if whole && !entry {
+				r.errorf(n.Pos(), "config handed whole to %s, which this test cannot read; pass the fields it needs, or teach codeReader", exprString(n.Fun))
+			}
+			r.node(sc, n.Fun)
+			return false
+		case *ast.Ident:
+			if sc.cfg[n.Name] {
+				r.errorf(n.Pos(), "config %s used whole (copied, returned or stored), which this test cannot follow", n.Name)
+			}
+		}
+		return true
+	})
+}
+
+func exprString(e ast.Expr) string {
+	switch e := e.(type) {
+	case *ast.Ident:
+		return e.Name
+	case *ast.SelectorExpr:
+		return exprString(e.X) + "." + e.Sel.Name
+	}
+	return fmt.Sprintf("%T", e)
+}
+
+// roleReads reads cmd/orderflow/main.go's run: what every role reads (outside
+// the role switch), and per role the app functions it calls, then those.
+// Keys are as in settingsByRole; values are config.Config field names.
+func (r *codeReader) roleReads(mainFile *ast.File, queues []string) map[string]map[string]bool {
+	var run *ast.FuncDecl
+	for _, d := range mainFile.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Name.Name == "run" {
+			run = fd
+		}
+	}
+	appPkg := ""
+	for _, imp := range mainFile.Imports {
+		if strings.HasSuffix(imp.Path.Value, `/internal/app"`) {
+			appPkg = "app"
+			if imp.Name != nil {
+				appPkg = imp.Name.Name
+			}
+		}
+	}
+	if run == nil || appPkg == "" {
+		r.errs = append(r.errs, fmt.Errorf("main.go: no func run or no internal/app import"))
+		return nil
+	}
+	var roleSwitch *ast.SwitchStmt
+	ast.Inspect(run.Body, func(n ast.Node) bool {
+		if sw, ok := n.(*ast.SwitchStmt); ok && isIdent(sw.Tag, "role") {
+			roleSwitch = sw
+		}
+		return roleSwitch == nil
+	})
+	if roleSwitch == nil {
+		r.errs = append(r.errs, fmt.Errorf("main.go: no `switch role`"))
+		return nil
+	}
+	// Outside the switch: what every role reads (the log level).
+	common := map[string]bool{}
+	outside := &scope{cfg: map[string]bool{"cfg": true}, reads: common, seen: map[string]bool{}}
+	for _, s := range run.Body.List {
+		if s != roleSwitch {
+			r.node(outside, s)
+		}
+	}
+	out := map[string]map[string]bool{}
+	for _, s := range roleSwitch.Body.List {
+		cc := s.(*ast.CaseClause)
+		for _, e := range cc.List {
+			lit, ok := e.(*ast.BasicLit)
+			if !ok {
+				continue
+			}
+			role, _ := strconv.Unquote(lit.Value)
+			if slices.Contains(undeployedRoles, role) {
+				continue
+			}
+			sc := &scope{cfg: map[string]bool{"cfg": true}, reads: map[string]bool{}, seen: map[string]bool{}, appPkg: appPkg}
+			for _, st := range cc.Body {
+				r.node(sc, st)
+			}
+			if len(sc.entries) != 1 {
+				r.errs = append(r.errs, fmt.Errorf("main.go: role %q calls app functions %v, want exactly one", role, sc.entries))
+				continue
+			}
+			runs := []string{role}
+			if role == "worker" {
+				runs = nil
+				for _, q := range queues {
+					runs = append(runs, "worker "+q)
+				}
+			}
+			for _, name := range runs {
+				reads := map[string]bool{}
+				for f := range common {
+					reads[f] = true
+				}
+				for f := range sc.reads {
+					reads[f] = true
+				}
+				queue := strings.TrimPrefix(name, "worker ")
+				if name == role {
+					queue = ""
+				}
+				r.function(sc.entries[0], "queue", queue, reads, map[string]bool{})
+				out[name] = reads
+			}
+		}
+	}
+	return out
+}
+
+// envNames turns field names into environment variables, sorted.
+func envNames(fields map[string]bool, env map[string]string) []string {
+	var out []string
+	for f := range fields {
+		if name, ok := env[f]; ok {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestSettingsFollowCode(t *testing.T) {
+	env, err := configEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	app, err := parseDir(fset, "../internal/app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wf, err := parseDir(fset, "../workflows")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mainFile, err := parser.ParseFile(fset, "../cmd/orderflow/main.go", nil, parser.SkipObjectResolution)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newCodeReader(fset, app, wf)
+	got := r.roleReads(mainFile, workerQueues)
+	for _, err := range r.errs {
+		t.Error(err)
+	}
+	for _, role := range sortedKeys(got) {
+		want, ok := settingsByRole[role]
+		if !ok {
+			t.Errorf("role %q is new: add it to settingsByRole (or undeployedRoles) and give it a workload", role)
+			continue
+		}
+		names := envNames(got[role], env)
+		if want = slices.Sorted(slices.Values(want)); !slices.Equal(names, want) {
+			t.Errorf("role %q reads %v according to internal/app; settingsByRole says %v. Update settingsByRole, k8s/*.yaml, docker-compose.yml and k8s/README.md together", role, names, want)
+		}
+	}
+	for _, role := range sortedKeys(settingsByRole) {
+		if _, ok := got[role]; !ok {
+			t.Errorf("settingsByRole has role %q, which cmd/orderflow/main.go no longer runs", role)
+		}
+	}
+}
+
+// TestCodeReader runs the reader on a small made-up app package, so that a
+// reader that misses reads (and so cannot fail TestSettingsFollowCode) fails here.
+func TestCodeReader(t *testing.T) {
+	const appSrc = `package app
+
+func RunWorker(ctx context.Context, cfg config.Config, queue string) error {
+	_ = cfg.TemporalAddress
+	switch queue {
+	case workflows.OrdersTaskQueue, workflows.InventoryTaskQueue:
+		_ = cfg.DatabaseURL
+		if queue == workflows.InventoryTaskQueue {
+			open(cfg)
+			break
+		}
+		_ = cfg.PaymentsURL
+	case "notifications":
+		go func() { _ = notify(cfg) }()
+	}
+	return nil
+}
+
+func open(c config.Config) { _ = c.RedisAddr }
+
+func notify(c config.Config) error {
+	if c.PublicAPIURL != "" {
+		return nil
+	}
+	return nil
+}
+
+func RunLeaky(cfg config.Config) { other.Use(cfg) }
+
+func RunCopy(cfg config.Config) { c := cfg; _ = c.APIAddr }
+`
+	const mainSrc = `package main
+
+import "github.com/orderflow/orderflow/internal/app"
+
+func run(args []string) error {
+	cfg, _ := config.Load()
+	_ = cfg.LogLevel
+	role := args[0]
+	switch role {
+	case "worker":
+		return app.RunWorker(ctx, cfg, "x")
+	case "leaky":
+		app.RunLeaky(cfg)
+	case "copy":
+		app.RunCopy(cfg)
+	case "dev":
+		_ = cfg.SandboxAddr
+	}
+	return nil
+}
+`
+	const wfSrc = `package workflows
+
+const (
+	OrdersTaskQueue    = "orders"
+	InventoryTaskQueue = "inventory"
+)
+`
+	fset := token.NewFileSet()
+	parse := func(name, src string) *ast.File {
+		f, err := parser.ParseFile(fset, name, src, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	r := newCodeReader(fset, []*ast.File{parse("app.go", appSrc)}, []*ast.File{parse("wf.go", wfSrc)})
+	got := r.roleReads(parse("main.go", mainSrc), []string{"orders", "inventory", "notifications"})
+	fields := func(role string) []string { return slices.Sorted(maps.Keys(got[role])) }
+	for role, want := range map[string][]string{
+		"worker orders":        {"DatabaseURL", "LogLevel", "PaymentsURL", "TemporalAddress"},
+		"worker inventory":     {"DatabaseURL", "LogLevel", "RedisAddr", "TemporalAddress"},
+		"worker notifications": {"LogLevel", "PublicAPIURL", "TemporalAddress"},
+	} {
+		if g := fields(role); !slices.Equal(g, want) {
+			t.Errorf("%s: read %v, want %v", role, g, want)
+		}
+	}
+	if d, err := configDefaults(); err != nil || d["KAFKA_BROKERS"] != "127.0.0.1:9092" || d["SHUTDOWN_TIMEOUT"] != "30s" {
+		t.Errorf("configDefaults: %v, %v", d, err)
+	}
+	if _, ok := got["dev"]; ok {
+		t.Error("undeployed role dev was read")
+	}
+	var msgs []string
+	for _, err := range r.errs {
+		msgs = append(msgs, err.Error())
+	}
+	all := strings.Join(msgs, "\n")
+	for _, want := range []string{"config handed whole to other.Use", "config cfg used whole"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("reader errors %q do not mention %q", all, want)
+		}
+	}
+}
+
+// TestConfigEnv pins a few names of configEnv, so a probe that maps nothing
+// (and would let every settings check pass vacuously) fails.
+func TestConfigEnv(t *testing.T) {
+	env, err := configEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for field, name := range map[string]string{"DatabaseURL": "DATABASE_URL", "KafkaBrokers": "KAFKA_BROKERS",
+		"BreakerFailures": "BREAKER_FAILURES", "ReservationTTL": "RESERVATION_TTL", "LogLevel": "LOG_LEVEL"} {
+		if env[field] != name {
+			t.Errorf("config field %s is set by %q, want %s", field, env[field], name)
+		}
+	}
+}
