@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -169,6 +171,11 @@ func (s *Server) priceOrder(ctx context.Context, req createOrderRequest) (workfl
 // the workflow ID is the order's, so a repeated start never makes a second.
 func (s *Server) startOrder(ctx context.Context, in workflows.OrderInput) error {
 	in.ReservationTTL = s.ReservationTTL
+	if s.ApprovalThreshold > 0 && in.Total > s.ApprovalThreshold {
+		// The stock stays held while the order waits for its approval.
+		in.ApprovalTimeout = s.ApprovalTimeout
+		in.ReservationTTL += s.ApprovalTimeout
+	}
 	opts := client.StartWorkflowOptions{
 		ID:                       workflows.OrderWorkflowID(in.OrderID),
 		TaskQueue:                workflows.OrdersTaskQueue,
@@ -212,11 +219,6 @@ func (s *Server) getOrder(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-var orderStatuses = map[string]bool{
-	workflows.OrderPending: true, workflows.OrderProcessing: true, workflows.OrderCompleted: true,
-	workflows.OrderFailed: true, workflows.OrderCancelled: true,
-}
-
 func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := orders.ListFilter{Status: q.Get("status"), CustomerID: q.Get("customer_id"), Cursor: q.Get("cursor"), Limit: 20}
@@ -224,8 +226,8 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest, "customer_id must be 1 to 128 letters, digits or ._:@-"))
 		return
 	}
-	if f.Status != "" && !orderStatuses[f.Status] {
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest, "status must be one of pending, processing, completed, failed, cancelled"))
+	if f.Status != "" && !slices.Contains(workflows.OrderStatuses, f.Status) {
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest, "status must be one of "+strings.Join(workflows.OrderStatuses, ", ")))
 		return
 	}
 	if v := q.Get("limit"); v != "" {

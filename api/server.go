@@ -15,6 +15,7 @@ import (
 	"github.com/orderflow/orderflow/internal/inventory"
 	"github.com/orderflow/orderflow/internal/notifications"
 	"github.com/orderflow/orderflow/internal/orders"
+	"github.com/orderflow/orderflow/workflows"
 )
 
 // Server holds the API's dependencies.
@@ -28,7 +29,11 @@ type Server struct {
 	Checks map[string]httpx.Check
 	// ReservationTTL is how long each order's stock stays held while it is paid for.
 	ReservationTTL time.Duration
-	Notifications  *notifications.Store
+	// Orders above ApprovalThreshold (minor units; 0: none) wait up to
+	// ApprovalTimeout for an admin's approval.
+	ApprovalThreshold int64
+	ApprovalTimeout   time.Duration
+	Notifications     *notifications.Store
 	// Callbacks verifies the providers' delivery status callbacks.
 	Callbacks Callbacks
 }
@@ -42,6 +47,10 @@ func (s *Server) Handler() http.Handler {
 	a.HandleFunc("/orders", s.listOrders).Methods(http.MethodGet)
 	a.HandleFunc("/orders/{id}", s.getOrder).Methods(http.MethodGet)
 	a.HandleFunc("/orders/{id}/events", s.orderEvents).Methods(http.MethodGet)
+	a.HandleFunc("/orders/{id}/cancel", s.cancelOrder).Methods(http.MethodPost)
+	// Admin: approvals of orders above the threshold.
+	a.HandleFunc("/orders/{id}/approve", s.decideOrder(workflows.UpdateApprove)).Methods(http.MethodPost)
+	a.HandleFunc("/orders/{id}/reject", s.decideOrder(workflows.UpdateReject)).Methods(http.MethodPost)
 	a.HandleFunc("/stats", s.stats).Methods(http.MethodGet)
 	a.HandleFunc("/products", s.listProducts).Methods(http.MethodGet)
 	s.inventoryRoutes(a)

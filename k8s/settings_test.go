@@ -27,7 +27,7 @@ import (
 // or a credential, that a process does not need.
 var settingsByRole = map[string][]string{
 	"api": {"LOG_LEVEL", "API_ADDR", "SHUTDOWN_TIMEOUT", "DATABASE_URL", "REDIS_ADDR", "REDIS_PASSWORD",
-		"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "RESERVATION_TTL",
+		"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "RESERVATION_TTL", "APPROVAL_THRESHOLD", "APPROVAL_TIMEOUT",
 		// Provider callbacks: Twilio signs PUBLIC_API_URL/webhooks/twilio with
 		// the auth token; SendGrid signs its events with the key pair.
 		"PUBLIC_API_URL", "TWILIO_AUTH_TOKEN", "SENDGRID_WEBHOOK_PUBLIC_KEY"},

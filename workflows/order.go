@@ -21,30 +21,51 @@ func OrderWorkflow(ctx workflow.Context, in OrderInput) (OrderState, error) {
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (OrderState, error) { return s.state, nil }); err != nil {
 		return s.state, err
 	}
+	// The saga runs on its own context, which the cancel update cancels.
+	sagaCtx, cancelSaga := workflow.WithCancel(ctx)
+	if err := s.setUpControl(ctx, cancelSaga); err != nil {
+		return s.state, err
+	}
 	s.record(ctx, "order.processing")
 
-	err := s.run(ctx)
-	// From here on the saga finishes its work even when the workflow was
-	// cancelled (Web UI, CLI): compensate, tell the customer, record.
+	err := s.run(sagaCtx)
+	// From here on the saga finishes its work even when it was cancelled
+	// (cancel update, Web UI, CLI): compensate, tell the customer, record.
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
-	final, cancelled := OrderCompleted, false
+	final := OrderCompleted
 	if err != nil {
 		s.compensate(dctx)
-		final, s.state.FailureReason = OrderFailed, customerReason(err)
-		if ctx.Err() != nil {
-			final, s.state.FailureReason, cancelled = OrderCancelled, "cancelled on request", true
-		}
+		final, s.state.FailureReason = s.failure(sagaCtx, err)
 	}
 	s.notifyCustomer(dctx, final)
 	// The outcome is written once, with the notification step and the event,
 	// so the read model never shows a final status while steps still run.
 	s.state.Status = final
 	s.record(dctx, "order."+final)
-	if cancelled {
-		// Close as cancelled, so Temporal shows what happened.
+	s.done = true
+	// A cancel update waiting for the outcome answers before the run closes.
+	_ = workflow.Await(dctx, func() bool { return workflow.AllHandlersFinished(dctx) })
+	if ctx.Err() != nil {
+		// The workflow itself was cancelled: close as cancelled, so
+		// Temporal shows what happened.
 		return s.state, temporal.NewCanceledError()
 	}
 	return s.state, nil
+}
+
+// failure is the final status and reason of a saga that did not complete.
+func (s *orderSaga) failure(sagaCtx workflow.Context, err error) (status, reason string) {
+	var appErr *temporal.ApplicationError
+	switch {
+	case sagaCtx.Err() != nil && s.ctl.cancel != nil && s.ctl.cancel.Reason != "":
+		return OrderCancelled, "cancelled: " + s.ctl.cancel.Reason
+	case sagaCtx.Err() != nil:
+		return OrderCancelled, "cancelled on request"
+	case errors.As(err, &appErr) && appErr.Type() == ErrNotApproved:
+		return OrderCancelled, appErr.Message()
+	default:
+		return OrderFailed, customerReason(err)
+	}
 }
 
 type orderSaga struct {
@@ -54,6 +75,8 @@ type orderSaga struct {
 	// declined is set when the gateway refused the authorization: there is
 	// nothing to void.
 	declined bool
+	ctl      control
+	done     bool // the outcome is recorded
 	// compensations undo completed steps; run in reverse order.
 	compensations []func(workflow.Context) error
 }
@@ -82,6 +105,10 @@ func (s *orderSaga) run(ctx workflow.Context) error {
 		return err
 	}
 	s.state.AuthorizationID = auth.ID
+
+	if err := s.awaitApproval(ctx); err != nil {
+		return err
+	}
 
 	var capture PaymentResult
 	err = s.step(ctx, StepCapturePayment, func() error {

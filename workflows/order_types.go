@@ -28,21 +28,31 @@ type OrderInput struct {
 	// ReservationTTL is how long the order's stock is held while it is being
 	// paid for; 0 means DefaultReservationTTL.
 	ReservationTTL time.Duration `json:"reservation_ttl,omitempty"`
+	// ApprovalTimeout, when set, makes the order wait after the payment is
+	// authorized for an approve or reject decision; without one within the
+	// timeout it is cancelled and compensated. The API sets it for orders
+	// above its approval threshold.
+	ApprovalTimeout time.Duration `json:"approval_timeout,omitempty"`
 }
 
 // Order statuses.
 const (
-	OrderPending    = "pending"
-	OrderProcessing = "processing"
-	OrderCompleted  = "completed"
-	OrderFailed     = "failed"
-	OrderCancelled  = "cancelled"
+	OrderPending          = "pending"
+	OrderProcessing       = "processing"
+	OrderAwaitingApproval = "awaiting_approval"
+	OrderCompleted        = "completed"
+	OrderFailed           = "failed"
+	OrderCancelled        = "cancelled"
 )
+
+// OrderStatuses lists every status, for validation and documentation.
+var OrderStatuses = []string{OrderPending, OrderProcessing, OrderAwaitingApproval, OrderCompleted, OrderFailed, OrderCancelled}
 
 // Saga step names, in the order they run.
 const (
 	StepReserveStock       = "reserve_stock"
 	StepAuthorizePayment   = "authorize_payment"
+	StepAwaitApproval      = "await_approval"
 	StepCapturePayment     = "capture_payment"
 	StepConfirmReservation = "confirm_reservation"
 	StepNotifyCustomer     = "notify_customer"
@@ -90,4 +100,28 @@ type RecordOrderStateRequest struct {
 	Input OrderInput `json:"input"`
 	State OrderState `json:"state"`
 	Event string     `json:"event,omitempty"` // e.g. "order.completed"
+}
+
+// Order updates (the API's synchronous calls) and signals (the CLI's).
+const (
+	// UpdateCancel cancels an order that has not been captured yet; its
+	// validator refuses later ones with the reason.
+	UpdateCancel = "cancel"
+	// UpdateApprove and UpdateReject decide an order awaiting approval; the
+	// signals of the same names do the same from the temporal CLI or tctl.
+	UpdateApprove = "approve"
+	UpdateReject  = "reject"
+	SignalApprove = "approve"
+	SignalReject  = "reject"
+)
+
+// ErrTooLate is the error type of a cancel that lost the race with the
+// capture: the order completed.
+const ErrTooLate = "TooLate"
+
+// Decision is the argument of the cancel, approve and reject updates and
+// signals.
+type Decision struct {
+	Reason string `json:"reason,omitempty"`
+	By     string `json:"by,omitempty"`
 }

@@ -42,7 +42,9 @@ func RunAPI(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 			"redis":    redisCheck(rdb),
 			"temporal": temporalCheck(tc),
 		},
-		ReservationTTL: cfg.ReservationTTL,
+		ReservationTTL:    cfg.ReservationTTL,
+		ApprovalThreshold: cfg.ApprovalThreshold,
+		ApprovalTimeout:   cfg.ApprovalTimeout,
 		Notifications:  notifications.NewStore(pool),
 		Callbacks:      callbacks,
 	}

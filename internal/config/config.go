@@ -59,6 +59,13 @@ type Config struct {
 	// ReservationTTL is how long an order's stock stays held while it is
 	// being paid for; past it the reservation gives the stock back by itself.
 	ReservationTTL time.Duration
+	// ApprovalThreshold is the order total (minor units) above which an
+	// order waits for an admin's approval after its payment is authorized;
+	// 0 turns approvals off.
+	ApprovalThreshold int64
+	// ApprovalTimeout is how long such an order waits before it is
+	// cancelled and compensated.
+	ApprovalTimeout time.Duration
 }
 
 // Default returns the configuration of the local stack.
@@ -94,6 +101,8 @@ func Default() Config {
 		BreakerOpenFor:       30 * time.Second,
 		ShutdownTimeout:      30 * time.Second,
 		ReservationTTL:       15 * time.Minute,
+		ApprovalThreshold:    100_000, // 1,000.00 in the catalogue's currency
+		ApprovalTimeout:      24 * time.Hour,
 	}
 }
 
@@ -142,12 +151,20 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		}
 		c.BreakerFailures = uint32(n)
 	}
+	if v, ok := lookup("APPROVAL_THRESHOLD"); ok {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return c, fmt.Errorf("APPROVAL_THRESHOLD=%q: want an amount in minor units (0 turns approvals off)", v)
+		}
+		c.ApprovalThreshold = n
+	}
 	if v, ok := lookup("KAFKA_BROKERS"); ok {
 		c.KafkaBrokers = splitList(v)
 	}
 	for name, dst := range map[string]*time.Duration{
 		"SHUTDOWN_TIMEOUT": &c.ShutdownTimeout,
 		"RESERVATION_TTL":  &c.ReservationTTL,
+		"APPROVAL_TIMEOUT": &c.ApprovalTimeout,
 		"BREAKER_OPEN_FOR": &c.BreakerOpenFor,
 	} {
 		if v, ok := lookup(name); ok {

@@ -95,6 +95,7 @@ func runMain(m *testing.M) int {
 	// A short open period keeps the provider outage test short (notification_test.go).
 	cfg.BreakerOpenFor = breakerOpenFor
 	cfg.ShutdownTimeout = 5 * time.Second
+	cfg.ApprovalThreshold = 20_000 // orders over 200.00 wait for approval (approval_test.go)
 	cfg.APIAddr = apiAddr
 	stack.cfg = cfg
 

@@ -1,0 +1,124 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/gorilla/mux"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/orderflow/orderflow/internal/httpx"
+	"github.com/orderflow/orderflow/internal/orders"
+	"github.com/orderflow/orderflow/workflows"
+)
+
+// cancelWait is how long POST /cancel waits for the compensations before it
+// answers 202 (still cancelling) instead of 200 (cancelled).
+const cancelWait = 10 * time.Second
+
+var finalStatuses = []string{workflows.OrderCompleted, workflows.OrderFailed, workflows.OrderCancelled}
+
+type decisionRequest struct {
+	Reason string `json:"reason"`
+}
+
+// cancelOrder is POST /api/orders/{id}/cancel: the order workflow's cancel
+// update. Its validator refuses once the payment is captured (409 with the
+// reason); otherwise the saga compensates and the answer is the cancelled
+// order.
+func (s *Server) cancelOrder(w http.ResponseWriter, r *http.Request) {
+	s.updateOrder(w, r, workflows.UpdateCancel, cancelWait)
+}
+
+// decideOrder is POST /api/orders/{id}/approve and /reject (admin): the
+// update of that name, refused with 409 unless the order awaits approval.
+func (s *Server) decideOrder(update string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { s.updateOrder(w, r, update, 0) }
+}
+
+// updateOrder sends update to the order's workflow and waits up to wait for
+// its result (0: only until it is accepted).
+func (s *Server) updateOrder(w http.ResponseWriter, r *http.Request, update string, wait time.Duration) {
+	id := mux.Vars(r)["id"]
+	if _, err := uuid.Parse(id); err != nil {
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusNotFound, "no order "+strconv.Quote(id)))
+		return
+	}
+	var req decisionRequest
+	if r.ContentLength != 0 { // the body is optional
+		if p := httpx.DecodeJSON(w, r, &req); p != nil {
+			httpx.WriteProblem(w, r, p)
+			return
+		}
+	}
+	if len(req.Reason) > 500 {
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusUnprocessableEntity, "reason must be at most 500 characters"))
+		return
+	}
+	order, err := s.Orders.Get(r.Context(), id)
+	switch {
+	case errors.Is(err, orders.ErrNotFound):
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusNotFound, "no order "+strconv.Quote(id)))
+		return
+	case err != nil:
+		s.internalError(w, r, "could not read the order", err, "order_id", id)
+		return
+	case slices.Contains(finalStatuses, order.Status):
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusConflict, "the order is already "+order.Status))
+		return
+	}
+
+	handle, err := s.Temporal.UpdateWorkflow(r.Context(), client.UpdateWorkflowOptions{
+		WorkflowID:   order.WorkflowID,
+		UpdateName:   update,
+		Args:         []any{workflows.Decision{Reason: req.Reason, By: "api"}},
+		WaitForStage: client.WorkflowUpdateStageAccepted,
+	})
+	if err == nil && wait > 0 {
+		ctx, cancel := context.WithTimeout(r.Context(), wait)
+		defer cancel()
+		err = handle.Get(ctx, nil)
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = nil // accepted and under way: answer with where it is now
+		}
+	} else if err == nil {
+		err = handle.Get(r.Context(), nil) // rejections surface here
+	}
+	if err != nil {
+		s.updateError(w, r, order, update, err)
+		return
+	}
+	s.Logger.Info("order "+update+" accepted", "order_id", id, "workflow_id", order.WorkflowID, "request_id", httpx.RequestID(r.Context()))
+	if order, err = s.Orders.Get(r.Context(), id); err != nil {
+		s.internalError(w, r, "could not read the order", err, "order_id", id)
+		return
+	}
+	status := http.StatusAccepted
+	if slices.Contains(finalStatuses, order.Status) {
+		status = http.StatusOK
+	}
+	httpx.WriteJSON(w, status, order)
+}
+
+// updateError maps a refused or failed update to a problem: the workflow's
+// own reasons are 409s, a closed workflow is a 409 with its final status.
+func (s *Server) updateError(w http.ResponseWriter, r *http.Request, order orders.Order, update string, err error) {
+	var appErr *temporal.ApplicationError
+	var notFound *serviceerror.NotFound
+	switch {
+	case errors.As(err, &appErr):
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusConflict, appErr.Message()))
+	case errors.As(err, &notFound):
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusConflict, "the order's workflow has closed; it is "+order.Status))
+	default:
+		s.Logger.Warn("order update failed", "order_id", order.ID, "update", update, "request_id", httpx.RequestID(r.Context()), "error", err)
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusServiceUnavailable, "the order could not be reached; try again"))
+	}
+}

@@ -1,0 +1,80 @@
+package integration
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/orderflow/orderflow/internal/sandbox"
+	"github.com/orderflow/orderflow/workflows"
+)
+
+// 4 hoodies at 59.00 are over the suite's approval threshold of 200.00.
+func placeOrderNeedingApproval(t *testing.T) string {
+	t.Helper()
+	status, _, body := post(t, "/api/orders", orderBody("HOODIE-GRY-L", 4, "tok_visa"), nil)
+	require.Equal(t, 202, status, "%v", body)
+	id := body["id"].(string)
+	waitForStep(t, id, workflows.StepAwaitApproval, workflows.StepRunning)
+	status, _, o := get(t, "/api/orders/"+id)
+	require.Equal(t, 200, status)
+	require.Equal(t, workflows.OrderAwaitingApproval, o["status"])
+	return id
+}
+
+func TestApprovedOrderCompletes(t *testing.T) {
+	id := placeOrderNeedingApproval(t)
+	status, _, body := post(t, "/api/orders/"+id+"/approve", `{"reason":"known customer"}`, nil)
+	require.Equal(t, 202, status, "%v", body)
+	require.Equal(t, workflows.OrderCompleted, waitForFinal(t, id).Status)
+
+	status, _, body = post(t, "/api/orders/"+id+"/approve", "", nil)
+	require.Equal(t, 409, status, "%v", body)
+	require.Contains(t, body["detail"], "already completed")
+}
+
+func TestRejectedOrderIsCancelledAndCompensated(t *testing.T) {
+	onHandBefore, reservedBefore := stockOf(t, "HOODIE-GRY-L")
+	id := placeOrderNeedingApproval(t)
+	status, _, body := post(t, "/api/orders/"+id+"/reject", `{"reason":"suspicious"}`, nil)
+	require.Equal(t, 202, status, "%v", body)
+
+	o := waitForFinal(t, id)
+	require.Equal(t, workflows.OrderCancelled, o.Status)
+	require.Equal(t, "rejected: suspicious", o.FailureReason)
+	require.Len(t, paymentOps("void", id+":"), 1)
+	onHand, reserved := stockOf(t, "HOODIE-GRY-L")
+	require.Equal(t, onHandBefore, onHand)
+	require.Equal(t, reservedBefore, reserved)
+}
+
+func TestCancelEndpoint(t *testing.T) {
+	// Before the capture: cancelled, compensated, answered with the outcome.
+	require.NoError(t, stack.sandbox.AddFault(sandbox.Fault{Provider: sandbox.ProviderPayments, LatencyMS: 1000}))
+	t.Cleanup(stack.sandbox.ClearFaults)
+	status, _, body := post(t, "/api/orders", orderBody("MUG-CERAMIC", 1, "tok_visa"), nil)
+	require.Equal(t, 202, status, "%v", body)
+	id := body["id"].(string)
+	waitForStep(t, id, workflows.StepAuthorizePayment, workflows.StepRunning)
+
+	status, _, cancelled := post(t, "/api/orders/"+id+"/cancel", `{"reason":"ordered by mistake"}`, nil)
+	require.Equal(t, 200, status, "%v", cancelled)
+	require.Equal(t, workflows.OrderCancelled, cancelled["status"])
+	require.Equal(t, "cancelled: ordered by mistake", cancelled["failure_reason"])
+	require.Len(t, paymentOps("void", id+":"), 1)
+	require.Empty(t, paymentOps("capture", id+":"))
+
+	// After completion: refused with the reason.
+	stack.sandbox.ClearFaults()
+	status, _, body = post(t, "/api/orders", orderBody("MUG-CERAMIC", 1, "tok_visa"), nil)
+	require.Equal(t, 202, status, "%v", body)
+	done := body["id"].(string)
+	waitForFinal(t, done)
+	status, hdr, problem := post(t, "/api/orders/"+done+"/cancel", "", nil)
+	require.Equal(t, 409, status)
+	require.Equal(t, "application/problem+json", hdr.Get("Content-Type"))
+	require.Contains(t, problem["detail"], "already completed")
+
+	status, _, _ = post(t, "/api/orders/0190a8f2-0000-7000-8000-000000000000/cancel", "", nil)
+	require.Equal(t, 404, status)
+}

@@ -1,0 +1,130 @@
+package workflows
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/testsuite"
+)
+
+func approvalOrder() OrderInput {
+	in := testOrder()
+	in.ApprovalTimeout = time.Hour
+	return in
+}
+
+// runWithCallbacks runs an order and fires each callback after its delay
+// (workflow time, which the test environment skips through).
+func runWithCallbacks(t *testing.T, f *fakeServices, in OrderInput, at map[time.Duration]func(*testsuite.TestWorkflowEnvironment)) (OrderState, *testsuite.TestWorkflowEnvironment) {
+	t.Helper()
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	f.register(env)
+	for d, fn := range at {
+		env.RegisterDelayedCallback(func() { fn(env) }, d)
+	}
+	env.ExecuteWorkflow(OrderWorkflow, in)
+	require.True(t, env.IsWorkflowCompleted())
+	var st OrderState
+	if env.GetWorkflowError() == nil {
+		require.NoError(t, env.GetWorkflowResult(&st))
+	}
+	return st, env
+}
+
+func TestApprovedOrderCompletes(t *testing.T) {
+	f := &fakeServices{}
+	var accepted bool
+	st, _ := runWithCallbacks(t, f, approvalOrder(), map[time.Duration]func(*testsuite.TestWorkflowEnvironment){
+		10 * time.Minute: func(env *testsuite.TestWorkflowEnvironment) {
+			env.UpdateWorkflow(UpdateApprove, "a1", &testsuite.TestUpdateCallback{
+				OnAccept: func() { accepted = true },
+				OnReject: func(err error) { t.Errorf("approve rejected: %v", err) },
+			}, Decision{By: "admin"})
+		},
+	})
+	require.True(t, accepted)
+	require.Equal(t, OrderCompleted, st.Status)
+	require.Equal(t, StepCompleted, stepStatuses(st)[StepAwaitApproval])
+	require.Equal(t, 1, f.calls[ActivityCapturePayment])
+	var sawAwaiting bool
+	for _, r := range f.recorded {
+		sawAwaiting = sawAwaiting || r.State.Status == OrderAwaitingApproval
+	}
+	require.True(t, sawAwaiting, "the read model showed the order awaiting approval")
+}
+
+func TestRejectedOrderIsCancelledAndCompensated(t *testing.T) {
+	f := &fakeServices{}
+	st, _ := runWithCallbacks(t, f, approvalOrder(), map[time.Duration]func(*testsuite.TestWorkflowEnvironment){
+		time.Minute: func(env *testsuite.TestWorkflowEnvironment) {
+			env.SignalWorkflow(SignalReject, Decision{Reason: "fraud check failed"}) // the CLI's way
+		},
+	})
+	require.Equal(t, OrderCancelled, st.Status)
+	require.Equal(t, "rejected: fraud check failed", st.FailureReason)
+	require.Zero(t, f.calls[ActivityCapturePayment])
+	require.Equal(t, []string{"auth_1"}, f.voidedAuthIDs)
+	require.Equal(t, []string{"res-o-1"}, f.releasedIDs)
+}
+
+func TestUnapprovedOrderIsCancelledAfterTheTimeout(t *testing.T) {
+	f := &fakeServices{}
+	st, _ := runWithCallbacks(t, f, approvalOrder(), nil)
+	require.Equal(t, OrderCancelled, st.Status)
+	require.Equal(t, "not approved within 1h0m0s", st.FailureReason)
+	require.Equal(t, []string{"auth_1"}, f.voidedAuthIDs)
+	require.Equal(t, []string{"res-o-1"}, f.releasedIDs)
+}
+
+func TestCancelUpdateCompensatesAndAnswersWithTheOutcome(t *testing.T) {
+	f := &fakeServices{}
+	var result OrderState
+	var updateErr error
+	st, _ := runWithCallbacks(t, f, approvalOrder(), map[time.Duration]func(*testsuite.TestWorkflowEnvironment){
+		time.Minute: func(env *testsuite.TestWorkflowEnvironment) {
+			env.UpdateWorkflow(UpdateCancel, "c1", &testsuite.TestUpdateCallback{
+				OnReject: func(err error) { t.Errorf("cancel rejected: %v", err) },
+				OnComplete: func(v any, err error) {
+					updateErr = err
+					if err == nil {
+						result = v.(OrderState)
+					}
+				},
+			}, Decision{Reason: "changed my mind"})
+		},
+	})
+	require.NoError(t, updateErr)
+	require.Equal(t, OrderCancelled, result.Status, "the update answers once compensated")
+	require.Equal(t, OrderCancelled, st.Status)
+	require.Equal(t, "cancelled: changed my mind", st.FailureReason)
+	require.Equal(t, []string{"auth_1"}, f.voidedAuthIDs)
+	require.Equal(t, []string{"res-o-1"}, f.releasedIDs)
+}
+
+func TestCancelIsRefusedOnceCapturedOrFinished(t *testing.T) {
+	s := &orderSaga{state: OrderState{Status: OrderProcessing}}
+	require.NoError(t, s.validateCancel())
+
+	s.state.CaptureID = "cap_1"
+	require.ErrorContains(t, s.validateCancel(), "payment was captured")
+
+	s.done, s.state.Status = true, OrderCompleted
+	require.ErrorContains(t, s.validateCancel(), "already completed")
+
+	s = &orderSaga{state: OrderState{Status: OrderProcessing}, ctl: control{cancel: &Decision{}}}
+	require.ErrorContains(t, s.validateCancel(), "already being cancelled")
+}
+
+func TestApproveIsRefusedWhenNotAwaitingApproval(t *testing.T) {
+	f := &fakeServices{}
+	var rejected error
+	st, _ := runWithCallbacks(t, f, testOrder(), map[time.Duration]func(*testsuite.TestWorkflowEnvironment){
+		0: func(env *testsuite.TestWorkflowEnvironment) {
+			env.UpdateWorkflow(UpdateApprove, "a1", &testsuite.TestUpdateCallback{OnReject: func(err error) { rejected = err }}, Decision{})
+		},
+	})
+	require.Equal(t, OrderCompleted, st.Status)
+	require.ErrorContains(t, rejected, "not awaiting approval")
+}
