@@ -26,7 +26,9 @@ type Event struct {
 // SaveState stores a saga state unless a newer one is stored already, and
 // the event it produced, if any, in the same transaction (the outbox).
 // States are ordered by (UpdatedAt, Version): workflow time orders the runs
-// of a reset order, the version orders the writes of one workflow task. It
+// of a reset order, the version orders the writes of one workflow task. The
+// row the API stored (version 0, stamped by the API's clock) yields to any
+// state, so clock skew between hosts cannot freeze an order at pending. It
 // creates the order when it is missing, so a workflow started from the CLI
 // shows up in the read model too.
 func (s *Store) SaveState(ctx context.Context, in workflows.OrderInput, st workflows.OrderState, ev *Event) error {
@@ -37,7 +39,7 @@ func (s *Store) SaveState(ctx context.Context, in workflows.OrderInput, st workf
 		if _, err := tx.Exec(ctx, `
 			UPDATE orders.orders
 			SET status = $2, steps = $3, failure_reason = $4, state_version = $5, updated_at = $6
-			WHERE id = $1 AND (updated_at, state_version) < ($6, $5)`,
+			WHERE id = $1 AND (state_version = 0 OR (updated_at, state_version) < ($6, $5))`,
 			st.OrderID, st.Status, mustJSON(st.Steps), st.FailureReason, st.Version, st.UpdatedAt); err != nil {
 			return err
 		}
