@@ -40,6 +40,11 @@ type Server struct {
 
 // Handler returns the API's routes wrapped in the common middleware.
 func (s *Server) Handler() http.Handler {
+	return httpx.WithRequestID(httpx.Observe("api", s.Logger, s.routes()))
+}
+
+// routes registers every endpoint; openapi_test.go walks it.
+func (s *Server) routes() *mux.Router {
 	r := mux.NewRouter()
 	httpx.MountOps(r, s.Checks)
 	a := r.PathPrefix("/api").Subrouter()
@@ -55,8 +60,9 @@ func (s *Server) Handler() http.Handler {
 	a.HandleFunc("/products", s.listProducts).Methods(http.MethodGet)
 	s.inventoryRoutes(a)
 	s.notificationRoutes(r, a)
+	a.HandleFunc("/openapi.json", serveOpenAPI).Methods(http.MethodGet)
 	httpx.InstallRouting(r)
-	return httpx.WithRequestID(httpx.Observe("api", s.Logger, r))
+	return r
 }
 
 // internalError logs err with the request ID and answers a 500 problem that

@@ -45,8 +45,8 @@ func RunAPI(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		ReservationTTL:    cfg.ReservationTTL,
 		ApprovalThreshold: cfg.ApprovalThreshold,
 		ApprovalTimeout:   cfg.ApprovalTimeout,
-		Notifications:  notifications.NewStore(pool),
-		Callbacks:      callbacks,
+		Notifications:     notifications.NewStore(pool),
+		Callbacks:         callbacks,
 	}
 	return httpx.Serve(ctx, httpx.NewServer(cfg.APIAddr, srv.Handler()), cfg.ShutdownTimeout, logger)
 }

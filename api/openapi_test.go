@@ -1,0 +1,447 @@
+package api
+
+import (
+	"context"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"log/slog"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/gorilla/mux"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orderflow/orderflow/internal/httpx"
+	"github.com/orderflow/orderflow/internal/inventory"
+	"github.com/orderflow/orderflow/internal/notifications"
+	"github.com/orderflow/orderflow/internal/orders"
+	"github.com/orderflow/orderflow/workflows"
+)
+
+// documentedPending lists operations that openapi.json documents ahead of
+// their handlers ("METHOD /path/{template}"). The test tolerates their
+// absence from the router, and fails once one is served, so that its entry
+// is deleted with the change that adds the route. Empty when nothing is
+// pending: the cancel, approve and reject routes it was made for are served.
+var documentedPending = map[string]bool{}
+
+// loadOpenAPI parses and validates the embedded document.
+func loadOpenAPI(t *testing.T) *openapi3.T {
+	t.Helper()
+	doc, err := openapi3.NewLoader().LoadFromData(openAPIDocument)
+	require.NoError(t, err, "openapi.json does not parse as an OpenAPI document")
+	// Validate checks the structure, every $ref, and the examples against
+	// their schemas.
+	require.NoError(t, doc.Validate(context.Background(), openapi3.EnableExamplesValidation()), "openapi.json is not a valid OpenAPI document")
+	return doc
+}
+
+// servedOperations walks the router that Handler really builds and returns
+// its "METHOD /path/{template}" operations. Nothing is called: the
+// dependencies can stay nil.
+func servedOperations(t *testing.T) map[string]bool {
+	t.Helper()
+	root := (&Server{Logger: slog.New(slog.DiscardHandler)}).routes()
+
+	ops := map[string]bool{}
+	err := root.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+		if route.GetHandler() == nil {
+			return nil // a subrouter's path prefix
+		}
+		tpl, err := route.GetPathTemplate()
+		if err != nil {
+			t.Errorf("a route has no path template: %v", err)
+			return nil
+		}
+		methods, err := route.GetMethods()
+		if err != nil {
+			t.Errorf("route %s answers every method: give it Methods(...) and document them", tpl)
+			return nil
+		}
+		for _, m := range methods {
+			ops[m+" "+muxVarPattern.ReplaceAllString(tpl, "{$1}")] = true
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.NotEmpty(t, ops)
+	return ops
+}
+
+// muxVarPattern drops a mux variable's regexp ({id:[0-9]+} is {id} in OpenAPI).
+var muxVarPattern = regexp.MustCompile(`\{([^}:]+):[^}]*\}`)
+
+type operation struct {
+	key  string // "GET /api/orders"
+	path *openapi3.PathItem
+	op   *openapi3.Operation
+}
+
+func documentedOperations(doc *openapi3.T) []operation {
+	var ops []operation
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			ops = append(ops, operation{key: method + " " + path, path: item, op: op})
+		}
+	}
+	sort.Slice(ops, func(i, j int) bool { return ops[i].key < ops[j].key })
+	return ops
+}
+
+// TestOpenAPIMatchesRoutes: every route the server registers is documented,
+// and every documented operation is served.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	doc := loadOpenAPI(t)
+	served := servedOperations(t)
+	documented := map[string]bool{}
+	for _, o := range documentedOperations(doc) {
+		documented[o.key] = true
+	}
+	for _, op := range sortedKeys(served) {
+		switch {
+		case !documented[op]:
+			t.Errorf("%s is served but not documented in api/openapi.json", op)
+		case documentedPending[op]:
+			t.Errorf("%s is served now: delete it from documentedPending in api/openapi_test.go", op)
+		}
+	}
+	for _, op := range sortedKeys(documented) {
+		if !served[op] && !documentedPending[op] {
+			t.Errorf("%s is documented in api/openapi.json but Handler serves no such route", op)
+		}
+	}
+	for _, op := range sortedKeys(documentedPending) {
+		if !documented[op] {
+			t.Errorf("%s is in documentedPending but not documented", op)
+		}
+	}
+}
+
+// errorContentExceptions are error responses whose body is not a problem.
+var errorContentExceptions = map[string]bool{
+	"GET /readyz 503": true, // the readiness report, with each check's state
+}
+
+// lenientBodies are request bodies the API does not decode strictly: the
+// providers' callbacks, which carry more than the API reads.
+var lenientBodies = map[string]bool{
+	"POST /webhooks/sendgrid": true,
+	"POST /webhooks/twilio":   true,
+}
+
+// TestOpenAPIOperations checks what every operation must document: an
+// operation ID, the X-Request-ID header in and out, a 4xx problem where it
+// takes input, problem+json for errors, strict JSON bodies.
+func TestOpenAPIOperations(t *testing.T) {
+	doc := loadOpenAPI(t)
+	ids := map[string]string{}
+	for _, o := range documentedOperations(doc) {
+		if o.op.OperationID == "" {
+			t.Errorf("%s has no operationId", o.key)
+		} else if other, dup := ids[o.op.OperationID]; dup {
+			t.Errorf("%s and %s share operationId %q", o.key, other, o.op.OperationID)
+		}
+		ids[o.op.OperationID] = o.key
+
+		params := append(slices.Clone(o.path.Parameters), o.op.Parameters...)
+		takesInput := o.op.RequestBody != nil
+		requestID := false
+		for _, p := range params {
+			switch {
+			case p.Value.In == openapi3.ParameterInHeader && p.Value.Name == httpx.RequestIDHeader:
+				requestID = true
+			case p.Value.In != openapi3.ParameterInHeader || p.Value.Required:
+				takesInput = true
+			}
+		}
+		if !requestID {
+			t.Errorf("%s does not document the %s request header", o.key, httpx.RequestIDHeader)
+		}
+
+		has4xx := false
+		for code, resp := range o.op.Responses.Map() {
+			key := o.key + " " + code
+			status, err := strconv.Atoi(code)
+			if err != nil {
+				t.Errorf("%s: document an explicit status code", key)
+				continue
+			}
+			if resp.Value.Headers[httpx.RequestIDHeader] == nil {
+				t.Errorf("%s does not document the %s response header", key, httpx.RequestIDHeader)
+			}
+			if status < 400 || errorContentExceptions[key] || strings.HasPrefix(o.key, http.MethodHead+" ") {
+				continue
+			}
+			has4xx = has4xx || status < 500
+			if len(resp.Value.Content) != 1 || resp.Value.Content["application/problem+json"] == nil {
+				t.Errorf("%s: an error answers application/problem+json, and only that", key)
+				continue
+			}
+			if s := resp.Value.Content["application/problem+json"].Schema; s == nil || s.Ref != "#/components/schemas/Problem" {
+				t.Errorf("%s: an error's schema is #/components/schemas/Problem", key)
+			}
+		}
+		if takesInput && !has4xx {
+			t.Errorf("%s takes input but documents no 4xx problem response", o.key)
+		}
+
+		if o.op.RequestBody != nil && !lenientBodies[o.key] {
+			mt := o.op.RequestBody.Value.Content["application/json"]
+			if mt == nil || mt.Schema == nil {
+				t.Errorf("%s: document its application/json request body", o.key)
+				continue
+			}
+			requireStrict(t, o.key+" body", mt.Schema.Value)
+		}
+	}
+}
+
+// requireStrict fails unless every object in s refuses unknown properties,
+// as httpx.DecodeJSON does.
+func requireStrict(t *testing.T, where string, s *openapi3.Schema) {
+	t.Helper()
+	if s.Type.Is(openapi3.TypeObject) {
+		if ap := s.AdditionalProperties; ap.Has == nil || *ap.Has || ap.Schema != nil {
+			t.Errorf("%s: set additionalProperties to false: the decoder refuses unknown fields", where)
+		}
+		for name, p := range s.Properties {
+			requireStrict(t, where+"."+name, p.Value)
+		}
+	}
+	if s.Items != nil {
+		requireStrict(t, where+"[]", s.Items.Value)
+	}
+}
+
+// TestOpenAPISchemasMatchGoTypes: each schema has exactly the fields the Go
+// type encodes (json tags, recursively), with matching types; for responses
+// the fields that are always present (no omitempty) are exactly the
+// required ones.
+func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
+	doc := loadOpenAPI(t)
+	for _, c := range []struct {
+		schema   string
+		typ      any
+		response bool
+	}{
+		{"Problem", httpx.Problem{}, true},
+		{"Order", orders.Order{}, true},
+		{"OrderPage", orders.Page{}, true},
+		{"OrderEvent", orders.Event{}, true},
+		{"Stats", statsResponse{}, true},
+		{"Product", inventory.Product{}, true},
+		{"StockLevel", inventory.StockLevel{}, true},
+		{"LedgerEvent", inventory.Event{}, true},
+		{"LedgerEventPage", inventory.EventPage{}, true},
+		{"Reservation", inventory.Reservation{}, true},
+		{"Notification", notifications.Notification{}, true},
+		{"CreateOrderRequest", createOrderRequest{}, false},
+		{"AdjustmentRequest", adjustmentRequest{}, false},
+		{"DecisionRequest", decisionRequest{}, false},
+		{"SendGridEvent", sendGridEvent{}, false},
+	} {
+		s := doc.Components.Schemas[c.schema]
+		if !assert.NotNil(t, s, "schema %s is missing", c.schema) {
+			continue
+		}
+		compareSchema(t, c.schema, s.Value, reflect.TypeOf(c.typ), c.response)
+	}
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+func compareSchema(t *testing.T, where string, s *openapi3.Schema, typ reflect.Type, response bool) {
+	t.Helper()
+	for typ.Kind() == reflect.Pointer {
+		typ = typ.Elem()
+	}
+	want := ""
+	switch {
+	case typ == timeType:
+		want = openapi3.TypeString
+		if s.Format != "date-time" {
+			t.Errorf("%s: a time is a string of format date-time", where)
+		}
+	case typ.Kind() == reflect.Struct:
+		want = openapi3.TypeObject
+		compareFields(t, where, s, typ, response)
+	case typ.Kind() == reflect.Slice || typ.Kind() == reflect.Array:
+		want = openapi3.TypeArray
+		if s.Items == nil {
+			t.Errorf("%s: an array needs items", where)
+		} else {
+			compareSchema(t, where+"[]", s.Items.Value, typ.Elem(), response)
+		}
+	case typ.Kind() == reflect.Map:
+		want = openapi3.TypeObject
+		if s.AdditionalProperties.Schema == nil {
+			t.Errorf("%s: a map needs additionalProperties' schema", where)
+		} else {
+			compareSchema(t, where+"{}", s.AdditionalProperties.Schema.Value, typ.Elem(), response)
+		}
+	case typ.Kind() == reflect.String:
+		want = openapi3.TypeString
+	case typ.Kind() == reflect.Bool:
+		want = openapi3.TypeBoolean
+	case typ.Kind() >= reflect.Int && typ.Kind() <= reflect.Uint64:
+		want = openapi3.TypeInteger
+	case typ.Kind() == reflect.Float32 || typ.Kind() == reflect.Float64:
+		want = openapi3.TypeNumber
+	default:
+		return // interfaces: anything goes
+	}
+	if !s.Type.Is(want) {
+		t.Errorf("%s: type is %v, the Go type %s encodes as %s", where, s.Type.Slice(), typ, want)
+	}
+}
+
+func compareFields(t *testing.T, where string, s *openapi3.Schema, typ reflect.Type, response bool) {
+	t.Helper()
+	fields := map[string]reflect.StructField{}
+	var always []string
+	for _, f := range reflect.VisibleFields(typ) {
+		if !f.IsExported() || f.Anonymous {
+			continue
+		}
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		fields[name] = f
+		if !slices.Contains(strings.Split(opts, ","), "omitempty") {
+			always = append(always, name)
+		}
+	}
+	for _, name := range sortedKeys(fields) {
+		p := s.Properties[name]
+		if p == nil {
+			t.Errorf("%s.%s is in the JSON (%s.%s) but not documented", where, name, typ, fields[name].Name)
+			continue
+		}
+		compareSchema(t, where+"."+name, p.Value, fields[name].Type, response)
+	}
+	for _, name := range sortedKeys(s.Properties) {
+		if _, ok := fields[name]; !ok {
+			t.Errorf("%s.%s is documented but %s has no such JSON field", where, name, typ)
+		}
+	}
+	if response {
+		sort.Strings(always)
+		required := slices.Sorted(slices.Values(s.Required))
+		if !slices.Equal(always, required) {
+			t.Errorf("%s: required is %v, but %s always encodes %v (the fields without omitempty)", where, required, typ, always)
+		}
+	}
+}
+
+// TestOpenAPIEnumsMatchConstants: the documented enums are the constants the
+// code uses, read from the source so that a new one cannot be missed.
+func TestOpenAPIEnumsMatchConstants(t *testing.T) {
+	doc := loadOpenAPI(t)
+	for _, c := range []struct{ schema, file, block string }{
+		{"OrderStatus", "../workflows/order_types.go", "Order statuses"},
+		{"StepStatus", "../workflows/order_types.go", "Step statuses"},
+		{"NotificationStatus", "../workflows/notification_types.go", "Notification statuses"},
+		{"Channel", "../workflows/notification_types.go", "Notification channels"},
+		{"ReservationStatus", "../internal/inventory/store.go", "Reservation statuses"},
+		{"LedgerEventKind", "../internal/inventory/ledger.go", "Ledger event kinds"},
+		{"AttemptStatus", "../internal/notifications/attempts.go", "Attempt statuses"},
+		{"DeliveryState", "../internal/notifications/delivery.go", "Delivery states"},
+	} {
+		s := doc.Components.Schemas[c.schema]
+		if !assert.NotNil(t, s, "schema %s is missing", c.schema) {
+			continue
+		}
+		assert.ElementsMatch(t, constStrings(t, c.file, c.block), enumStrings(s.Value),
+			"components.schemas.%s.enum against the %q constants of %s", c.schema, c.block, c.file)
+	}
+
+	// What the code validates and reports agrees too.
+	orderStatus := enumStrings(doc.Components.Schemas["OrderStatus"].Value)
+	assert.ElementsMatch(t, workflows.OrderStatuses, orderStatus, "workflows.OrderStatuses against components.schemas.OrderStatus")
+	filter := doc.Paths.Find("/api/orders").Get.Parameters.GetByInAndName(openapi3.ParameterInQuery, "status")
+	require.NotNil(t, filter, "GET /api/orders documents no status filter")
+	assert.ElementsMatch(t, orderStatus, enumStrings(filter.Schema.Value), "GET /api/orders?status= against OrderStatus")
+}
+
+func enumStrings(s *openapi3.Schema) []string {
+	out := make([]string, 0, len(s.Enum))
+	for _, v := range s.Enum {
+		str, _ := v.(string)
+		out = append(out, str)
+	}
+	return out
+}
+
+// constStrings returns the string constants of the const block in file whose
+// doc comment starts with block.
+func constStrings(t *testing.T, file, block string) []string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.ParseComments)
+	require.NoError(t, err)
+	var out []string
+	found := false
+	for _, decl := range f.Decls {
+		gd, ok := decl.(*ast.GenDecl)
+		if !ok || gd.Tok != token.CONST || gd.Doc == nil || !strings.HasPrefix(gd.Doc.Text(), block) {
+			continue
+		}
+		found = true
+		for _, spec := range gd.Specs {
+			for _, v := range spec.(*ast.ValueSpec).Values {
+				if lit, ok := v.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+					s, err := strconv.Unquote(lit.Value)
+					require.NoError(t, err)
+					out = append(out, s)
+				}
+			}
+		}
+	}
+	require.True(t, found, "%s has no const block documented %q", file, block)
+	require.NotEmpty(t, out, "the %q block of %s holds no string constants", block, file)
+	return out
+}
+
+// TestOpenAPIServed: GET /api/openapi.json through the real router answers
+// the embedded document as cacheable JSON, and 304 for its ETag.
+func TestOpenAPIServed(t *testing.T) {
+	h := (&Server{Logger: slog.New(slog.DiscardHandler)}).Handler()
+
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/openapi.json", nil))
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	assert.Equal(t, "application/json", rec.Header().Get("Content-Type"))
+	assert.NotEmpty(t, rec.Header().Get("Cache-Control"))
+	assert.NotEmpty(t, rec.Header().Get(httpx.RequestIDHeader))
+	assert.Equal(t, openAPIDocument, rec.Body.Bytes())
+	etag := rec.Header().Get("ETag")
+	require.NotEmpty(t, etag)
+
+	rec = httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/api/openapi.json", nil)
+	req.Header.Set("If-None-Match", etag)
+	h.ServeHTTP(rec, req)
+	assert.Equal(t, http.StatusNotModified, rec.Code)
+	assert.Empty(t, rec.Body.Bytes())
+
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/openapi.json", nil))
+	assert.Equal(t, http.StatusMethodNotAllowed, rec.Code)
+}
+
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
