@@ -8,61 +8,148 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 
+	"github.com/orderflow/orderflow/internal/config"
 	"github.com/orderflow/orderflow/internal/devstack"
 	"github.com/orderflow/orderflow/workflows"
 )
 
-// The inventory worker runs as a process of the orderflow binary, as in its
-// own pod, and it is the only one serving the "inventory" queue: a test can
-// kill it the way a crash would and know that no other worker took over.
-var inventoryWorker struct {
-	binary, logPath string
-	logger          *slog.Logger
-	proc            *devstack.Process
+// The orders and inventory workers run as processes of the orderflow binary,
+// as in their own pods, and each is the only worker of its queue: a test can
+// kill one the way a crash would and know that no other worker took over.
+// The notifications worker runs in-process (main_test.go).
+var processQueues = []string{workflows.OrdersTaskQueue, workflows.InventoryTaskQueue}
+
+// workerProcess is the worker of one queue, run as a child process.
+type workerProcess struct {
+	queue  string
+	binary string // this tree's orderflow, built by setUpWorkerProcesses
+	dir    string // where the log files go
+	logger *slog.Logger
+
+	proc     *devstack.Process // the running process
+	logPaths []string          // one per process started, oldest first
 }
 
-// setUpInventoryWorker builds this tree's orderflow binary into dir (so the
-// worker runs the code under test, not a stale bin/orderflow) and starts it.
-func setUpInventoryWorker(ctx context.Context, dir string, logger *slog.Logger) error {
+// workerProcs maps each of processQueues to its worker.
+var workerProcs = map[string]*workerProcess{}
+
+// inventoryWorker is workerProcs["inventory"], as inventory_test.go calls it.
+var inventoryWorker *workerProcess
+
+// startInventoryWorker starts a new inventory worker (after a test killed
+// the last one); inventory_test.go's name for inventoryWorker.start.
+func startInventoryWorker(ctx context.Context) error { return inventoryWorker.start(ctx) }
+
+// setUpWorkerProcesses builds this tree's orderflow binary into dir (so the
+// workers run the code under test, not a stale bin/orderflow) and starts the
+// worker of each of processQueues.
+func setUpWorkerProcesses(ctx context.Context, dir string, logger *slog.Logger) error {
 	bin := filepath.Join(dir, "orderflow")
 	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/orderflow")
 	build.Dir = filepath.Join("..", "..")
 	if out, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build ./cmd/orderflow: %v\n%s", err, out)
 	}
-	inventoryWorker.binary, inventoryWorker.logPath, inventoryWorker.logger = bin, filepath.Join(dir, "worker-inventory.log"), logger
-	return startInventoryWorker(ctx)
-}
-
-// startInventoryWorker starts `orderflow worker --queue inventory` on the
-// stack and waits until it is ready.
-func startInventoryWorker(ctx context.Context) error {
-	cfg, ops := stack.cfg, freeAddr()
-	env := append(os.Environ(),
-		"LOG_LEVEL=info",
-		"DATABASE_URL="+cfg.DatabaseURL,
-		"REDIS_ADDR="+cfg.RedisAddr,
-		"KAFKA_BROKERS="+strings.Join(cfg.KafkaBrokers, ","),
-		"TEMPORAL_ADDRESS="+cfg.TemporalAddress,
-		"TEMPORAL_NAMESPACE="+cfg.TemporalNamespace,
-		"OPS_ADDR="+ops,
-	)
-	proc, err := devstack.StartProcess(ctx, devstack.ProcessSpec{
-		Name: "worker-inventory", Path: inventoryWorker.binary, Args: []string{"worker", "--queue", workflows.InventoryTaskQueue},
-		Env: env, LogPath: inventoryWorker.logPath,
-	}, inventoryWorker.logger, func(ctx context.Context) error { return getOK(ctx, "http://"+ops+"/readyz") })
-	if err != nil {
-		return err
+	for _, q := range processQueues {
+		w := &workerProcess{queue: q, binary: bin, dir: dir, logger: logger}
+		workerProcs[q] = w
+		if err := w.start(ctx); err != nil {
+			return err
+		}
 	}
-	inventoryWorker.proc = proc
+	inventoryWorker = workerProcs[workflows.InventoryTaskQueue]
 	return nil
 }
 
-// stopInventoryWorker lets the worker drain and exit.
-func stopInventoryWorker() error {
-	return inventoryWorker.proc.Stop(context.Background())
+// start starts a new `orderflow worker --queue <queue>` with the stack's
+// configuration, logging to a file of its own, and waits until its /readyz
+// answers 200; stack.workerOps then points at it.
+func (w *workerProcess) start(ctx context.Context) error {
+	ops := freeAddr()
+	logPath := filepath.Join(w.dir, fmt.Sprintf("worker-%s-%d.log", w.queue, len(w.logPaths)+1))
+	w.logPaths = append(w.logPaths, logPath)
+	proc, err := devstack.StartProcess(ctx, devstack.ProcessSpec{
+		Name: "worker-" + w.queue, Path: w.binary, Args: []string{"worker", "--queue", w.queue},
+		// Later entries win: the stack's configuration overrides the test's environment.
+		Env:     append(append(os.Environ(), roleEnv(stack.cfg)...), "OPS_ADDR="+ops),
+		LogPath: logPath,
+	}, w.logger, func(ctx context.Context) error { return getOK(ctx, "http://"+ops+"/readyz") })
+	if err != nil {
+		return err
+	}
+	w.proc = proc
+	stack.workerOps[w.queue] = "http://" + ops
+	return nil
+}
+
+// kill kills the worker with SIGKILL, as a crash would: in-flight calls are
+// cut off, nothing is drained or acknowledged.
+func (w *workerProcess) kill() { w.proc.Kill() }
+
+// stopWorkerProcesses lets every worker process drain and exit.
+func stopWorkerProcesses() {
+	var wg sync.WaitGroup
+	for _, w := range workerProcs {
+		if w.proc != nil {
+			wg.Go(func() { _ = w.proc.Stop(context.Background()) })
+		}
+	}
+	wg.Wait()
+}
+
+// workerProcessLogs lists the log files of every worker process started.
+func workerProcessLogs() []string {
+	var logs []string
+	for _, q := range processQueues {
+		if w := workerProcs[q]; w != nil {
+			logs = append(logs, w.logPaths...)
+		}
+	}
+	return logs
+}
+
+// roleEnv is cfg as the environment of a role process: what internal/app's
+// roleEnv gives the children of `orderflow dev`, plus every setting the
+// integration stack changes from the defaults, so that a worker process is
+// configured exactly like the in-process roles.
+func roleEnv(cfg config.Config) []string {
+	return []string{
+		"LOG_LEVEL=" + cfg.LogLevel,
+		"DATABASE_URL=" + cfg.DatabaseURL,
+		"REDIS_ADDR=" + cfg.RedisAddr,
+		"REDIS_PASSWORD=" + cfg.RedisPassword,
+		"TEMPORAL_ADDRESS=" + cfg.TemporalAddress,
+		"TEMPORAL_NAMESPACE=" + cfg.TemporalNamespace,
+		"KAFKA_BROKERS=" + strings.Join(cfg.KafkaBrokers, ","),
+		"SANDBOX_ADDR=" + cfg.SandboxAddr,
+		"PAYMENTS_URL=" + cfg.PaymentsURL,
+		"SENDGRID_API_KEY=" + cfg.SendGridAPIKey,
+		"SENDGRID_BASE_URL=" + cfg.SendGridBaseURL,
+		"EMAIL_FROM=" + cfg.EmailFrom,
+		"TWILIO_ACCOUNT_SID=" + cfg.TwilioAccountSID,
+		"TWILIO_AUTH_TOKEN=" + cfg.TwilioAuthToken,
+		"TWILIO_BASE_URL=" + cfg.TwilioBaseURL,
+		"TWILIO_FROM=" + cfg.TwilioFrom,
+		"PUSH_API_KEY=" + cfg.PushAPIKey,
+		"PUSH_BASE_URL=" + cfg.PushBaseURL,
+		"WEBHOOK_SIGNING_SECRET=" + cfg.WebhookSigningSecret,
+		"PUBLIC_API_URL=" + cfg.PublicAPIURL,
+		"SENDGRID_WEBHOOK_PUBLIC_KEY=" + cfg.SendGridWebhookPublicKey,
+		"SANDBOX_SENDGRID_WEBHOOK_KEY=" + cfg.SandboxSendGridWebhookKey,
+		"API_ADDR=" + cfg.APIAddr,
+		"API_URL=" + cfg.APIURL,
+		"FRONTEND_ADDR=" + cfg.FrontendAddr,
+		"BREAKER_FAILURES=" + strconv.FormatUint(uint64(cfg.BreakerFailures), 10),
+		"BREAKER_OPEN_FOR=" + cfg.BreakerOpenFor.String(),
+		"SHUTDOWN_TIMEOUT=" + cfg.ShutdownTimeout.String(),
+		"RESERVATION_TTL=" + cfg.ReservationTTL.String(),
+		"APPROVAL_THRESHOLD=" + strconv.FormatInt(cfg.ApprovalThreshold, 10),
+		"APPROVAL_TIMEOUT=" + cfg.ApprovalTimeout.String(),
+	}
 }
 
 func getOK(ctx context.Context, url string) error {

@@ -1,7 +1,9 @@
 // Package integration runs orderflow end to end on the real local stack:
 // PostgreSQL, Redis, Kafka (kfake) and the Temporal dev server, started by
 // the test itself on free loopback ports with data in a temporary directory,
-// plus the provider sandboxes, the API and the three workers in-process.
+// plus the provider sandboxes, the API and the notifications worker
+// in-process; the orders and inventory workers run as processes of the
+// orderflow binary, which tests kill (inventory_worker_test.go).
 package integration
 
 import (
@@ -13,6 +15,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -27,7 +30,6 @@ import (
 	"github.com/orderflow/orderflow/internal/logging"
 	"github.com/orderflow/orderflow/internal/sandbox"
 	"github.com/orderflow/orderflow/workers"
-	"github.com/orderflow/orderflow/workflows"
 )
 
 // stack is what the tests talk to.
@@ -38,7 +40,8 @@ var stack struct {
 	db       *pgxpool.Pool
 	temporal client.Client
 	infra    *app.Infra // to restart servers under load
-	// workerOps maps a task queue to its in-process worker's ops URL.
+	// workerOps maps a task queue to its worker's ops URL (in-process or
+	// the current worker process).
 	workerOps map[string]string
 }
 
@@ -83,7 +86,7 @@ func runMain(m *testing.M) int {
 		WebhookSigningSecret:    config.Default().WebhookSigningSecret,
 	})
 	defer stack.sandbox.Close()
-	sandboxSrv := httptest.NewServer(stack.sandbox)
+	sandboxSrv := httptest.NewServer(gatewayFinishesWatchedCalls(stack.sandbox)) // see orders_worker_test.go
 	defer sandboxSrv.Close()
 
 	cfg := infra.Configure(config.Default())
@@ -129,7 +132,7 @@ func runMain(m *testing.M) int {
 	start("api", func(ctx context.Context) error { return app.RunAPI(ctx, cfg, logger) })
 	stack.workerOps = map[string]string{}
 	for _, q := range workers.Queues {
-		if q == workflows.InventoryTaskQueue {
+		if slices.Contains(processQueues, q) {
 			continue // a process of its own, which a test kills: see inventory_worker_test.go
 		}
 		wcfg := cfg
@@ -137,11 +140,11 @@ func runMain(m *testing.M) int {
 		stack.workerOps[q] = "http://" + wcfg.OpsAddr
 		start("worker "+q, func(ctx context.Context) error { return app.RunWorker(ctx, wcfg, q, logger) })
 	}
-	if err := setUpInventoryWorker(ctx, dir, logger); err != nil {
-		fmt.Fprintln(os.Stderr, "inventory worker:", err)
+	defer stopWorkerProcesses() // before setting up: stops those that started when one fails
+	if err := setUpWorkerProcesses(ctx, dir, logger); err != nil {
+		fmt.Fprintln(os.Stderr, "worker processes:", err)
 		return 1
 	}
-	defer stopInventoryWorker()
 	if err := waitReady(stack.apiURL+"/readyz", time.Minute); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -152,7 +155,7 @@ func runMain(m *testing.M) int {
 	roles.Wait()
 	if code != 0 {
 		// Show the stack's own log on failure: it says why.
-		for _, log := range []string{logFile.Name(), inventoryWorker.logPath} {
+		for _, log := range append([]string{logFile.Name()}, workerProcessLogs()...) {
 			if b, err := os.ReadFile(log); err == nil {
 				os.Stderr.Write(tail(b, 20000))
 			}

@@ -1,0 +1,139 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	enums "go.temporal.io/api/enums/v1"
+
+	"github.com/orderflow/orderflow/internal/inventory"
+	"github.com/orderflow/orderflow/internal/sandbox"
+	"github.com/orderflow/orderflow/workflows"
+)
+
+// gatewayWatch follows the payment gateway's calls that carry one
+// idempotency key.
+type gatewayWatch struct {
+	key      string
+	arrived  chan struct{} // closed when the first call arrives
+	calls    atomic.Int32
+	replayed atomic.Int32 // calls answered with Idempotent-Replayed
+}
+
+var watchedGatewayKey atomic.Pointer[gatewayWatch]
+
+// gatewayFinishesWatchedCalls stands in front of the sandboxes. A watched
+// call is carried out even when its caller hangs up, as a real gateway does
+// once it has the request: the sandbox alone would drop a call whose client
+// is gone (its latency ends early), and a killed worker would then lose the
+// capture itself instead of only its answer.
+func gatewayFinishesWatchedCalls(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		watch := watchedGatewayKey.Load()
+		if watch == nil || r.Header.Get("Idempotency-Key") != watch.key {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if watch.calls.Add(1) == 1 {
+			close(watch.arrived)
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithoutCancel(r.Context())))
+		if w.Header().Get("Idempotent-Replayed") == "true" {
+			watch.replayed.Add(1)
+		}
+	})
+}
+
+// The orders worker dies (SIGKILL) while its capture call is at the gateway:
+// the gateway captures, the answer is lost. A new worker retries the capture
+// with the same idempotency key, the gateway answers it from the first call
+// instead of capturing again, and the order completes with one capture and
+// its stock sold once. Takes about 20 s: the lost attempt has to time out
+// (see below).
+func TestOrdersWorkerKilledDuringCaptureCapturesOnce(t *testing.T) {
+	ctx := context.Background()
+	orders := workerProcs[workflows.OrdersTaskQueue]
+	sku := newTestSKU(t, map[string]int{"eu-west": 3})
+	// Every gateway call takes 2 s, so the capture is still in flight when
+	// the worker dies.
+	require.NoError(t, stack.sandbox.AddFault(sandbox.Fault{Provider: sandbox.ProviderPayments, LatencyMS: 2000}))
+	t.Cleanup(stack.sandbox.ClearFaults)
+
+	body := fmt.Sprintf(`{"customer_id":"c-kill-orders","items":[{"sku":%q,"quantity":2}],"payment":{"token":"tok_visa"}}`, sku)
+	status, _, resp := post(t, "/api/orders", body, nil)
+	require.Equal(t, http.StatusAccepted, status, "%v", resp)
+	id := resp["id"].(string)
+	// In time: the capture comes after the authorization, which takes 2 s.
+	watch := &gatewayWatch{key: id + ":capture", arrived: make(chan struct{})}
+	watchedGatewayKey.Store(watch)
+	t.Cleanup(func() { watchedGatewayKey.Store(nil) })
+
+	waitForStep(t, id, workflows.StepCapturePayment, workflows.StepRunning)
+	select { // the read model says "running" just before the call is made
+	case <-watch.arrived:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the capture never reached the gateway")
+	}
+	orders.kill()
+	require.NoError(t, orders.start(ctx))
+
+	// The killed worker's call completes at the gateway 2 s after it came.
+	require.Eventually(t, func() bool { return len(paymentOps("capture", id+":")) == 1 }, 10*time.Second, 20*time.Millisecond,
+		"the gateway captured for the dead worker")
+	stack.sandbox.ClearFaults() // the retry need not wait 2 s more
+
+	// Temporal learns of the lost attempt only when its StartToCloseTimeout
+	// (15 s, workflows/options.go; payment calls do not heartbeat) runs out;
+	// the retry follows 1 s later on the new worker. Its completion's
+	// workflow task is not held back by the dead worker's sticky queue:
+	// nobody has polled it for longer than the server waits for a sticky
+	// poller, so the task goes straight to the normal queue.
+	o := waitForFinal(t, id)
+	require.Equal(t, workflows.OrderCompleted, o.Status, "failure: %s", o.FailureReason)
+	require.Len(t, paymentOps("capture", id+":"), 1, "captured once")
+	require.EqualValues(t, 2, watch.calls.Load(), "the capture was called by the killed worker and by the new one")
+	require.EqualValues(t, 1, watch.replayed.Load(), "the gateway answered the retry from its idempotency key")
+
+	require.Equal(t, inventory.StockTotals{OnHand: 1, Reserved: 0, Available: 1}, stockLevel(t, sku).Totals, "sold once")
+	page, err := inventory.NewStore(stack.db).Events(ctx, sku, 100, "")
+	require.NoError(t, err)
+	kinds := map[string]int{}
+	for _, ev := range page.Events {
+		kinds[ev.Kind]++
+	}
+	require.Equal(t, map[string]int{inventory.EventReceived: 1, inventory.EventReserved: 1, inventory.EventCommitted: 1}, kinds)
+
+	// The history shows the kill: the capture's first attempt, started by the
+	// worker that scheduled it, timed out, and a second attempt ran on
+	// another worker.
+	var scheduledBy, lastWorkflowTaskBy string
+	var captureScheduled int64
+	var captureStarted bool
+	history := stack.temporal.GetWorkflowHistory(ctx, workflows.OrderWorkflowID(id), "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for history.HasNext() {
+		ev, err := history.Next()
+		require.NoError(t, err)
+		if done := ev.GetWorkflowTaskCompletedEventAttributes(); done != nil {
+			lastWorkflowTaskBy = done.GetIdentity()
+		}
+		if s := ev.GetActivityTaskScheduledEventAttributes(); s != nil && s.GetActivityType().GetName() == workflows.ActivityCapturePayment {
+			captureScheduled, scheduledBy = ev.GetEventId(), lastWorkflowTaskBy
+		}
+		started := ev.GetActivityTaskStartedEventAttributes()
+		if started == nil || started.GetScheduledEventId() != captureScheduled {
+			continue
+		}
+		captureStarted = true
+		require.EqualValues(t, 2, started.GetAttempt(), "the capture ran twice")
+		timeout := started.GetLastFailure().GetTimeoutFailureInfo()
+		require.NotNil(t, timeout, "the first attempt failed by timing out: %v", started.GetLastFailure())
+		require.Equal(t, enums.TIMEOUT_TYPE_START_TO_CLOSE, timeout.GetTimeoutType())
+		require.NotEqual(t, scheduledBy, started.GetIdentity(), "the retry ran on another worker")
+	}
+	require.True(t, captureStarted, "the capture was scheduled and started")
+}
