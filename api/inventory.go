@@ -81,9 +81,8 @@ func (req adjustmentRequest) validate() *httpx.Problem {
 // adjustment instead of applying it twice.
 func (s *Server) adjustStock(w http.ResponseWriter, r *http.Request) {
 	sku := mux.Vars(r)["sku"]
-	key := r.Header.Get("Idempotency-Key")
-	if len(key) > maxIdempotencyKeyLength {
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest, fmt.Sprintf("Idempotency-Key must be at most %d characters", maxIdempotencyKeyLength)))
+	key, ok := idempotencyKey(w, r)
+	if !ok {
 		return
 	}
 	var req adjustmentRequest

@@ -27,12 +27,22 @@ import (
 
 const maxIdempotencyKeyLength = 255
 
+// idempotencyKey reads the optional Idempotency-Key header; one that is too
+// long is answered with a 400 problem and ok false.
+func idempotencyKey(w http.ResponseWriter, r *http.Request) (key string, ok bool) {
+	key = r.Header.Get("Idempotency-Key")
+	if len(key) > maxIdempotencyKeyLength {
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest, fmt.Sprintf("Idempotency-Key must be at most %d characters", maxIdempotencyKeyLength)))
+		return "", false
+	}
+	return key, true
+}
+
 // createOrder accepts an order and starts its saga. With an Idempotency-Key
 // the same request returns the same order and starts one workflow.
 func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) {
-	key := r.Header.Get("Idempotency-Key")
-	if len(key) > maxIdempotencyKeyLength {
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest, fmt.Sprintf("Idempotency-Key must be at most %d characters", maxIdempotencyKeyLength)))
+	key, ok := idempotencyKey(w, r)
+	if !ok {
 		return
 	}
 	var req createOrderRequest

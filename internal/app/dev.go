@@ -121,7 +121,7 @@ func RunDev(ctx context.Context, lookup func(string) (string, bool), logger *slo
 		}
 	}()
 	for _, r := range roles {
-		env := append(os.Environ(), roleEnv(cfg)...)
+		env := append(os.Environ(), cfg.Environ()...)
 		env = append(env, "OPS_ADDR="+r.addr)
 		p, err := devstack.StartProcess(ctx, devstack.ProcessSpec{
 			Name: r.name, Path: self, Args: r.args, Env: env,
@@ -148,29 +148,6 @@ func RunDev(ctx context.Context, lookup func(string) (string, bool), logger *slo
 		return nil
 	case name := <-exited:
 		return fmt.Errorf("%s exited unexpectedly; see %s", name, filepath.Join(dataDir, "logs", name+".log"))
-	}
-}
-
-// roleEnv is the configuration every role child gets, as environment variables.
-func roleEnv(cfg config.Config) []string {
-	return []string{
-		"LOG_LEVEL=" + cfg.LogLevel,
-		"DATABASE_URL=" + cfg.DatabaseURL,
-		"REDIS_ADDR=" + cfg.RedisAddr,
-		"TEMPORAL_ADDRESS=" + cfg.TemporalAddress,
-		"TEMPORAL_NAMESPACE=" + cfg.TemporalNamespace,
-		"KAFKA_BROKERS=" + strings.Join(cfg.KafkaBrokers, ","),
-		"SANDBOX_ADDR=" + cfg.SandboxAddr,
-		"PAYMENTS_URL=" + cfg.PaymentsURL,
-		"SENDGRID_BASE_URL=" + cfg.SendGridBaseURL,
-		"TWILIO_BASE_URL=" + cfg.TwilioBaseURL,
-		"PUSH_BASE_URL=" + cfg.PushBaseURL,
-		"PUBLIC_API_URL=" + cfg.PublicAPIURL,
-		"SENDGRID_WEBHOOK_PUBLIC_KEY=" + cfg.SendGridWebhookPublicKey,
-		"SANDBOX_SENDGRID_WEBHOOK_KEY=" + cfg.SandboxSendGridWebhookKey,
-		"API_ADDR=" + cfg.APIAddr,
-		"API_URL=" + cfg.APIURL,
-		"FRONTEND_ADDR=" + cfg.FrontendAddr,
 	}
 }
 

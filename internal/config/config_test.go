@@ -1,6 +1,7 @@
 package config
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -51,5 +52,29 @@ func TestInvalidValuesAreRejected(t *testing.T) {
 		if _, err := FromLookup(lookup(env)); err == nil {
 			t.Errorf("%s: want an error for %v", name, env)
 		}
+	}
+}
+
+// Environ and FromLookup are inverses: a setting missing from Environ would
+// silently fall back to its default in the processes dev and the tests start.
+func TestEnvironRoundTrips(t *testing.T) {
+	want := Default()
+	want.LogLevel, want.DatabaseURL, want.KafkaBrokers = "debug", "postgres://x@db:1/y", []string{"k1:1", "k2:2"}
+	want.RedisPassword, want.SendGridBaseURL, want.PushAPIKey = "secret", "", "push-key"
+	want.BreakerFailures, want.BreakerOpenFor, want.ApprovalThreshold = 9, 7*time.Second, 1234
+	want.ReservationTTL, want.ApprovalTimeout, want.ShutdownTimeout = time.Minute, 2*time.Hour, 3*time.Second
+	want.OpsAddr = Default().OpsAddr // per process, not in Environ
+
+	env := map[string]string{}
+	for _, kv := range want.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	got, err := FromLookup(lookup(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("round trip changed the configuration:\n got %+v\nwant %+v", got, want)
 	}
 }

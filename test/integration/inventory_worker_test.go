@@ -8,11 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 
-	"github.com/orderflow/orderflow/internal/config"
 	"github.com/orderflow/orderflow/internal/devstack"
 	"github.com/orderflow/orderflow/workflows"
 )
@@ -75,7 +72,7 @@ func (w *workerProcess) start(ctx context.Context) error {
 	proc, err := devstack.StartProcess(ctx, devstack.ProcessSpec{
 		Name: "worker-" + w.queue, Path: w.binary, Args: []string{"worker", "--queue", w.queue},
 		// Later entries win: the stack's configuration overrides the test's environment.
-		Env:     append(append(os.Environ(), roleEnv(stack.cfg)...), "OPS_ADDR="+ops),
+		Env:     append(append(os.Environ(), stack.cfg.Environ()...), "OPS_ADDR="+ops),
 		LogPath: logPath,
 	}, w.logger, func(ctx context.Context) error { return getOK(ctx, "http://"+ops+"/readyz") })
 	if err != nil {
@@ -110,46 +107,6 @@ func workerProcessLogs() []string {
 		}
 	}
 	return logs
-}
-
-// roleEnv is cfg as the environment of a role process: what internal/app's
-// roleEnv gives the children of `orderflow dev`, plus every setting the
-// integration stack changes from the defaults, so that a worker process is
-// configured exactly like the in-process roles.
-func roleEnv(cfg config.Config) []string {
-	return []string{
-		"LOG_LEVEL=" + cfg.LogLevel,
-		"DATABASE_URL=" + cfg.DatabaseURL,
-		"REDIS_ADDR=" + cfg.RedisAddr,
-		"REDIS_PASSWORD=" + cfg.RedisPassword,
-		"TEMPORAL_ADDRESS=" + cfg.TemporalAddress,
-		"TEMPORAL_NAMESPACE=" + cfg.TemporalNamespace,
-		"KAFKA_BROKERS=" + strings.Join(cfg.KafkaBrokers, ","),
-		"SANDBOX_ADDR=" + cfg.SandboxAddr,
-		"PAYMENTS_URL=" + cfg.PaymentsURL,
-		"SENDGRID_API_KEY=" + cfg.SendGridAPIKey,
-		"SENDGRID_BASE_URL=" + cfg.SendGridBaseURL,
-		"EMAIL_FROM=" + cfg.EmailFrom,
-		"TWILIO_ACCOUNT_SID=" + cfg.TwilioAccountSID,
-		"TWILIO_AUTH_TOKEN=" + cfg.TwilioAuthToken,
-		"TWILIO_BASE_URL=" + cfg.TwilioBaseURL,
-		"TWILIO_FROM=" + cfg.TwilioFrom,
-		"PUSH_API_KEY=" + cfg.PushAPIKey,
-		"PUSH_BASE_URL=" + cfg.PushBaseURL,
-		"WEBHOOK_SIGNING_SECRET=" + cfg.WebhookSigningSecret,
-		"PUBLIC_API_URL=" + cfg.PublicAPIURL,
-		"SENDGRID_WEBHOOK_PUBLIC_KEY=" + cfg.SendGridWebhookPublicKey,
-		"SANDBOX_SENDGRID_WEBHOOK_KEY=" + cfg.SandboxSendGridWebhookKey,
-		"API_ADDR=" + cfg.APIAddr,
-		"API_URL=" + cfg.APIURL,
-		"FRONTEND_ADDR=" + cfg.FrontendAddr,
-		"BREAKER_FAILURES=" + strconv.FormatUint(uint64(cfg.BreakerFailures), 10),
-		"BREAKER_OPEN_FOR=" + cfg.BreakerOpenFor.String(),
-		"SHUTDOWN_TIMEOUT=" + cfg.ShutdownTimeout.String(),
-		"RESERVATION_TTL=" + cfg.ReservationTTL.String(),
-		"APPROVAL_THRESHOLD=" + strconv.FormatInt(cfg.ApprovalThreshold, 10),
-		"APPROVAL_TIMEOUT=" + cfg.ApprovalTimeout.String(),
-	}
 }
 
 func getOK(ctx context.Context, url string) error {
