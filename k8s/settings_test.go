@@ -45,7 +45,7 @@ var settingsByRole = map[string][]string{
 	"inventory-rebuild": {"LOG_LEVEL", "DATABASE_URL", "REDIS_ADDR", "REDIS_PASSWORD"},
 	// Development and tests only; never in the manifests.
 	"sandbox": {"LOG_LEVEL", "SANDBOX_ADDR", "SHUTDOWN_TIMEOUT", "PUBLIC_API_URL", "TWILIO_AUTH_TOKEN",
-		"WEBHOOK_SIGNING_SECRET", "SANDBOX_SENDGRID_WEBHOOK_KEY"},
+		"WEBHOOK_SIGNING_SECRET", "SANDBOX_SENDGRID_WEBHOOK_KEY", "SANDBOX_STATE_FILE"},
 }
 
 // undeployedRoles are roles of cmd/orderflow that run neither in k8s/ nor in

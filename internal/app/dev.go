@@ -78,6 +78,7 @@ func RunDev(ctx context.Context, lookup func(string) (string, bool), logger *slo
 	cfg := infra.Configure(base)
 	loop := func(port int) string { return fmt.Sprintf("127.0.0.1:%d", port) }
 	cfg.SandboxAddr = loop(byName["sandboxes"])
+	cfg.SandboxStateFile = filepath.Join(dataDir, "sandbox-payments.json")
 	cfg.PaymentsURL = "http://" + cfg.SandboxAddr
 	cfg.SendGridBaseURL = "http://" + cfg.SandboxAddr
 	cfg.TwilioBaseURL = "http://" + cfg.SandboxAddr

@@ -34,6 +34,11 @@ func RunSandbox(ctx context.Context, cfg config.Config, logger *slog.Logger) err
 	}
 	sb := sandbox.New(opts)
 	defer sb.Close()
+	if cfg.SandboxStateFile != "" {
+		if err := sb.Persist(cfg.SandboxStateFile); err != nil {
+			return fmt.Errorf("SANDBOX_STATE_FILE: %w", err)
+		}
+	}
 	logger.Info("sandbox SendGrid events are signed; verify them with SENDGRID_WEBHOOK_PUBLIC_KEY",
 		"public_key", sb.SendGridEventWebhookPublicKey())
 	r := mux.NewRouter()

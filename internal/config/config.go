@@ -49,6 +49,9 @@ type Config struct {
 	// SandboxSendGridWebhookKey is the private key (base64 PKCS #8) the
 	// sandbox signs SendGrid events with; "" makes one at start.
 	SandboxSendGridWebhookKey string
+	// SandboxStateFile keeps the sandbox payment gateway's state across
+	// restarts ("" keeps it in memory); `orderflow dev` puts it in .data.
+	SandboxStateFile string
 	// BreakerFailures consecutive failed calls to a provider open its circuit
 	// breaker, shared by every worker, for BreakerOpenFor.
 	BreakerFailures uint32
@@ -144,6 +147,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	str("PUBLIC_API_URL", &c.PublicAPIURL)
 	str("SENDGRID_WEBHOOK_PUBLIC_KEY", &c.SendGridWebhookPublicKey)
 	str("SANDBOX_SENDGRID_WEBHOOK_KEY", &c.SandboxSendGridWebhookKey)
+	str("SANDBOX_STATE_FILE", &c.SandboxStateFile)
 	if v, ok := lookup("BREAKER_FAILURES"); ok {
 		n, err := strconv.ParseUint(v, 10, 32)
 		if err != nil || n == 0 {

@@ -61,6 +61,7 @@ func TestEnvironRoundTrips(t *testing.T) {
 	want := Default()
 	want.LogLevel, want.DatabaseURL, want.KafkaBrokers = "debug", "postgres://x@db:1/y", []string{"k1:1", "k2:2"}
 	want.RedisPassword, want.SendGridBaseURL, want.PushAPIKey = "secret", "", "push-key"
+	want.SandboxStateFile = "/tmp/sandbox.json"
 	want.BreakerFailures, want.BreakerOpenFor, want.ApprovalThreshold = 9, 7*time.Second, 1234
 	want.ReservationTTL, want.ApprovalTimeout, want.ShutdownTimeout = time.Minute, 2*time.Hour, 3*time.Second
 	want.OpsAddr = Default().OpsAddr // per process, not in Environ

@@ -36,6 +36,7 @@ func (c Config) Environ() []string {
 		"PUBLIC_API_URL=" + c.PublicAPIURL,
 		"SENDGRID_WEBHOOK_PUBLIC_KEY=" + c.SendGridWebhookPublicKey,
 		"SANDBOX_SENDGRID_WEBHOOK_KEY=" + c.SandboxSendGridWebhookKey,
+		"SANDBOX_STATE_FILE=" + c.SandboxStateFile,
 		"BREAKER_FAILURES=" + strconv.FormatUint(uint64(c.BreakerFailures), 10),
 		"BREAKER_OPEN_FOR=" + c.BreakerOpenFor.String(),
 		"SHUTDOWN_TIMEOUT=" + c.ShutdownTimeout.String(),

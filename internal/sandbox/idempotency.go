@@ -64,6 +64,11 @@ func (s *Sandbox) runOnce(key, fingerprint string, op func() (int, any)) (status
 	body, _ = json.Marshal(resp)
 	if status < 500 {
 		s.ledger.responses[key] = storedResponse{fingerprint: fingerprint, status: status, body: body}
+		if s.stateFile != "" {
+			if err := saveLedger(s.stateFile, s.ledger); err != nil {
+				s.log.Error("sandbox could not save the payment ledger", "file", s.stateFile, "error", err)
+			}
+		}
 	}
 	return status, body, false
 }

@@ -95,6 +95,8 @@ type Sandbox struct {
 	messages []Message
 	sms      map[string]twilioMessage // by SID, for fetches
 	ledger   ledger
+	// stateFile, when set, receives the ledger after every change (Persist).
+	stateFile string
 }
 
 // New returns a Sandbox with empty recordings and no faults.
