@@ -78,8 +78,15 @@ func (r *reservation) reserve(ctx workflow.Context) error {
 			return relErr
 		}
 		return err
+	case res.Status == ReservationCommitted:
+		// The order was reset after its stock was sold: the sale stands, and
+		// the saga, replaying its payment steps by their idempotency keys,
+		// completes again without selling twice.
+		r.state.Status, r.state.Allocations, r.state.Reason = ReservationCommitted, res.Allocations, "sold before a reset"
+		return nil
 	case res.Status != ReservationHeld:
-		// The ID was used before and has ended: a reset order asking again.
+		// Released before: a reset of an order that failed. Its stock went
+		// back; the order cannot be retried under the same ID.
 		r.state.Status, r.state.Reason = ReservationRejected, "the reservation was already "+res.Status
 		return nil
 	}

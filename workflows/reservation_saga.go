@@ -44,7 +44,16 @@ func reserveStock(ctx workflow.Context, in OrderInput) (*heldStock, error) {
 	})
 	sel.AddFuture(h.child, func(workflow.Future) { h.wait(ctx) })
 	sel.Select(ctx)
-	return h, h.failure(ReservationHeld)
+	return h, h.holding()
+}
+
+// holding is nil while the stock is the order's: held, or already sold
+// (the order was reset after its confirmation).
+func (h *heldStock) holding() error {
+	if h.err == nil && h.state.Status == ReservationCommitted {
+		return nil
+	}
+	return h.failure(ReservationHeld)
 }
 
 // stillHeld fails when the reservation ended by itself (its TTL ran out)
@@ -53,7 +62,7 @@ func (h *heldStock) stillHeld(ctx workflow.Context) error {
 	if h.child.IsReady() {
 		h.wait(ctx)
 	}
-	return h.failure(ReservationHeld)
+	return h.holding()
 }
 
 // confirm sells the stock and waits for the reservation to end; it fails
