@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,12 +28,15 @@ import (
 
 const maxIdempotencyKeyLength = 255
 
+var visibleASCII = regexp.MustCompile(`^[\x21-\x7e]*$`)
+
 // idempotencyKey reads the optional Idempotency-Key header; one that is too
 // long is answered with a 400 problem and ok false.
 func idempotencyKey(w http.ResponseWriter, r *http.Request) (key string, ok bool) {
 	key = r.Header.Get("Idempotency-Key")
-	if len(key) > maxIdempotencyKeyLength {
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest, fmt.Sprintf("Idempotency-Key must be at most %d characters", maxIdempotencyKeyLength)))
+	if len(key) > maxIdempotencyKeyLength || !visibleASCII.MatchString(key) {
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest,
+			fmt.Sprintf("Idempotency-Key must be at most %d visible ASCII characters", maxIdempotencyKeyLength)))
 		return "", false
 	}
 	return key, true

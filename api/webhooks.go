@@ -124,6 +124,14 @@ func (s *Server) sendGridWebhook(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) recordDeliveryEvent(w http.ResponseWriter, r *http.Request, events []notifications.DeliveryEvent) {
 	for _, e := range events {
+		// Signed but unusable (a provider bug or a test): a 4xx, not a 500
+		// the provider would retry for ever.
+		if !httpx.IsText(e.ProviderMessageID) || !httpx.IsText(e.Event) {
+			httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest, "the callback's message ID or event is not valid text"))
+			return
+		}
+	}
+	for _, e := range events {
 		added, err := s.Notifications.RecordDeliveryEvent(r.Context(), e)
 		if err != nil {
 			// 500 makes the provider post the callback again later.

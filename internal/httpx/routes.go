@@ -3,7 +3,9 @@ package httpx
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gorilla/mux"
 )
@@ -13,10 +15,11 @@ import (
 type routeKey struct{}
 
 // InstallRouting gives r problem+json answers for unknown paths (404) and
-// wrong methods (405 with Allow), and records the matched route template for
-// Observe's metrics and logs.
+// wrong methods (405 with Allow), refuses paths and query strings that are
+// not text (400), and records the matched route template for Observe's
+// metrics and logs.
 func InstallRouting(r *mux.Router) {
-	r.Use(recordRoute)
+	r.Use(recordRoute, rejectMalformed)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		// gorilla/mux reports a wrong method as "not found" when the path is
 		// served by a subrouter (mux issues 739, 751): find the methods the
@@ -69,4 +72,31 @@ func recordRoute(next http.Handler) http.Handler {
 func withRouteSlot(ctx context.Context) (context.Context, *string) {
 	route := "unmatched"
 	return context.WithValue(ctx, routeKey{}, &route), &route
+}
+
+// rejectMalformed answers 400 to a path or query value that is not valid
+// UTF-8 or holds a NUL byte (%00, %ff): no handler has a use for them, and
+// PostgreSQL refuses them as text, which would otherwise surface as a 500.
+func rejectMalformed(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !IsText(r.URL.Path) {
+			WriteProblem(w, r, NewProblem(http.StatusBadRequest, "the path is not valid text"))
+			return
+		}
+		for name, values := range r.URL.Query() {
+			for _, v := range values {
+				if !IsText(name) || !IsText(v) {
+					WriteProblem(w, r, NewProblem(http.StatusBadRequest, "query parameter "+strconv.Quote(name)+" is not valid text"))
+					return
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// IsText reports whether s is valid UTF-8 without NUL bytes, which is what
+// PostgreSQL accepts as text.
+func IsText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }

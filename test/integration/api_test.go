@@ -148,3 +148,17 @@ func TestStatsCountOrdersAndDescribeQueues(t *testing.T) {
 		require.Greater(t, qs["workflow_pollers"].(float64)+qs["activity_pollers"].(float64), float64(0), "queue %s has pollers", q)
 	}
 }
+
+func TestMalformedTextIs400NotA500(t *testing.T) {
+	for _, path := range []string{"/api/products/%00", "/api/inventory/%ff", "/api/inventory/A%00/events",
+		"/api/reservations/%ff", "/api/notifications?order_id=%00", "/api/orders?status=%ff"} {
+		status, hdr, body := get(t, path)
+		require.Equal(t, http.StatusBadRequest, status, "%s: %v", path, body)
+		require.Equal(t, "application/problem+json", hdr.Get("Content-Type"), path)
+	}
+	status, _, body := post(t, "/api/inventory/%00/adjustments", `{"warehouse":"eu-west","delta":1,"reason":"x"}`, nil)
+	require.Equal(t, http.StatusBadRequest, status, "%v", body)
+	status, _, body = post(t, "/api/orders", orderBody("MUG-CERAMIC", 1, "tok_visa"), map[string]string{"Idempotency-Key": "k\xff"})
+	require.Equal(t, http.StatusBadRequest, status, "%v", body)
+	require.Contains(t, body["detail"], "Idempotency-Key")
+}
