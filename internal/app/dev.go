@@ -28,7 +28,8 @@ type devPort struct {
 // RunDev runs the whole platform on loopback (what `make run` does): the
 // infrastructure, migrations and demo data, then every role as a child
 // process of this binary, as each would run in its own pod. It prints where
-// everything is and stops it all, children first, when ctx ends or any role dies.
+// everything is, restarts a role that dies, and stops it all, children
+// first, when ctx ends.
 func RunDev(ctx context.Context, lookup func(string) (string, bool), logger *slog.Logger) error {
 	base, err := config.FromLookup(lookup)
 	if err != nil {
@@ -110,10 +111,13 @@ func RunDev(ctx context.Context, lookup func(string) (string, bool), logger *slo
 		{"worker-notifications", loop(byName["worker notifications"]), []string{"worker", "--queue", workflows.NotificationsTaskQueue}},
 		{"frontend", cfg.FrontendAddr, []string{"frontend"}},
 	}
-	var procs []*devstack.Process
+	procs := make([]*devstack.Process, len(roles))
 	defer func() {
 		// Children first, in reverse: the frontend, then workers drain, then the API.
 		for i := len(procs) - 1; i >= 0; i-- {
+			if procs[i] == nil {
+				continue
+			}
 			stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			if err := procs[i].Stop(stopCtx); err != nil {
 				logger.Error("stopping role", "error", err)
@@ -121,7 +125,9 @@ func RunDev(ctx context.Context, lookup func(string) (string, bool), logger *slo
 			cancel()
 		}
 	}()
-	for _, r := range roles {
+	exited := make(chan int)
+	start := func(i int) error {
+		r := roles[i]
 		env := append(os.Environ(), cfg.Environ()...)
 		env = append(env, "OPS_ADDR="+r.addr)
 		p, err := devstack.StartProcess(ctx, devstack.ProcessSpec{
@@ -131,24 +137,45 @@ func RunDev(ctx context.Context, lookup func(string) (string, bool), logger *slo
 		if err != nil {
 			return err
 		}
-		procs = append(procs, p)
+		procs[i] = p
+		go func() {
+			<-p.Done()
+			select {
+			case exited <- i:
+			case <-ctx.Done():
+			}
+		}()
+		return nil
+	}
+	for i := range roles {
+		if err := start(i); err != nil {
+			return err
+		}
 	}
 
 	printTable(os.Stdout, cfg, infra, byName, dataDir)
 
-	exited := make(chan string, len(procs))
-	for i, p := range procs {
-		go func() {
-			<-p.Done()
-			exited <- roles[i].name
-		}()
-	}
-	select {
-	case <-ctx.Done():
-		logger.Info("stopping the local stack")
-		return nil
-	case name := <-exited:
-		return fmt.Errorf("%s exited unexpectedly; see %s", name, filepath.Join(dataDir, "logs", name+".log"))
+	// A role that dies is started again, as Kubernetes restarts a pod, so a
+	// worker killed mid-order shows the order completing once it is back;
+	// one that keeps dying stops the stack with the way to its log.
+	deaths := map[int][]time.Time{}
+	for {
+		select {
+		case <-ctx.Done():
+			logger.Info("stopping the local stack")
+			return nil
+		case i := <-exited:
+			name, log := roles[i].name, filepath.Join(dataDir, "logs", roles[i].name+".log")
+			now := time.Now()
+			deaths[i] = append(deaths[i], now)
+			if recent := deaths[i]; len(recent) >= 3 && now.Sub(recent[len(recent)-3]) < time.Minute {
+				return fmt.Errorf("%s exited three times within a minute; see %s", name, log)
+			}
+			logger.Warn("role exited; starting it again", "role", name, "log", log)
+			if err := start(i); err != nil {
+				return err
+			}
+		}
 	}
 }
 
