@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/orderflow/orderflow/internal/orders"
+	"github.com/orderflow/orderflow/internal/requestid"
 	"github.com/orderflow/orderflow/workflows"
 )
 
@@ -24,6 +25,7 @@ func (a *OrderActivities) RecordOrderState(ctx context.Context, req workflows.Re
 		ev = &orders.Event{
 			ID: workflows.OrderWorkflowID(req.State.OrderID) + "/" + req.Event, Type: req.Event,
 			Status: req.State.Status, Reason: req.State.FailureReason, OccurredAt: req.State.UpdatedAt,
+			RequestID: requestid.From(ctx), // from the workflow's header: see requestid.Propagator
 		}
 	}
 	if err := a.Store.SaveState(ctx, req.Input, req.State, ev); err != nil {

@@ -23,6 +23,7 @@ import (
 
 	"github.com/orderflow/orderflow/internal/httpx"
 	"github.com/orderflow/orderflow/internal/orders"
+	"github.com/orderflow/orderflow/internal/requestid"
 	"github.com/orderflow/orderflow/workflows"
 )
 
@@ -200,6 +201,11 @@ func (s *Server) startOrder(ctx context.Context, in workflows.OrderInput) error 
 			temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrCustomerID).ValueSet(in.CustomerID),
 			temporal.NewSearchAttributeKeyFloat64(workflows.SearchAttrOrderTotal).ValueSet(float64(in.Total)/100),
 		),
+	}
+	if id := httpx.RequestID(ctx); id != "" {
+		// ctx carries the ID to the workflow's header (requestid.Propagator);
+		// the memo shows it in the Web UI and `temporal workflow describe`.
+		opts.Memo = map[string]any{requestid.LogKey: id}
 	}
 	_, err := s.Temporal.ExecuteWorkflow(ctx, opts, workflows.OrderWorkflow, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted

@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/orderflow/orderflow/activities"
+	"github.com/orderflow/orderflow/internal/requestid"
 	"github.com/orderflow/orderflow/workflows"
 )
 
@@ -70,6 +71,9 @@ func options(queue string) worker.Options {
 		MaxConcurrentWorkflowTaskPollers:       4,
 		// Drain in-flight activities on SIGTERM before the pod is killed.
 		WorkerStopTimeout: 20 * time.Second,
+		// Every workflow and activity log line names the request that
+		// started the order (request_id), when there was one.
+		Interceptors: requestid.WorkerInterceptors(),
 	}
 	if queue == workflows.InventoryTaskQueue {
 		// Stock writes (ReservationWorkflow's local activities) contend on

@@ -13,10 +13,12 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/orderflow/orderflow/internal/config"
 	"github.com/orderflow/orderflow/internal/events"
 	"github.com/orderflow/orderflow/internal/httpx"
+	"github.com/orderflow/orderflow/internal/requestid"
 )
 
 // openPostgres returns a pool; it connects lazily, so a database that starts
@@ -41,6 +43,9 @@ func dialTemporal(cfg config.Config, logger *slog.Logger) (client.Client, error)
 		HostPort:  cfg.TemporalAddress,
 		Namespace: cfg.TemporalNamespace,
 		Logger:    sdklog.NewStructuredLogger(logger.With("component", "temporal-sdk")),
+		// The request ID goes from the API's calls into workflows, child
+		// workflows and activities, whichever role runs this client.
+		ContextPropagators: []workflow.ContextPropagator{requestid.Propagator()},
 	})
 }
 

@@ -33,7 +33,13 @@ func NewPublisher(brokers []string) *Publisher {
 type Message struct {
 	Key   string
 	Event CloudEvent
+	// RequestID, if any, goes out as the RequestIDHeader header: the
+	// X-Request-ID of the request that caused the event.
+	RequestID string
 }
+
+// RequestIDHeader is the Kafka header that carries Message.RequestID.
+const RequestIDHeader = "request_id"
 
 // Publish writes ev to topic keyed by key and waits for the broker's ack.
 func (p *Publisher) Publish(ctx context.Context, topic, key string, ev CloudEvent) error {
@@ -57,6 +63,9 @@ func (p *Publisher) PublishBatch(ctx context.Context, topic string, msgs []Messa
 				{Key: "ce_id", Value: []byte(m.Event.ID)},
 				{Key: "ce_type", Value: []byte(m.Event.Type)},
 			},
+		}
+		if m.RequestID != "" {
+			out[i].Headers = append(out[i].Headers, kafka.Header{Key: RequestIDHeader, Value: []byte(m.RequestID)})
 		}
 	}
 	return p.w.WriteMessages(ctx, out...)

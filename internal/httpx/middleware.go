@@ -13,20 +13,21 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"github.com/orderflow/orderflow/internal/requestid"
 )
 
 // RequestIDHeader carries the ID that follows a request through the services.
 const RequestIDHeader = "X-Request-ID"
 
-type ctxKey struct{}
-
 // validRequestID keeps caller-supplied IDs short and log-safe.
 var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
 
-// RequestID returns the request ID stored in ctx, or "".
+// RequestID returns the request ID stored in ctx, or "". It is
+// requestid.From: Temporal calls made with ctx carry it on to workflows and
+// activities.
 func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(ctxKey{}).(string)
-	return id
+	return requestid.From(ctx)
 }
 
 // WithRequestID reuses a well-formed incoming X-Request-ID or generates one,
@@ -40,7 +41,7 @@ func WithRequestID(next http.Handler) http.Handler {
 			id = hex.EncodeToString(b[:])
 		}
 		w.Header().Set(RequestIDHeader, id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, id)))
+		next.ServeHTTP(w, r.WithContext(requestid.With(r.Context(), id)))
 	})
 }
 

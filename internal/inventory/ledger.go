@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/orderflow/orderflow/internal/requestid"
 )
 
 // Ledger event kinds.
@@ -34,6 +36,9 @@ type Event struct {
 	Actor         string    `json:"actor"`
 	Reason        string    `json:"reason,omitempty"`
 	CreatedAt     time.Time `json:"created_at"`
+	// RequestID is the X-Request-ID behind the change (the API's, or the
+	// order's through its workflows), or ""; a Kafka header, not data.
+	RequestID string `json:"-"`
 }
 
 // change is an event about to be applied: ID, Version and CreatedAt are
@@ -59,8 +64,8 @@ WITH updated AS (
 	RETURNING version
 ), appended AS (
 	INSERT INTO inventory.stock_events (sku, warehouse_id, kind, on_hand_delta, reserved_delta, version,
-		reservation_id, order_id, actor, reason, idempotency_key)
-	SELECT $1, $2, $6, $3, $4, version, NULLIF($7, ''), NULLIF($8, ''), $9, $10, $11 FROM updated
+		reservation_id, order_id, actor, reason, idempotency_key, request_id)
+	SELECT $1, $2, $6, $3, $4, version, NULLIF($7, ''), NULLIF($8, ''), $9, $10, $11, $12 FROM updated
 	RETURNING id, version, created_at
 ), queued AS (
 	INSERT INTO inventory.outbox (event_id) SELECT id FROM appended
@@ -71,8 +76,9 @@ SELECT id, version, created_at FROM appended`
 // returns errConflict.
 func apply(ctx context.Context, tx pgx.Tx, c change) (Event, error) {
 	ev := c.Event
+	ev.RequestID = requestid.From(ctx)
 	err := tx.QueryRow(ctx, applySQL, ev.SKU, ev.WarehouseID, ev.OnHandDelta, ev.ReservedDelta, c.ifVersion,
-		ev.Kind, ev.ReservationID, ev.OrderID, ev.Actor, ev.Reason, c.key).Scan(&ev.ID, &ev.Version, &ev.CreatedAt)
+		ev.Kind, ev.ReservationID, ev.OrderID, ev.Actor, ev.Reason, c.key, ev.RequestID).Scan(&ev.ID, &ev.Version, &ev.CreatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		if c.ifVersion != nil {
 			return ev, errConflict
@@ -104,7 +110,7 @@ func retryConflicts[T any](ctx context.Context, try func() (T, error)) (T, error
 }
 
 const eventColumns = `id, sku, warehouse_id, kind, on_hand_delta, reserved_delta, version,
-	COALESCE(reservation_id, ''), COALESCE(order_id, ''), actor, reason, created_at`
+	COALESCE(reservation_id, ''), COALESCE(order_id, ''), actor, reason, created_at, request_id`
 
 // EventPage is one page of a SKU's ledger, newest first.
 type EventPage struct {

@@ -82,7 +82,7 @@ func (r *Relay) publishBatch(ctx context.Context) (int, error) {
 			if err != nil {
 				return err
 			}
-			msgs[i], ids[i] = events.Message{Key: ev.SKU, Event: ce}, ev.ID
+			msgs[i], ids[i] = events.Message{Key: ev.SKU, Event: ce, RequestID: ev.RequestID}, ev.ID
 		}
 		if err := r.pub.PublishBatch(ctx, events.InventoryTopic, msgs); err != nil {
 			return err

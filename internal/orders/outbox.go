@@ -52,7 +52,7 @@ func (s *Store) publishBatch(ctx context.Context, pub *events.Publisher) (int, e
 			if err != nil {
 				return err
 			}
-			msgs[i], ids[i] = events.Message{Key: ev.OrderID, Event: ce}, ev.ID
+			msgs[i], ids[i] = events.Message{Key: ev.OrderID, Event: ce, RequestID: ev.RequestID}, ev.ID
 		}
 		if err := pub.PublishBatch(ctx, events.OrdersTopic, msgs); err != nil {
 			return err

@@ -21,6 +21,9 @@ type Event struct {
 	Total      int64     `json:"-"`
 	Currency   string    `json:"-"`
 	OccurredAt time.Time `json:"occurred_at"`
+	// RequestID is the X-Request-ID of the request that placed the order,
+	// or "" (an order started from the CLI); a Kafka header, not data.
+	RequestID string `json:"-"`
 }
 
 // SaveState stores a saga state unless a newer one is stored already, and
@@ -47,9 +50,9 @@ func (s *Store) SaveState(ctx context.Context, in workflows.OrderInput, st workf
 			return nil
 		}
 		_, err := tx.Exec(ctx, `
-			INSERT INTO orders.order_events (id, order_id, type, status, reason, customer_id, total, currency, occurred_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
-			ev.ID, st.OrderID, ev.Type, ev.Status, ev.Reason, in.CustomerID, in.Total, in.Currency, ev.OccurredAt)
+			INSERT INTO orders.order_events (id, order_id, type, status, reason, customer_id, total, currency, occurred_at, request_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING`,
+			ev.ID, st.OrderID, ev.Type, ev.Status, ev.Reason, in.CustomerID, in.Total, in.Currency, ev.OccurredAt, ev.RequestID)
 		return err
 	})
 }
@@ -66,4 +69,4 @@ func (s *Store) Events(ctx context.Context, orderID string) ([]Event, error) {
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[Event])
 }
 
-const eventColumns = `id, order_id, type, status, reason, customer_id, total, currency, occurred_at`
+const eventColumns = `id, order_id, type, status, reason, customer_id, total, currency, occurred_at, request_id`

@@ -161,6 +161,13 @@ func TestIdempotencyKeyStartsOneOrder(t *testing.T) {
 // the event of the given type for the order.
 func readOrderEvent(t *testing.T, orderID, eventType string) events.CloudEvent {
 	t.Helper()
+	ev, _ := readOrderMessage(t, orderID, eventType)
+	return ev
+}
+
+// readOrderMessage is readOrderEvent that also returns the Kafka message.
+func readOrderMessage(t *testing.T, orderID, eventType string) (events.CloudEvent, kafka.Message) {
+	t.Helper()
 	r := kafka.NewReader(kafka.ReaderConfig{
 		Brokers:     stack.cfg.KafkaBrokers,
 		GroupID:     "it-" + orderID + "-" + eventType,
@@ -179,7 +186,7 @@ func readOrderEvent(t *testing.T, orderID, eventType string) events.CloudEvent {
 		require.NoError(t, r.CommitMessages(ctx, m))
 		if ev.Subject == orderID && ev.Type == eventType {
 			require.Equal(t, orderID, string(m.Key), "events are keyed by the order ID")
-			return ev
+			return ev, m
 		}
 	}
 }
