@@ -6,15 +6,18 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/rs/cors"
 	"go.temporal.io/sdk/client"
 
 	"github.com/orderflow/orderflow/internal/httpx"
 	"github.com/orderflow/orderflow/internal/inventory"
 	"github.com/orderflow/orderflow/internal/notifications"
 	"github.com/orderflow/orderflow/internal/orders"
+	"github.com/orderflow/orderflow/internal/ratelimit"
 	"github.com/orderflow/orderflow/workflows"
 )
 
@@ -36,11 +39,47 @@ type Server struct {
 	Notifications     *notifications.Store
 	// Callbacks verifies the providers' delivery status callbacks.
 	Callbacks Callbacks
+	// RateLimit counts each client's /api requests (nil: no limit).
+	RateLimit ratelimit.Store
+	// TrustedProxies may name a request's client in X-Forwarded-For.
+	TrustedProxies []netip.Prefix
+	// CORSAllowedOrigins may call /api from a browser page of theirs.
+	CORSAllowedOrigins []string
 }
 
-// Handler returns the API's routes wrapped in the common middleware.
+// Handler returns the API's routes wrapped in the common middleware: request
+// ID, logs and metrics, security headers, CORS (so even a 429 can be read by
+// the dashboard), then the rate limit of /api.
 func (s *Server) Handler() http.Handler {
-	return httpx.WithRequestID(httpx.Observe("api", s.Logger, s.routes()))
+	h := http.Handler(s.routes())
+	if s.RateLimit != nil {
+		// Only the public API: probes, metrics and the providers' signed
+		// webhooks (/webhooks/*) come from a few known senders that a
+		// per-IP limit would throttle as one client.
+		h = ratelimit.Middleware(ratelimit.Options{
+			Store:    s.RateLimit,
+			ClientIP: httpx.ClientIP(s.TrustedProxies),
+			Applies:  func(r *http.Request) bool { return httpx.IsAPIPath(r.URL.Path) },
+			Logger:   s.Logger,
+		})(h)
+	}
+	h = s.cors().Handler(h)
+	h = httpx.APISecurityHeaders(h)
+	return httpx.WithRequestID(httpx.Observe("api", s.Logger, h))
+}
+
+// cors lets the dashboard's origins, and only those, call the API from the
+// browser; preflights are answered here. Origins are listed, never "*"
+// (config refuses it), so credentials may be allowed for the sign-in to come.
+func (s *Server) cors() *cors.Cors {
+	return cors.New(cors.Options{
+		AllowedOrigins:   s.CORSAllowedOrigins,
+		AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
+		AllowedHeaders:   []string{"Content-Type", "Authorization", "Idempotency-Key", httpx.RequestIDHeader},
+		ExposedHeaders:   []string{"Location", httpx.RequestIDHeader, "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy"},
+		AllowCredentials: true,
+		MaxAge:           600,
+	})
 }
 
 // routes registers every endpoint; openapi_test.go walks it.

@@ -348,6 +348,9 @@ func composeAddresses(p *types.Project) []error {
 			if isListen(key) {
 				continue // composeListen
 			}
+			if key == "CORS_ALLOWED_ORIGINS" {
+				continue // the browser's origins (the host's), not services
+			}
 			v, ok := env(svc, key)
 			if !ok || v == "" {
 				continue

@@ -30,7 +30,10 @@ var settingsByRole = map[string][]string{
 		"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "RESERVATION_TTL", "APPROVAL_THRESHOLD", "APPROVAL_TIMEOUT",
 		// Provider callbacks: Twilio signs PUBLIC_API_URL/webhooks/twilio with
 		// the auth token; SendGrid signs its events with the key pair.
-		"PUBLIC_API_URL", "TWILIO_AUTH_TOKEN", "SENDGRID_WEBHOOK_PUBLIC_KEY"},
+		"PUBLIC_API_URL", "TWILIO_AUTH_TOKEN", "SENDGRID_WEBHOOK_PUBLIC_KEY",
+		// The front door: per-client rate limit (in Redis), whose client is
+		// named by X-Forwarded-For only from trusted proxies, and CORS.
+		"RATE_LIMIT_PER_MINUTE", "TRUSTED_PROXIES", "CORS_ALLOWED_ORIGINS"},
 	"frontend": {"LOG_LEVEL", "FRONTEND_ADDR", "API_URL", "SHUTDOWN_TIMEOUT"},
 	"worker orders": {"LOG_LEVEL", "OPS_ADDR", "SHUTDOWN_TIMEOUT", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE",
 		"DATABASE_URL", "KAFKA_BROKERS", "PAYMENTS_URL"},
@@ -80,7 +83,7 @@ var configEnv = sync.OnceValues(func() (map[string]string, error) {
 	out := map[string]string{}
 	for _, name := range names {
 		found := ""
-		for _, probe := range []string{"debug", "7", "1h2m3s"} {
+		for _, probe := range []string{"debug", "7", "1h2m3s", "10.0.0.0/8", "https://example.com"} {
 			cfg, err := config.FromLookup(func(n string) (string, bool) {
 				if n == name {
 					return probe, true

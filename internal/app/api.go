@@ -10,6 +10,7 @@ import (
 	"github.com/orderflow/orderflow/internal/inventory"
 	"github.com/orderflow/orderflow/internal/notifications"
 	"github.com/orderflow/orderflow/internal/orders"
+	"github.com/orderflow/orderflow/internal/ratelimit"
 )
 
 // RunAPI serves the REST API on cfg.APIAddr until ctx ends.
@@ -42,11 +43,17 @@ func RunAPI(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 			"redis":    redisCheck(rdb),
 			"temporal": temporalCheck(tc),
 		},
-		ReservationTTL:    cfg.ReservationTTL,
-		ApprovalThreshold: cfg.ApprovalThreshold,
-		ApprovalTimeout:   cfg.ApprovalTimeout,
-		Notifications:     notifications.NewStore(pool),
-		Callbacks:         callbacks,
+		ReservationTTL:     cfg.ReservationTTL,
+		ApprovalThreshold:  cfg.ApprovalThreshold,
+		ApprovalTimeout:    cfg.ApprovalTimeout,
+		Notifications:      notifications.NewStore(pool),
+		Callbacks:          callbacks,
+		TrustedProxies:     cfg.TrustedProxies,
+		CORSAllowedOrigins: cfg.CORSAllowedOrigins,
+	}
+	if cfg.RateLimitPerMinute > 0 {
+		// Counted in Redis, so every replica enforces the one limit.
+		srv.RateLimit = ratelimit.NewRedis(rdb, cfg.RateLimitPerMinute)
 	}
 	return httpx.Serve(ctx, httpx.NewServer(cfg.APIAddr, srv.Handler()), cfg.ShutdownTimeout, logger)
 }

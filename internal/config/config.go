@@ -5,6 +5,8 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -69,6 +71,19 @@ type Config struct {
 	// ApprovalTimeout is how long such an order waits before it is
 	// cancelled and compensated.
 	ApprovalTimeout time.Duration
+
+	// RateLimitPerMinute is how many /api requests one client (IP address,
+	// an IPv6 /64) may make per minute, counted in Redis across every api
+	// replica; 0 turns the limit off.
+	RateLimitPerMinute int
+	// TrustedProxies are the peers whose X-Forwarded-For the api believes
+	// when it names a request's client: the dashboard's proxy, the ingress
+	// controller. Anyone else could write any address there and escape
+	// the rate limit, so the default trusts loopback only.
+	TrustedProxies []netip.Prefix
+	// CORSAllowedOrigins are the browser origins (the dashboard's) that may
+	// call the api from another origin; never "*".
+	CORSAllowedOrigins []string
 }
 
 // Default returns the configuration of the local stack.
@@ -106,6 +121,9 @@ func Default() Config {
 		ReservationTTL:       15 * time.Minute,
 		ApprovalThreshold:    100_000, // 1,000.00 in the catalogue's currency
 		ApprovalTimeout:      24 * time.Hour,
+		RateLimitPerMinute:   600,
+		TrustedProxies:       []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
+		CORSAllowedOrigins:   []string{"http://127.0.0.1:3000", "http://localhost:3000"},
 	}
 }
 
@@ -162,6 +180,29 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		}
 		c.ApprovalThreshold = n
 	}
+	if v, ok := lookup("RATE_LIMIT_PER_MINUTE"); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return c, fmt.Errorf("RATE_LIMIT_PER_MINUTE=%q: want requests per minute and client (0 turns the limit off)", v)
+		}
+		c.RateLimitPerMinute = n
+	}
+	if v, ok := lookup("TRUSTED_PROXIES"); ok {
+		prefixes, err := parsePrefixes(splitList(v))
+		if err != nil {
+			return c, fmt.Errorf("TRUSTED_PROXIES=%q: want CIDRs or addresses such as 10.0.0.0/8,::1 (empty trusts none): %v", v, err)
+		}
+		c.TrustedProxies = prefixes
+	}
+	if v, ok := lookup("CORS_ALLOWED_ORIGINS"); ok {
+		origins := splitList(v)
+		for _, o := range origins {
+			if err := checkOrigin(o); err != nil {
+				return c, fmt.Errorf("CORS_ALLOWED_ORIGINS=%q: %v", v, err)
+			}
+		}
+		c.CORSAllowedOrigins = origins
+	}
 	if v, ok := lookup("KAFKA_BROKERS"); ok {
 		c.KafkaBrokers = splitList(v)
 	}
@@ -202,4 +243,33 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// parsePrefixes parses CIDRs or bare addresses (one host each).
+func parsePrefixes(list []string) ([]netip.Prefix, error) {
+	out := []netip.Prefix{}
+	for _, s := range list {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither a CIDR nor an address", s)
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
+}
+
+// checkOrigin accepts a browser origin: scheme://host[:port], nothing more.
+// A wildcard would let any site read the API's answers with the user's
+// credentials, so it is refused.
+func checkOrigin(o string) error {
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Contains(u.Host, "*") ||
+		u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%q is not an origin such as https://dashboard.example.com (no wildcard, no path)", o)
+	}
+	return nil
 }

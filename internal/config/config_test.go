@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/netip"
 	"reflect"
 	"strings"
 	"testing"
@@ -40,6 +41,21 @@ func TestEnvironmentOverrides(t *testing.T) {
 	}
 }
 
+func TestFrontDoorSettings(t *testing.T) {
+	c, err := FromLookup(lookup(map[string]string{
+		"RATE_LIMIT_PER_MINUTE": "0",
+		"TRUSTED_PROXIES":       " 10.1.2.3/8, ::1 ",
+		"CORS_ALLOWED_ORIGINS":  "",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	if c.RateLimitPerMinute != 0 || !reflect.DeepEqual(c.TrustedProxies, want) || len(c.CORSAllowedOrigins) != 0 {
+		t.Fatalf("got limit %d, proxies %v, origins %q", c.RateLimitPerMinute, c.TrustedProxies, c.CORSAllowedOrigins)
+	}
+}
+
 func TestInvalidValuesAreRejected(t *testing.T) {
 	for name, env := range map[string]map[string]string{
 		"duration":  {"SHUTDOWN_TIMEOUT": "soon"},
@@ -48,6 +64,10 @@ func TestInvalidValuesAreRejected(t *testing.T) {
 		"log level": {"LOG_LEVEL": "loud"},
 		"breaker":   {"BREAKER_FAILURES": "0"},
 		"open for":  {"BREAKER_OPEN_FOR": "a while"},
+		"rate":      {"RATE_LIMIT_PER_MINUTE": "-1"},
+		"proxies":   {"TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"},
+		"wildcard":  {"CORS_ALLOWED_ORIGINS": "*"},
+		"path":      {"CORS_ALLOWED_ORIGINS": "https://a.example.com/app"},
 	} {
 		if _, err := FromLookup(lookup(env)); err == nil {
 			t.Errorf("%s: want an error for %v", name, env)
@@ -64,6 +84,8 @@ func TestEnvironRoundTrips(t *testing.T) {
 	want.SandboxStateFile = "/tmp/sandbox.json"
 	want.BreakerFailures, want.BreakerOpenFor, want.ApprovalThreshold = 9, 7*time.Second, 1234
 	want.ReservationTTL, want.ApprovalTimeout, want.ShutdownTimeout = time.Minute, 2*time.Hour, 3*time.Second
+	want.RateLimitPerMinute, want.CORSAllowedOrigins = 42, []string{"https://dash.example.com", "http://localhost:3000"}
+	want.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("fd00::/8"), netip.MustParsePrefix("192.0.2.7/32")}
 	want.OpsAddr = Default().OpsAddr // per process, not in Environ
 
 	env := map[string]string{}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/netip"
 	"strconv"
 	"strings"
 )
@@ -43,5 +44,16 @@ func (c Config) Environ() []string {
 		"RESERVATION_TTL=" + c.ReservationTTL.String(),
 		"APPROVAL_THRESHOLD=" + strconv.FormatInt(c.ApprovalThreshold, 10),
 		"APPROVAL_TIMEOUT=" + c.ApprovalTimeout.String(),
+		"RATE_LIMIT_PER_MINUTE=" + strconv.Itoa(c.RateLimitPerMinute),
+		"TRUSTED_PROXIES=" + joinPrefixes(c.TrustedProxies),
+		"CORS_ALLOWED_ORIGINS=" + strings.Join(c.CORSAllowedOrigins, ","),
 	}
+}
+
+func joinPrefixes(ps []netip.Prefix) string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = p.String()
+	}
+	return strings.Join(s, ",")
 }

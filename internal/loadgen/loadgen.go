@@ -38,6 +38,7 @@ type Report struct {
 	Statuses   map[string]int `json:"statuses"`          // final status -> count
 	Reasons    map[string]int `json:"failure_reasons,omitempty"`
 	Errors     int            `json:"errors"` // requests that did not reach a final status
+	FirstError string         `json:"first_error,omitempty"`
 	P50        time.Duration  `json:"p50"`
 	P95        time.Duration  `json:"p95"`
 	P99        time.Duration  `json:"p99"`
@@ -45,6 +46,13 @@ type Report struct {
 }
 
 func (r Report) String() string {
+	if r.FirstError != "" {
+		return r.summary() + "; first error: " + r.FirstError
+	}
+	return r.summary()
+}
+
+func (r Report) summary() string {
 	return fmt.Sprintf("%d orders in %s: %.1f orders/s; latency p50 %s p95 %s p99 %s max %s; statuses %v; reasons %v; errors %d",
 		r.Orders, r.Elapsed.Round(time.Millisecond), r.Throughput, r.P50.Round(time.Millisecond), r.P95.Round(time.Millisecond),
 		r.P99.Round(time.Millisecond), r.Max.Round(time.Millisecond), r.Statuses, r.Reasons, r.Errors)
@@ -89,6 +97,9 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	for r := range results {
 		if r.err != nil {
 			rep.Errors++
+			if rep.FirstError == "" {
+				rep.FirstError = r.err.Error()
+			}
 			continue
 		}
 		rep.Statuses[r.status]++
@@ -157,6 +168,10 @@ func call(ctx context.Context, client *http.Client, method, url string, body []b
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
 		return err
+	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		// The api limits requests per client IP; a load test is one client.
+		return fmt.Errorf("%s %s: rate limited (%s): run the api with RATE_LIMIT_PER_MINUTE=0 (or high enough) for a load test", method, url, resp.Status)
 	}
 	if resp.StatusCode != want {
 		return fmt.Errorf("%s %s: %s: %s", method, url, resp.Status, raw)

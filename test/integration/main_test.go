@@ -100,6 +100,9 @@ func runMain(m *testing.M) int {
 	cfg.ShutdownTimeout = 5 * time.Second
 	cfg.ApprovalThreshold = 20_000 // orders over 200.00 wait for approval (approval_test.go)
 	cfg.APIAddr = apiAddr
+	// The suite places hundreds of orders from 127.0.0.1: far above any of
+	// them. ratelimit_test.go starts replicas with a real limit.
+	cfg.RateLimitPerMinute = 1_000_000
 	stack.cfg = cfg
 
 	if err := app.Migrate(ctx, cfg, true, logger); err != nil {
