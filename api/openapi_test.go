@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -27,6 +28,7 @@ import (
 	"github.com/orderflow/orderflow/internal/inventory"
 	"github.com/orderflow/orderflow/internal/notifications"
 	"github.com/orderflow/orderflow/internal/orders"
+	"github.com/orderflow/orderflow/internal/ratelimit"
 	"github.com/orderflow/orderflow/workflows"
 )
 
@@ -442,6 +444,110 @@ func TestOpenAPIServed(t *testing.T) {
 	rec = httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/openapi.json", nil))
 	assert.Equal(t, http.StatusMethodNotAllowed, rec.Code)
+}
+
+// rateLimitHeaders are the headers ratelimit.Middleware sets on every /api
+// response it decides on.
+var rateLimitHeaders = []string{"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy"}
+
+// refusingStore is a ratelimit.Store that refuses every request.
+type refusingStore struct{ calls int }
+
+func (s *refusingStore) Allow(context.Context, string) (ratelimit.Result, error) {
+	s.calls++
+	return ratelimit.Result{Limit: 600, Window: time.Minute, RetryAfter: 1500 * time.Millisecond, ResetAfter: time.Minute}, nil
+}
+
+// TestOpenAPIRateLimit: every /api operation documents the 429 of the rate
+// limit, as #/components/responses/TooManyRequests, and the RateLimit-*
+// headers on each of its responses; the webhooks, probes and metrics, which
+// are not limited, document neither. The 429 the real handler answers has
+// the documented headers, with values their schemas accept, and body.
+func TestOpenAPIRateLimit(t *testing.T) {
+	doc := loadOpenAPI(t)
+	tooMany := doc.Components.Responses["TooManyRequests"]
+	require.NotNil(t, tooMany, "components.responses.TooManyRequests is missing")
+
+	store := &refusingStore{}
+	h := (&Server{Logger: slog.New(slog.DiscardHandler), RateLimit: store}).Handler()
+	for _, o := range documentedOperations(doc) {
+		method, path, _ := strings.Cut(o.key, " ")
+		resp429 := o.op.Responses.Value("429")
+		if !httpx.IsAPIPath(path) {
+			if resp429 != nil {
+				t.Errorf("%s is not rate limited: document no 429", o.key)
+			}
+			for code, resp := range o.op.Responses.Map() {
+				for _, name := range append(slices.Clone(rateLimitHeaders), "Retry-After") {
+					if resp.Value.Headers[name] != nil {
+						t.Errorf("%s %s: not rate limited, so no %s header", o.key, code, name)
+					}
+				}
+			}
+			continue
+		}
+
+		if resp429 == nil || resp429.Ref != "#/components/responses/TooManyRequests" {
+			t.Errorf("%s: document 429 as #/components/responses/TooManyRequests", o.key)
+		}
+		for code, resp := range o.op.Responses.Map() {
+			for _, name := range rateLimitHeaders {
+				if hd := resp.Value.Headers[name]; hd == nil || hd.Ref != "#/components/headers/"+strings.ReplaceAll(name, "-", "") {
+					t.Errorf("%s %s: document the %s header (#/components/headers/%s)", o.key, code, name, strings.ReplaceAll(name, "-", ""))
+				}
+			}
+		}
+
+		// The limit answers before routing, so the path's variables need
+		// no real values and the nil dependencies are never reached.
+		calls := store.calls
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(method, path, nil))
+		if !assert.Equal(t, http.StatusTooManyRequests, rec.Code, "%s over the limit", o.key) {
+			continue
+		}
+		assert.Equal(t, calls+1, store.calls, "%s: one decision per request", o.key)
+		assert.Equal(t, "application/problem+json", rec.Header().Get("Content-Type"), o.key)
+		assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"), o.key)
+		assert.NotEmpty(t, rec.Header().Get(httpx.RequestIDHeader), o.key)
+		for _, name := range append(slices.Clone(rateLimitHeaders), "Retry-After") {
+			hd := tooMany.Value.Headers[name]
+			got := rec.Header().Get(name)
+			if !assert.NotNil(t, hd, "TooManyRequests does not document %s", name) ||
+				!assert.NotEmpty(t, got, "%s: the 429 has no %s", o.key, name) {
+				continue
+			}
+			var v any = got
+			if hd.Value.Schema.Value.Type.Is(openapi3.TypeInteger) {
+				n, err := strconv.Atoi(got)
+				if !assert.NoError(t, err, "%s: %s: %q", o.key, name, got) {
+					continue
+				}
+				v = float64(n)
+			}
+			assert.NoError(t, hd.Value.Schema.Value.VisitJSON(v), "%s: %s: %q against its schema", o.key, name, got)
+		}
+		var body map[string]any
+		if assert.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body), o.key) {
+			assert.NoError(t, doc.Components.Schemas["Problem"].Value.VisitJSON(body), "%s: the 429's body against Problem", o.key)
+			assert.EqualValues(t, http.StatusTooManyRequests, body["status"], o.key)
+		}
+	}
+	for name, hd := range tooMany.Value.Headers {
+		if name != httpx.RequestIDHeader && name != "Retry-After" && !slices.Contains(rateLimitHeaders, name) {
+			t.Errorf("TooManyRequests documents %s, which the limit does not set (%v)", name, hd.Ref)
+		}
+	}
+
+	// The limit counts only /api: the unlimited paths never reach the store.
+	calls := store.calls
+	for _, path := range []string{"/healthz", "/metrics"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		assert.NotEqual(t, http.StatusTooManyRequests, rec.Code, path)
+		assert.Empty(t, rec.Header().Get("RateLimit-Limit"), path)
+	}
+	assert.Equal(t, calls, store.calls, "the limit decided on an unlimited path")
 }
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
