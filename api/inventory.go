@@ -86,12 +86,7 @@ func (s *Server) adjustStock(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req adjustmentRequest
-	if p := httpx.DecodeJSON(w, r, &req); p != nil {
-		httpx.WriteProblem(w, r, p)
-		return
-	}
-	if p := req.validate(); p != nil {
-		httpx.WriteProblem(w, r, p)
+	if !decodeValid(w, r, &req) {
 		return
 	}
 	ev, err := s.Inventory.Adjust(r.Context(), inventory.Adjustment{

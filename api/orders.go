@@ -31,6 +31,23 @@ const maxIdempotencyKeyLength = 255
 
 var visibleASCII = regexp.MustCompile(`^[\x21-\x7e]*$`)
 
+// validated is a request body that checks itself after decoding.
+type validated interface{ validate() *httpx.Problem }
+
+// decodeValid strictly decodes the body into req and validates it; a
+// problem with either is answered, and decodeValid returns false.
+func decodeValid(w http.ResponseWriter, r *http.Request, req validated) bool {
+	p := httpx.DecodeJSON(w, r, req)
+	if p == nil {
+		p = req.validate()
+	}
+	if p != nil {
+		httpx.WriteProblem(w, r, p)
+		return false
+	}
+	return true
+}
+
 // idempotencyKey reads the optional Idempotency-Key header; one that is too
 // long is answered with a 400 problem and ok false.
 func idempotencyKey(w http.ResponseWriter, r *http.Request) (key string, ok bool) {
@@ -51,12 +68,7 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req createOrderRequest
-	if p := httpx.DecodeJSON(w, r, &req); p != nil {
-		httpx.WriteProblem(w, r, p)
-		return
-	}
-	if p := req.validate(); p != nil {
-		httpx.WriteProblem(w, r, p)
+	if !decodeValid(w, r, &req) {
 		return
 	}
 	in, p, err := s.priceOrder(r.Context(), req)

@@ -168,10 +168,21 @@ func readOrderEvent(t *testing.T, orderID, eventType string) events.CloudEvent {
 // readOrderMessage is readOrderEvent that also returns the Kafka message.
 func readOrderMessage(t *testing.T, orderID, eventType string) (events.CloudEvent, kafka.Message) {
 	t.Helper()
+	ev, m := readEvent(t, events.OrdersTopic, "it-"+orderID+"-"+eventType, func(ev events.CloudEvent) bool {
+		return ev.Subject == orderID && ev.Type == eventType
+	})
+	require.Equal(t, orderID, string(m.Key), "events are keyed by the order ID")
+	return ev, m
+}
+
+// readEvent reads topic with a consumer group of its own, from the start,
+// until an event matches.
+func readEvent(t *testing.T, topic, group string, match func(events.CloudEvent) bool) (events.CloudEvent, kafka.Message) {
+	t.Helper()
 	r := kafka.NewReader(kafka.ReaderConfig{
 		Brokers:     stack.cfg.KafkaBrokers,
-		GroupID:     "it-" + orderID + "-" + eventType,
-		Topic:       events.OrdersTopic,
+		GroupID:     group,
+		Topic:       topic,
 		StartOffset: kafka.FirstOffset,
 		MaxWait:     100 * time.Millisecond,
 	})
@@ -180,12 +191,11 @@ func readOrderMessage(t *testing.T, orderID, eventType string) (events.CloudEven
 	defer cancel()
 	for {
 		m, err := r.FetchMessage(ctx)
-		require.NoError(t, err, "no %s event for order %s", eventType, orderID)
+		require.NoError(t, err, "no matching event on %s", topic)
 		var ev events.CloudEvent
 		require.NoError(t, json.Unmarshal(m.Value, &ev))
 		require.NoError(t, r.CommitMessages(ctx, m))
-		if ev.Subject == orderID && ev.Type == eventType {
-			require.Equal(t, orderID, string(m.Key), "events are keyed by the order ID")
+		if match(ev) {
 			return ev, m
 		}
 	}

@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/segmentio/kafka-go"
 	"github.com/stretchr/testify/require"
@@ -86,29 +85,11 @@ func headerValues(m kafka.Message, key string) []string {
 // event of the given type for the order.
 func readInventoryMessage(t *testing.T, orderID, eventType string) kafka.Message {
 	t.Helper()
-	r := kafka.NewReader(kafka.ReaderConfig{
-		Brokers:     stack.cfg.KafkaBrokers,
-		GroupID:     "it-" + orderID + "-" + eventType,
-		Topic:       events.InventoryTopic,
-		StartOffset: kafka.FirstOffset,
-		MaxWait:     100 * time.Millisecond,
+	_, m := readEvent(t, events.InventoryTopic, "it-"+orderID+"-"+eventType, func(ev events.CloudEvent) bool {
+		var data struct {
+			OrderID string `json:"order_id"`
+		}
+		return ev.Type == eventType && json.Unmarshal(ev.Data, &data) == nil && data.OrderID == orderID
 	})
-	defer r.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	for {
-		m, err := r.FetchMessage(ctx)
-		require.NoError(t, err, "no %s event for order %s", eventType, orderID)
-		var ev struct {
-			Type string `json:"type"`
-			Data struct {
-				OrderID string `json:"order_id"`
-			} `json:"data"`
-		}
-		require.NoError(t, json.Unmarshal(m.Value, &ev))
-		require.NoError(t, r.CommitMessages(ctx, m))
-		if ev.Type == eventType && ev.Data.OrderID == orderID {
-			return m
-		}
-	}
+	return m
 }
