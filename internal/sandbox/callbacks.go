@@ -70,17 +70,18 @@ func (s *Sandbox) postTwilioStatuses(ctx context.Context, callbackURL, authToken
 			return
 		}
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("X-Twilio-Signature", twilioSignature(authToken, callbackURL, form))
+		req.Header.Set("X-Twilio-Signature", TwilioSignature(authToken, callbackURL, form))
 		if !s.postCallback(ProviderTwilio, req) {
 			return // Twilio does not report "delivered" to a callback that refused "sent"
 		}
 	}
 }
 
-// twilioSignature is Twilio's webhook signature: base64 HMAC-SHA1, keyed by
-// the auth token, of the URL followed by every POST parameter's name and
-// value, sorted by name.
-func twilioSignature(authToken, callbackURL string, form url.Values) string {
+// TwilioSignature is Twilio's webhook signature (X-Twilio-Signature): base64
+// HMAC-SHA1, keyed by the auth token, of the URL followed by every POST
+// parameter's name and value, sorted by name. Tests sign forged callbacks
+// with it.
+func TwilioSignature(authToken, callbackURL string, form url.Values) string {
 	mac := hmac.New(sha1.New, []byte(authToken))
 	mac.Write([]byte(callbackURL))
 	names := make([]string, 0, len(form))

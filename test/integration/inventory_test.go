@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/segmentio/kafka-go"
 	"github.com/stretchr/testify/require"
 	enums "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
@@ -347,30 +346,13 @@ func TestInventoryAPI(t *testing.T) {
 	require.Equal(t, sku, ce.Subject)
 }
 
-// readInventoryEvent reads inventory.events with a consumer group of its own
-// until it finds the CloudEvent with the given ID.
+// readInventoryEvent reads inventory.events until it finds the CloudEvent
+// with the given ID.
 func readInventoryEvent(t *testing.T, id string) events.CloudEvent {
 	t.Helper()
-	r := kafka.NewReader(kafka.ReaderConfig{
-		Brokers:     stack.cfg.KafkaBrokers,
-		GroupID:     "it-" + id,
-		Topic:       events.InventoryTopic,
-		StartOffset: kafka.FirstOffset,
-		MaxWait:     100 * time.Millisecond,
-	})
-	defer r.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	for {
-		m, err := r.FetchMessage(ctx)
-		require.NoError(t, err, "no inventory event %s", id)
-		var ev events.CloudEvent
-		require.NoError(t, json.Unmarshal(m.Value, &ev))
-		if ev.ID == id {
-			require.Equal(t, ev.Subject, string(m.Key), "inventory events are keyed by SKU")
-			return ev
-		}
-	}
+	ev, m := readEvent(t, events.InventoryTopic, "it-"+id, func(ev events.CloudEvent) bool { return ev.ID == id })
+	require.Equal(t, ev.Subject, string(m.Key), "inventory events are keyed by SKU")
+	return ev
 }
 
 // BenchmarkReservationWorkflow measures reservations per second through the

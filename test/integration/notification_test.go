@@ -4,9 +4,7 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -16,7 +14,6 @@ import (
 	"net/url"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -356,21 +353,6 @@ func TestPushFallsBackToASignedWebhook(t *testing.T) {
 		[]byte(hooks[0].Body), time.Now(), providers.SignatureTolerance))
 }
 
-// twilioSign signs a callback as Twilio would, with the account's auth token.
-func twilioSign(token, callbackURL string, form url.Values) string {
-	mac := hmac.New(sha1.New, []byte(token))
-	mac.Write([]byte(callbackURL))
-	keys := make([]string, 0, len(form))
-	for k := range form {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		mac.Write([]byte(k + form.Get(k)))
-	}
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
-}
-
 func postCallback(t *testing.T, path, contentType, body string, header map[string]string) int {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, stack.apiURL+path, strings.NewReader(body))
@@ -397,10 +379,10 @@ func TestForgedDeliveryCallbacksAreRejected(t *testing.T) {
 	callbackURL := stack.apiURL + "/webhooks/twilio"
 	assert.Equal(t, http.StatusUnauthorized, postCallback(t, "/webhooks/twilio", form, undelivered.Encode(), nil))
 	assert.Equal(t, http.StatusForbidden, postCallback(t, "/webhooks/twilio", form, undelivered.Encode(),
-		map[string]string{"X-Twilio-Signature": twilioSign("not-the-token", callbackURL, undelivered)}))
+		map[string]string{"X-Twilio-Signature": sandbox.TwilioSignature("not-the-token", callbackURL, undelivered)}))
 	signedOther := url.Values{"MessageSid": {n.ProviderMessageID}, "MessageStatus": {"read"}}
 	assert.Equal(t, http.StatusForbidden, postCallback(t, "/webhooks/twilio", form, undelivered.Encode(),
-		map[string]string{"X-Twilio-Signature": twilioSign(stack.cfg.TwilioAuthToken, callbackURL, signedOther)}),
+		map[string]string{"X-Twilio-Signature": sandbox.TwilioSignature(stack.cfg.TwilioAuthToken, callbackURL, signedOther)}),
 		"a signature of another body")
 
 	forger, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -421,7 +403,7 @@ func TestForgedDeliveryCallbacksAreRejected(t *testing.T) {
 	// The same callback signed with the real token is taken: the checks
 	// refuse forgeries, not callbacks.
 	assert.Equal(t, http.StatusNoContent, postCallback(t, "/webhooks/twilio", form, undelivered.Encode(),
-		map[string]string{"X-Twilio-Signature": twilioSign(stack.cfg.TwilioAuthToken, callbackURL, undelivered)}))
+		map[string]string{"X-Twilio-Signature": sandbox.TwilioSignature(stack.cfg.TwilioAuthToken, callbackURL, undelivered)}))
 	_, after = getNotification(t, id)
 	require.NotNil(t, after.Delivery)
 	assert.Equal(t, notifications.DeliveryUndelivered, after.Delivery.State)
