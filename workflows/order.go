@@ -247,17 +247,23 @@ func (s *orderSaga) notifyCustomer(ctx workflow.Context, outcome string) {
 // orderMessage is what the customer is told about the order's outcome.
 //
 // No outcome is urgent: a confirmation, or a failure that charged nothing,
-// can wait for the morning, so quiet hours hold its SMS. Until customers have
-// preferences (user service), every message goes by email, then SMS, with
-// no quiet hours.
+// can wait for the morning, so quiet hours hold its SMS. The customer's
+// channel order and quiet hours come with the order's contact; orders placed
+// without them (and before them) go by email, then SMS, at any hour.
 func orderMessage(in OrderInput, st OrderState) NotificationInput {
+	channels := in.Contact.Channels
+	if len(channels) == 0 {
+		channels = []string{ChannelEmail, ChannelSMS}
+	}
 	msg := NotificationInput{
 		NotificationID: fmt.Sprintf("%s-%s", in.OrderID, st.Status),
 		OrderID:        in.OrderID,
 		Kind:           "order." + st.Status,
-		Channels:       []string{ChannelEmail, ChannelSMS},
+		Channels:       channels,
 		Email:          in.Contact.Email,
 		Phone:          in.Contact.Phone,
+		TimeZone:       in.Contact.TimeZone,
+		QuietHours:     in.Contact.QuietHours,
 	}
 	if st.Status == OrderCompleted {
 		msg.Subject = fmt.Sprintf("Order %s confirmed", in.OrderID)

@@ -187,6 +187,20 @@ func TestOrderWorkflowCompletes(t *testing.T) {
 	require.Zero(t, f.calls[ActivitySendSMS])
 }
 
+// The customer's preferences travel with the order: SMS first, so the
+// confirmation goes by SMS and no email is sent.
+func TestOrderWorkflowNotifiesOnTheCustomersPreferredChannel(t *testing.T) {
+	f := &fakeServices{}
+	in := testOrder()
+	in.Contact.Channels = []string{ChannelSMS, ChannelEmail}
+	in.Contact.TimeZone, in.Contact.QuietHours = "Europe/Paris", &QuietHours{Start: "23:00", End: "23:01"}
+	st := runOrderInput(t, f, in)
+
+	require.Equal(t, OrderCompleted, st.Status)
+	require.Equal(t, "+15005550006", f.lastSMS.To)
+	require.Zero(t, f.calls[ActivitySendEmail])
+}
+
 func TestOrderWorkflowDeclinedPaymentReleasesStock(t *testing.T) {
 	f := &fakeServices{authorizeErr: temporal.NewNonRetryableApplicationError("card declined", ErrPaymentDeclined, nil)}
 	st := runOrder(t, f)

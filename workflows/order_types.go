@@ -9,10 +9,17 @@ type Item struct {
 	UnitPrice int64  `json:"unit_price"` // minor units
 }
 
-// Contact is how the customer is told about the order.
+// Contact is how the customer is told about the order: the addresses, and
+// the customer's notification preferences as they were when the order was
+// placed, like an address on a parcel.
 type Contact struct {
 	Email string `json:"email,omitempty"`
 	Phone string `json:"phone,omitempty"`
+	// Channels to try, in order; none means email, then SMS.
+	Channels []string `json:"channels,omitempty"`
+	// TimeZone (IANA) in which QuietHours are read; "" is UTC.
+	TimeZone   string      `json:"time_zone,omitempty"`
+	QuietHours *QuietHours `json:"quiet_hours,omitempty"`
 }
 
 // OrderInput starts an OrderWorkflow.
