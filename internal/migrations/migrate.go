@@ -18,11 +18,11 @@ import (
 	"github.com/pressly/goose/v3/lock"
 )
 
-//go:embed orders/*.sql inventory/*.sql notifications/*.sql
+//go:embed orders/*.sql inventory/*.sql notifications/*.sql users/*.sql
 var files embed.FS
 
 // Schemas lists the services' schemas in the order they are migrated.
-var Schemas = []string{"orders", "inventory", "notifications"}
+var Schemas = []string{"orders", "inventory", "notifications", "users"}
 
 // Up creates every schema and applies its pending migrations. A PostgreSQL
 // advisory lock makes concurrent runs (several pods starting) safe.
