@@ -9,20 +9,19 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/orderflow/orderflow/internal/auth"
 	"github.com/orderflow/orderflow/internal/httpx"
 	"github.com/orderflow/orderflow/internal/inventory"
 )
 
 // inventoryRoutes mounts the inventory service's endpoints on the /api router.
 func (s *Server) inventoryRoutes(a *mux.Router) {
-	a.HandleFunc("/products/{sku}", s.getProduct).Methods(http.MethodGet)
-	a.HandleFunc("/inventory/{sku}", s.getStock).Methods(http.MethodGet)
-	a.HandleFunc("/inventory/{sku}/events", s.listStockEvents).Methods(http.MethodGet)
-	a.HandleFunc("/reservations/{id}", s.getReservation).Methods(http.MethodGet)
-
-	// Admin writes. There is no authentication yet: the auth issue wraps the
-	// routes below with the admin role (reads above stay open to everyone).
-	a.HandleFunc("/inventory/{sku}/adjustments", s.adjustStock).Methods(http.MethodPost)
+	handle(a, http.MethodGet, "/products/{sku}", auth.Public, s.getProduct)
+	handle(a, http.MethodGet, "/inventory/{sku}", auth.Signed, s.getStock)
+	// The ledger and reservations are the operators'.
+	handle(a, http.MethodGet, "/inventory/{sku}/events", auth.Admin, s.listStockEvents)
+	handle(a, http.MethodGet, "/reservations/{id}", auth.Admin, s.getReservation)
+	handle(a, http.MethodPost, "/inventory/{sku}/adjustments", auth.Admin, s.adjustStock)
 }
 
 // getStock answers a SKU's stock per warehouse and in total, from the Redis

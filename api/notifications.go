@@ -9,6 +9,7 @@ import (
 	"github.com/gorilla/mux"
 	"go.temporal.io/sdk/client"
 
+	"github.com/orderflow/orderflow/internal/auth"
 	"github.com/orderflow/orderflow/internal/httpx"
 	"github.com/orderflow/orderflow/internal/notifications"
 	"github.com/orderflow/orderflow/workflows"
@@ -17,9 +18,11 @@ import (
 // notificationRoutes mounts the notifications API on a (/api) and the
 // providers' callbacks on the root router r.
 func (s *Server) notificationRoutes(r, a *mux.Router) {
-	a.HandleFunc("/notifications", s.listNotifications).Methods(http.MethodGet)
-	a.HandleFunc("/notifications/{id}", s.getNotification).Methods(http.MethodGet)
-	a.HandleFunc("/notifications/{id}/retry", s.retryNotification).Methods(http.MethodPost)
+	// The message log, with the provider calls and addresses, is the operators'.
+	handle(a, http.MethodGet, "/notifications", auth.Admin, s.listNotifications)
+	handle(a, http.MethodGet, "/notifications/{id}", auth.Admin, s.getNotification)
+	handle(a, http.MethodPost, "/notifications/{id}/retry", auth.Admin, s.retryNotification)
+	// The providers sign their callbacks; the handlers check the signatures.
 	r.HandleFunc(TwilioWebhookPath, s.twilioWebhook).Methods(http.MethodPost)
 	r.HandleFunc(SendGridWebhookPath, s.sendGridWebhook).Methods(http.MethodPost)
 }

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"go/ast"
 	"go/parser"
@@ -20,15 +22,18 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/google/uuid"
 	"github.com/gorilla/mux"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/orderflow/orderflow/internal/auth"
 	"github.com/orderflow/orderflow/internal/httpx"
 	"github.com/orderflow/orderflow/internal/inventory"
 	"github.com/orderflow/orderflow/internal/notifications"
 	"github.com/orderflow/orderflow/internal/orders"
 	"github.com/orderflow/orderflow/internal/ratelimit"
+	"github.com/orderflow/orderflow/internal/users"
 	"github.com/orderflow/orderflow/workflows"
 )
 
@@ -253,6 +258,13 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		{"AdjustmentRequest", adjustmentRequest{}, false},
 		{"DecisionRequest", decisionRequest{}, false},
 		{"SendGridEvent", sendGridEvent{}, false},
+		{"User", users.User{}, true},
+		{"TokenResponse", tokenResponse{}, true},
+		{"JWK", auth.JWK{}, true},
+		{"RegisterRequest", registerRequest{}, false},
+		{"Credentials", credentials{}, false},
+		{"RefreshRequest", refreshRequest{}, false},
+		{"ProfilePatch", profilePatch{}, false},
 	} {
 		s := doc.Components.Schemas[c.schema]
 		if !assert.NotNil(t, s, "schema %s is missing", c.schema) {
@@ -264,8 +276,17 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 
 var timeType = reflect.TypeFor[time.Time]()
 
+// decodesAs maps the types whose UnmarshalJSON reads the JSON of another
+// type to that type.
+var decodesAs = map[reflect.Type]reflect.Type{
+	reflect.TypeFor[optionalQuiet](): reflect.TypeFor[*workflows.QuietHours](),
+}
+
 func compareSchema(t *testing.T, where string, s *openapi3.Schema, typ reflect.Type, response bool) {
 	t.Helper()
+	if as, ok := decodesAs[typ]; ok {
+		typ = as
+	}
 	for typ.Kind() == reflect.Pointer {
 		typ = typ.Elem()
 	}
@@ -364,6 +385,8 @@ func TestOpenAPIEnumsMatchConstants(t *testing.T) {
 		{"LedgerEventKind", "../internal/inventory/ledger.go", "Ledger event kinds"},
 		{"AttemptStatus", "../internal/notifications/attempts.go", "Attempt statuses"},
 		{"DeliveryState", "../internal/notifications/delivery.go", "Delivery states"},
+		{"Role", "../internal/users/users.go", "Roles"},
+		{"Role", "../internal/auth/tokens.go", "Roles a token may carry"},
 	} {
 		s := doc.Components.Schemas[c.schema]
 		if !assert.NotNil(t, s, "schema %s is missing", c.schema) {
@@ -379,6 +402,8 @@ func TestOpenAPIEnumsMatchConstants(t *testing.T) {
 	filter := doc.Paths.Find("/api/orders").Get.Parameters.GetByInAndName(openapi3.ParameterInQuery, "status")
 	require.NotNil(t, filter, "GET /api/orders documents no status filter")
 	assert.ElementsMatch(t, orderStatus, enumStrings(filter.Schema.Value), "GET /api/orders?status= against OrderStatus")
+	assert.ElementsMatch(t, preferenceChannels, enumStrings(doc.Components.Schemas["PreferenceChannel"].Value),
+		"preferenceChannels against components.schemas.PreferenceChannel")
 }
 
 func enumStrings(s *openapi3.Schema) []string {
@@ -548,6 +573,125 @@ func TestOpenAPIRateLimit(t *testing.T) {
 		assert.Empty(t, rec.Header().Get("RateLimit-Limit"), path)
 	}
 	assert.Equal(t, calls, store.calls, "the limit decided on an unlimited path")
+}
+
+// accessExtension is how the document marks who may call each operation:
+// the name of its auth.Access level ("public", "signed-in" or "admin"), as
+// the route's handle(...) call gives it.
+const accessExtension = "x-orderflow-access"
+
+// documentedAccess returns the access level o documents.
+func documentedAccess(t *testing.T, o operation) (auth.Access, bool) {
+	t.Helper()
+	name, _ := o.op.Extensions[accessExtension].(string)
+	for _, a := range []auth.Access{auth.Public, auth.Signed, auth.Admin} {
+		if a.String() == name {
+			return a, true
+		}
+	}
+	t.Errorf("%s: set %s to %s, %s or %s", o.key, accessExtension, auth.Public, auth.Signed, auth.Admin)
+	return 0, false
+}
+
+// pathVariable is a {variable} of a path template.
+var pathVariable = regexp.MustCompile(`\{[^}]+\}`)
+
+// TestOpenAPIAccess: every operation documents who may call it, consistently
+// (a public one has "security": [], a signed-in or admin one the document's
+// bearerAuth and the 401 of a missing token, an admin one also the 403 of a
+// customer's token), and the code enforces what is documented: without a
+// token a secured operation answers 401 with a WWW-Authenticate challenge, a
+// customer's token gets 403 from an admin operation, and the callers who
+// may call an operation are let through.
+func TestOpenAPIAccess(t *testing.T) {
+	doc := loadOpenAPI(t)
+	scheme := doc.Components.SecuritySchemes["bearerAuth"]
+	require.NotNil(t, scheme, "components.securitySchemes.bearerAuth is missing")
+	assert.Equal(t, "http", scheme.Value.Type)
+	assert.Equal(t, "bearer", scheme.Value.Scheme)
+	assert.Equal(t, "JWT", scheme.Value.BearerFormat)
+	require.Equal(t, openapi3.SecurityRequirements{{"bearerAuth": {}}}, doc.Security,
+		"the document's security is bearerAuth, which public operations override")
+	unauthorized := doc.Components.Responses["Unauthorized"]
+	require.NotNil(t, unauthorized, "components.responses.Unauthorized is missing")
+	assert.NotNil(t, unauthorized.Value.Headers["WWW-Authenticate"], "the 401 of a missing token documents WWW-Authenticate")
+
+	keys, err := auth.ParseKeys("test-1:" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32)))
+	require.NoError(t, err)
+	token := func(role string) string {
+		tok, err := keys.Issue(auth.Principal{UserID: uuid.NewString(), Role: role}, time.Now(), time.Minute)
+		require.NoError(t, err)
+		return tok
+	}
+	customer, admin := token(auth.RoleCustomer), token(auth.RoleAdmin)
+
+	// The stores are nil: a request that auth lets through may reach one,
+	// and httpx.Observe answers the panic 500, which is not a refusal.
+	h := (&Server{Logger: slog.New(slog.DiscardHandler), Keys: keys}).Handler()
+	call := func(method, path, token string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	// challenged is auth's refusal of a missing or invalid token; a
+	// webhook's own 401, for a missing signature, has no challenge.
+	challenged := func(rec *httptest.ResponseRecorder) bool {
+		return rec.Code == http.StatusUnauthorized && strings.HasPrefix(rec.Header().Get("WWW-Authenticate"), "Bearer ")
+	}
+	passed := func(rec *httptest.ResponseRecorder) bool {
+		return !challenged(rec) && rec.Code != http.StatusForbidden
+	}
+
+	for _, o := range documentedOperations(doc) {
+		access, ok := documentedAccess(t, o)
+		if !ok {
+			continue
+		}
+		security := doc.Security
+		if o.op.Security != nil {
+			security = *o.op.Security
+		}
+		if access == auth.Public {
+			assert.Empty(t, security, `%s is public: document "security": []`, o.key)
+		} else {
+			assert.Equal(t, doc.Security, security, "%s is %s: leave it the document's security (bearerAuth)", o.key, access)
+		}
+		requireResponseRef(t, o, "401", "Unauthorized", access != auth.Public)
+		requireResponseRef(t, o, "403", "Forbidden", access == auth.Admin)
+
+		method, template, _ := strings.Cut(o.key, " ")
+		path := pathVariable.ReplaceAllString(template, "0190f2c4-5f7e-7a9b-8c3d-2e1f0a9b8c7d")
+		anonymous := call(method, path, "")
+		switch access {
+		case auth.Public:
+			assert.False(t, challenged(anonymous), "%s is documented public, but refuses a caller without a token", o.key)
+			assert.True(t, passed(call(method, path, "not-a-token")), "%s is documented public, but looks at the token", o.key)
+		case auth.Signed:
+			assert.True(t, challenged(anonymous), "%s is documented signed-in, but answers %d to a caller without a token", o.key, anonymous.Code)
+			assert.True(t, passed(call(method, path, customer)), "%s is documented signed-in, but refuses a customer", o.key)
+		case auth.Admin:
+			assert.True(t, challenged(anonymous), "%s is documented admin, but answers %d to a caller without a token", o.key, anonymous.Code)
+			assert.Equal(t, http.StatusForbidden, call(method, path, customer).Code, "%s is documented admin, but does not refuse a customer", o.key)
+			assert.True(t, passed(call(method, path, admin)), "%s is documented admin, but refuses an admin", o.key)
+		}
+	}
+}
+
+// requireResponseRef checks that o documents its code response as
+// #/components/responses/name if want, and not otherwise.
+func requireResponseRef(t *testing.T, o operation, code, name string, want bool) {
+	t.Helper()
+	r := o.op.Responses.Value(code)
+	switch has := r != nil && r.Ref == "#/components/responses/"+name; {
+	case want && !has:
+		t.Errorf("%s: document %s as #/components/responses/%s", o.key, code, name)
+	case !want && has:
+		t.Errorf("%s: #/components/responses/%s does not apply to its access", o.key, name)
+	}
 }
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

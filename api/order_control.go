@@ -5,15 +5,13 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strconv"
 	"time"
 
-	"github.com/google/uuid"
-	"github.com/gorilla/mux"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/orderflow/orderflow/internal/auth"
 	"github.com/orderflow/orderflow/internal/httpx"
 	"github.com/orderflow/orderflow/internal/orders"
 	"github.com/orderflow/orderflow/workflows"
@@ -46,11 +44,6 @@ func (s *Server) decideOrder(update string) http.HandlerFunc {
 // updateOrder sends update to the order's workflow and waits up to wait for
 // its result (0: only until it is accepted).
 func (s *Server) updateOrder(w http.ResponseWriter, r *http.Request, update string, wait time.Duration) {
-	id := mux.Vars(r)["id"]
-	if _, err := uuid.Parse(id); err != nil {
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusNotFound, "no order "+strconv.Quote(id)))
-		return
-	}
 	var req decisionRequest
 	if r.ContentLength != 0 { // the body is optional
 		if p := httpx.DecodeJSON(w, r, &req); p != nil {
@@ -62,23 +55,22 @@ func (s *Server) updateOrder(w http.ResponseWriter, r *http.Request, update stri
 		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusUnprocessableEntity, "reason must be at most 500 characters"))
 		return
 	}
-	order, err := s.Orders.Get(r.Context(), id)
-	switch {
-	case errors.Is(err, orders.ErrNotFound):
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusNotFound, "no order "+strconv.Quote(id)))
+	order, ok := s.findOrder(w, r)
+	if !ok {
 		return
-	case err != nil:
-		s.internalError(w, r, "could not read the order", err, "order_id", id)
-		return
-	case slices.Contains(finalStatuses, order.Status):
+	}
+	if slices.Contains(finalStatuses, order.Status) {
 		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusConflict, "the order is already "+order.Status))
 		return
 	}
+	// Who decided goes into the workflow's history and the order's reason.
+	caller, _ := auth.FromContext(r.Context())
+	by := caller.Role + ":" + caller.UserID
 
 	handle, err := s.Temporal.UpdateWorkflow(r.Context(), client.UpdateWorkflowOptions{
 		WorkflowID:   order.WorkflowID,
 		UpdateName:   update,
-		Args:         []any{workflows.Decision{Reason: req.Reason, By: "api"}},
+		Args:         []any{workflows.Decision{Reason: req.Reason, By: by}},
 		WaitForStage: client.WorkflowUpdateStageAccepted,
 	})
 	if err == nil && wait > 0 {
@@ -95,9 +87,10 @@ func (s *Server) updateOrder(w http.ResponseWriter, r *http.Request, update stri
 		s.updateError(w, r, order, update, err)
 		return
 	}
-	s.Logger.Info("order "+update+" accepted", "order_id", id, "workflow_id", order.WorkflowID, "request_id", httpx.RequestID(r.Context()))
-	if order, err = s.Orders.Get(r.Context(), id); err != nil {
-		s.internalError(w, r, "could not read the order", err, "order_id", id)
+	s.Logger.Info("order "+update+" accepted", "order_id", order.ID, "workflow_id", order.WorkflowID,
+		"by", by, "request_id", httpx.RequestID(r.Context()))
+	if order, err = s.Orders.Get(r.Context(), order.ID); err != nil {
+		s.internalError(w, r, "could not read the order", err, "order_id", order.ID)
 		return
 	}
 	status := http.StatusAccepted

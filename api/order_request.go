@@ -25,9 +25,8 @@ var (
 
 // createOrderRequest is the body of POST /api/orders.
 type createOrderRequest struct {
-	CustomerID string        `json:"customer_id"`
-	Items      []itemRequest `json:"items"`
-	Payment    struct {
+	Items   []itemRequest `json:"items"`
+	Payment struct {
 		Token string `json:"token"`
 	} `json:"payment"`
 	Contact struct {
@@ -47,12 +46,6 @@ func (req *createOrderRequest) validate() *httpx.Problem {
 	var errs []httpx.FieldError
 	add := func(field, format string, args ...any) {
 		errs = append(errs, httpx.FieldError{Field: field, Detail: fmt.Sprintf(format, args...)})
-	}
-	switch {
-	case req.CustomerID == "":
-		add("customer_id", "is required")
-	case len(req.CustomerID) > maxIDLength || !idPattern.MatchString(req.CustomerID):
-		add("customer_id", "must be 1 to %d letters, digits or ._:@-", maxIDLength)
 	}
 	switch {
 	case len(req.Items) == 0:
@@ -83,13 +76,14 @@ func (req *createOrderRequest) validate() *httpx.Problem {
 	if req.Contact.Phone != "" && !e164.MatchString(req.Contact.Phone) {
 		add("contact.phone", "must be an E.164 number such as +15005550006")
 	}
-	if len(errs) == 0 {
-		return nil
-	}
 	return validationProblem(errs)
 }
 
+// validationProblem is a 422 listing errs, or nil when there are none.
 func validationProblem(errs []httpx.FieldError) *httpx.Problem {
+	if len(errs) == 0 {
+		return nil
+	}
 	details := make([]string, len(errs))
 	for i, e := range errs {
 		details[i] = e.Field + " " + e.Detail

@@ -35,7 +35,7 @@ func FuzzCreateOrderRequest(f *testing.F) {
 			}
 			return
 		}
-		if len(req.Items) == 0 || len(req.Items) > maxItems || req.CustomerID == "" || !httpx.IsText(req.CustomerID) || req.Payment.Token == "" {
+		if len(req.Items) == 0 || len(req.Items) > maxItems || req.Payment.Token == "" {
 			t.Fatalf("accepted %+v", req)
 		}
 		for _, it := range req.Items {

@@ -21,9 +21,11 @@ import (
 
 	enums "go.temporal.io/api/enums/v1"
 
+	"github.com/orderflow/orderflow/internal/auth"
 	"github.com/orderflow/orderflow/internal/httpx"
 	"github.com/orderflow/orderflow/internal/orders"
 	"github.com/orderflow/orderflow/internal/requestid"
+	"github.com/orderflow/orderflow/internal/users"
 	"github.com/orderflow/orderflow/workflows"
 )
 
@@ -71,7 +73,13 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) {
 	if !decodeValid(w, r, &req) {
 		return
 	}
-	in, p, err := s.priceOrder(r.Context(), req)
+	// The customer is the caller, and their profile holds how they want
+	// to hear about the order.
+	customer, ok := s.currentUser(w, r)
+	if !ok {
+		return
+	}
+	in, p, err := s.priceOrder(r.Context(), req, customer)
 	if err != nil {
 		s.internalError(w, r, "could not price the order", err)
 		return
@@ -89,7 +97,8 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) {
 
 	replayed := false
 	if key != "" {
-		owner, err := s.Orders.ClaimKey(ctx, key, hash[:], in.OrderID)
+		// Keys are the customer's own: two customers may pick the same one.
+		owner, err := s.Orders.ClaimKey(ctx, customer.ID+":"+key, hash[:], in.OrderID)
 		switch {
 		case errors.Is(err, orders.ErrIdempotencyKeyReused):
 			httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusUnprocessableEntity,
@@ -154,9 +163,10 @@ func pendingView(in workflows.OrderInput) orders.Order {
 	}
 }
 
-// priceOrder turns the request into a workflow input, pricing each line from
-// the catalogue. Unknown SKUs and mixed currencies are a 422 problem.
-func (s *Server) priceOrder(ctx context.Context, req createOrderRequest) (workflows.OrderInput, *httpx.Problem, error) {
+// priceOrder turns the customer's request into a workflow input, pricing
+// each line from the catalogue. Unknown SKUs and mixed currencies are a 422
+// problem.
+func (s *Server) priceOrder(ctx context.Context, req createOrderRequest, customer users.User) (workflows.OrderInput, *httpx.Problem, error) {
 	skus := make([]string, len(req.Items))
 	for i, it := range req.Items {
 		skus[i] = it.SKU
@@ -167,10 +177,17 @@ func (s *Server) priceOrder(ctx context.Context, req createOrderRequest) (workfl
 	}
 	in := workflows.OrderInput{
 		OrderID:      uuid.Must(uuid.NewV7()).String(),
-		CustomerID:   req.CustomerID,
+		CustomerID:   customer.ID,
 		PaymentToken: req.Payment.Token,
-		Contact:      workflows.Contact{Email: req.Contact.Email, Phone: req.Contact.Phone},
+		Contact:      customer.Contact(),
 		PlacedAt:     time.Now().UTC(),
+	}
+	// Addresses given with the order are for this order only.
+	if req.Contact.Email != "" {
+		in.Contact.Email = req.Contact.Email
+	}
+	if req.Contact.Phone != "" {
+		in.Contact.Phone = req.Contact.Phone
 	}
 	var errs []httpx.FieldError
 	for i, it := range req.Items {
@@ -235,20 +252,32 @@ func inputOf(o orders.Order) workflows.OrderInput {
 }
 
 func (s *Server) getOrder(w http.ResponseWriter, r *http.Request) {
-	id := mux.Vars(r)["id"]
-	if _, err := uuid.Parse(id); err != nil {
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusNotFound, "no order "+strconv.Quote(id)))
-		return
-	}
-	o, err := s.Orders.Get(r.Context(), id)
-	switch {
-	case errors.Is(err, orders.ErrNotFound):
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusNotFound, "no order "+strconv.Quote(id)))
-	case err != nil:
-		s.internalError(w, r, "could not read the order", err, "order_id", id)
-	default:
+	if o, ok := s.findOrder(w, r); ok {
 		httpx.WriteJSON(w, http.StatusOK, o)
 	}
+}
+
+// findOrder reads the order the path names, if the caller may see it:
+// admins see every order, customers their own. Someone else's order is a
+// 404 like a missing one, so order IDs tell nothing about other customers.
+func (s *Server) findOrder(w http.ResponseWriter, r *http.Request) (orders.Order, bool) {
+	id := mux.Vars(r)["id"]
+	notFound := httpx.NewProblem(http.StatusNotFound, "no order "+strconv.Quote(id))
+	if _, err := uuid.Parse(id); err != nil {
+		httpx.WriteProblem(w, r, notFound)
+		return orders.Order{}, false
+	}
+	o, err := s.Orders.Get(r.Context(), id)
+	caller, _ := auth.FromContext(r.Context())
+	switch {
+	case errors.Is(err, orders.ErrNotFound), err == nil && !caller.IsAdmin() && o.CustomerID != caller.UserID:
+		httpx.WriteProblem(w, r, notFound)
+		return orders.Order{}, false
+	case err != nil:
+		s.internalError(w, r, "could not read the order", err, "order_id", id)
+		return orders.Order{}, false
+	}
+	return o, true
 }
 
 func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
@@ -257,6 +286,14 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
 	if f.CustomerID != "" && (len(f.CustomerID) > maxIDLength || !idPattern.MatchString(f.CustomerID)) {
 		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest, "customer_id must be 1 to 128 letters, digits or ._:@-"))
 		return
+	}
+	// Customers list their own orders; admins anyone's.
+	if caller, _ := auth.FromContext(r.Context()); !caller.IsAdmin() {
+		if f.CustomerID != "" && f.CustomerID != caller.UserID {
+			httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusForbidden, "customers may list only their own orders"))
+			return
+		}
+		f.CustomerID = caller.UserID
 	}
 	if f.Status != "" && !slices.Contains(workflows.OrderStatuses, f.Status) {
 		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest, "status must be one of "+strings.Join(workflows.OrderStatuses, ", ")))
@@ -282,17 +319,14 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) orderEvents(w http.ResponseWriter, r *http.Request) {
-	id := mux.Vars(r)["id"]
-	if _, err := uuid.Parse(id); err != nil {
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusNotFound, "no order "+strconv.Quote(id)))
+	o, ok := s.findOrder(w, r)
+	if !ok {
 		return
 	}
-	evs, err := s.Orders.Events(r.Context(), id)
+	evs, err := s.Orders.Events(r.Context(), o.ID)
 	switch {
-	case errors.Is(err, orders.ErrNotFound):
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusNotFound, "no order "+strconv.Quote(id)))
 	case err != nil:
-		s.internalError(w, r, "could not read the order's events", err, "order_id", id)
+		s.internalError(w, r, "could not read the order's events", err, "order_id", o.ID)
 	default:
 		httpx.WriteJSON(w, http.StatusOK, map[string]any{"events": evs})
 	}

@@ -13,11 +13,13 @@ import (
 	"github.com/rs/cors"
 	"go.temporal.io/sdk/client"
 
+	"github.com/orderflow/orderflow/internal/auth"
 	"github.com/orderflow/orderflow/internal/httpx"
 	"github.com/orderflow/orderflow/internal/inventory"
 	"github.com/orderflow/orderflow/internal/notifications"
 	"github.com/orderflow/orderflow/internal/orders"
 	"github.com/orderflow/orderflow/internal/ratelimit"
+	"github.com/orderflow/orderflow/internal/users"
 	"github.com/orderflow/orderflow/workflows"
 )
 
@@ -39,17 +41,29 @@ type Server struct {
 	Notifications     *notifications.Store
 	// Callbacks verifies the providers' delivery status callbacks.
 	Callbacks Callbacks
-	// RateLimit counts each client's /api requests (nil: no limit).
+	// RateLimit counts each client's /api requests: a signed-in user's by
+	// user, anyone else's by IP address (nil: no limit).
 	RateLimit ratelimit.Store
 	// TrustedProxies may name a request's client in X-Forwarded-For.
 	TrustedProxies []netip.Prefix
 	// CORSAllowedOrigins may call /api from a browser page of theirs.
 	CORSAllowedOrigins []string
+
+	// Users are the accounts; Keys sign their access tokens, good for
+	// AccessTokenTTL, and refresh tokens are good for RefreshTokenTTL.
+	Users           *users.Store
+	Keys            *auth.Keys
+	AccessTokenTTL  time.Duration
+	RefreshTokenTTL time.Duration
+	// AccountAttempts and IPAttempts count sign-in and sign-up attempts per
+	// email and per client address (nil: unthrottled).
+	AccountAttempts, IPAttempts ratelimit.Store
 }
 
 // Handler returns the API's routes wrapped in the common middleware: request
 // ID, logs and metrics, security headers, CORS (so even a 429 can be read by
-// the dashboard), then the rate limit of /api.
+// the dashboard), the caller's identity from their bearer token, then the
+// rate limit of /api. Each route requires its own access (routes).
 func (s *Server) Handler() http.Handler {
 	h := http.Handler(s.routes())
 	if s.RateLimit != nil {
@@ -57,11 +71,14 @@ func (s *Server) Handler() http.Handler {
 		// webhooks (/webhooks/*) come from a few known senders that a
 		// per-IP limit would throttle as one client.
 		h = ratelimit.Middleware(ratelimit.Options{
-			Store:    s.RateLimit,
-			ClientIP: httpx.ClientIP(s.TrustedProxies),
-			Applies:  func(r *http.Request) bool { return httpx.IsAPIPath(r.URL.Path) },
-			Logger:   s.Logger,
+			Store:   s.RateLimit,
+			Key:     s.rateLimitKey,
+			Applies: func(r *http.Request) bool { return httpx.IsAPIPath(r.URL.Path) },
+			Logger:  s.Logger,
 		})(h)
+	}
+	if s.Keys != nil {
+		h = auth.Authenticate(s.Keys)(h)
 	}
 	h = s.cors().Handler(h)
 	h = httpx.APISecurityHeaders(h)
@@ -82,26 +99,41 @@ func (s *Server) cors() *cors.Cors {
 	})
 }
 
-// routes registers every endpoint; openapi_test.go walks it.
+// rateLimitKey counts a signed-in user's requests as theirs wherever they
+// come from, and anyone else's by their address.
+func (s *Server) rateLimitKey(r *http.Request) string {
+	if p, ok := auth.FromContext(r.Context()); ok {
+		return ratelimit.UserKey(p.UserID)
+	}
+	return ratelimit.IPKey(httpx.ClientIP(s.TrustedProxies)(r))
+}
+
+// routes registers every endpoint with who may call it; openapi_test.go
+// walks it and checks each one's access against the document.
 func (s *Server) routes() *mux.Router {
 	r := mux.NewRouter()
 	httpx.MountOps(r, s.Checks)
 	a := r.PathPrefix("/api").Subrouter()
-	a.HandleFunc("/orders", s.createOrder).Methods(http.MethodPost)
-	a.HandleFunc("/orders", s.listOrders).Methods(http.MethodGet)
-	a.HandleFunc("/orders/{id}", s.getOrder).Methods(http.MethodGet)
-	a.HandleFunc("/orders/{id}/events", s.orderEvents).Methods(http.MethodGet)
-	a.HandleFunc("/orders/{id}/cancel", s.cancelOrder).Methods(http.MethodPost)
-	// Admin: approvals of orders above the threshold.
-	a.HandleFunc("/orders/{id}/approve", s.decideOrder(workflows.UpdateApprove)).Methods(http.MethodPost)
-	a.HandleFunc("/orders/{id}/reject", s.decideOrder(workflows.UpdateReject)).Methods(http.MethodPost)
-	a.HandleFunc("/stats", s.stats).Methods(http.MethodGet)
-	a.HandleFunc("/products", s.listProducts).Methods(http.MethodGet)
+	s.authRoutes(a)
+	handle(a, http.MethodPost, "/orders", auth.Signed, s.createOrder)
+	handle(a, http.MethodGet, "/orders", auth.Signed, s.listOrders)
+	handle(a, http.MethodGet, "/orders/{id}", auth.Signed, s.getOrder)
+	handle(a, http.MethodGet, "/orders/{id}/events", auth.Signed, s.orderEvents)
+	handle(a, http.MethodPost, "/orders/{id}/cancel", auth.Signed, s.cancelOrder)
+	handle(a, http.MethodPost, "/orders/{id}/approve", auth.Admin, s.decideOrder(workflows.UpdateApprove))
+	handle(a, http.MethodPost, "/orders/{id}/reject", auth.Admin, s.decideOrder(workflows.UpdateReject))
+	handle(a, http.MethodGet, "/stats", auth.Admin, s.stats)
+	handle(a, http.MethodGet, "/products", auth.Public, s.listProducts)
 	s.inventoryRoutes(a)
 	s.notificationRoutes(r, a)
-	a.HandleFunc("/openapi.json", serveOpenAPI).Methods(http.MethodGet)
+	handle(a, http.MethodGet, "/openapi.json", auth.Public, serveOpenAPI)
 	httpx.InstallRouting(r)
 	return r
+}
+
+// handle registers one route, open to callers with access.
+func handle(r *mux.Router, method, path string, access auth.Access, h http.HandlerFunc) {
+	r.Handle(path, auth.Require(access, h)).Methods(method)
 }
 
 // internalError logs err with the request ID and answers a 500 problem that

@@ -96,7 +96,9 @@ func run(args []string) error {
 	case "dev":
 		return parseThen(flags, args[1:], func() error { return app.RunDev(ctx, os.LookupEnv, logger) })
 	case "loadgen":
-		o := loadgen.Options{APIURL: cfg.APIURL}
+		// The demo customer places the orders; its password is passed by
+		// environment (DEMO_CUSTOMER_PASSWORD), never on the command line.
+		o := loadgen.Options{APIURL: cfg.APIURL, Email: cfg.DemoCustomerEmail, Password: cfg.DemoCustomerPassword}
 		flags.IntVar(&o.Orders, "orders", 200, "orders to place")
 		flags.IntVar(&o.Concurrency, "concurrency", 20, "clients placing orders at once")
 		skus := flags.String("skus", "MUG-CERAMIC,TSHIRT-BLK-M", "comma-separated SKUs, one unit each, round-robin")

@@ -2,15 +2,19 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/orderflow/orderflow/api"
+	"github.com/orderflow/orderflow/internal/auth"
 	"github.com/orderflow/orderflow/internal/config"
 	"github.com/orderflow/orderflow/internal/httpx"
 	"github.com/orderflow/orderflow/internal/inventory"
 	"github.com/orderflow/orderflow/internal/notifications"
 	"github.com/orderflow/orderflow/internal/orders"
 	"github.com/orderflow/orderflow/internal/ratelimit"
+	"github.com/orderflow/orderflow/internal/users"
 )
 
 // RunAPI serves the REST API on cfg.APIAddr until ctx ends.
@@ -31,6 +35,13 @@ func RunAPI(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	if err := cfg.RefuseDevelopmentDefaults("JWT_SIGNING_KEYS"); err != nil {
+		return fmt.Errorf("%w (kid:base64-seed[,kid:base64-seed], each seed from `openssl rand -base64 32`)", err)
+	}
+	keys, err := auth.ParseKeys(cfg.JWTSigningKeys)
+	if err != nil {
+		return fmt.Errorf("JWT_SIGNING_KEYS: %w", err)
+	}
 
 	srv := &api.Server{
 		Orders:    orders.NewStore(pool),
@@ -50,10 +61,16 @@ func RunAPI(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		Callbacks:          callbacks,
 		TrustedProxies:     cfg.TrustedProxies,
 		CORSAllowedOrigins: cfg.CORSAllowedOrigins,
+		Users:              users.NewStore(pool),
+		Keys:               keys,
+		AccessTokenTTL:     cfg.AccessTokenTTL,
+		RefreshTokenTTL:    cfg.RefreshTokenTTL,
+		// Counted in Redis, so every replica enforces the one limit.
+		AccountAttempts: ratelimit.NewRedis(rdb, "login:", cfg.LoginAttemptsPerAccount, config.LoginWindow),
+		IPAttempts:      ratelimit.NewRedis(rdb, "login:", cfg.LoginAttemptsPerIP, config.LoginWindow),
 	}
 	if cfg.RateLimitPerMinute > 0 {
-		// Counted in Redis, so every replica enforces the one limit.
-		srv.RateLimit = ratelimit.NewRedis(rdb, cfg.RateLimitPerMinute)
+		srv.RateLimit = ratelimit.NewRedis(rdb, "api:", cfg.RateLimitPerMinute, time.Minute)
 	}
 	return httpx.Serve(ctx, httpx.NewServer(cfg.APIAddr, srv.Handler()), cfg.ShutdownTimeout, logger)
 }

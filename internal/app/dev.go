@@ -216,6 +216,13 @@ func printTable(w io.Writer, cfg config.Config, infra *Infra, ports map[string]i
 		fmt.Fprintf(tw, "worker %s\thttp://127.0.0.1:%d/metrics\n", q, ports["worker "+q])
 	}
 	fmt.Fprintf(tw, "logs\t%s/\n", filepath.Join(dataDir, "logs"))
-	fmt.Fprintf(tw, "\ntry:\tcurl -XPOST %s/api/orders -H 'Idempotency-Key: k1' -d '{\"customer_id\":\"c-1\",\"items\":[{\"sku\":\"TSHIRT-BLK-M\",\"quantity\":2}],\"payment\":{\"token\":\"tok_visa\"},\"contact\":{\"email\":\"a@example.com\",\"phone\":\"+15005550006\"}}'\n", cfg.APIURL)
+	// Development accounts on a loopback-only stack: printed so the first
+	// sign-in needs no digging.
+	fmt.Fprint(tw, "\nDEMO ACCOUNT\tEMAIL\tPASSWORD\n")
+	fmt.Fprintf(tw, "admin\t%s\t%s\n", cfg.AdminEmail, cfg.AdminPassword)
+	fmt.Fprintf(tw, "customer\t%s\t%s\n", cfg.DemoCustomerEmail, cfg.DemoCustomerPassword)
+	fmt.Fprintf(tw, "\ntry:\tTOKEN=$(curl -s %s/api/auth/login -d '{\"email\":\"%s\",\"password\":\"%s\"}' | jq -r .access_token)\n",
+		cfg.APIURL, cfg.DemoCustomerEmail, cfg.DemoCustomerPassword)
+	fmt.Fprintf(tw, "\tcurl -XPOST %s/api/orders -H \"Authorization: Bearer $TOKEN\" -H 'Idempotency-Key: k1' -d '{\"items\":[{\"sku\":\"TSHIRT-BLK-M\",\"quantity\":2}],\"payment\":{\"token\":\"tok_visa\"}}'\n", cfg.APIURL)
 	tw.Flush()
 }

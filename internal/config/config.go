@@ -16,6 +16,10 @@ import (
 // Config is the whole configuration of every role; each role reads what it needs.
 type Config struct {
 	LogLevel string
+	// Environment is "development" (the default: the local stack's demo
+	// accounts and signing key work out of the box) or "production", where
+	// the roles refuse to run on those (DevelopmentDefaults).
+	Environment string
 
 	DatabaseURL       string
 	RedisAddr         string
@@ -84,12 +88,70 @@ type Config struct {
 	// CORSAllowedOrigins are the browser origins (the dashboard's) that may
 	// call the api from another origin; never "*".
 	CORSAllowedOrigins []string
+
+	// JWTSigningKeys sign and verify access tokens: "kid:seed[,kid:seed]",
+	// each seed 32 random bytes in base64; the first signs. The default is
+	// a development key, and production has none.
+	JWTSigningKeys string
+	// AccessTokenTTL is how long an access token is good for; a client
+	// refreshes it with its refresh token, good for RefreshTokenTTL.
+	AccessTokenTTL  time.Duration
+	RefreshTokenTTL time.Duration
+	// LoginAttemptsPerAccount and LoginAttemptsPerIP are how many sign-in
+	// (and sign-up) attempts an email and a client address may make per
+	// LoginWindow, counted in Redis.
+	LoginAttemptsPerAccount int
+	LoginAttemptsPerIP      int
+	// AdminEmail and AdminPassword are the first admin account, created by
+	// `orderflow migrate` when absent; required in production.
+	AdminEmail, AdminPassword string
+	// DemoCustomerEmail and DemoCustomerPassword are the customer account
+	// `orderflow migrate --seed` creates in development.
+	DemoCustomerEmail, DemoCustomerPassword string
 }
+
+// LoginWindow is the window of LoginAttemptsPerAccount and LoginAttemptsPerIP.
+const LoginWindow = 15 * time.Minute
+
+// Environments.
+const (
+	Development = "development"
+	Production  = "production"
+)
+
+// Production reports whether the process runs in production.
+func (c Config) Production() bool { return c.Environment == Production }
+
+// RefuseDevelopmentDefaults returns an error, in production, when any of the
+// named settings still holds its development default: the signing key and
+// demo passwords in this file are public.
+func (c Config) RefuseDevelopmentDefaults(names ...string) error {
+	if !c.Production() {
+		return nil
+	}
+	d := Default()
+	current := map[string][2]string{
+		"JWT_SIGNING_KEYS": {c.JWTSigningKeys, d.JWTSigningKeys},
+		"ADMIN_EMAIL":      {c.AdminEmail, d.AdminEmail},
+		"ADMIN_PASSWORD":   {c.AdminPassword, d.AdminPassword},
+	}
+	for _, name := range names {
+		if v, ok := current[name]; !ok || v[0] == v[1] || v[0] == "" {
+			return fmt.Errorf("%s must be set in production: its default is for development only", name)
+		}
+	}
+	return nil
+}
+
+// devJWTSigningKeys signs the local stack's tokens. It is public, in this
+// file: production refuses to start without keys of its own.
+const devJWTSigningKeys = "dev-1:DOFjWr+Z3ZAbEJCy0EXHjTCKufyfU0I+2Lzsn+0xgJM="
 
 // Default returns the configuration of the local stack.
 func Default() Config {
 	return Config{
 		LogLevel:          "info",
+		Environment:       Development,
 		DatabaseURL:       "postgres://orderflow:orderflow@127.0.0.1:5432/orderflow?sslmode=disable",
 		RedisAddr:         "127.0.0.1:6379",
 		TemporalAddress:   "127.0.0.1:7233",
@@ -124,6 +186,19 @@ func Default() Config {
 		RateLimitPerMinute:   600,
 		TrustedProxies:       []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
 		CORSAllowedOrigins:   []string{"http://127.0.0.1:3000", "http://localhost:3000"},
+		JWTSigningKeys:       devJWTSigningKeys,
+		AccessTokenTTL:       15 * time.Minute,
+		RefreshTokenTTL:      30 * 24 * time.Hour,
+		// An office behind one address signs in many times; a guesser on
+		// one account gets ten tries per quarter hour.
+		LoginAttemptsPerAccount: 10,
+		LoginAttemptsPerIP:      100,
+		// Development only (the local stack listens on loopback); printed
+		// by `make run`.
+		AdminEmail:           "admin@orderflow.local",
+		AdminPassword:        "admin-demo-password",
+		DemoCustomerEmail:    "customer@orderflow.local",
+		DemoCustomerPassword: "customer-demo-password",
 	}
 }
 
@@ -140,6 +215,12 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 			*dst = v
 		}
 	}
+	str("ENVIRONMENT", &c.Environment)
+	str("JWT_SIGNING_KEYS", &c.JWTSigningKeys)
+	str("ADMIN_EMAIL", &c.AdminEmail)
+	str("ADMIN_PASSWORD", &c.AdminPassword)
+	str("DEMO_CUSTOMER_EMAIL", &c.DemoCustomerEmail)
+	str("DEMO_CUSTOMER_PASSWORD", &c.DemoCustomerPassword)
 	str("LOG_LEVEL", &c.LogLevel)
 	str("DATABASE_URL", &c.DatabaseURL)
 	str("REDIS_ADDR", &c.RedisAddr)
@@ -187,6 +268,18 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		}
 		c.RateLimitPerMinute = n
 	}
+	for name, dst := range map[string]*int{
+		"LOGIN_ATTEMPTS_PER_ACCOUNT": &c.LoginAttemptsPerAccount,
+		"LOGIN_ATTEMPTS_PER_IP":      &c.LoginAttemptsPerIP,
+	} {
+		if v, ok := lookup(name); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return c, fmt.Errorf("%s=%q: want a positive number of attempts per %s", name, v, LoginWindow)
+			}
+			*dst = n
+		}
+	}
 	if v, ok := lookup("TRUSTED_PROXIES"); ok {
 		prefixes, err := parsePrefixes(splitList(v))
 		if err != nil {
@@ -207,10 +300,12 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		c.KafkaBrokers = splitList(v)
 	}
 	for name, dst := range map[string]*time.Duration{
-		"SHUTDOWN_TIMEOUT": &c.ShutdownTimeout,
-		"RESERVATION_TTL":  &c.ReservationTTL,
-		"APPROVAL_TIMEOUT": &c.ApprovalTimeout,
-		"BREAKER_OPEN_FOR": &c.BreakerOpenFor,
+		"SHUTDOWN_TIMEOUT":  &c.ShutdownTimeout,
+		"RESERVATION_TTL":   &c.ReservationTTL,
+		"APPROVAL_TIMEOUT":  &c.ApprovalTimeout,
+		"BREAKER_OPEN_FOR":  &c.BreakerOpenFor,
+		"ACCESS_TOKEN_TTL":  &c.AccessTokenTTL,
+		"REFRESH_TOKEN_TTL": &c.RefreshTokenTTL,
 	} {
 		if v, ok := lookup(name); ok {
 			d, err := time.ParseDuration(v)
@@ -226,6 +321,9 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 func (c Config) validate() error {
 	if len(c.KafkaBrokers) == 0 {
 		return fmt.Errorf("KAFKA_BROKERS is empty: want host:port[,host:port]")
+	}
+	if c.Environment != Development && c.Environment != Production {
+		return fmt.Errorf("ENVIRONMENT=%q: want development or production", c.Environment)
 	}
 	switch strings.ToLower(c.LogLevel) {
 	case "debug", "info", "warn", "error":

@@ -13,6 +13,7 @@ import (
 func (c Config) Environ() []string {
 	return []string{
 		"LOG_LEVEL=" + c.LogLevel,
+		"ENVIRONMENT=" + c.Environment,
 		"DATABASE_URL=" + c.DatabaseURL,
 		"REDIS_ADDR=" + c.RedisAddr,
 		"REDIS_PASSWORD=" + c.RedisPassword,
@@ -47,6 +48,15 @@ func (c Config) Environ() []string {
 		"RATE_LIMIT_PER_MINUTE=" + strconv.Itoa(c.RateLimitPerMinute),
 		"TRUSTED_PROXIES=" + joinPrefixes(c.TrustedProxies),
 		"CORS_ALLOWED_ORIGINS=" + strings.Join(c.CORSAllowedOrigins, ","),
+		"JWT_SIGNING_KEYS=" + c.JWTSigningKeys,
+		"ACCESS_TOKEN_TTL=" + c.AccessTokenTTL.String(),
+		"REFRESH_TOKEN_TTL=" + c.RefreshTokenTTL.String(),
+		"LOGIN_ATTEMPTS_PER_ACCOUNT=" + strconv.Itoa(c.LoginAttemptsPerAccount),
+		"LOGIN_ATTEMPTS_PER_IP=" + strconv.Itoa(c.LoginAttemptsPerIP),
+		"ADMIN_EMAIL=" + c.AdminEmail,
+		"ADMIN_PASSWORD=" + c.AdminPassword,
+		"DEMO_CUSTOMER_EMAIL=" + c.DemoCustomerEmail,
+		"DEMO_CUSTOMER_PASSWORD=" + c.DemoCustomerPassword,
 	}
 }
 

@@ -28,6 +28,8 @@ type Options struct {
 	SKUs        []string // round-robin; one unit each
 	Token       string   // payment token, e.g. tok_visa
 	Timeout     time.Duration
+	// Email and Password sign in the customer who places the orders.
+	Email, Password string
 }
 
 // Report is what a run measured.
@@ -70,7 +72,10 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	if o.Orders < 1 || o.Concurrency < 1 || len(o.SKUs) == 0 {
 		return Report{}, errors.New("loadgen: want orders >= 1, concurrency >= 1 and at least one SKU")
 	}
-	client := &http.Client{Timeout: 10 * time.Second}
+	c := &caller{http: &http.Client{Timeout: 10 * time.Second}, api: o.APIURL, email: o.Email, password: o.Password}
+	if err := c.signIn(ctx, ""); err != nil {
+		return Report{}, err
+	}
 	var next atomic.Int64
 	results := make(chan outcome, o.Orders)
 	start := time.Now()
@@ -84,7 +89,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 				if n >= o.Orders || ctx.Err() != nil {
 					return
 				}
-				results <- placeAndFollow(ctx, client, o, n)
+				results <- placeAndFollow(ctx, c, o, n)
 			}
 		}()
 	}
@@ -123,22 +128,21 @@ type orderView struct {
 	FailureReason string `json:"failure_reason"`
 }
 
-func placeAndFollow(ctx context.Context, client *http.Client, o Options, n int) outcome {
+func placeAndFollow(ctx context.Context, c *caller, o Options, n int) outcome {
 	body, _ := json.Marshal(map[string]any{
-		"customer_id": fmt.Sprintf("load-%d", n%1000),
-		"items":       []map[string]any{{"sku": o.SKUs[n%len(o.SKUs)], "quantity": 1}},
-		"payment":     map[string]string{"token": o.Token},
-		"contact":     map[string]string{"email": fmt.Sprintf("load-%d@example.com", n)},
+		"items":   []map[string]any{{"sku": o.SKUs[n%len(o.SKUs)], "quantity": 1}},
+		"payment": map[string]string{"token": o.Token},
+		"contact": map[string]string{"email": fmt.Sprintf("load-%d@example.com", n)},
 	})
 	start := time.Now()
 	var placed orderView
-	if err := call(ctx, client, http.MethodPost, o.APIURL+"/api/orders", body, http.StatusAccepted, &placed); err != nil {
+	if err := c.call(ctx, http.MethodPost, "/api/orders", body, http.StatusAccepted, &placed); err != nil {
 		return outcome{err: err}
 	}
 	deadline := start.Add(o.Timeout)
 	for time.Now().Before(deadline) {
 		var cur orderView
-		if err := call(ctx, client, http.MethodGet, o.APIURL+"/api/orders/"+placed.ID, nil, http.StatusOK, &cur); err != nil {
+		if err := c.call(ctx, http.MethodGet, "/api/orders/"+placed.ID, nil, http.StatusOK, &cur); err != nil {
 			return outcome{err: err}
 		}
 		switch cur.Status {
@@ -154,13 +158,65 @@ func placeAndFollow(ctx context.Context, client *http.Client, o Options, n int) 
 	return outcome{err: fmt.Errorf("order %s not final after %s", placed.ID, o.Timeout)}
 }
 
-func call(ctx context.Context, client *http.Client, method, url string, body []byte, want int, out any) error {
+// caller calls the API as one signed-in customer, signing in again when the
+// access token expires during a long run.
+type caller struct {
+	http            *http.Client
+	api             string
+	email, password string
+	mu              sync.Mutex
+	token           string
+}
+
+// signIn gets a new access token, unless another client already replaced
+// the stale one.
+func (c *caller) signIn(ctx context.Context, stale string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.token != stale {
+		return nil
+	}
+	body, _ := json.Marshal(map[string]string{"email": c.email, "password": c.password})
+	var tokens struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := c.do(ctx, http.MethodPost, "/api/auth/login", body, "", http.StatusOK, &tokens); err != nil {
+		return fmt.Errorf("sign in as %s: %w", c.email, err)
+	}
+	c.token = tokens.AccessToken
+	return nil
+}
+
+func (c *caller) call(ctx context.Context, method, path string, body []byte, want int, out any) error {
+	c.mu.Lock()
+	token := c.token
+	c.mu.Unlock()
+	err := c.do(ctx, method, path, body, token, want, out)
+	if errors.Is(err, errUnauthorized) {
+		if err := c.signIn(ctx, token); err != nil {
+			return err
+		}
+		c.mu.Lock()
+		token = c.token
+		c.mu.Unlock()
+		err = c.do(ctx, method, path, body, token, want, out)
+	}
+	return err
+}
+
+var errUnauthorized = errors.New("401 Unauthorized")
+
+func (c *caller) do(ctx context.Context, method, path string, body []byte, token string, want int, out any) error {
+	url := c.api + path
 	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := client.Do(req)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := c.http.Do(req)
 	if err != nil {
 		return err
 	}
@@ -169,11 +225,13 @@ func call(ctx context.Context, client *http.Client, method, url string, body []b
 	if err != nil {
 		return err
 	}
-	if resp.StatusCode == http.StatusTooManyRequests {
-		// The api limits requests per client IP; a load test is one client.
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized && token != "":
+		return fmt.Errorf("%s %s: %w", method, url, errUnauthorized)
+	case resp.StatusCode == http.StatusTooManyRequests:
+		// The api limits requests per user; a load test is one user.
 		return fmt.Errorf("%s %s: rate limited (%s): run the api with RATE_LIMIT_PER_MINUTE=0 (or high enough) for a load test", method, url, resp.Status)
-	}
-	if resp.StatusCode != want {
+	case resp.StatusCode != want:
 		return fmt.Errorf("%s %s: %s: %s", method, url, resp.Status, raw)
 	}
 	return json.Unmarshal(raw, out)

@@ -43,17 +43,20 @@ type Store interface {
 // Redis is a Store in Redis, shared by every process that uses the same Redis.
 type Redis struct {
 	limiter *redis_rate.Limiter
+	prefix  string
 	limit   redis_rate.Limit
 }
 
-// NewRedis allows perMinute requests per minute and key, in a burst or spread out.
-func NewRedis(rdb redis.UniversalClient, perMinute int) *Redis {
-	return &Redis{limiter: redis_rate.NewLimiter(rdb), limit: redis_rate.PerMinute(perMinute)}
+// NewRedis allows n requests per period and key, in a burst or spread out.
+// prefix keeps apart the counts of different limits on the same key.
+func NewRedis(rdb redis.UniversalClient, prefix string, n int, period time.Duration) *Redis {
+	return &Redis{limiter: redis_rate.NewLimiter(rdb), prefix: prefix,
+		limit: redis_rate.Limit{Rate: n, Burst: n, Period: period}}
 }
 
 // Allow implements Store.
 func (s *Redis) Allow(ctx context.Context, key string) (Result, error) {
-	res, err := s.limiter.Allow(ctx, key, s.limit)
+	res, err := s.limiter.Allow(ctx, s.prefix+key, s.limit)
 	if err != nil {
 		return Result{}, err
 	}
@@ -87,8 +90,8 @@ var (
 // Options configure Middleware.
 type Options struct {
 	Store Store
-	// ClientIP names the client of a request (httpx.ClientIP).
-	ClientIP func(*http.Request) netip.Addr
+	// Key names whose count a request is (IPKey, UserKey).
+	Key func(*http.Request) string
 	// Applies selects the requests that are limited; nil limits all.
 	Applies func(*http.Request) bool
 	Logger  *slog.Logger
@@ -112,7 +115,7 @@ func Middleware(o Options) func(http.Handler) http.Handler {
 				return
 			}
 			ctx, cancel := context.WithTimeout(r.Context(), o.Timeout)
-			res, err := o.Store.Allow(ctx, Key(o.ClientIP(r)))
+			res, err := o.Store.Allow(ctx, o.Key(r))
 			cancel()
 			if err != nil {
 				// Fail open: the limit protects the API from abuse, but
@@ -156,16 +159,19 @@ func seconds(d time.Duration) int {
 	return int(math.Ceil(d.Seconds()))
 }
 
-// Key is the limit's key for a client address. An IPv6 client usually holds
-// a whole /64 and can pick any address in it, so IPv6 clients are limited by
+// IPKey is the key of a client address. An IPv6 client usually holds a
+// whole /64 and can pick any address in it, so IPv6 clients are counted by
 // their /64.
-func Key(a netip.Addr) string {
+func IPKey(a netip.Addr) string {
 	switch {
 	case !a.IsValid():
-		return "api:ip:unknown"
+		return "ip:unknown"
 	case a.Is6():
 		p, _ := a.Prefix(64)
-		return "api:ip:" + p.String()
+		return "ip:" + p.String()
 	}
-	return "api:ip:" + a.String()
+	return "ip:" + a.String()
 }
+
+// UserKey is the key of a signed-in user, wherever they call from.
+func UserKey(userID string) string { return "user:" + userID }

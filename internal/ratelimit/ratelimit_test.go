@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -26,10 +27,10 @@ func replica(t *testing.T, addr string, perMinute int) http.Handler {
 	rdb := redis.NewClient(&redis.Options{Addr: addr})
 	t.Cleanup(func() { rdb.Close() })
 	return ratelimit.Middleware(ratelimit.Options{
-		Store:    ratelimit.NewRedis(rdb, perMinute),
-		ClientIP: httpx.ClientIP(nil),
-		Applies:  func(r *http.Request) bool { return httpx.IsAPIPath(r.URL.Path) },
-		Logger:   quiet,
+		Store:   ratelimit.NewRedis(rdb, "api:", perMinute, time.Minute),
+		Key:     func(r *http.Request) string { return ratelimit.IPKey(httpx.ClientIP(nil)(r)) },
+		Applies: func(r *http.Request) bool { return httpx.IsAPIPath(r.URL.Path) },
+		Logger:  quiet,
 	})(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 }
 
@@ -101,14 +102,14 @@ func TestLimitIsSharedByReplicasAndPerClient(t *testing.T) {
 }
 
 func TestKeyGroupsIPv6ByPrefix(t *testing.T) {
-	k := func(s string) string { return ratelimit.Key(netip.MustParseAddr(s)) }
+	k := func(s string) string { return ratelimit.IPKey(netip.MustParseAddr(s)) }
 	if k("2001:db8:1:2::1") != k("2001:db8:1:2:ffff::9") || k("2001:db8:1:2::1") == k("2001:db8:1:3::1") {
 		t.Fatal("IPv6 clients are not keyed by their /64")
 	}
 	if k("198.51.100.1") == k("198.51.100.2") || !strings.HasSuffix(k("198.51.100.1"), "198.51.100.1") {
 		t.Fatal("IPv4 clients are not keyed by address")
 	}
-	if ratelimit.Key(netip.Addr{}) == "" {
+	if ratelimit.IPKey(netip.Addr{}) == "" {
 		t.Fatal("no key for an unknown client")
 	}
 }
