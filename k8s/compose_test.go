@@ -18,6 +18,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
 
+	"github.com/orderflow/orderflow/internal/config"
 	"github.com/orderflow/orderflow/internal/sandbox"
 )
 
@@ -294,6 +295,10 @@ func composeMigrate(p *types.Project) []error {
 	if role(m) != "migrate" {
 		errs = append(errs, fmt.Errorf("migrate runs %v, want `orderflow migrate`", command(m)))
 	}
+	// The binary refuses to seed demo accounts in production.
+	if roleOf(m.Command) == "migrate --seed" && effective(m, "ENVIRONMENT") != config.Development {
+		errs = append(errs, fmt.Errorf("migrate runs --seed with ENVIRONMENT=%q, which refuses it; want %s", effective(m, "ENVIRONMENT"), config.Development))
+	}
 	// Roles that touch the schema must not start before it exists.
 	for _, name := range sortedKeys(p.Services) {
 		switch role(p.Services[name]) {
@@ -541,6 +546,7 @@ func TestComposeChecksCatch(t *testing.T) {
 		{"api listens on loopback", "API_ADDR: :8080", "API_ADDR: 127.0.0.1:8080", "unreachable from outside"},
 		{"migrate does not migrate", "command: [migrate, --seed]", "command: [sandbox]", "want `orderflow migrate`"},
 		{"restarting one-shot", "    command: [migrate, --seed]\n    restart: \"no\"\n", "    command: [migrate, --seed]\n", "restart: unless-stopped"},
+		{"seeding in production", "  ENVIRONMENT: development\n", "  ENVIRONMENT: production\n", "migrate runs --seed with ENVIRONMENT=\"production\""},
 		{"api skips migrate", "  migrate:\n    condition: service_completed_successfully\n", "", "does not wait for migrate"},
 		{"dangling host", "REDIS_ADDR: redis:6379", "REDIS_ADDR: cache:6379", `points at "cache"`},
 		{"missing search attribute", "      - --search-attribute=OrderTotal=Double\n", "", "OrderTotal=Double"},

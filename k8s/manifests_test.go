@@ -31,6 +31,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
+
+	"github.com/orderflow/orderflow/internal/config"
 )
 
 const (
@@ -345,11 +347,19 @@ func envValue(c corev1.Container, name string) (string, bool) {
 }
 
 // sensitive reports whether an environment variable carries a credential and so
-// must only ever come from a Secret. Every *_KEY counts: SENDGRID_WEBHOOK_PUBLIC_KEY
-// is a public key, but it comes from the SendGrid account with the API key, and
-// whoever can swap it can forge delivery events, so it is kept with them.
+// must only ever come from a Secret. Every *_KEY and *_KEYS counts:
+// SENDGRID_WEBHOOK_PUBLIC_KEY is a public key, but it comes from the SendGrid
+// account with the API key, and whoever can swap it can forge delivery events,
+// so it is kept with them. ADMIN_EMAIL is half of the admin's sign-in,
+// provisioned with ADMIN_PASSWORD. A lifetime (ACCESS_TOKEN_TTL) is not a
+// credential, whatever it is the lifetime of.
 func sensitive(name string) bool {
-	if name == "DATABASE_URL" || name == "TWILIO_ACCOUNT_SID" || strings.HasSuffix(name, "_KEY") {
+	switch {
+	case name == "DATABASE_URL" || name == "TWILIO_ACCOUNT_SID" || name == "ADMIN_EMAIL":
+		return true
+	case strings.HasSuffix(name, "_TTL"):
+		return false
+	case strings.HasSuffix(name, "_KEY") || strings.HasSuffix(name, "_KEYS"):
 		return true
 	}
 	for _, part := range []string{"PASSWORD", "TOKEN", "SECRET", "API_KEY", "CREDENTIAL"} {
@@ -1113,8 +1123,8 @@ func checkProductionRoles(s *set) []error {
 			case "api", "worker", "frontend":
 			case "migrate":
 				migrates++
-				if slices.Contains(args, "--seed") {
-					errs = append(errs, fmt.Errorf("%s: migrate --seed loads the demo catalogue; development only", w))
+				if roleOf(args) == "migrate --seed" {
+					errs = append(errs, fmt.Errorf("%s: migrate --seed loads the demo catalogue and customer; development only", w))
 				}
 			case "inventory-rebuild":
 				// The check only reads; the rebuild rewrites stock rows, which
@@ -1128,6 +1138,20 @@ func checkProductionRoles(s *set) []error {
 			for _, e := range c.Env {
 				if strings.HasPrefix(e.Name, "SANDBOX_") {
 					errs = append(errs, fmt.Errorf("%s: %s is a sandbox setting; production has no sandbox", w, e.Name))
+				}
+				// Anything else lets the api start on the public development
+				// signing key, and migrate on the demo admin account.
+				if e.Name == "ENVIRONMENT" {
+					v := e.Value
+					if e.ValueFrom != nil && e.ValueFrom.ConfigMapKeyRef != nil {
+						ref := e.ValueFrom.ConfigMapKeyRef
+						if cm, ok := s.configMaps[ref.Name]; ok {
+							v = cm.Data[ref.Key]
+						}
+					}
+					if v != config.Production {
+						errs = append(errs, fmt.Errorf("%s: ENVIRONMENT=%q, want %q", w, v, config.Production))
+					}
 				}
 			}
 		}
@@ -1443,7 +1467,7 @@ func TestChecksCatch(t *testing.T) {
 		{"api cannot verify Twilio callbacks", func(s *set) {
 			c := &s.deployments["api"].Spec.Template.Spec.Containers[0]
 			c.Env = slices.DeleteFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "TWILIO_AUTH_TOKEN" })
-		}, "reads secrets [DATABASE_URL REDIS_PASSWORD SENDGRID_WEBHOOK_PUBLIC_KEY], want [DATABASE_URL REDIS_PASSWORD SENDGRID_WEBHOOK_PUBLIC_KEY TWILIO_AUTH_TOKEN]"},
+		}, "reads secrets [DATABASE_URL JWT_SIGNING_KEYS REDIS_PASSWORD SENDGRID_WEBHOOK_PUBLIC_KEY], want [DATABASE_URL JWT_SIGNING_KEYS REDIS_PASSWORD SENDGRID_WEBHOOK_PUBLIC_KEY TWILIO_AUTH_TOKEN]"},
 		{"notifications worker without its database", func(s *set) {
 			c := &s.deployments["worker-notifications"].Spec.Template.Spec.Containers[0]
 			c.Env = slices.DeleteFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "DATABASE_URL" })
@@ -1461,7 +1485,7 @@ func TestChecksCatch(t *testing.T) {
 			c := &s.jobs["migrate"].Spec.Template.Spec.Containers[0]
 			c.Env = append(c.Env, corev1.EnvVar{Name: "WEBHOOK_SIGNING_SECRET", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
 				LocalObjectReference: corev1.LocalObjectReference{Name: secretName}, Key: "WEBHOOK_SIGNING_SECRET"}}})
-		}, "reads secrets [DATABASE_URL WEBHOOK_SIGNING_SECRET], want [DATABASE_URL]"},
+		}, "reads secrets [ADMIN_EMAIL ADMIN_PASSWORD DATABASE_URL WEBHOOK_SIGNING_SECRET], want [ADMIN_EMAIL ADMIN_PASSWORD DATABASE_URL]"},
 		{"whole ConfigMap", func(s *set) {
 			c := &s.deployments["frontend"].Spec.Template.Spec.Containers[0]
 			c.EnvFrom = append(c.EnvFrom, corev1.EnvFromSource{ConfigMapRef: &corev1.ConfigMapEnvSource{
@@ -1490,6 +1514,16 @@ func TestChecksCatch(t *testing.T) {
 			c.Env = append(c.Env, corev1.EnvVar{Name: "SANDBOX_SENDGRID_WEBHOOK_KEY", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
 				LocalObjectReference: corev1.LocalObjectReference{Name: secretName}, Key: "SANDBOX_SENDGRID_WEBHOOK_KEY"}}})
 		}, "SANDBOX_SENDGRID_WEBHOOK_KEY is a sandbox setting"},
+		{"development environment", func(s *set) {
+			s.configMaps[configMapName].Data["ENVIRONMENT"] = "development"
+		}, `Deployment/api: ENVIRONMENT="development", want "production"`},
+		{"demo data in production", func(s *set) {
+			c := &s.jobs["migrate"].Spec.Template.Spec.Containers[0]
+			c.Args = append(c.Args, "-seed")
+		}, "migrate --seed loads the demo catalogue"},
+		{"signing keys in the ConfigMap", func(s *set) {
+			s.configMaps[configMapName].Data["JWT_SIGNING_KEYS"] = "k1:c2VlZA=="
+		}, "JWT_SIGNING_KEYS is a credential"},
 		{"push sends nowhere", func(s *set) {
 			s.configMaps[configMapName].Data["PUSH_BASE_URL"] = ""
 		}, `PUSH_BASE_URL="", want an https:// URL`},
