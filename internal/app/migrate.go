@@ -20,6 +20,9 @@ func Migrate(ctx context.Context, cfg config.Config, seed bool, logger *slog.Log
 	if err := cfg.RefuseDevelopmentDefaults("ADMIN_EMAIL", "ADMIN_PASSWORD"); err != nil {
 		return err
 	}
+	if err := users.CheckPassword(cfg.AdminPassword); err != nil {
+		return fmt.Errorf("ADMIN_PASSWORD %w", err)
+	}
 	if seed && cfg.Production() {
 		return errors.New("--seed loads demo data and a demo customer: development only")
 	}
@@ -31,25 +34,26 @@ func Migrate(ctx context.Context, cfg config.Config, seed bool, logger *slog.Log
 	if err := migrations.Up(ctx, pool, logger); err != nil {
 		return err
 	}
-	accounts := []users.NewAccount{{Email: cfg.AdminEmail, Password: cfg.AdminPassword, Role: users.RoleAdmin, Name: "Admin"}}
+	store := users.NewStore(pool)
+	created, err := store.CreateFirstAdmin(ctx, users.NewAccount{Email: cfg.AdminEmail, Password: cfg.AdminPassword, Name: "Admin"})
+	if err != nil {
+		return fmt.Errorf("create the first admin: %w", err)
+	}
+	if created {
+		logger.Info("first admin account created") // no emails or passwords in logs
+	}
 	if seed {
 		if err := inventory.NewStore(pool).SeedDemo(ctx); err != nil {
 			return err
 		}
 		logger.Info("demo catalogue loaded", "skus", inventory.DemoSKUs())
-		if cfg.DemoCustomerEmail != "" {
-			accounts = append(accounts, users.NewAccount{Email: cfg.DemoCustomerEmail, Password: cfg.DemoCustomerPassword,
-				Role: users.RoleCustomer, Name: "Demo Customer", Phone: "+15005550006"})
-		}
-	}
-	store := users.NewStore(pool)
-	for _, a := range accounts {
-		created, err := store.Ensure(ctx, a)
+		created, err := store.Ensure(ctx, users.NewAccount{Email: cfg.DemoCustomerEmail, Password: cfg.DemoCustomerPassword,
+			Role: users.RoleCustomer, Name: "Demo Customer", Phone: "+15005550006"})
 		if err != nil {
-			return fmt.Errorf("create the %s account: %w", a.Role, err)
+			return fmt.Errorf("create the demo customer: %w", err)
 		}
 		if created {
-			logger.Info("account created", "role", a.Role) // no emails or passwords in logs
+			logger.Info("demo customer account created")
 		}
 	}
 	return nil

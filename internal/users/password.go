@@ -2,10 +2,27 @@ package users
 
 import (
 	"context"
+	"fmt"
 	"runtime"
+	"unicode/utf8"
 
 	"github.com/alexedwards/argon2id"
 )
+
+// Password policy (NIST SP 800-63B): long rather than complicated, and
+// bounded, since every byte is hashed.
+const (
+	MinPasswordLength = 12
+	MaxPasswordLength = 128
+)
+
+// CheckPassword says what is wrong with a new password, if anything.
+func CheckPassword(password string) error {
+	if n := utf8.RuneCountInString(password); n < MinPasswordLength || n > MaxPasswordLength || !utf8.ValidString(password) {
+		return fmt.Errorf("must be %d to %d characters", MinPasswordLength, MaxPasswordLength)
+	}
+	return nil
+}
 
 // HashParams are the argon2id parameters of new hashes: OWASP's
 // recommendation of 19 MiB, two passes, one lane (about 30 ms on one core
