@@ -140,3 +140,21 @@ func TestUpdateChangesOnlyWhatIsSet(t *testing.T) {
 	_, err = s.Update(ctx, uuid.NewString(), users.Patch{Phone: &phone})
 	require.ErrorIs(t, err, users.ErrNotFound)
 }
+
+// The bootstrap admin is created once per installation: not again under
+// another email, and never over an existing account.
+func TestCreateFirstAdminOnlyWhenThereIsNone(t *testing.T) {
+	ctx := context.Background()
+	s := users.NewStore(testPool)
+	admin := users.NewAccount{Email: uuid.NewString() + "@example.com", Password: password}
+	created, err := s.CreateFirstAdmin(ctx, admin)
+	require.NoError(t, err)
+	require.True(t, created)
+	u, err := s.Authenticate(ctx, admin.Email, password)
+	require.NoError(t, err)
+	require.Equal(t, users.RoleAdmin, u.Role)
+
+	again, err := s.CreateFirstAdmin(ctx, users.NewAccount{Email: uuid.NewString() + "@example.com", Password: password})
+	require.NoError(t, err)
+	require.False(t, again, "a second admin from a changed ADMIN_EMAIL")
+}
