@@ -28,6 +28,19 @@ func (s *Store) StartSession(ctx context.Context, userID string, ttl time.Durati
 		return "", err
 	}
 	defer tx.Rollback(ctx)
+	// Sweep the user's expired tokens, and the sessions they leave empty,
+	// so the tables hold live sessions only. An expired token is refused as
+	// expired anyway, so its reuse needs no record.
+	if _, err := tx.Exec(ctx, `
+		DELETE FROM users.refresh_tokens
+		WHERE expires_at < now() AND session_id IN (SELECT id FROM users.sessions WHERE user_id = $1)`, userID); err != nil {
+		return "", err
+	}
+	if _, err := tx.Exec(ctx, `
+		DELETE FROM users.sessions s
+		WHERE s.user_id = $1 AND NOT EXISTS (SELECT 1 FROM users.refresh_tokens t WHERE t.session_id = s.id)`, userID); err != nil {
+		return "", err
+	}
 	session := uuid.Must(uuid.NewV7())
 	if _, err := tx.Exec(ctx, `INSERT INTO users.sessions (id, user_id) VALUES ($1, $2)`, session, userID); err != nil {
 		return "", err

@@ -114,6 +114,15 @@ func TestLogoutAndExpiryEndRefreshTokens(t *testing.T) {
 	require.ErrorIs(t, err, users.ErrInvalidRefresh)
 	_, _, err = s.Refresh(ctx, "never-issued", time.Hour)
 	require.ErrorIs(t, err, users.ErrInvalidRefresh)
+
+	// The next sign-in sweeps the expired token and its empty session.
+	_, err = s.StartSession(ctx, u.ID, time.Hour)
+	require.NoError(t, err)
+	var tokens, sessions int
+	require.NoError(t, testPool.QueryRow(ctx, `SELECT count(*) FROM users.refresh_tokens t JOIN users.sessions s ON s.id = t.session_id WHERE s.user_id = $1`, u.ID).Scan(&tokens))
+	require.NoError(t, testPool.QueryRow(ctx, `SELECT count(*) FROM users.sessions WHERE user_id = $1`, u.ID).Scan(&sessions))
+	require.Equal(t, 2, tokens, "the logged-out session's token (still unexpired) and the new one")
+	require.Equal(t, 2, sessions)
 }
 
 func TestUpdateChangesOnlyWhatIsSet(t *testing.T) {
