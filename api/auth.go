@@ -215,6 +215,13 @@ func (s *Server) writeTokens(w http.ResponseWriter, r *http.Request, u users.Use
 	})
 }
 
+// actor names the caller in audit records, "admin:<user id>": the order
+// decisions in workflow histories, the stock ledger's adjustments.
+func actor(r *http.Request) string {
+	p, _ := auth.FromContext(r.Context())
+	return p.Role + ":" + p.UserID
+}
+
 // allowAttempt counts one sign-in or sign-up attempt against the client's
 // address and the email, whether or not it has an account, and answers 429
 // when either has made too many. It runs before the password is hashed, so

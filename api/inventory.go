@@ -90,7 +90,7 @@ func (s *Server) adjustStock(w http.ResponseWriter, r *http.Request) {
 	}
 	ev, err := s.Inventory.Adjust(r.Context(), inventory.Adjustment{
 		SKU: sku, WarehouseID: req.Warehouse, Delta: req.Delta, Reason: req.Reason,
-		Actor:          "api", // the admin's identity, once the API authenticates
+		Actor:          actor(r),
 		IdempotencyKey: key,
 	})
 	var short *inventory.InsufficientStockError

@@ -11,7 +11,6 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/orderflow/orderflow/internal/auth"
 	"github.com/orderflow/orderflow/internal/httpx"
 	"github.com/orderflow/orderflow/internal/orders"
 	"github.com/orderflow/orderflow/workflows"
@@ -63,9 +62,7 @@ func (s *Server) updateOrder(w http.ResponseWriter, r *http.Request, update stri
 		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusConflict, "the order is already "+order.Status))
 		return
 	}
-	// Who decided goes into the workflow's history and the order's reason.
-	caller, _ := auth.FromContext(r.Context())
-	by := caller.Role + ":" + caller.UserID
+	by := actor(r) // into the workflow's history
 
 	handle, err := s.Temporal.UpdateWorkflow(r.Context(), client.UpdateWorkflowOptions{
 		WorkflowID:   order.WorkflowID,

@@ -18,31 +18,32 @@ func TestBadOrderRequestsGetProblems(t *testing.T) {
 		manyItems[i] = `{"sku":"MUG-CERAMIC","quantity":1}`
 	}
 	valid := func(items string) string {
-		return `{"customer_id":"c-1","items":[` + items + `],"payment":{"token":"tok_visa"}}`
+		return `{"items":[` + items + `],"payment":{"token":"tok_visa"}}`
 	}
 	cases := []struct {
 		name, body string
 		status     int
 		detail     string
 	}{
-		{"malformed JSON", `{"customer_id":`, 400, "malformed JSON"},
+		{"malformed JSON", `{"items":`, 400, "malformed JSON"},
 		{"not an object", `[1,2]`, 400, "must be"},
-		{"unknown field", `{"customer_id":"c-1","items":[],"payment":{"token":"t"},"coupon":"x"}`, 400, `unknown field "coupon"`},
-		{"wrong type", `{"customer_id":"c-1","items":[{"sku":"MUG-CERAMIC","quantity":"2"}],"payment":{"token":"t"}}`, 400, "items.quantity"},
+		{"unknown field", `{"items":[],"payment":{"token":"t"},"coupon":"x"}`, 400, `unknown field "coupon"`},
+		{"customer from the body", `{"customer_id":"c-1","items":[{"sku":"MUG-CERAMIC","quantity":1}],"payment":{"token":"t"}}`, 400, `unknown field "customer_id"`},
+		{"wrong type", `{"items":[{"sku":"MUG-CERAMIC","quantity":"2"}],"payment":{"token":"t"}}`, 400, "items.quantity"},
 		{"unknown SKU", valid(`{"sku":"NOPE","quantity":1}`), 422, `unknown SKU "NOPE"`},
 		{"zero quantity", valid(`{"sku":"MUG-CERAMIC","quantity":0}`), 422, "items[0].quantity"},
 		{"negative quantity", valid(`{"sku":"MUG-CERAMIC","quantity":-1}`), 422, "items[0].quantity"},
 		{"no items", valid(``), 422, "at least one item"},
 		{"101 items", valid(strings.Join(manyItems, ",")), 422, "at most 100 items"},
-		{"missing token", `{"customer_id":"c-1","items":[{"sku":"MUG-CERAMIC","quantity":1}],"payment":{}}`, 422, "payment.token is required"},
-		{"bad phone", `{"customer_id":"c-1","items":[{"sku":"MUG-CERAMIC","quantity":1}],"payment":{"token":"t"},"contact":{"phone":"555"}}`, 422, "E.164"},
-		{"body over 1 MiB", `{"customer_id":"` + strings.Repeat("x", 1<<20) + `"}`, 413, "exceeds"},
+		{"missing token", `{"items":[{"sku":"MUG-CERAMIC","quantity":1}],"payment":{}}`, 422, "payment.token is required"},
+		{"bad phone", `{"items":[{"sku":"MUG-CERAMIC","quantity":1}],"payment":{"token":"t"},"contact":{"phone":"555"}}`, 422, "E.164"},
+		{"body over 1 MiB", `{"payment":{"token":"` + strings.Repeat("x", 1<<20) + `"}}`, 413, "exceeds"},
 		{"trailing data", valid(`{"sku":"MUG-CERAMIC","quantity":1}`) + `{}`, 400, "single JSON object"},
 		{"NUL in SKU", valid(`{"sku":"A\u0000","quantity":1}`), 422, "items[0].sku"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			status, hdr, body := post(t, "/api/orders", tc.body, nil)
+			status, hdr, body := post(t, "/api/orders", tc.body)
 			require.Equal(t, tc.status, status, "body: %v", body)
 			require.Equal(t, "application/problem+json", hdr.Get("Content-Type"))
 			require.Equal(t, float64(tc.status), body["status"])
@@ -62,7 +63,7 @@ func TestUnknownResourcesAre404Problems(t *testing.T) {
 
 func TestListOrdersPagesNewestFirst(t *testing.T) {
 	for i := 0; i < 3; i++ {
-		status, _, body := post(t, "/api/orders", orderBody("MUG-CERAMIC", 1, "tok_visa"), nil)
+		status, _, body := post(t, "/api/orders", orderBody("MUG-CERAMIC", 1, "tok_visa"))
 		require.Equal(t, 202, status, "%v", body)
 	}
 	status, _, page1 := get(t, "/api/orders?limit=2")
@@ -124,9 +125,7 @@ func TestMetricsCarryRouteTemplates(t *testing.T) {
 
 func TestWrongMethodIs405WithAllow(t *testing.T) {
 	for path, allow := range map[string]string{"/api/orders": "GET, POST", "/api/orders/0190a8f2-0000-7000-8000-000000000000": "GET", "/api/stats": "GET"} {
-		req, err := http.NewRequest(http.MethodDelete, stack.apiURL+path, nil)
-		require.NoError(t, err)
-		status, hdr, body := do(t, req)
+		status, hdr, body := do(t, request(t, http.MethodDelete, stack.apiURL+path, ""))
 		require.Equal(t, http.StatusMethodNotAllowed, status, path)
 		require.Equal(t, allow, hdr.Get("Allow"), path)
 		require.Equal(t, "application/problem+json", hdr.Get("Content-Type"))
@@ -135,11 +134,11 @@ func TestWrongMethodIs405WithAllow(t *testing.T) {
 }
 
 func TestStatsCountOrdersAndDescribeQueues(t *testing.T) {
-	status, _, body := post(t, "/api/orders", orderBody("MUG-CERAMIC", 1, "tok_visa"), nil)
+	status, _, body := post(t, "/api/orders", orderBody("MUG-CERAMIC", 1, "tok_visa"))
 	require.Equal(t, 202, status, "%v", body)
 	waitForFinal(t, body["id"].(string))
 
-	status, _, stats := get(t, "/api/stats")
+	status, _, stats := get(t, "/api/stats", asAdmin)
 	require.Equal(t, 200, status, "%v", stats)
 	require.GreaterOrEqual(t, stats["orders"].(map[string]any)["completed"], float64(1))
 	queues := stats["task_queues"].(map[string]any)
@@ -152,11 +151,11 @@ func TestStatsCountOrdersAndDescribeQueues(t *testing.T) {
 func TestMalformedTextIs400NotA500(t *testing.T) {
 	for _, path := range []string{"/api/products/%00", "/api/inventory/%ff", "/api/inventory/A%00/events",
 		"/api/reservations/%ff", "/api/notifications?order_id=%00", "/api/orders?status=%ff"} {
-		status, hdr, body := get(t, path)
+		status, hdr, body := get(t, path, asAdmin)
 		require.Equal(t, http.StatusBadRequest, status, "%s: %v", path, body)
 		require.Equal(t, "application/problem+json", hdr.Get("Content-Type"), path)
 	}
-	status, _, body := post(t, "/api/inventory/%00/adjustments", `{"warehouse":"eu-west","delta":1,"reason":"x"}`, nil)
+	status, _, body := post(t, "/api/inventory/%00/adjustments", `{"warehouse":"eu-west","delta":1,"reason":"x"}`, asAdmin)
 	require.Equal(t, http.StatusBadRequest, status, "%v", body)
 	status, _, body = post(t, "/api/orders", orderBody("MUG-CERAMIC", 1, "tok_visa"), map[string]string{"Idempotency-Key": "k\xff"})
 	require.Equal(t, http.StatusBadRequest, status, "%v", body)

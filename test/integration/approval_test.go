@@ -12,7 +12,7 @@ import (
 // 4 hoodies at 59.00 are over the suite's approval threshold of 200.00.
 func placeOrderNeedingApproval(t *testing.T) string {
 	t.Helper()
-	status, _, body := post(t, "/api/orders", orderBody("HOODIE-GRY-L", 4, "tok_visa"), nil)
+	status, _, body := post(t, "/api/orders", orderBody("HOODIE-GRY-L", 4, "tok_visa"))
 	require.Equal(t, 202, status, "%v", body)
 	id := body["id"].(string)
 	waitForStep(t, id, workflows.StepAwaitApproval, workflows.StepRunning)
@@ -24,11 +24,11 @@ func placeOrderNeedingApproval(t *testing.T) string {
 
 func TestApprovedOrderCompletes(t *testing.T) {
 	id := placeOrderNeedingApproval(t)
-	status, _, body := post(t, "/api/orders/"+id+"/approve", `{"reason":"known customer"}`, nil)
+	status, _, body := post(t, "/api/orders/"+id+"/approve", `{"reason":"known customer"}`, asAdmin)
 	require.Equal(t, 202, status, "%v", body)
 	require.Equal(t, workflows.OrderCompleted, waitForFinal(t, id).Status)
 
-	status, _, body = post(t, "/api/orders/"+id+"/approve", "", nil)
+	status, _, body = post(t, "/api/orders/"+id+"/approve", "", asAdmin)
 	require.Equal(t, 409, status, "%v", body)
 	require.Contains(t, body["detail"], "already completed")
 }
@@ -36,7 +36,7 @@ func TestApprovedOrderCompletes(t *testing.T) {
 func TestRejectedOrderIsCancelledAndCompensated(t *testing.T) {
 	onHandBefore, reservedBefore := stockOf(t, "HOODIE-GRY-L")
 	id := placeOrderNeedingApproval(t)
-	status, _, body := post(t, "/api/orders/"+id+"/reject", `{"reason":"suspicious"}`, nil)
+	status, _, body := post(t, "/api/orders/"+id+"/reject", `{"reason":"suspicious"}`, asAdmin)
 	require.Equal(t, 202, status, "%v", body)
 
 	o := waitForFinal(t, id)
@@ -52,12 +52,12 @@ func TestCancelEndpoint(t *testing.T) {
 	// Before the capture: cancelled, compensated, answered with the outcome.
 	require.NoError(t, stack.sandbox.AddFault(sandbox.Fault{Provider: sandbox.ProviderPayments, LatencyMS: 1000}))
 	t.Cleanup(stack.sandbox.ClearFaults)
-	status, _, body := post(t, "/api/orders", orderBody("MUG-CERAMIC", 1, "tok_visa"), nil)
+	status, _, body := post(t, "/api/orders", orderBody("MUG-CERAMIC", 1, "tok_visa"))
 	require.Equal(t, 202, status, "%v", body)
 	id := body["id"].(string)
 	waitForStep(t, id, workflows.StepAuthorizePayment, workflows.StepRunning)
 
-	status, _, cancelled := post(t, "/api/orders/"+id+"/cancel", `{"reason":"ordered by mistake"}`, nil)
+	status, _, cancelled := post(t, "/api/orders/"+id+"/cancel", `{"reason":"ordered by mistake"}`)
 	require.Equal(t, 200, status, "%v", cancelled)
 	require.Equal(t, workflows.OrderCancelled, cancelled["status"])
 	require.Equal(t, "cancelled: ordered by mistake", cancelled["failure_reason"])
@@ -66,15 +66,15 @@ func TestCancelEndpoint(t *testing.T) {
 
 	// After completion: refused with the reason.
 	stack.sandbox.ClearFaults()
-	status, _, body = post(t, "/api/orders", orderBody("MUG-CERAMIC", 1, "tok_visa"), nil)
+	status, _, body = post(t, "/api/orders", orderBody("MUG-CERAMIC", 1, "tok_visa"))
 	require.Equal(t, 202, status, "%v", body)
 	done := body["id"].(string)
 	waitForFinal(t, done)
-	status, hdr, problem := post(t, "/api/orders/"+done+"/cancel", "", nil)
+	status, hdr, problem := post(t, "/api/orders/"+done+"/cancel", "")
 	require.Equal(t, 409, status)
 	require.Equal(t, "application/problem+json", hdr.Get("Content-Type"))
 	require.Contains(t, problem["detail"], "already completed")
 
-	status, _, _ = post(t, "/api/orders/0190a8f2-0000-7000-8000-000000000000/cancel", "", nil)
+	status, _, _ = post(t, "/api/orders/0190a8f2-0000-7000-8000-000000000000/cancel", "")
 	require.Equal(t, 404, status)
 }

@@ -2,8 +2,6 @@ package integration
 
 import (
 	"context"
-	"encoding/json"
-	"net/http"
 	"testing"
 	"time"
 
@@ -23,7 +21,7 @@ func TestCancelDuringAuthorizationVoidsAndReleases(t *testing.T) {
 	require.NoError(t, stack.sandbox.AddFault(sandbox.Fault{Provider: sandbox.ProviderPayments, LatencyMS: 1500}))
 	t.Cleanup(stack.sandbox.ClearFaults)
 
-	status, _, body := post(t, "/api/orders", orderBody(sku, 1, "tok_visa"), nil)
+	status, _, body := post(t, "/api/orders", orderBody(sku, 1, "tok_visa"))
 	require.Equal(t, 202, status, "%v", body)
 	id := body["id"].(string)
 	waitForStep(t, id, workflows.StepAuthorizePayment, workflows.StepRunning)
@@ -43,15 +41,8 @@ func TestCancelDuringAuthorizationVoidsAndReleases(t *testing.T) {
 func waitForStep(t *testing.T, id, step, status string) {
 	t.Helper()
 	require.Eventually(t, func() bool {
-		resp, err := http.Get(stack.apiURL + "/api/orders/" + id)
-		if err != nil {
-			return false
-		}
-		defer resp.Body.Close()
 		var o orders.Order
-		if json.NewDecoder(resp.Body).Decode(&o) != nil {
-			return false
-		}
+		getAs(t, "/api/orders/"+id, &o, asAdmin)
 		for _, s := range o.Steps {
 			if s.Name == step && s.Status == status {
 				return true
@@ -69,7 +60,7 @@ func TestCancelDuringCaptureCompletesTheOrder(t *testing.T) {
 	// A slow gateway leaves time to cancel while the capture runs.
 	require.NoError(t, stack.sandbox.AddFault(sandbox.Fault{Provider: sandbox.ProviderPayments, LatencyMS: 1000}))
 	t.Cleanup(stack.sandbox.ClearFaults)
-	status, _, body := post(t, "/api/orders", orderBody(sku, 1, "tok_visa"), nil)
+	status, _, body := post(t, "/api/orders", orderBody(sku, 1, "tok_visa"))
 	require.Equal(t, 202, status, "%v", body)
 	id := body["id"].(string)
 	waitForStep(t, id, workflows.StepCapturePayment, workflows.StepRunning)

@@ -19,7 +19,7 @@ func placeSlowOrders(t *testing.T, n int) []string {
 	t.Cleanup(stack.sandbox.ClearFaults)
 	var ids []string
 	for range n {
-		status, _, body := post(t, "/api/orders", orderBody("MUG-CERAMIC", 1, "tok_visa"), nil)
+		status, _, body := post(t, "/api/orders", orderBody("MUG-CERAMIC", 1, "tok_visa"))
 		require.Equal(t, 202, status, "%v", body)
 		ids = append(ids, body["id"].(string))
 	}

@@ -67,13 +67,13 @@ func TestRecordHistories(t *testing.T) {
 			defer stack.sandbox.ClearFaults()
 			id := placeOrder(t, orderBody("MUG-CERAMIC", 1, "tok_visa"))
 			waitForStep(t, id, workflows.StepAuthorizePayment, workflows.StepRunning)
-			status, _, body := post(t, "/api/orders/"+id+"/cancel", `{"reason":"ordered by mistake"}`, nil)
+			status, _, body := post(t, "/api/orders/"+id+"/cancel", `{"reason":"ordered by mistake"}`)
 			require.Equal(t, 200, status, "%v", body)
 			return id
 		}},
 		{"approved", workflows.OrderCompleted, func(t *testing.T) string {
 			id := placeOrderNeedingApproval(t) // 4 x 59.00, over the suite's threshold of 200.00
-			status, _, body := post(t, "/api/orders/"+id+"/approve", `{"reason":"known customer"}`, nil)
+			status, _, body := post(t, "/api/orders/"+id+"/approve", `{"reason":"known customer"}`, asAdmin)
 			require.Equal(t, 202, status, "%v", body)
 			return id
 		}},
@@ -96,7 +96,7 @@ func TestRecordHistories(t *testing.T) {
 
 func placeOrder(t *testing.T, body string) string {
 	t.Helper()
-	status, _, resp := post(t, "/api/orders", body, nil)
+	status, _, resp := post(t, "/api/orders", body)
 	require.Equal(t, 202, status, "%v", resp)
 	return resp["id"].(string)
 }

@@ -2,7 +2,6 @@ package integration
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os/exec"
@@ -33,7 +32,7 @@ func newTestSKU(t *testing.T, stock map[string]int) string {
 	require.NoError(t, inventory.NewStore(stack.db).AddProduct(context.Background(),
 		inventory.Product{SKU: sku, Name: "Test product " + sku, Price: 1000, Currency: "USD"}))
 	for wh, qty := range stock {
-		status, _, body := post(t, "/api/inventory/"+sku+"/adjustments", fmt.Sprintf(`{"warehouse":%q,"delta":%d,"reason":"test stock"}`, wh, qty), nil)
+		status, _, body := post(t, "/api/inventory/"+sku+"/adjustments", fmt.Sprintf(`{"warehouse":%q,"delta":%d,"reason":"test stock"}`, wh, qty), asAdmin)
 		require.Equal(t, http.StatusCreated, status, "%v", body)
 	}
 	return sku
@@ -42,12 +41,8 @@ func newTestSKU(t *testing.T, stock map[string]int) string {
 // stockLevel reads GET /api/inventory/{sku}, which is served from Redis.
 func stockLevel(t *testing.T, sku string) inventory.StockLevel {
 	t.Helper()
-	resp, err := http.Get(stack.apiURL + "/api/inventory/" + sku)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode)
 	var level inventory.StockLevel
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&level))
+	require.Equal(t, http.StatusOK, getAs(t, "/api/inventory/"+sku, &level))
 	return level
 }
 
@@ -103,8 +98,8 @@ func TestConcurrentOrdersNeverOversell(t *testing.T) {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			body := fmt.Sprintf(`{"customer_id":"c-race","items":[{"sku":%q,"quantity":1}],"payment":{"token":"tok_visa"}}`, sku)
-			status, _, resp := post(t, "/api/orders", body, nil)
+			body := fmt.Sprintf(`{"items":[{"sku":%q,"quantity":1}],"payment":{"token":"tok_visa"}}`, sku)
+			status, _, resp := post(t, "/api/orders", body)
 			require.Equal(t, http.StatusAccepted, status, "%v", resp)
 			ids[i] = resp["id"].(string)
 		}()
@@ -159,7 +154,7 @@ func TestUnconfirmedReservationExpiresAndReleasesItsStock(t *testing.T) {
 
 	require.Eventually(t, func() bool { return stockLevel(t, sku).Totals.Reserved == 4 }, 10*time.Second, 20*time.Millisecond,
 		"held across both warehouses")
-	status, _, res := get(t, "/api/reservations/"+workflows.ReservationID(orderID))
+	status, _, res := get(t, "/api/reservations/"+workflows.ReservationID(orderID), asAdmin)
 	require.Equal(t, http.StatusOK, status)
 	require.Equal(t, "reserved", res["status"])
 	require.Len(t, res["allocations"], 2)
@@ -169,7 +164,7 @@ func TestUnconfirmedReservationExpiresAndReleasesItsStock(t *testing.T) {
 	require.NoError(t, run.Get(ctx, &st))
 	require.Equal(t, workflows.ReservationExpired, st.Status)
 	require.Equal(t, inventory.StockTotals{OnHand: 5, Reserved: 0, Available: 5}, stockLevel(t, sku).Totals)
-	_, _, res = get(t, "/api/reservations/"+workflows.ReservationID(orderID))
+	_, _, res = get(t, "/api/reservations/"+workflows.ReservationID(orderID), asAdmin)
 	require.Equal(t, "expired", res["status"])
 
 	err = stack.temporal.SignalWorkflow(ctx, run.GetID(), "", workflows.SignalConfirmReservation, nil)
@@ -186,8 +181,8 @@ func TestInventoryWorkerKilledBetweenReserveAndConfirm(t *testing.T) {
 	require.NoError(t, stack.sandbox.AddFault(sandbox.Fault{Provider: sandbox.ProviderPayments, LatencyMS: 1500}))
 	t.Cleanup(stack.sandbox.ClearFaults)
 
-	body := fmt.Sprintf(`{"customer_id":"c-kill","items":[{"sku":%q,"quantity":4}],"payment":{"token":"tok_visa"}}`, sku)
-	status, _, resp := post(t, "/api/orders", body, nil)
+	body := fmt.Sprintf(`{"items":[{"sku":%q,"quantity":4}],"payment":{"token":"tok_visa"}}`, sku)
+	status, _, resp := post(t, "/api/orders", body)
 	require.Equal(t, http.StatusAccepted, status, "%v", resp)
 	id := resp["id"].(string)
 	waitForStep(t, id, workflows.StepAuthorizePayment, workflows.StepRunning)
@@ -232,7 +227,7 @@ func TestStockReadsAreFreshAfterEveryChange(t *testing.T) {
 	require.NoError(t, stack.sandbox.AddFault(sandbox.Fault{Provider: sandbox.ProviderPayments, LatencyMS: 500}))
 	t.Cleanup(stack.sandbox.ClearFaults)
 
-	status, _, resp := post(t, "/api/orders", orderBody(sku, 3, "tok_visa"), nil)
+	status, _, resp := post(t, "/api/orders", orderBody(sku, 3, "tok_visa"))
 	require.Equal(t, http.StatusAccepted, status, "%v", resp)
 	id := resp["id"].(string)
 	waitForStep(t, id, workflows.StepReserveStock, workflows.StepCompleted)
@@ -241,7 +236,7 @@ func TestStockReadsAreFreshAfterEveryChange(t *testing.T) {
 	o := waitForFinal(t, id)
 	require.Equal(t, workflows.OrderCompleted, o.Status, "failure: %s", o.FailureReason)
 	require.Equal(t, inventory.StockTotals{OnHand: 7, Reserved: 0, Available: 7}, stockLevel(t, sku).Totals)
-	_, _, res := get(t, "/api/reservations/"+workflows.ReservationID(id))
+	_, _, res := get(t, "/api/reservations/"+workflows.ReservationID(id), asAdmin)
 	require.Equal(t, "committed", res["status"])
 
 	transitions := 0
@@ -260,8 +255,8 @@ func TestStockReadsAreFreshAfterEveryChange(t *testing.T) {
 
 func TestInventoryAPI(t *testing.T) {
 	sku := newTestSKU(t, map[string]int{"eu-west": 5})
-	adjust := func(body string, headers map[string]string) (int, map[string]any) {
-		status, hdr, resp := post(t, "/api/inventory/"+sku+"/adjustments", body, headers)
+	adjust := func(body, idempotencyKey string) (int, map[string]any) {
+		status, hdr, resp := post(t, "/api/inventory/"+sku+"/adjustments", body, asAdmin, map[string]string{"Idempotency-Key": idempotencyKey})
 		if status >= 400 {
 			require.Equal(t, "application/problem+json", hdr.Get("Content-Type"))
 		}
@@ -273,14 +268,14 @@ func TestInventoryAPI(t *testing.T) {
 	require.Equal(t, sku, product["sku"])
 	require.Equal(t, float64(1000), product["price"])
 
-	status, resp := adjust(`{"warehouse":"us-east","delta":4,"reason":"restock"}`, map[string]string{"Idempotency-Key": "adj-" + sku})
+	status, resp := adjust(`{"warehouse":"us-east","delta":4,"reason":"restock"}`, "adj-"+sku)
 	require.Equal(t, http.StatusCreated, status, "%v", resp)
 	ev := resp["event"].(map[string]any)
 	require.Equal(t, "received", ev["kind"])
-	require.Equal(t, "api", ev["actor"])
+	require.Equal(t, "admin:"+stack.admin.User.ID, ev["actor"], "the ledger names the admin who adjusted")
 	require.Equal(t, map[string]any{"on_hand": float64(9), "reserved": float64(0), "available": float64(9)}, resp["stock"].(map[string]any)["totals"])
 
-	status, again := adjust(`{"warehouse":"us-east","delta":4,"reason":"restock"}`, map[string]string{"Idempotency-Key": "adj-" + sku})
+	status, again := adjust(`{"warehouse":"us-east","delta":4,"reason":"restock"}`, "adj-"+sku)
 	require.Equal(t, http.StatusCreated, status)
 	require.Equal(t, ev["id"], again["event"].(map[string]any)["id"], "a repeated key returns the first adjustment")
 	require.Equal(t, 9, stockLevel(t, sku).Totals.OnHand, "applied once")
@@ -306,21 +301,21 @@ func TestInventoryAPI(t *testing.T) {
 		{"wrong type", `{"warehouse":"eu-west","delta":"1","reason":"x"}`, 400, "delta"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			status, resp := adjust(tc.body, nil)
+			status, resp := adjust(tc.body, "")
 			require.Equal(t, tc.status, status, "%v", resp)
 			require.Contains(t, resp["detail"], tc.detail)
 		})
 	}
-	status, resp = adjust(`{"warehouse":"us-east","delta":5,"reason":"restock"}`, map[string]string{"Idempotency-Key": "adj-" + sku})
+	status, resp = adjust(`{"warehouse":"us-east","delta":5,"reason":"restock"}`, "adj-"+sku)
 	require.Equal(t, http.StatusUnprocessableEntity, status, "the key was used for another adjustment: %v", resp)
 	require.Equal(t, 9, stockLevel(t, sku).Totals.OnHand, "no refused adjustment changed stock")
 
 	// The ledger, newest first, in pages.
-	status, _, page := get(t, "/api/inventory/"+sku+"/events?limit=1")
+	status, _, page := get(t, "/api/inventory/"+sku+"/events?limit=1", asAdmin)
 	require.Equal(t, http.StatusOK, status)
 	require.Len(t, page["events"], 1)
 	require.Equal(t, ev["id"], page["events"].([]any)[0].(map[string]any)["id"])
-	status, _, page = get(t, "/api/inventory/"+sku+"/events?limit=1&cursor="+page["next_cursor"].(string))
+	status, _, page = get(t, "/api/inventory/"+sku+"/events?limit=1&cursor="+page["next_cursor"].(string), asAdmin)
 	require.Equal(t, http.StatusOK, status)
 	require.Equal(t, "eu-west", page["events"].([]any)[0].(map[string]any)["warehouse_id"])
 	require.Nil(t, page["next_cursor"], "the last page")
@@ -333,11 +328,11 @@ func TestInventoryAPI(t *testing.T) {
 		"/api/inventory/" + sku + "/events?cursor=x": 400,
 		"/api/reservations/res-nope":                 404,
 	} {
-		status, hdr, _ := get(t, path)
+		status, hdr, _ := get(t, path, asAdmin)
 		require.Equal(t, want, status, path)
 		require.Equal(t, "application/problem+json", hdr.Get("Content-Type"), path)
 	}
-	status, _, _ = post(t, "/api/inventory/NOPE/adjustments", `{"warehouse":"eu-west","delta":1,"reason":"x"}`, nil)
+	status, _, _ = post(t, "/api/inventory/NOPE/adjustments", `{"warehouse":"eu-west","delta":1,"reason":"x"}`, asAdmin)
 	require.Equal(t, http.StatusNotFound, status)
 
 	// Every ledger event reaches Kafka as a CloudEvent with the ledger's ID.

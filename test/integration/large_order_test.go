@@ -17,20 +17,20 @@ import (
 // history): nothing about an order grows with time or retries.
 func TestLargestOrderStaysWithinTemporalLimits(t *testing.T) {
 	for _, sku := range []string{"TSHIRT-BLK-M", "MUG-CERAMIC"} {
-		status, _, body := post(t, "/api/inventory/"+sku+"/adjustments", `{"warehouse":"us-east","delta":100,"reason":"large order test"}`, nil)
+		status, _, body := post(t, "/api/inventory/"+sku+"/adjustments", `{"warehouse":"us-east","delta":100,"reason":"large order test"}`, asAdmin)
 		require.Equal(t, 201, status, "%v", body)
 	}
 	lines := make([]string, 100)
 	for i := range lines {
 		lines[i] = fmt.Sprintf(`{"sku":%q,"quantity":1}`, []string{"TSHIRT-BLK-M", "MUG-CERAMIC"}[i%2])
 	}
-	body := `{"customer_id":"c-large","items":[` + strings.Join(lines, ",") + `],"payment":{"token":"tok_visa"},"contact":{"email":"big@example.com"}}`
-	status, _, placed := post(t, "/api/orders", body, nil)
+	body := `{"items":[` + strings.Join(lines, ",") + `],"payment":{"token":"tok_visa"},"contact":{"email":"big@example.com"}}`
+	status, _, placed := post(t, "/api/orders", body)
 	require.Equal(t, 202, status, "%v", placed)
 	id := placed["id"].(string)
 	// 3,700.00 is over the approval threshold.
 	waitForStep(t, id, workflows.StepAwaitApproval, workflows.StepRunning)
-	status, _, approved := post(t, "/api/orders/"+id+"/approve", "", nil)
+	status, _, approved := post(t, "/api/orders/"+id+"/approve", "", asAdmin)
 	require.Equal(t, 202, status, "%v", approved)
 
 	o := waitForFinal(t, id)

@@ -43,6 +43,9 @@ var stack struct {
 	// workerOps maps a task queue to its worker's ops URL (in-process or
 	// the current worker process).
 	workerOps map[string]string
+	// customer and admin are the demo customer and the admin, signed in:
+	// requests are the customer's unless they say otherwise (request).
+	customer, admin session
 }
 
 func TestMain(m *testing.M) {
@@ -103,6 +106,10 @@ func runMain(m *testing.M) int {
 	// The suite places hundreds of orders from 127.0.0.1: far above any of
 	// them. ratelimit_test.go starts replicas with a real limit.
 	cfg.RateLimitPerMinute = 1_000_000
+	// Tests sign up and sign in many times from 127.0.0.1; auth_test.go
+	// starts a replica with a real limit. One token lasts the whole run.
+	cfg.LoginAttemptsPerAccount, cfg.LoginAttemptsPerIP = 1_000_000, 1_000_000
+	cfg.AccessTokenTTL = time.Hour
 	stack.cfg = cfg
 
 	if err := app.Migrate(ctx, cfg, true, logger); err != nil {
@@ -152,6 +159,16 @@ func runMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	// The accounts app.Migrate created.
+	if stack.customer, err = signIn(cfg.DemoCustomerEmail, cfg.DemoCustomerPassword); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if stack.admin, err = signIn(cfg.AdminEmail, cfg.AdminPassword); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	asAdmin = bearer(stack.admin.AccessToken)
 
 	code := m.Run()
 	stopRoles()

@@ -73,14 +73,9 @@ func uniqueID(name string) string {
 
 func getNotification(t *testing.T, id string) (int, notifications.Notification) {
 	t.Helper()
-	resp, err := http.Get(stack.apiURL + "/api/notifications/" + url.PathEscape(id))
-	require.NoError(t, err)
-	defer resp.Body.Close()
 	var n notifications.Notification
-	if resp.StatusCode == http.StatusOK {
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&n))
-	}
-	return resp.StatusCode, n
+	status := getAs(t, "/api/notifications/"+url.PathEscape(id), &n, asAdmin)
+	return status, n
 }
 
 // waitNotification polls the API until the notification has status and,
@@ -264,7 +259,7 @@ func TestFailedNotificationCanBeRetried(t *testing.T) {
 	t.Run("through the API", func(t *testing.T) {
 		id := uniqueID("retry-api")
 		failEveryChannel(t, id)
-		status, hdr, body := post(t, "/api/notifications/"+id+"/retry", "", nil)
+		status, hdr, body := post(t, "/api/notifications/"+id+"/retry", "", asAdmin)
 		require.Equal(t, http.StatusAccepted, status, "%v", body)
 		assert.Equal(t, "/api/notifications/"+id, hdr.Get("Location"))
 
@@ -273,7 +268,7 @@ func TestFailedNotificationCanBeRetried(t *testing.T) {
 		assert.Equal(t, workflows.ChannelSMS, n.Channel)
 		assert.Len(t, messagesFor(id+":sms"), 1)
 
-		status, _, body = post(t, "/api/notifications/"+id+"/retry", "", nil)
+		status, _, body = post(t, "/api/notifications/"+id+"/retry", "", asAdmin)
 		assert.Equal(t, http.StatusConflict, status, "a sent notification is not retried: %v", body)
 	})
 
@@ -298,16 +293,16 @@ func TestNotificationAPIRefusesBadRequests(t *testing.T) {
 		"/api/notifications":                             http.StatusBadRequest,
 		"/api/notifications?order_id=a%20b":              http.StatusBadRequest,
 	} {
-		status, hdr, body := get(t, path)
+		status, hdr, body := get(t, path, asAdmin)
 		assert.Equal(t, want, status, "%s: %v", path, body)
 		assert.Equal(t, "application/problem+json", hdr.Get("Content-Type"), path)
 	}
-	status, _, _ := post(t, "/api/notifications/nope/retry", "", nil)
+	status, _, _ := post(t, "/api/notifications/nope/retry", "", asAdmin)
 	assert.Equal(t, http.StatusNotFound, status)
 }
 
 func TestOrderMessagesAreListedByOrder(t *testing.T) {
-	status, _, body := post(t, "/api/orders", orderBody("MUG-CERAMIC", 1, "tok_visa"), nil)
+	status, _, body := post(t, "/api/orders", orderBody("MUG-CERAMIC", 1, "tok_visa"))
 	require.Equal(t, http.StatusAccepted, status, "%v", body)
 	orderID := body["id"].(string)
 	require.Equal(t, "completed", waitForFinal(t, orderID).Status)
@@ -316,10 +311,7 @@ func TestOrderMessagesAreListedByOrder(t *testing.T) {
 		Items []notifications.Notification `json:"items"`
 	}
 	require.Eventually(t, func() bool {
-		resp, err := http.Get(stack.apiURL + "/api/notifications?order_id=" + orderID)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
+		getAs(t, "/api/notifications?order_id="+orderID, &list, asAdmin)
 		return len(list.Items) == 1 && list.Items[0].Status == workflows.NotificationSent
 	}, 30*time.Second, 100*time.Millisecond)
 	n := list.Items[0]
@@ -329,6 +321,55 @@ func TestOrderMessagesAreListedByOrder(t *testing.T) {
 	assert.Equal(t, workflows.ChannelEmail, n.Channel)
 	assert.False(t, n.Urgent)
 	assert.Empty(t, n.Attempts, "the list leaves attempts out")
+}
+
+// An order's message goes the way its customer asked in their profile:
+// their channels in their order, held by their quiet hours in their time
+// zone.
+func TestOrderMessagesFollowTheCustomersPreferences(t *testing.T) {
+	placeOrder := func(t *testing.T, c session) string {
+		t.Helper()
+		status, _, body := post(t, "/api/orders", `{"items":[{"sku":"MUG-CERAMIC","quantity":1}],"payment":{"token":"tok_visa"}}`, bearer(c.AccessToken))
+		require.Equal(t, http.StatusAccepted, status, "%v", body)
+		id := body["id"].(string)
+		require.Equal(t, workflows.OrderCompleted, waitForFinal(t, id).Status)
+		return id + "-completed"
+	}
+
+	t.Run("SMS first", func(t *testing.T) {
+		c := newCustomer(t)
+		status, me := updateProfile(t, c, `{"phone":"`+validPhone+`","notification_preferences":{"channels":["sms","email"]}}`)
+		require.Equal(t, http.StatusOK, status, "%v", me)
+		id := placeOrder(t, c)
+
+		n := waitNotification(t, id, workflows.NotificationSent, 30*time.Second)
+		assert.Equal(t, []string{workflows.ChannelSMS, workflows.ChannelEmail}, n.Channels)
+		assert.Equal(t, workflows.ChannelSMS, n.Channel)
+		require.NotEmpty(t, n.Attempts)
+		assert.Equal(t, workflows.ChannelSMS, n.Attempts[0].Channel, "SMS was tried first")
+		require.Len(t, messagesFor(id+":sms"), 1)
+		assert.Equal(t, validPhone, messagesFor(id + ":sms")[0].To, "to the profile's phone")
+		assert.Empty(t, messagesFor(id+":email"))
+	})
+
+	t.Run("quiet hours", func(t *testing.T) {
+		// Quiet from an hour ago to two hours from now, in Tokyo.
+		const zone = "Asia/Tokyo"
+		loc, err := time.LoadLocation(zone)
+		require.NoError(t, err)
+		now := time.Now().In(loc)
+		c := newCustomer(t)
+		status, me := updateProfile(t, c, fmt.Sprintf(`{"phone":%q,"time_zone":%q,"notification_preferences":{"channels":["sms"],"quiet_hours":{"start":%q,"end":%q}}}`,
+			validPhone, zone, now.Add(-time.Hour).Format("15:04"), now.Add(2*time.Hour).Format("15:04")))
+		require.Equal(t, http.StatusOK, status, "%v", me)
+		id := placeOrder(t, c)
+
+		n := waitNotification(t, id, workflows.NotificationScheduled, 30*time.Second)
+		require.NotNil(t, n.ScheduledFor)
+		assert.WithinRange(t, *n.ScheduledFor, now.Add(2*time.Hour-2*time.Minute), now.Add(2*time.Hour+time.Minute),
+			"held until the quiet hours end")
+		assert.Empty(t, messagesFor(id+":sms"), "nothing sent in the quiet hours")
+	})
 }
 
 func TestPushFallsBackToASignedWebhook(t *testing.T) {
@@ -353,18 +394,11 @@ func TestPushFallsBackToASignedWebhook(t *testing.T) {
 		[]byte(hooks[0].Body), time.Now(), providers.SignatureTolerance))
 }
 
+// postCallback posts a provider's callback, which carries no token.
 func postCallback(t *testing.T, path, contentType, body string, header map[string]string) int {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, stack.apiURL+path, strings.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", contentType)
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	resp.Body.Close()
-	return resp.StatusCode
+	status, _, _ := send(t, request(t, http.MethodPost, stack.apiURL+path, body, anonymous, map[string]string{"Content-Type": contentType}, header))
+	return status
 }
 
 func TestForgedDeliveryCallbacksAreRejected(t *testing.T) {

@@ -99,7 +99,7 @@ func TestDeclinedPaymentLeavesStockUnchanged(t *testing.T) {
 	const sku = "MUG-CERAMIC"
 	onHandBefore, reservedBefore := stockOf(t, sku)
 
-	status, _, body := post(t, "/api/orders", orderBody(sku, 3, "tok_declined"), nil)
+	status, _, body := post(t, "/api/orders", orderBody(sku, 3, "tok_declined"))
 	require.Equal(t, 202, status, "body: %v", body)
 	o := waitForFinal(t, body["id"].(string))
 
@@ -145,7 +145,8 @@ func TestIdempotencyKeyStartsOneOrder(t *testing.T) {
 	require.Len(t, runs.Executions, 1)
 	require.Len(t, paymentOps("authorize", o.ID+":"), 1)
 	var keys int
-	require.NoError(t, stack.db.QueryRow(context.Background(), `SELECT count(*) FROM orders.idempotency_keys WHERE key = 'it-idem-1'`).Scan(&keys))
+	require.NoError(t, stack.db.QueryRow(context.Background(), `SELECT count(*) FROM orders.idempotency_keys WHERE key = $1`,
+		stack.customer.User.ID+":it-idem-1").Scan(&keys), "keys are the customer's own")
 	require.Equal(t, 1, keys)
 	s2, _, replay := post(t, "/api/orders", body, headers)
 	require.Equal(t, 202, s2)

@@ -64,8 +64,8 @@ func TestOrdersWorkerKilledDuringCaptureCapturesOnce(t *testing.T) {
 	require.NoError(t, stack.sandbox.AddFault(sandbox.Fault{Provider: sandbox.ProviderPayments, LatencyMS: 2000}))
 	t.Cleanup(stack.sandbox.ClearFaults)
 
-	body := fmt.Sprintf(`{"customer_id":"c-kill-orders","items":[{"sku":%q,"quantity":2}],"payment":{"token":"tok_visa"}}`, sku)
-	status, _, resp := post(t, "/api/orders", body, nil)
+	body := fmt.Sprintf(`{"items":[{"sku":%q,"quantity":2}],"payment":{"token":"tok_visa"}}`, sku)
+	status, _, resp := post(t, "/api/orders", body)
 	require.Equal(t, http.StatusAccepted, status, "%v", resp)
 	id := resp["id"].(string)
 	// In time: the capture comes after the authorization, which takes 2 s.

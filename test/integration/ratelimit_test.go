@@ -13,56 +13,61 @@ import (
 	"time"
 
 	"github.com/orderflow/orderflow/internal/app"
+	"github.com/orderflow/orderflow/internal/config"
 	"github.com/orderflow/orderflow/internal/httpx"
 )
 
-// TestRateLimitIsSharedByReplicas starts two more API replicas on the
-// stack's Redis with a limit of 100 requests per minute, alternates one
-// client's requests between them, and expects the 101st to be refused by
-// whichever replica gets it: the count is shared, not per process.
-func TestRateLimitIsSharedByReplicas(t *testing.T) {
-	const limit = 100
+// startAPIReplica starts one more API on the stack with its configuration
+// changed by change, and returns its URL once it is ready. It stops when the
+// test ends.
+func startAPIReplica(t *testing.T, change func(*config.Config)) string {
+	t.Helper()
+	cfg := stack.cfg
+	cfg.APIAddr = freeAddr()
+	change(&cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	t.Cleanup(func() { cancel(); wg.Wait() })
+	wg.Go(func() {
+		if err := app.RunAPI(ctx, cfg, slog.New(slog.DiscardHandler)); err != nil && ctx.Err() == nil {
+			t.Errorf("replica %s: %v", cfg.APIAddr, err)
+		}
+	})
+	url := "http://" + cfg.APIAddr
+	if err := waitReady(url+"/readyz", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	return url
+}
+
+// rateLimitedReplicas starts two more API replicas on the stack's Redis
+// with a limit of limit requests per minute.
+func rateLimitedReplicas(t *testing.T, limit int) []string {
+	t.Helper()
 	var replicas []string
 	for range 2 {
-		cfg := stack.cfg
-		cfg.APIAddr = freeAddr()
-		cfg.RateLimitPerMinute = limit
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := app.RunAPI(ctx, cfg, slog.New(slog.DiscardHandler)); err != nil && ctx.Err() == nil {
-				t.Errorf("replica %s: %v", cfg.APIAddr, err)
-			}
-		}()
-		replicas = append(replicas, "http://"+cfg.APIAddr)
+		replicas = append(replicas, startAPIReplica(t, func(c *config.Config) { c.RateLimitPerMinute = limit }))
 	}
-	for _, u := range replicas {
-		if err := waitReady(u+"/readyz", time.Minute); err != nil {
-			t.Fatal(err)
-		}
-	}
+	return replicas
+}
 
-	// A client of its own (the loopback peer is a trusted proxy by default),
-	// so other tests' requests and earlier runs do not count.
-	client := fmt.Sprintf("2001:db8:%x:%x::1", rand.Uint32N(1<<16), rand.Uint32N(1<<16))
-	send := func(n int, path string) *http.Response {
-		t.Helper()
-		req, _ := http.NewRequest(http.MethodGet, replicas[n%2]+path, nil)
-		req.Header.Set("X-Forwarded-For", client)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { resp.Body.Close() })
-		return resp
-	}
+// randomClient is an address of a client of the test's own (the loopback
+// peer is a trusted proxy by default, so X-Forwarded-For names it), whose
+// count other tests' requests and earlier runs do not touch.
+func randomClient() string {
+	return fmt.Sprintf("2001:db8:%x:%x::1", rand.Uint32N(1<<16), rand.Uint32N(1<<16))
+}
 
+// spendLimit sends request n = 1, 2, ... with send, which alternates the
+// replicas by n%2, until the burst of limit is spent and both replicas have
+// refused a request: the first limit must pass with the RateLimit headers,
+// and after them at most as many as GCRA gave back meanwhile. The 429 of
+// each replica must say when to retry, in headers and body.
+func spendLimit(t *testing.T, limit int, send func(n int) *http.Response) {
+	t.Helper()
 	start := time.Now()
 	for n := 1; n <= limit; n++ {
-		resp := send(n, "/api/openapi.json")
+		resp := send(n)
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("request %d: %s, want 200 (a burst of %d is allowed)", n, resp.Status, limit)
@@ -77,11 +82,11 @@ func TestRateLimitIsSharedByReplicas(t *testing.T) {
 	// GCRA gives one request back every minute/limit: a slow machine may
 	// earn one or two during the burst, never more. Usually the 101st is
 	// refused; go on until both replicas have refused one.
-	refill := time.Minute / limit
+	refill := time.Minute / time.Duration(limit)
 	refused := map[int]*http.Response{}
 	extra := 0
 	for n := limit + 1; len(refused) < 2; n++ {
-		resp := send(n, "/api/openapi.json")
+		resp := send(n)
 		if resp.StatusCode == http.StatusOK {
 			resp.Body.Close()
 			extra++
@@ -95,6 +100,8 @@ func TestRateLimitIsSharedByReplicas(t *testing.T) {
 		}
 		if _, seen := refused[n%2]; !seen {
 			refused[n%2] = resp
+		} else {
+			resp.Body.Close()
 		}
 	}
 	for i, resp := range refused {
@@ -114,7 +121,35 @@ func TestRateLimitIsSharedByReplicas(t *testing.T) {
 			p.Status != http.StatusTooManyRequests || p.Detail == "" {
 			t.Errorf("replica %d: 429 body %q %+v", i, h.Get("Content-Type"), p)
 		}
+		resp.Body.Close()
 	}
+}
+
+// sendTo sends a GET of path to url with headers and returns the answer,
+// closed when the test ends.
+func sendTo(t *testing.T, url, path string, headers ...map[string]string) *http.Response {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(request(t, http.MethodGet, url+path, "", headers...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+// TestRateLimitIsSharedByReplicas starts two more API replicas on the
+// stack's Redis with a limit of 100 requests per minute, alternates one
+// anonymous client's requests between them, and expects the 101st to be
+// refused by whichever replica gets it: the count is shared, not per process.
+func TestRateLimitIsSharedByReplicas(t *testing.T) {
+	const limit = 100
+	replicas := rateLimitedReplicas(t, limit)
+	client := randomClient()
+	send := func(n int, path string) *http.Response {
+		t.Helper()
+		return sendTo(t, replicas[n%2], path, anonymous, map[string]string{"X-Forwarded-For": client})
+	}
+	spendLimit(t, limit, func(n int) *http.Response { return send(n, "/api/openapi.json") })
 
 	// Probes are not limited, and other clients have limits of their own.
 	if resp := send(0, "/healthz"); resp.StatusCode != http.StatusOK || resp.Header.Get("RateLimit-Limit") != "" {
@@ -123,5 +158,27 @@ func TestRateLimitIsSharedByReplicas(t *testing.T) {
 	client = "198.51.100.77"
 	if resp := send(1, "/api/openapi.json"); resp.StatusCode != http.StatusOK {
 		t.Errorf("another client: %s", resp.Status)
+	}
+}
+
+// A signed-in user is counted as one client wherever their requests come
+// from: the 101st is refused although every request names another address
+// and the replicas alternate, while another user and the addresses used
+// keep their own limits.
+func TestRateLimitCountsASignedInUserWhereverTheyCallFrom(t *testing.T) {
+	const limit = 100
+	replicas := rateLimitedReplicas(t, limit)
+	user, other := newCustomer(t), newCustomer(t)
+	var lastClient string
+	spendLimit(t, limit, func(n int) *http.Response {
+		lastClient = randomClient()
+		return sendTo(t, replicas[n%2], "/api/users/me", bearer(user.AccessToken), map[string]string{"X-Forwarded-For": lastClient})
+	})
+
+	if resp := sendTo(t, replicas[0], "/api/users/me", bearer(other.AccessToken), map[string]string{"X-Forwarded-For": lastClient}); resp.StatusCode != http.StatusOK {
+		t.Errorf("another user from the same address: %s", resp.Status)
+	}
+	if resp := sendTo(t, replicas[1], "/api/openapi.json", anonymous, map[string]string{"X-Forwarded-For": lastClient}); resp.StatusCode != http.StatusOK {
+		t.Errorf("an anonymous client at the user's last address: %s", resp.Status)
 	}
 }

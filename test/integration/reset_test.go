@@ -21,7 +21,7 @@ import (
 func TestResetOfACompletedOrderChangesNothing(t *testing.T) {
 	const sku = "POSTER-A2"
 	onHandBefore, _ := stockOf(t, sku)
-	status, _, body := post(t, "/api/orders", orderBody(sku, 1, "tok_visa"), nil)
+	status, _, body := post(t, "/api/orders", orderBody(sku, 1, "tok_visa"))
 	require.Equal(t, 202, status, "%v", body)
 	id := body["id"].(string)
 	require.Equal(t, workflows.OrderCompleted, waitForFinal(t, id).Status)
