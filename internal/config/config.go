@@ -123,29 +123,32 @@ const (
 func (c Config) Production() bool { return c.Environment == Production }
 
 // RefuseDevelopmentDefaults returns an error, in production, when any of the
-// named settings still holds its development default: the signing key and
-// demo passwords in this file are public.
+// named settings is empty or still holds its development value anywhere in
+// it: the signing key and demo credentials in this file are public, and the
+// development key would sign admin tokens just as well under another kid, or
+// as a verify-only key kept from a rotation.
 func (c Config) RefuseDevelopmentDefaults(names ...string) error {
 	if !c.Production() {
 		return nil
 	}
 	d := Default()
-	current := map[string][2]string{
-		"JWT_SIGNING_KEYS": {c.JWTSigningKeys, d.JWTSigningKeys},
+	current := map[string][2]string{ // the setting, and the public value it must not hold
+		"JWT_SIGNING_KEYS": {c.JWTSigningKeys, devJWTSeed},
 		"ADMIN_EMAIL":      {c.AdminEmail, d.AdminEmail},
 		"ADMIN_PASSWORD":   {c.AdminPassword, d.AdminPassword},
 	}
 	for _, name := range names {
-		if v, ok := current[name]; !ok || v[0] == v[1] || v[0] == "" {
-			return fmt.Errorf("%s must be set in production: its default is for development only", name)
+		v, ok := current[name]
+		if !ok || strings.TrimSpace(v[0]) == "" || strings.Contains(strings.ToLower(v[0]), strings.ToLower(v[1])) {
+			return fmt.Errorf("%s must be set in production, without the development value: that one is public", name)
 		}
 	}
 	return nil
 }
 
-// devJWTSigningKeys signs the local stack's tokens. It is public, in this
-// file: production refuses to start without keys of its own.
-const devJWTSigningKeys = "dev-1:DOFjWr+Z3ZAbEJCy0EXHjTCKufyfU0I+2Lzsn+0xgJM="
+// devJWTSeed signs the local stack's tokens. It is public, in this file:
+// production refuses to start with it.
+const devJWTSeed = "DOFjWr+Z3ZAbEJCy0EXHjTCKufyfU0I+2Lzsn+0xgJM="
 
 // Default returns the configuration of the local stack.
 func Default() Config {
@@ -186,7 +189,7 @@ func Default() Config {
 		RateLimitPerMinute:   600,
 		TrustedProxies:       []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
 		CORSAllowedOrigins:   []string{"http://127.0.0.1:3000", "http://localhost:3000"},
-		JWTSigningKeys:       devJWTSigningKeys,
+		JWTSigningKeys:       "dev-1:" + devJWTSeed,
 		AccessTokenTTL:       15 * time.Minute,
 		RefreshTokenTTL:      30 * 24 * time.Hour,
 		// An office behind one address signs in many times; a guesser on

@@ -101,3 +101,38 @@ func TestEnvironRoundTrips(t *testing.T) {
 		t.Fatalf("round trip changed the configuration:\n got %+v\nwant %+v", got, want)
 	}
 }
+
+// Production refuses the public development values however they are
+// dressed up: under another kid, kept as a verify-only key after a rotation,
+// with stray spaces.
+func TestProductionRefusesDevelopmentCredentials(t *testing.T) {
+	dev := Default()
+	seed := strings.TrimPrefix(dev.JWTSigningKeys, "dev-1:")
+	prod := func(keys, email, password string) Config {
+		c := dev
+		c.Environment, c.JWTSigningKeys, c.AdminEmail, c.AdminPassword = Production, keys, email, password
+		return c
+	}
+	own := "prod-1:n0Jp5KQ3cpBqzC5wNfJ2d1mYq4bS8uVw9xE7aT6hLk0="
+	if err := prod(own, "ops@example.com", "a long admin password").RefuseDevelopmentDefaults("JWT_SIGNING_KEYS", "ADMIN_EMAIL", "ADMIN_PASSWORD"); err != nil {
+		t.Fatalf("real credentials refused: %v", err)
+	}
+	if err := dev.RefuseDevelopmentDefaults("JWT_SIGNING_KEYS", "ADMIN_PASSWORD"); err != nil {
+		t.Fatalf("development refused its own defaults: %v", err)
+	}
+	for name, c := range map[string]Config{
+		"default key":            prod(dev.JWTSigningKeys, "ops@example.com", "a long admin password"),
+		"dev seed, other kid":    prod("prod:"+seed, "ops@example.com", "a long admin password"),
+		"dev key kept to verify": prod(own+",dev-1:"+seed, "ops@example.com", "a long admin password"),
+		"spaces":                 prod(" "+dev.JWTSigningKeys, "ops@example.com", "a long admin password"),
+		"no key":                 prod("", "ops@example.com", "a long admin password"),
+		"demo admin password":    prod(own, "ops@example.com", dev.AdminPassword),
+		"demo admin email":       prod(own, strings.ToUpper(dev.AdminEmail), "a long admin password"),
+	} {
+		if err := c.RefuseDevelopmentDefaults("JWT_SIGNING_KEYS", "ADMIN_EMAIL", "ADMIN_PASSWORD"); err == nil {
+			t.Errorf("%s: accepted in production", name)
+		} else if strings.Contains(err.Error(), seed) {
+			t.Errorf("%s: the error shows the key: %v", name, err)
+		}
+	}
+}
