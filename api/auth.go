@@ -16,6 +16,7 @@ import (
 
 	"github.com/orderflow/orderflow/internal/auth"
 	"github.com/orderflow/orderflow/internal/httpx"
+	"github.com/orderflow/orderflow/internal/logging"
 	"github.com/orderflow/orderflow/internal/ratelimit"
 	"github.com/orderflow/orderflow/internal/users"
 )
@@ -98,7 +99,9 @@ var registered = map[string]string{
 // hashed either way).
 func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	var req registerRequest
-	if !decodeValid(w, r, &req) || !s.allowAttempt(w, r, req.Email) {
+	// Per address only: counting sign-ups against the email would let
+	// anyone use up its owner's sign-ins.
+	if !decodeValid(w, r, &req) || !s.allowAttempts(w, r, s.ipAttempt(r)) {
 		return
 	}
 	u, err := s.Users.Create(r.Context(), users.NewAccount{Email: req.Email, Password: req.Password, Name: req.Name})
@@ -127,7 +130,11 @@ type tokenResponse struct {
 // the same 401, after the same work.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	var req credentials
-	if !decodeValid(w, r, &req) || !s.allowAttempt(w, r, req.Email) {
+	if !decodeValid(w, r, &req) {
+		return
+	}
+	account, anywhere := s.accountAttempt(r, req.Email)
+	if !s.allowAttempts(w, r, s.ipAttempt(r), account, anywhere) {
 		return
 	}
 	u, err := s.Users.Authenticate(r.Context(), req.Email, req.Password)
@@ -139,6 +146,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		s.internalError(w, r, "could not sign in", err)
 		return
+	}
+	// The owner is in: their own mistypes no longer count.
+	for _, a := range []attempt{account, anywhere} {
+		if a.counter != nil {
+			if err := a.counter.Reset(r.Context(), a.key); err != nil {
+				s.Logger.Warn("could not reset the sign-in count", "request_id", httpx.RequestID(r.Context()), "error", err)
+			}
+		}
 	}
 	refresh, err := s.Users.StartSession(r.Context(), u.ID, s.RefreshTokenTTL)
 	if err != nil {
@@ -222,31 +237,48 @@ func actor(r *http.Request) string {
 	return p.Role + ":" + p.UserID
 }
 
-// allowAttempt counts one sign-in or sign-up attempt against the client's
-// address and the email, whether or not it has an account, and answers 429
-// when either has made too many. It runs before the password is hashed, so
-// a flood of guesses costs little.
-func (s *Server) allowAttempt(w http.ResponseWriter, r *http.Request, email string) bool {
-	sum := sha256.Sum256([]byte(users.NormalizeEmail(email))) // no addresses in Redis
-	checks := []struct {
-		store ratelimit.Store
-		key   string
-	}{
-		{s.IPAttempts, ratelimit.IPKey(httpx.ClientIP(s.TrustedProxies)(r))},
-		{s.AccountAttempts, "email:" + hex.EncodeToString(sum[:])},
-	}
-	for _, c := range checks {
-		if c.store == nil {
+var throttleOutage = &logging.Sampler{Every: 10 * time.Second}
+
+// attempt is one count an attempt adds to: a counter and the key in it.
+type attempt struct {
+	counter *ratelimit.Redis
+	key     string
+}
+
+func (s *Server) ipAttempt(r *http.Request) attempt {
+	return attempt{s.Attempts.PerIP, ratelimit.IPKey(httpx.ClientIP(s.TrustedProxies)(r))}
+}
+
+// accountAttempt returns the counts of a sign-in to email: from this
+// address, and from anywhere. The email is hashed (no addresses in Redis)
+// and counted whether or not it has an account, which must not show.
+func (s *Server) accountAttempt(r *http.Request, email string) (fromHere, anywhere attempt) {
+	sum := sha256.Sum256([]byte(users.NormalizeEmail(email)))
+	account := "email:" + hex.EncodeToString(sum[:])
+	return attempt{s.Attempts.PerAccount, account + ":" + s.ipAttempt(r).key},
+		attempt{s.Attempts.PerAccountAnywhere, account}
+}
+
+// allowAttempts counts one attempt in each of attempts and answers 429 when
+// any is over its limit. It runs before the password is hashed, so a flood
+// of guesses costs little.
+func (s *Server) allowAttempts(w http.ResponseWriter, r *http.Request, attempts ...attempt) bool {
+	for _, a := range attempts {
+		if a.counter == nil {
 			continue
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), 250*time.Millisecond)
-		res, err := c.store.Allow(ctx, c.key)
+		res, err := a.counter.Allow(ctx, a.key)
 		cancel()
 		if err != nil {
-			// Fail open, as the API's rate limit does: the hash's cost and
-			// the general limit still stand between a guesser and the store.
-			s.Logger.Warn("sign-in throttle unavailable", "request_id", httpx.RequestID(r.Context()), "error", err)
-			continue
+			// Refuse rather than fail open: unthrottled, the only bound on
+			// password guessing would be the hashing itself.
+			if throttleOutage.Allow() {
+				s.Logger.Warn("sign-in throttle unavailable; refusing sign-ins", "request_id", httpx.RequestID(r.Context()), "error", err)
+			}
+			w.Header().Set("Retry-After", "5")
+			httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusServiceUnavailable, "sign-in is unavailable for a moment; retry shortly"))
+			return false
 		}
 		if !res.Allowed {
 			retry := max(int(res.RetryAfter.Seconds()+0.999), 1)

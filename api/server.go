@@ -4,6 +4,8 @@
 package api
 
 import (
+	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -42,8 +44,10 @@ type Server struct {
 	// Callbacks verifies the providers' delivery status callbacks.
 	Callbacks Callbacks
 	// RateLimit counts each client's /api requests: a signed-in user's by
-	// user, anyone else's by IP address (nil: no limit).
-	RateLimit ratelimit.Store
+	// user, anyone else's by IP address (nil: no limit). AddressRateLimit,
+	// looser, also counts signed-in requests by address, so accounts made
+	// by the dozen at one address do not multiply its allowance.
+	RateLimit, AddressRateLimit ratelimit.Store
 	// TrustedProxies may name a request's client in X-Forwarded-For.
 	TrustedProxies []netip.Prefix
 	// CORSAllowedOrigins may call /api from a browser page of theirs.
@@ -55,9 +59,21 @@ type Server struct {
 	Keys            *auth.Keys
 	AccessTokenTTL  time.Duration
 	RefreshTokenTTL time.Duration
-	// AccountAttempts and IPAttempts count sign-in and sign-up attempts per
-	// email and per client address (nil: unthrottled).
-	AccountAttempts, IPAttempts ratelimit.Store
+	// Attempts throttle sign-in and sign-up.
+	Attempts Attempts
+}
+
+// Attempts count sign-in and sign-up attempts in Redis, before any password
+// is hashed; a nil counter does not throttle.
+type Attempts struct {
+	// PerIP counts every sign-in and sign-up from one client address.
+	PerIP *ratelimit.Redis
+	// PerAccount counts the sign-ins to one email from one address: a
+	// guesser's budget. PerAccountAnywhere, much looser, counts them from
+	// every address, so guessing from many addresses stays bounded while
+	// locking the owner out takes as many addresses. A successful sign-in
+	// resets both.
+	PerAccount, PerAccountAnywhere *ratelimit.Redis
 }
 
 // Handler returns the API's routes wrapped in the common middleware: request
@@ -66,10 +82,22 @@ type Server struct {
 // rate limit of /api. Each route requires its own access (routes).
 func (s *Server) Handler() http.Handler {
 	h := http.Handler(s.routes())
+	// Only the public API: probes, metrics and the providers' signed
+	// webhooks (/webhooks/*) come from a few known senders that a per-IP
+	// limit would throttle as one client.
+	if s.AddressRateLimit != nil {
+		h = ratelimit.Middleware(ratelimit.Options{
+			Store: s.AddressRateLimit,
+			Key:   func(r *http.Request) string { return ratelimit.IPKey(httpx.ClientIP(s.TrustedProxies)(r)) },
+			Applies: func(r *http.Request) bool {
+				_, signedIn := auth.FromContext(r.Context())
+				return signedIn && httpx.IsAPIPath(r.URL.Path)
+			},
+			Logger:   s.Logger,
+			Backstop: true,
+		})(h)
+	}
 	if s.RateLimit != nil {
-		// Only the public API: probes, metrics and the providers' signed
-		// webhooks (/webhooks/*) come from a few known senders that a
-		// per-IP limit would throttle as one client.
 		h = ratelimit.Middleware(ratelimit.Options{
 			Store:   s.RateLimit,
 			Key:     s.rateLimitKey,
@@ -138,7 +166,15 @@ func handle(r *mux.Router, method, path string, access auth.Access, h http.Handl
 
 // internalError logs err with the request ID and answers a 500 problem that
 // names the request ID but not the error, which may hold internal details.
+// A request that ran out of time (a client gone, a wait for a password
+// hashing slot too long) is a 503 to retry, not a server fault.
 func (s *Server) internalError(w http.ResponseWriter, r *http.Request, msg string, err error, attrs ...any) {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		s.Logger.Info(msg+": request ran out of time", append(attrs, "request_id", httpx.RequestID(r.Context()), "error", err)...)
+		w.Header().Set("Retry-After", "1")
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusServiceUnavailable, msg+": the server is busy; retry shortly"))
+		return
+	}
 	s.Logger.Error(msg, append(attrs, "request_id", httpx.RequestID(r.Context()), "error", err)...)
 	httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusInternalServerError,
 		msg+"; see the server log for request "+httpx.RequestID(r.Context())))

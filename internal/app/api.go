@@ -66,11 +66,15 @@ func RunAPI(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		AccessTokenTTL:     cfg.AccessTokenTTL,
 		RefreshTokenTTL:    cfg.RefreshTokenTTL,
 		// Counted in Redis, so every replica enforces the one limit.
-		AccountAttempts: ratelimit.NewRedis(rdb, "login:", cfg.LoginAttemptsPerAccount, config.LoginWindow),
-		IPAttempts:      ratelimit.NewRedis(rdb, "login:", cfg.LoginAttemptsPerIP, config.LoginWindow),
+		Attempts: api.Attempts{
+			PerIP:              ratelimit.NewRedis(rdb, "login:", cfg.LoginAttemptsPerIP, config.LoginWindow),
+			PerAccount:         ratelimit.NewRedis(rdb, "login:", cfg.LoginAttemptsPerAccount, config.LoginWindow),
+			PerAccountAnywhere: ratelimit.NewRedis(rdb, "login-any:", config.AccountAttemptsAnywhere*cfg.LoginAttemptsPerAccount, config.LoginWindow),
+		},
 	}
 	if cfg.RateLimitPerMinute > 0 {
 		srv.RateLimit = ratelimit.NewRedis(rdb, "api:", cfg.RateLimitPerMinute, time.Minute)
+		srv.AddressRateLimit = ratelimit.NewRedis(rdb, "api-address:", config.SignedInPerAddress*cfg.RateLimitPerMinute, time.Minute)
 	}
 	return httpx.Serve(ctx, httpx.NewServer(cfg.APIAddr, srv.Handler()), cfg.ShutdownTimeout, logger)
 }

@@ -76,9 +76,11 @@ type Config struct {
 	// cancelled and compensated.
 	ApprovalTimeout time.Duration
 
-	// RateLimitPerMinute is how many /api requests one client (IP address,
-	// an IPv6 /64) may make per minute, counted in Redis across every api
-	// replica; 0 turns the limit off.
+	// RateLimitPerMinute is how many /api requests one client may make per
+	// minute: a signed-in user from anywhere, anyone else per IP address (an
+	// IPv6 /64); signed-in users at one address together get
+	// SignedInPerAddress times as many. Counted in Redis across every api
+	// replica; 0 turns the limits off.
 	RateLimitPerMinute int
 	// TrustedProxies are the peers whose X-Forwarded-For the api believes
 	// when it names a request's client: the dashboard's proxy, the ingress
@@ -97,9 +99,10 @@ type Config struct {
 	// refreshes it with its refresh token, good for RefreshTokenTTL.
 	AccessTokenTTL  time.Duration
 	RefreshTokenTTL time.Duration
-	// LoginAttemptsPerAccount and LoginAttemptsPerIP are how many sign-in
-	// (and sign-up) attempts an email and a client address may make per
-	// LoginWindow, counted in Redis.
+	// LoginAttemptsPerAccount is how many sign-ins one email may get from
+	// one address per LoginWindow (AccountAttemptsAnywhere times as many from
+	// all addresses); LoginAttemptsPerIP how many sign-ins and sign-ups one
+	// address may make. Counted in Redis.
 	LoginAttemptsPerAccount int
 	LoginAttemptsPerIP      int
 	// AdminEmail and AdminPassword are the first admin account, created by
@@ -112,6 +115,15 @@ type Config struct {
 
 // LoginWindow is the window of LoginAttemptsPerAccount and LoginAttemptsPerIP.
 const LoginWindow = 15 * time.Minute
+
+// SignedInPerAddress times RateLimitPerMinute is how many requests the
+// signed-in users at one address may make together per minute: an office
+// of users behind one NAT, but not an unbounded crowd of fresh accounts.
+const SignedInPerAddress = 10
+
+// AccountAttemptsAnywhere times LoginAttemptsPerAccount is how many sign-ins
+// one email may get from all addresses together in a LoginWindow.
+const AccountAttemptsAnywhere = 10
 
 // Environments.
 const (

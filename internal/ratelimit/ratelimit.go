@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/go-redis/redis_rate/v10"
@@ -21,6 +20,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/orderflow/orderflow/internal/httpx"
+	"github.com/orderflow/orderflow/internal/logging"
 )
 
 // Result is one decision of a Store.
@@ -76,6 +76,11 @@ func (s *Redis) Allow(ctx context.Context, key string) (Result, error) {
 	}, nil
 }
 
+// Reset forgets key's count: a client that proved itself starts afresh.
+func (s *Redis) Reset(ctx context.Context, key string) error {
+	return s.limiter.Reset(ctx, s.prefix+key)
+}
+
 var (
 	rejected = promauto.NewCounter(prometheus.CounterOpts{
 		Name: "orderflow_rate_limit_rejected_total",
@@ -97,6 +102,10 @@ type Options struct {
 	Logger  *slog.Logger
 	// Timeout bounds each Store call (default 250ms).
 	Timeout time.Duration
+	// Backstop marks a limit behind another one, looser: its RateLimit
+	// headers go out only with its 429, so clients see where they stand
+	// with the limit they meet first.
+	Backstop bool
 }
 
 // Middleware answers 429 problem+json, with Retry-After, to a client over
@@ -107,7 +116,7 @@ func Middleware(o Options) func(http.Handler) http.Handler {
 	if o.Timeout <= 0 {
 		o.Timeout = 250 * time.Millisecond
 	}
-	var lastLog atomic.Int64
+	outage := &logging.Sampler{Every: 10 * time.Second}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if o.Applies != nil && !o.Applies(r) {
@@ -125,8 +134,7 @@ func Middleware(o Options) func(http.Handler) http.Handler {
 				// rate limits. Logged at most every 10s, so an outage does
 				// not flood the log; the counter shows its extent.
 				failedOpen.Inc()
-				if now := time.Now().Unix(); now-lastLog.Load() >= 10 && o.Logger != nil {
-					lastLog.Store(now)
+				if o.Logger != nil && outage.Allow() {
 					o.Logger.Warn("rate limit store failed; letting requests through unchecked",
 						"request_id", httpx.RequestID(r.Context()), "error", err)
 				}
@@ -134,10 +142,12 @@ func Middleware(o Options) func(http.Handler) http.Handler {
 				return
 			}
 			h := w.Header()
-			h.Set("RateLimit-Limit", strconv.Itoa(res.Limit))
-			h.Set("RateLimit-Remaining", strconv.Itoa(max(res.Remaining, 0)))
-			h.Set("RateLimit-Reset", strconv.Itoa(seconds(res.ResetAfter)))
-			h.Set("RateLimit-Policy", fmt.Sprintf("%d;w=%d", res.Limit, seconds(res.Window)))
+			if !res.Allowed || !o.Backstop {
+				h.Set("RateLimit-Limit", strconv.Itoa(res.Limit))
+				h.Set("RateLimit-Remaining", strconv.Itoa(max(res.Remaining, 0)))
+				h.Set("RateLimit-Reset", strconv.Itoa(seconds(res.ResetAfter)))
+				h.Set("RateLimit-Policy", fmt.Sprintf("%d;w=%d", res.Limit, seconds(res.Window)))
+			}
 			if !res.Allowed {
 				retry := max(seconds(res.RetryAfter), 1)
 				h.Set("Retry-After", strconv.Itoa(retry))

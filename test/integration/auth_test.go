@@ -117,7 +117,12 @@ func TestProfileUpdates(t *testing.T) {
 	}
 	status, problem := updateProfile(t, c, `{"role":"admin"}`)
 	require.Equal(t, http.StatusBadRequest, status, "a customer cannot make themselves an admin: %v", problem)
-	status, problem = updateProfile(t, c, `{"email":"`+strings.ToUpper(stack.cfg.DemoCustomerEmail)+`"}`)
+	taken := strings.ToUpper(stack.cfg.DemoCustomerEmail)
+	status, problem = updateProfile(t, c, `{"email":"`+taken+`"}`)
+	require.Equal(t, http.StatusUnprocessableEntity, status, "a new email needs the current password: %v", problem)
+	status, problem = updateProfile(t, c, `{"email":"`+taken+`","current_password":"not it at all"}`)
+	require.Equal(t, http.StatusForbidden, status, "a wrong current password: %v", problem)
+	status, problem = updateProfile(t, c, `{"email":"`+taken+`","current_password":"`+testPassword+`"}`)
 	require.Equal(t, http.StatusConflict, status, "another account's email: %v", problem)
 	_, _, me = get(t, "/api/users/me", bearer(c.AccessToken))
 	require.Equal(t, "Europe/Paris", me["time_zone"], "refused changes changed nothing")
@@ -392,27 +397,38 @@ func TestSignInAttemptsAreThrottled(t *testing.T) {
 	}
 
 	t.Run("per email", func(t *testing.T) {
-		// Each attempt from another address: only the email's count grows.
-		victim := account()
+		// A guesser at one address gets `attempts` tries at an email, then
+		// 429 even with the right password.
+		victim, guesser := account(), randomClient()
 		var refused map[string]any
 		for range attempts {
-			status, _, body := login(victim, "wrong guess, wrong guess", randomClient())
+			status, _, body := login(victim, "wrong guess, wrong guess", guesser)
 			require.Equal(t, http.StatusUnauthorized, status, "%v", body)
 			refused = body
 		}
-		requireThrottled(login(victim, testPassword, randomClient()))
+		requireThrottled(login(victim, testPassword, guesser))
 
 		// An unknown email is counted the same: the answers name no accounts.
-		nobody := newEmail("nobody")
+		nobody, guesser := newEmail("nobody"), randomClient()
 		for range attempts {
-			status, _, body := login(nobody, "wrong guess, wrong guess", randomClient())
+			status, _, body := login(nobody, "wrong guess, wrong guess", guesser)
 			require.Equal(t, http.StatusUnauthorized, status, "%v", body)
 			require.Equal(t, refused, body)
 		}
-		requireThrottled(login(nobody, testPassword, randomClient()))
+		requireThrottled(login(nobody, testPassword, guesser))
 
-		status, _, body := login(account(), testPassword, randomClient())
-		require.Equal(t, http.StatusOK, status, "another email from another address: %v", body)
+		// The owner, elsewhere, still signs in: locking them out takes many
+		// addresses, and their sign-in resets the count.
+		status, _, body := login(victim, testPassword, randomClient())
+		require.Equal(t, http.StatusOK, status, "the owner from another address: %v", body)
+
+		// Guessing from many addresses is bounded too, at ten times the
+		// per-address budget.
+		for range config.AccountAttemptsAnywhere * attempts {
+			status, _, body := login(victim, "wrong guess, wrong guess", randomClient())
+			require.Equal(t, http.StatusUnauthorized, status, "%v", body)
+		}
+		requireThrottled(login(victim, testPassword, randomClient()))
 	})
 
 	t.Run("per address", func(t *testing.T) {

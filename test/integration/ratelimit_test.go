@@ -182,3 +182,43 @@ func TestRateLimitCountsASignedInUserWhereverTheyCallFrom(t *testing.T) {
 		t.Errorf("an anonymous client at the user's last address: %s", resp.Status)
 	}
 }
+
+// Signed-in users at one address share a looser allowance of ten times the
+// per-user limit, so fresh accounts made by the dozen at one address do not
+// multiply what it may send; each user's own headers show their own limit.
+func TestSignedInUsersAtOneAddressShareABackstop(t *testing.T) {
+	const limit = 10
+	backstop := config.SignedInPerAddress * limit
+	replica := rateLimitedReplicas(t, limit)[0]
+	var crowd []session
+	for range backstop/limit + 5 { // enough that the address runs out well before any user does
+		crowd = append(crowd, newCustomer(t))
+	}
+	address := randomClient()
+	start := time.Now()
+	sent := 0
+	for round := range limit {
+		for _, u := range crowd {
+			resp := sendTo(t, replica, "/api/users/me", bearer(u.AccessToken), map[string]string{"X-Forwarded-For": address})
+			sent++
+			if resp.StatusCode == http.StatusOK {
+				if got := resp.Header.Get("RateLimit-Limit"); got != strconv.Itoa(limit) {
+					t.Fatalf("a user's request shows RateLimit-Limit %q, want their own %d", got, limit)
+				}
+				continue
+			}
+			if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("RateLimit-Limit") != strconv.Itoa(backstop) {
+				t.Fatalf("request %d (round %d): %s %v, want the address's 429", sent, round, resp.Status, resp.Header)
+			}
+			// GCRA gives one back every minute/backstop meanwhile.
+			if earned := int(time.Since(start) / (time.Minute / time.Duration(backstop))); sent > backstop+earned+1 {
+				t.Fatalf("refused only at request %d of the address, limit %d", sent, backstop)
+			}
+			if resp := sendTo(t, replica, "/api/users/me", bearer(u.AccessToken), map[string]string{"X-Forwarded-For": randomClient()}); resp.StatusCode != http.StatusOK {
+				t.Fatalf("the same user from another address: %s", resp.Status)
+			}
+			return
+		}
+	}
+	t.Fatalf("%d requests from one address by %d users, none refused", sent, len(crowd))
+}
