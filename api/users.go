@@ -44,11 +44,14 @@ func (s *Server) currentUser(w http.ResponseWriter, r *http.Request) (users.User
 // profilePatch is the body of PATCH /api/users/me (JSON merge patch, RFC
 // 7396): the fields present change, the others stay.
 type profilePatch struct {
-	Name          *string `json:"name"`
-	Email         *string `json:"email"`
-	Phone         *string `json:"phone"`
-	TimeZone      *string `json:"time_zone"`
-	Notifications *struct {
+	Name  *string `json:"name"`
+	Email *string `json:"email"`
+	// CurrentPassword must come with a new email: the email signs the
+	// account in, so a stolen access token must not be enough to take it.
+	CurrentPassword string  `json:"current_password"`
+	Phone           *string `json:"phone"`
+	TimeZone        *string `json:"time_zone"`
+	Notifications   *struct {
 		Channels   []string      `json:"channels"`
 		QuietHours optionalQuiet `json:"quiet_hours"`
 	} `json:"notification_preferences"`
@@ -83,6 +86,9 @@ func (req profilePatch) validate() *httpx.Problem {
 	if req.Email != nil {
 		if p := emailProblem("email", *req.Email); p != nil {
 			errs = append(errs, *p)
+		}
+		if req.CurrentPassword == "" {
+			add("current_password", "is required to change the email")
 		}
 	}
 	if req.Phone != nil && *req.Phone != "" && !e164.MatchString(*req.Phone) {
@@ -126,10 +132,15 @@ func (s *Server) updateMe(w http.ResponseWriter, r *http.Request) {
 		patch.Channels = n.Channels
 		patch.SetQuietHours, patch.QuietHours = n.QuietHours.set, n.QuietHours.value
 	}
+	if req.Email != nil && !s.confirmPassword(w, r, req.CurrentPassword) {
+		return
+	}
 	p, _ := auth.FromContext(r.Context())
 	u, err := s.Users.Update(r.Context(), p.UserID, patch)
 	switch {
 	case errors.Is(err, users.ErrEmailTaken):
+		// Only after the password and within the sign-in throttle: this
+		// says an address has an account to someone who proved who they are.
 		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusConflict, "that email signs in another account"))
 	case errors.Is(err, users.ErrNotFound):
 		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusUnauthorized, "the account no longer exists"))
@@ -139,4 +150,27 @@ func (s *Server) updateMe(w http.ResponseWriter, r *http.Request) {
 		s.Logger.Info("profile updated", "user_id", u.ID, "request_id", httpx.RequestID(r.Context()))
 		httpx.WriteJSON(w, http.StatusOK, u)
 	}
+}
+
+// confirmPassword checks the caller's current password, counted as a
+// sign-in attempt on their account, and answers 403 when it is wrong.
+func (s *Server) confirmPassword(w http.ResponseWriter, r *http.Request, password string) bool {
+	u, ok := s.currentUser(w, r)
+	if !ok {
+		return false
+	}
+	account, anywhere := s.accountAttempt(r, u.Email)
+	if !s.allowAttempts(w, r, s.ipAttempt(r), account, anywhere) {
+		return false
+	}
+	_, err := s.Users.Authenticate(r.Context(), u.Email, password)
+	switch {
+	case errors.Is(err, users.ErrBadCredentials):
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusForbidden, "current_password is not the account's password"))
+		return false
+	case err != nil:
+		s.internalError(w, r, "could not check the password", err, "user_id", u.ID)
+		return false
+	}
+	return true
 }

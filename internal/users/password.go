@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"time"
 	"unicode/utf8"
 
 	"github.com/alexedwards/argon2id"
@@ -62,7 +63,13 @@ func verifyPassword(ctx context.Context, password, hash string) (bool, error) {
 	return argon2id.ComparePasswordAndHash(password, hash)
 }
 
+// maxSlotWait bounds the wait for a hashing slot: past it the server is
+// overloaded, and the caller is better told to retry than kept waiting.
+const maxSlotWait = 5 * time.Second
+
 func acquire(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, maxSlotWait)
+	defer cancel()
 	select {
 	case hashSlots <- struct{}{}:
 		return nil

@@ -30,8 +30,18 @@ type NewAccount struct {
 	Email, Password, Role, Name, Phone string
 }
 
-// NormalizeEmail is the form emails are stored and looked up in.
-func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+// NormalizeEmail is the form emails are stored and looked up in: trimmed,
+// ASCII letters lower-cased. Only ASCII: Unicode case folding maps some
+// letters to others ("İ" to "i", the Kelvin sign to "k"), which would make
+// two mailboxes one account.
+func NormalizeEmail(email string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + ('a' - 'A')
+		}
+		return r
+	}, strings.TrimSpace(email))
+}
 
 // Create stores a new account, or returns ErrEmailTaken. The password is
 // hashed first in either case, so both answers take the same time.
