@@ -313,7 +313,8 @@ async function api(method, path, body) {
 // again into box.
 function showProblem(box, prefix, err) {
   let text = prefix + err.message;
-  if (err.status === 429 && err.retryAfter) text += ". Try again in " + err.retryAfter + " s";
+  // The API's 429 details say when to retry; only a bare one needs it said.
+  if (err.status === 429 && err.retryAfter && !/retry/i.test(err.message)) text += ". Try again in " + err.retryAfter + " s";
   const p = document.createElement("p");
   p.textContent = text;
   box.replaceChildren(p);

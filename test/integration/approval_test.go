@@ -2,9 +2,11 @@ package integration
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/orderflow/orderflow/internal/orders"
 	"github.com/orderflow/orderflow/internal/sandbox"
 	"github.com/orderflow/orderflow/workflows"
 )
@@ -16,9 +18,12 @@ func placeOrderNeedingApproval(t *testing.T) string {
 	require.Equal(t, 202, status, "%v", body)
 	id := body["id"].(string)
 	waitForStep(t, id, workflows.StepAwaitApproval, workflows.StepRunning)
-	status, _, o := get(t, "/api/orders/"+id)
-	require.Equal(t, 200, status)
-	require.Equal(t, workflows.OrderAwaitingApproval, o["status"])
+	// The step and the status reach the read model in separate writes.
+	require.Eventually(t, func() bool {
+		var o orders.Order
+		getAs(t, "/api/orders/"+id, &o)
+		return o.Status == workflows.OrderAwaitingApproval
+	}, 10*time.Second, 20*time.Millisecond, "order %s never awaited approval", id)
 	return id
 }
 
