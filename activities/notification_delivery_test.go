@@ -5,11 +5,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -18,10 +16,10 @@ import (
 
 	"github.com/orderflow/orderflow/internal/breaker"
 	"github.com/orderflow/orderflow/internal/devstack"
-	"github.com/orderflow/orderflow/internal/migrations"
 	"github.com/orderflow/orderflow/internal/notifications"
 	"github.com/orderflow/orderflow/internal/providers"
 	"github.com/orderflow/orderflow/internal/sandbox"
+	"github.com/orderflow/orderflow/internal/testdb"
 	"github.com/orderflow/orderflow/workflows"
 )
 
@@ -66,19 +64,12 @@ func newDeliveryFixture(t *testing.T, s breaker.Settings) *deliveryFixture {
 	t.Helper()
 	ctx := context.Background()
 	quiet := slog.New(slog.DiscardHandler)
-	pg, err := devstack.StartPostgres(ctx, devstack.PostgresOptions{
-		DataDir: filepath.Join(t.TempDir(), "postgres"), User: "orderflow", Password: "orderflow", Database: "orderflow",
-		Fast: true, Logger: quiet,
-	})
+	pool, stop, err := testdb.Start(ctx, t.TempDir(), 0)
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = pg.Stop(context.Background()) })
+	t.Cleanup(stop)
 	rd, err := devstack.StartRedis(ctx, devstack.RedisOptions{DataDir: t.TempDir(), Logger: quiet})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = rd.Stop(context.Background()) })
-	pool, err := pgxpool.New(ctx, pg.URL())
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	require.NoError(t, migrations.Up(ctx, pool, quiet))
 	rdb := redis.NewClient(&redis.Options{Addr: rd.Addr()})
 	t.Cleanup(func() { rdb.Close() })
 

@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/internal/devstack"
-	"github.com/orderflow/orderflow/internal/migrations"
+	"github.com/orderflow/orderflow/internal/testdb"
 )
 
 // The store is tested against a real PostgreSQL (and the cache against a
@@ -39,35 +39,23 @@ func runTests(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	pg, err := devstack.StartPostgres(ctx, devstack.PostgresOptions{
-		DataDir: filepath.Join(dir, "postgres"), User: "inventory", Password: "inventory", Database: "inventory",
-		Fast: true, Logger: quiet,
-	})
+	// More connections than the default (4 on 2 cores), so concurrent
+	// writers really race.
+	pool, stop, err := testdb.Start(ctx, dir, 20)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "start PostgreSQL:", err)
+		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer pg.Stop(context.Background())
+	defer stop()
+	testPool = pool
 	rd, err := devstack.StartRedis(ctx, devstack.RedisOptions{DataDir: filepath.Join(dir, "redis"), Logger: quiet})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start Redis:", err)
 		return 1
 	}
 	defer rd.Stop(context.Background())
-
-	// More connections than the default (4 on 2 cores), so concurrent
-	// writers really race.
-	if testPool, err = pgxpool.New(ctx, pg.URL()+"&pool_max_conns=20"); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer testPool.Close()
 	testRedis = redis.NewClient(&redis.Options{Addr: rd.Addr()})
 	defer testRedis.Close()
-	if err := migrations.Up(ctx, testPool, quiet); err != nil {
-		fmt.Fprintln(os.Stderr, "migrate:", err)
-		return 1
-	}
 	for _, w := range []string{"w1", "w2", "w3"} {
 		if err := NewStore(testPool).AddWarehouse(ctx, w, "Warehouse "+w); err != nil {
 			fmt.Fprintln(os.Stderr, err)

@@ -3,19 +3,15 @@ package notifications_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/orderflow/orderflow/internal/devstack"
-	"github.com/orderflow/orderflow/internal/migrations"
 	"github.com/orderflow/orderflow/internal/notifications"
+	"github.com/orderflow/orderflow/internal/testdb"
 	"github.com/orderflow/orderflow/workflows"
 )
 
@@ -27,32 +23,18 @@ func TestMain(m *testing.M) { os.Exit(run(m)) }
 func run(m *testing.M) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	quiet := slog.New(slog.DiscardHandler)
 	dir, err := os.MkdirTemp("", "notifications-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	pg, err := devstack.StartPostgres(ctx, devstack.PostgresOptions{
-		DataDir: filepath.Join(dir, "postgres"), User: "notifications", Password: "notifications", Database: "notifications",
-		Fast: true, Logger: quiet,
-	})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "start PostgreSQL:", err)
-		return 1
-	}
-	defer pg.Stop(context.Background())
-	pool, err := pgxpool.New(ctx, pg.URL())
+	pool, stop, err := testdb.Start(ctx, dir, 0)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer pool.Close()
-	if err := migrations.Up(ctx, pool, quiet); err != nil {
-		fmt.Fprintln(os.Stderr, "migrate:", err)
-		return 1
-	}
+	defer stop()
 	store = notifications.NewStore(pool)
 	return m.Run()
 }

@@ -3,20 +3,17 @@ package users_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/orderflow/orderflow/internal/devstack"
-	"github.com/orderflow/orderflow/internal/migrations"
+	"github.com/orderflow/orderflow/internal/testdb"
 )
 
 // The store is tested against a real PostgreSQL, started once for the
-// package on a free port: the refresh token rules rest on its row locks.
+// package: the refresh token rules rest on its row locks.
 var testPool *pgxpool.Pool
 
 func TestMain(m *testing.M) { os.Exit(runTests(m)) }
@@ -30,24 +27,12 @@ func runTests(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	quiet := slog.New(slog.DiscardHandler)
-	pg, err := devstack.StartPostgres(ctx, devstack.PostgresOptions{
-		DataDir: filepath.Join(dir, "postgres"), User: "users", Password: "users", Database: "users",
-		Fast: true, Logger: quiet,
-	})
+	pool, stop, err := testdb.Start(ctx, dir, 0)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "start PostgreSQL:", err)
-		return 1
-	}
-	defer pg.Stop(context.Background())
-	if testPool, err = pgxpool.New(ctx, pg.URL()); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer testPool.Close()
-	if err := migrations.Up(ctx, testPool, quiet); err != nil {
-		fmt.Fprintln(os.Stderr, "migrate:", err)
-		return 1
-	}
+	defer stop()
+	testPool = pool
 	return m.Run()
 }
