@@ -279,7 +279,7 @@ var timeType = reflect.TypeFor[time.Time]()
 // decodesAs maps the types whose UnmarshalJSON reads the JSON of another
 // type to that type.
 var decodesAs = map[reflect.Type]reflect.Type{
-	reflect.TypeFor[optionalQuiet](): reflect.TypeFor[*workflows.QuietHours](),
+	reflect.TypeFor[httpx.Optional[*workflows.QuietHours]](): reflect.TypeFor[*workflows.QuietHours](),
 }
 
 func compareSchema(t *testing.T, where string, s *openapi3.Schema, typ reflect.Type, response bool) {

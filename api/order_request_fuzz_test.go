@@ -21,6 +21,8 @@ func FuzzCreateOrderRequest(f *testing.F) {
 	f.Add([]byte(`{"customer_id":"c","items":null,"payment":null,"contact":{"phone":"+0"}}`))
 	f.Add([]byte(`{"customer_id":1}`))
 	f.Add([]byte(`{"customer_id":"\u0000"}`))
+	f.Add([]byte(`{"Items":[{"sku":"SKU-1","quantity":1}],"Payment":{"token":"tok_visa"}}`))
+	f.Add([]byte(`{"items":[{"sku":"SKU-1","quantity":1}],"payment":{"token":"a\u0000b"},"contact":{"phone":"+15005550006\u0000"}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		r := httptest.NewRequest(http.MethodPost, "/api/orders", bytes.NewReader(body))
 		r.Header.Set("Content-Type", "application/json")
@@ -35,7 +37,7 @@ func FuzzCreateOrderRequest(f *testing.F) {
 			}
 			return
 		}
-		if len(req.Items) == 0 || len(req.Items) > maxItems || req.Payment.Token == "" {
+		if len(req.Items) == 0 || len(req.Items) > maxItems || req.Payment.Token == "" || !httpx.IsText(req.Payment.Token) {
 			t.Fatalf("accepted %+v", req)
 		}
 		for _, it := range req.Items {

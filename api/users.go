@@ -1,8 +1,6 @@
 package api
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -52,25 +50,10 @@ type profilePatch struct {
 	Phone           *string `json:"phone"`
 	TimeZone        *string `json:"time_zone"`
 	Notifications   *struct {
-		Channels   []string      `json:"channels"`
-		QuietHours optionalQuiet `json:"quiet_hours"`
+		Channels []string `json:"channels"`
+		// QuietHours absent leaves them unchanged; null means none.
+		QuietHours httpx.Optional[*workflows.QuietHours] `json:"quiet_hours"`
 	} `json:"notification_preferences"`
-}
-
-// optionalQuiet tells an absent quiet_hours (unchanged) from null (none).
-type optionalQuiet struct {
-	set   bool
-	value *workflows.QuietHours
-}
-
-func (o *optionalQuiet) UnmarshalJSON(b []byte) error {
-	o.set = true
-	if bytes.Equal(b, []byte("null")) {
-		return nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	return dec.Decode(&o.value)
 }
 
 func (req profilePatch) validate() *httpx.Problem {
@@ -110,7 +93,7 @@ func (req profilePatch) validate() *httpx.Problem {
 				}
 			}
 		}
-		if q := n.QuietHours.value; q != nil {
+		if q := n.QuietHours.Value; q != nil {
 			start, err1 := time.Parse("15:04", q.Start)
 			end, err2 := time.Parse("15:04", q.End)
 			if err1 != nil || err2 != nil || start.Equal(end) {
@@ -130,7 +113,7 @@ func (s *Server) updateMe(w http.ResponseWriter, r *http.Request) {
 	patch := users.Patch{Name: req.Name, Email: req.Email, Phone: req.Phone, TimeZone: req.TimeZone}
 	if n := req.Notifications; n != nil {
 		patch.Channels = n.Channels
-		patch.SetQuietHours, patch.QuietHours = n.QuietHours.set, n.QuietHours.value
+		patch.SetQuietHours, patch.QuietHours = n.QuietHours.Set, n.QuietHours.Value
 	}
 	if req.Email != nil && !s.confirmPassword(w, r, req.CurrentPassword) {
 		return

@@ -3,8 +3,6 @@ package api
 import (
 	"crypto/ecdsa"
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -50,7 +48,7 @@ type sendGridEvent struct {
 // signed with X-Twilio-Signature. A forged or altered callback is refused
 // before anything is read from it.
 func (s *Server) twilioWebhook(w http.ResponseWriter, r *http.Request) {
-	body, p := readCallback(w, r)
+	body, p := httpx.ReadBody(w, r) // the signatures cover its bytes
 	if p != nil {
 		httpx.WriteProblem(w, r, p)
 		return
@@ -82,7 +80,7 @@ func (s *Server) twilioWebhook(w http.ResponseWriter, r *http.Request) {
 // ECDSA as SendGrid's signed event webhook is. A replayed batch changes
 // nothing: every event is kept once, by its sg_event_id.
 func (s *Server) sendGridWebhook(w http.ResponseWriter, r *http.Request) {
-	body, p := readCallback(w, r)
+	body, p := httpx.ReadBody(w, r) // the signatures cover its bytes
 	if p != nil {
 		httpx.WriteProblem(w, r, p)
 		return
@@ -126,8 +124,8 @@ func (s *Server) recordDeliveryEvent(w http.ResponseWriter, r *http.Request, eve
 	for _, e := range events {
 		// Signed but unusable (a provider bug or a test): a 4xx, not a 500
 		// the provider would retry for ever.
-		if !httpx.IsText(e.ProviderMessageID) || !httpx.IsText(e.Event) {
-			httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest, "the callback's message ID or event is not valid text"))
+		if !httpx.IsText(e.EventID) || !httpx.IsText(e.ProviderMessageID) || !httpx.IsText(e.Event) || !httpx.IsText(e.Detail) {
+			httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest, "the callback's event ID, message ID, event or detail is not valid text"))
 			return
 		}
 	}
@@ -142,17 +140,4 @@ func (s *Server) recordDeliveryEvent(w http.ResponseWriter, r *http.Request, eve
 			"event", e.Event, "duplicate", !added, "request_id", httpx.RequestID(r.Context()))
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// readCallback reads a callback's raw body: the signatures cover its bytes.
-func readCallback(w http.ResponseWriter, r *http.Request) ([]byte, *httpx.Problem) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, httpx.MaxBodyBytes))
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge):
-		return nil, httpx.NewProblem(http.StatusRequestEntityTooLarge, "callback body too large")
-	case err != nil:
-		return nil, httpx.NewProblem(http.StatusBadRequest, "could not read the body")
-	}
-	return body, nil
 }

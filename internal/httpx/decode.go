@@ -1,12 +1,14 @@
 package httpx
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"strings"
 )
 
@@ -14,8 +16,10 @@ import (
 const MaxBodyBytes = 1 << 20
 
 // DecodeJSON strictly decodes one JSON object from the request body into dst:
-// unknown fields, trailing data, a wrong content type and bodies over
-// MaxBodyBytes all become 4xx problems with a detail that says what is wrong.
+// unknown fields (names match exactly, in case too), trailing data, a wrong
+// content type, bodies over MaxBodyBytes or too slow to arrive all become
+// 4xx problems with a detail that says what is wrong, and so does a string
+// holding a NUL character, which PostgreSQL would refuse to store.
 func DecodeJSON(w http.ResponseWriter, r *http.Request, dst any) *Problem {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -26,27 +30,50 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, dst any) *Problem {
 			return NewProblem(http.StatusUnsupportedMediaType, "Content-Type must be application/json")
 		}
 	}
-	body := http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
+	body, p := ReadBody(w, r)
+	if p != nil {
+		return p
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(dst); err != nil {
 		return decodeProblem(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return NewProblem(http.StatusBadRequest, "request body must contain a single JSON object")
 	}
-	return nil
+	// encoding/json matches names in any case, and the decoded value does
+	// not show which names the body used.
+	return checkBody(body, dst)
 }
 
+// ReadBody reads the whole request body, of at most MaxBodyBytes. A body
+// too large is a 413; one that does not arrive within the server's
+// ReadTimeout a 408, which closes the connection. No detail quotes the
+// read error, which names the server's socket addresses.
+func ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, *Problem) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case err == nil:
+		return body, nil
+	case errors.As(err, &tooLarge):
+		return nil, NewProblem(http.StatusRequestEntityTooLarge, fmt.Sprintf("request body exceeds %d bytes", tooLarge.Limit))
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		w.Header().Set("Connection", "close")
+		return nil, NewProblem(http.StatusRequestTimeout, "request body not received in time")
+	default:
+		return nil, NewProblem(http.StatusBadRequest, "the request body could not be read to its end")
+	}
+}
+
+// decodeProblem maps an error of encoding/json's to a problem. The body is
+// read already, so no I/O error, with its socket addresses, gets this far.
 func decodeProblem(err error) *Problem {
 	var (
 		syntaxErr *json.SyntaxError
 		typeErr   *json.UnmarshalTypeError
-		maxErr    *http.MaxBytesError
 	)
 	switch {
-	case errors.As(err, &maxErr):
-		return NewProblem(http.StatusRequestEntityTooLarge, fmt.Sprintf("request body exceeds %d bytes", maxErr.Limit))
 	case errors.As(err, &syntaxErr):
 		return NewProblem(http.StatusBadRequest, fmt.Sprintf("malformed JSON at byte %d", syntaxErr.Offset))
 	case errors.Is(err, io.ErrUnexpectedEOF):
@@ -61,11 +88,6 @@ func decodeProblem(err error) *Problem {
 		return &Problem{Type: "about:blank", Title: http.StatusText(http.StatusBadRequest), Status: http.StatusBadRequest,
 			Detail: fmt.Sprintf("%s must be %s", field, typeErr.Type),
 			Errors: []FieldError{{Field: field, Detail: "must be " + typeErr.Type.String()}}}
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return &Problem{Type: "about:blank", Title: http.StatusText(http.StatusBadRequest), Status: http.StatusBadRequest,
-			Detail: fmt.Sprintf("unknown field %q", name),
-			Errors: []FieldError{{Field: name, Detail: "unknown field"}}}
 	default:
 		return NewProblem(http.StatusBadRequest, "malformed JSON: "+err.Error())
 	}

@@ -3,6 +3,7 @@ package httpx
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -16,11 +17,18 @@ type routeKey struct{}
 
 // InstallRouting gives r problem+json answers for unknown paths (404) and
 // wrong methods (405 with Allow), refuses paths and query strings that are
-// not text (400), and records the matched route template for Observe's
-// metrics and logs.
+// not text (400) and paths that are not clean (404, see cleanPath), and
+// records the matched route template for Observe's metrics and logs.
 func InstallRouting(r *mux.Router) {
+	// mux would answer an unclean path with a bare 301 to its cleaned form,
+	// which is no resource of an API's: such paths are refused instead.
+	r.SkipClean(true)
 	r.Use(recordRoute, rejectMalformed)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if !cleanPath(req.URL) {
+			notFound(w, req)
+			return
+		}
 		// gorilla/mux reports a wrong method as "not found" when the path is
 		// served by a subrouter (mux issues 739, 751): find the methods the
 		// path does accept before calling it unknown.
@@ -30,9 +38,31 @@ func InstallRouting(r *mux.Router) {
 				req.Method+" is not allowed on "+req.URL.Path+"; use "+strings.Join(allowed, " or ")))
 			return
 		}
-		WriteProblem(w, req, NewProblem(http.StatusNotFound, "no such resource: "+req.URL.Path))
+		notFound(w, req)
 	})
 	r.MethodNotAllowedHandler = r.NotFoundHandler
+}
+
+func notFound(w http.ResponseWriter, r *http.Request) {
+	WriteProblem(w, r, NewProblem(http.StatusNotFound, "no such resource: "+r.URL.EscapedPath()))
+}
+
+// cleanPath reports whether u's path has no ".", ".." or empty segment (but
+// for a trailing slash) and no encoded slash. A client or proxy in front
+// would resolve the segments otherwise than mux routes them, and mux
+// matches the decoded path, so /api/orders/x%2Fevents would reach the
+// events of order x.
+func cleanPath(u *url.URL) bool {
+	if !strings.HasPrefix(u.Path, "/") || strings.Count(u.Path, "/") != strings.Count(u.EscapedPath(), "/") {
+		return false
+	}
+	segments := strings.Split(u.Path[1:], "/")
+	for i, s := range segments {
+		if s == "." || s == ".." || s == "" && i < len(segments)-1 {
+			return false
+		}
+	}
+	return true
 }
 
 var probeMethods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
@@ -77,10 +107,15 @@ func withRouteSlot(ctx context.Context) (context.Context, *string) {
 // rejectMalformed answers 400 to a path or query value that is not valid
 // UTF-8 or holds a NUL byte (%00, %ff): no handler has a use for them, and
 // PostgreSQL refuses them as text, which would otherwise surface as a 500.
+// A path that is not clean is answered 404, as where no route matches.
 func rejectMalformed(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !IsText(r.URL.Path) {
 			WriteProblem(w, r, NewProblem(http.StatusBadRequest, "the path is not valid text"))
+			return
+		}
+		if !cleanPath(r.URL) {
+			notFound(w, r)
 			return
 		}
 		for name, values := range r.URL.Query() {
