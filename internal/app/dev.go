@@ -156,9 +156,11 @@ func RunDev(ctx context.Context, lookup func(string) (string, bool), logger *slo
 	printTable(os.Stdout, cfg, infra, byName, dataDir)
 
 	// A role that dies is started again, as Kubernetes restarts a pod, so a
-	// worker killed mid-order shows the order completing once it is back;
-	// one that keeps dying stops the stack with the way to its log.
-	deaths := map[int][]time.Time{}
+	// worker killed mid-order shows the order completing once it is back.
+	// One that keeps dying is restarted ever later (CrashLoopBackOff), while
+	// the rest of the stack runs on.
+	backoff := map[int]*crashBackoff{}
+	restart := make(chan int)
 	for {
 		select {
 		case <-ctx.Done():
@@ -166,17 +168,50 @@ func RunDev(ctx context.Context, lookup func(string) (string, bool), logger *slo
 			return nil
 		case i := <-exited:
 			name, log := roles[i].name, filepath.Join(dataDir, "logs", roles[i].name+".log")
-			now := time.Now()
-			deaths[i] = append(deaths[i], now)
-			if recent := deaths[i]; len(recent) >= 3 && now.Sub(recent[len(recent)-3]) < time.Minute {
-				return fmt.Errorf("%s exited three times within a minute; see %s", name, log)
+			if backoff[i] == nil {
+				backoff[i] = &crashBackoff{}
 			}
-			logger.Warn("role exited; starting it again", "role", name, "log", log)
+			delay := backoff[i].next(time.Now())
+			logger.Warn("role exited; starting it again", "role", name, "in", delay.String(), "log", log)
+			go func() {
+				select {
+				case <-time.After(delay):
+					restart <- i
+				case <-ctx.Done():
+				}
+			}()
+		case i := <-restart:
 			if err := start(i); err != nil {
-				return err
+				logger.Error("role did not start; trying again later", "role", roles[i].name, "error", err)
+				go func() { exited <- i }()
 			}
 		}
 	}
+}
+
+// crashBackoff spaces the restarts of a role that keeps dying as the
+// kubelet does: at once the first time, then 10 s, doubling up to 5 minutes,
+// and back to at once after a run of 10 minutes.
+type crashBackoff struct {
+	delay    time.Duration
+	lastExit time.Time
+}
+
+const (
+	crashBackoffFirst = 10 * time.Second
+	crashBackoffMax   = 5 * time.Minute
+	crashBackoffReset = 10 * time.Minute
+)
+
+// next is the wait before restarting a role that exited at now.
+func (b *crashBackoff) next(now time.Time) time.Duration {
+	if b.lastExit.IsZero() || now.Sub(b.lastExit) > b.delay+crashBackoffReset {
+		b.delay = 0
+	} else {
+		b.delay = min(max(2*b.delay, crashBackoffFirst), crashBackoffMax)
+	}
+	b.lastExit = now
+	return b.delay
 }
 
 // httpReady probes a role's /readyz.
