@@ -70,6 +70,8 @@ func stockError(err error) error {
 		return temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrUnknownSKU, nil)
 	case errors.Is(err, inventory.ErrReservationReleased):
 		return temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrReservationReleased, nil)
+	case errors.Is(err, inventory.ErrReservationCommitted):
+		return temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrReservationCommitted, nil)
 	default:
 		return err
 	}

@@ -2,7 +2,12 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/orderflow/orderflow/internal/orders"
 	"github.com/orderflow/orderflow/internal/requestid"
@@ -24,12 +29,33 @@ func (a *OrderActivities) RecordOrderState(ctx context.Context, req workflows.Re
 	if req.Event != "" {
 		ev = &orders.Event{
 			ID: workflows.OrderWorkflowID(req.State.OrderID) + "/" + req.Event, Type: req.Event,
-			Status: req.State.Status, Reason: req.State.FailureReason, OccurredAt: req.State.UpdatedAt,
+			Status: req.State.Status, Reason: eventReason(req.State), OccurredAt: req.State.UpdatedAt,
 			RequestID: requestid.From(ctx), // from the workflow's header: see requestid.Propagator
 		}
 	}
 	if err := a.Store.SaveState(ctx, req.Input, req.State, ev); err != nil {
-		return fmt.Errorf("save order %s state: %w", req.State.OrderID, err)
+		return writeError(fmt.Errorf("save order %s state: %w", req.State.OrderID, err))
 	}
 	return nil
+}
+
+// eventReason is why the order is where it is: what is left undone for an
+// order that needs attention, the failure reason otherwise.
+func eventReason(st workflows.OrderState) string {
+	if st.Status == workflows.OrderNeedsAttention {
+		return st.Attention
+	}
+	return st.FailureReason
+}
+
+// writeError marks a write that the database refused for what it holds (a
+// data exception, SQLSTATE class 22: text with NUL, a number out of range)
+// as non-retryable: no retry can change the answer, and retrying would hold
+// the saga, and a worker slot, for the whole retry budget.
+func writeError(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && strings.HasPrefix(pgErr.Code, "22") {
+		return temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrPermanentWrite, err)
+	}
+	return err
 }

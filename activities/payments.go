@@ -38,22 +38,34 @@ func (a *PaymentActivities) CapturePayment(ctx context.Context, req workflows.Ca
 	return workflows.PaymentResult{ID: c.ID}, nil
 }
 
-// VoidPayment releases an authorization (a compensation). It first finds
-// the authorization when the saga does not know its ID (see
-// workflows.VoidPaymentRequest), and refunds it when it was captured after all.
+// VoidPayment releases an authorization (a compensation), and refunds it
+// when it was captured after all. When the saga does not know the
+// authorization (its answer was lost), the gateway's own list of the order's
+// authorizations says what was done; nothing is authorized again to find out.
 func (a *PaymentActivities) VoidPayment(ctx context.Context, req workflows.VoidPaymentRequest) error {
-	logger := activity.GetLogger(ctx)
-	authID := req.AuthorizationID
-	if authID == "" && req.Authorize != nil {
-		auth, err := a.Gateway.Authorize(ctx, authorizeRequest(*req.Authorize))
-		if payments.IsPermanent(err) {
-			return nil // refused: nothing is held
+	if req.AuthorizationID != "" {
+		return a.void(ctx, req, req.AuthorizationID)
+	}
+	found, err := a.Gateway.FindAuthorizations(ctx, req.Reference())
+	if err != nil {
+		return paymentError(err)
+	}
+	for _, auth := range found {
+		if auth.Status == "voided" {
+			continue
 		}
-		if err != nil {
+		if err := a.void(ctx, req, auth.ID); err != nil {
 			return err
 		}
-		authID = auth.ID
 	}
+	if len(found) == 0 {
+		activity.GetLogger(ctx).Info("no authorization was made: nothing to void", "order_id", req.Reference())
+	}
+	return nil
+}
+
+func (a *PaymentActivities) void(ctx context.Context, req workflows.VoidPaymentRequest, authID string) error {
+	logger := activity.GetLogger(ctx)
 	err := a.Gateway.Void(ctx, authID, req.IdempotencyKey)
 	var declined *payments.DeclinedError
 	if errors.As(err, &declined) && declined.Code == "already_captured" {
@@ -86,9 +98,19 @@ func (a *PaymentActivities) RefundPayment(ctx context.Context, req workflows.Ref
 	return workflows.PaymentResult{ID: r.ID}, nil
 }
 
+// paymentError classifies a gateway error for the saga: a refusal is final
+// (PaymentDeclined); a failure the gateway answered is retried and, if it is
+// the last word, tells the saga that nothing was done (PaymentGatewayFailed);
+// anything else (timeouts, lost connections) leaves the outcome unknown.
 func paymentError(err error) error {
-	if err != nil && payments.IsPermanent(err) {
+	var failed *payments.GatewayError
+	switch {
+	case err == nil:
+		return nil
+	case payments.IsPermanent(err):
 		return temporal.NewNonRetryableApplicationError(declineReason(err), workflows.ErrPaymentDeclined, nil)
+	case errors.As(err, &failed):
+		return temporal.NewApplicationError(failed.Error(), workflows.ErrPaymentGatewayFailed)
 	}
 	return err
 }

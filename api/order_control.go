@@ -20,8 +20,6 @@ import (
 // answers 202 (still cancelling) instead of 200 (cancelled).
 const cancelWait = 10 * time.Second
 
-var finalStatuses = []string{workflows.OrderCompleted, workflows.OrderFailed, workflows.OrderCancelled}
-
 type decisionRequest struct {
 	Reason string `json:"reason"`
 }
@@ -58,7 +56,7 @@ func (s *Server) updateOrder(w http.ResponseWriter, r *http.Request, update stri
 	if !ok {
 		return
 	}
-	if slices.Contains(finalStatuses, order.Status) {
+	if slices.Contains(workflows.FinalOrderStatuses, order.Status) {
 		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusConflict, "the order is already "+order.Status))
 		return
 	}
@@ -71,12 +69,7 @@ func (s *Server) updateOrder(w http.ResponseWriter, r *http.Request, update stri
 		WaitForStage: client.WorkflowUpdateStageAccepted,
 	})
 	if err == nil && wait > 0 {
-		ctx, cancel := context.WithTimeout(r.Context(), wait)
-		defer cancel()
-		err = handle.Get(ctx, nil)
-		if errors.Is(err, context.DeadlineExceeded) {
-			err = nil // accepted and under way: answer with where it is now
-		}
+		err = awaitUpdate(r.Context(), handle, wait)
 	} else if err == nil {
 		err = handle.Get(r.Context(), nil) // rejections surface here
 	}
@@ -91,10 +84,30 @@ func (s *Server) updateOrder(w http.ResponseWriter, r *http.Request, update stri
 		return
 	}
 	status := http.StatusAccepted
-	if slices.Contains(finalStatuses, order.Status) {
+	if slices.Contains(workflows.FinalOrderStatuses, order.Status) {
 		status = http.StatusOK
 	}
 	httpx.WriteJSON(w, status, order)
+}
+
+// awaitUpdate waits up to wait for an accepted update's outcome: nil when it
+// succeeded or is still under way once the wait is over. The wait is kept by
+// a timer of our own, not by a deadline on the call: the server ends a call
+// at its propagated deadline a moment before the client's context expires,
+// as an error that does not say "deadline".
+func awaitUpdate(ctx context.Context, handle client.WorkflowUpdateHandle, wait time.Duration) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- handle.Get(ctx, nil) }()
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-timer.C:
+		return nil
+	}
 }
 
 // updateError maps a refused or failed update to a problem: the workflow's
@@ -106,7 +119,10 @@ func (s *Server) updateError(w http.ResponseWriter, r *http.Request, order order
 	case errors.As(err, &appErr):
 		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusConflict, appErr.Message()))
 	case errors.As(err, &notFound):
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusConflict, "the order's workflow has closed; it is "+order.Status))
+		// The read model is not final (checked above) but the workflow is
+		// closed: it was stopped from outside, and the reconciler repairs it.
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusConflict,
+			"the order's workflow was stopped before the order finished; it is being wound up automatically"))
 	default:
 		s.Logger.Warn("order update failed", "order_id", order.ID, "update", update, "request_id", httpx.RequestID(r.Context()), "error", err)
 		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusServiceUnavailable, "the order could not be reached; try again"))

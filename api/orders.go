@@ -17,7 +17,6 @@ import (
 	"github.com/gorilla/mux"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	enums "go.temporal.io/api/enums/v1"
 
@@ -225,11 +224,7 @@ func (s *Server) startOrder(ctx context.Context, in workflows.OrderInput) error 
 		TaskQueue:                workflows.OrdersTaskQueue,
 		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrOrderStatus).ValueSet(workflows.OrderProcessing),
-			temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrCustomerID).ValueSet(in.CustomerID),
-			temporal.NewSearchAttributeKeyFloat64(workflows.SearchAttrOrderTotal).ValueSet(float64(in.Total)/100),
-		),
+		TypedSearchAttributes:    workflows.OrderSearchAttributes(in, workflows.OrderProcessing),
 	}
 	if id := httpx.RequestID(ctx); id != "" {
 		// ctx carries the ID to the workflow's header (requestid.Propagator);

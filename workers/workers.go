@@ -42,6 +42,7 @@ func New(c client.Client, queue string, acts Activities) (worker.Worker, error) 
 			return nil, fmt.Errorf("queue %s needs order and payment activities", queue)
 		}
 		w.RegisterWorkflow(workflows.OrderWorkflow)
+		w.RegisterWorkflow(workflows.RepairOrderWorkflow)
 		w.RegisterActivity(acts.Orders)
 		w.RegisterActivity(acts.Payments)
 	case workflows.InventoryTaskQueue:

@@ -57,17 +57,30 @@ type CapturePaymentRequest struct {
 }
 
 // VoidPaymentRequest releases held funds. Without an AuthorizationID the
-// activity finds the authorization by replaying Authorize (same idempotency
-// key: the gateway answers with what it did, or authorizes now and the void
-// undoes it). An authorization captured after all is refunded instead,
-// found by replaying the capture under CaptureKey.
+// activity looks up the authorizations the gateway made for OrderID and
+// voids each (an authorization whose answer was lost). An authorization
+// captured after all is refunded instead, found by replaying the capture
+// under CaptureKey.
 type VoidPaymentRequest struct {
-	IdempotencyKey  string                   `json:"idempotency_key"`
-	AuthorizationID string                   `json:"authorization_id,omitempty"`
-	Authorize       *AuthorizePaymentRequest `json:"authorize,omitempty"`
-	CaptureKey      string                   `json:"capture_key"`
-	RefundKey       string                   `json:"refund_key"`
-	Amount          int64                    `json:"amount"`
+	IdempotencyKey  string `json:"idempotency_key"`
+	OrderID         string `json:"order_id,omitempty"`
+	AuthorizationID string `json:"authorization_id,omitempty"`
+	CaptureKey      string `json:"capture_key"`
+	RefundKey       string `json:"refund_key"`
+	Amount          int64  `json:"amount"`
+	// Authorize is what voids scheduled before OrderID existed carried
+	// instead (they found the authorization by authorizing again). It is
+	// still read, so that such a void, retried by this version, looks the
+	// authorization up instead.
+	Authorize *AuthorizePaymentRequest `json:"authorize,omitempty"`
+}
+
+// Reference is the order whose authorizations the void looks up.
+func (r VoidPaymentRequest) Reference() string {
+	if r.OrderID == "" && r.Authorize != nil {
+		return r.Authorize.OrderID
+	}
+	return r.OrderID
 }
 
 // RefundPaymentRequest returns a captured amount to the customer.

@@ -31,11 +31,20 @@ const (
 // Application error types: business failures that no retry can fix.
 // Activities return them as non-retryable application errors.
 const (
-	ErrOutOfStock          = "OutOfStock"
-	ErrUnknownSKU          = "UnknownSKU"
-	ErrPaymentDeclined     = "PaymentDeclined"
-	ErrReservationReleased = "ReservationReleased"
-	ErrPermanentDelivery   = "PermanentDeliveryFailure"
+	ErrOutOfStock      = "OutOfStock"
+	ErrUnknownSKU      = "UnknownSKU"
+	ErrPaymentDeclined = "PaymentDeclined"
+	// ErrPaymentGatewayFailed is a retryable failure that the gateway
+	// answered: the request did nothing. When it is an authorization's last
+	// word, there is no authorization to void.
+	ErrPaymentGatewayFailed = "PaymentGatewayFailed"
+	ErrReservationReleased  = "ReservationReleased"
+	// ErrReservationCommitted refuses to release stock that was sold.
+	ErrReservationCommitted = "ReservationCommitted"
+	ErrPermanentDelivery    = "PermanentDeliveryFailure"
+	// ErrPermanentWrite is a bookkeeping write the database refuses for
+	// what it holds: retrying cannot help, so the saga goes on without it.
+	ErrPermanentWrite = "PermanentWrite"
 )
 
 // Query names.

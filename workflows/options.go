@@ -12,6 +12,18 @@ import (
 
 var orderStatusKey = temporal.NewSearchAttributeKeyKeyword(SearchAttrOrderStatus)
 
+// OrderSearchAttributes are what an order's workflows start with. OrderTotal
+// is in minor units, like every amount of money in orderflow (an order of
+// 1,025.00 is 102500), so `OrderTotal > 100000` finds what the approval
+// threshold of 100000 holds.
+func OrderSearchAttributes(in OrderInput, status string) temporal.SearchAttributes {
+	return temporal.NewSearchAttributes(
+		orderStatusKey.ValueSet(status),
+		temporal.NewSearchAttributeKeyKeyword(SearchAttrCustomerID).ValueSet(in.CustomerID),
+		temporal.NewSearchAttributeKeyFloat64(SearchAttrOrderTotal).ValueSet(float64(in.Total)),
+	)
+}
+
 // Activities with side effects elsewhere set WaitForCancellation: when the
 // order is cancelled while one is running, the saga waits for its outcome
 // instead of abandoning it, so a reservation or authorization that completes
@@ -74,11 +86,20 @@ func captureCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, opts)
 }
 
-// untilDoneCtx retries without limit: for steps that must happen once the
-// saga decided on them (confirming paid stock, compensations).
-func untilDoneCtx(ctx workflow.Context) workflow.Context {
+// CompensationBudget is how long a compensation (void, refund) is retried
+// before the order is left to an operator (status needs_attention): long
+// enough to outlast a gateway outage, short enough that a customer's money
+// is not held for days without anyone knowing.
+const CompensationBudget = 2 * time.Hour
+
+// compensationCtx retries a compensation through gateway outages for
+// CompensationBudget. A refusal is not final here: the activity turns the
+// refusals that mean "already done" into success, and any other is worth an
+// operator's look, so it ends the budget at once.
+func compensationCtx(ctx workflow.Context) workflow.Context {
+	ctx = paymentCtx(ctx)
 	opts := workflow.GetActivityOptions(ctx)
-	opts.ScheduleToCloseTimeout = 0
+	opts.ScheduleToCloseTimeout = CompensationBudget
 	policy := *opts.RetryPolicy
 	policy.MaximumAttempts = 0
 	policy.MaximumInterval = time.Minute
@@ -86,10 +107,21 @@ func untilDoneCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, opts)
 }
 
+// releaseCtx releases a reservation from outside its workflow (a repair): a
+// regular activity on the inventory queue, whose workers own the stock,
+// retried like a compensation.
+func releaseCtx(ctx workflow.Context) workflow.Context {
+	ctx = compensationCtx(ctx)
+	opts := workflow.GetActivityOptions(ctx)
+	opts.TaskQueue = InventoryTaskQueue
+	return workflow.WithActivityOptions(ctx, opts)
+}
+
 // recordCtx writes a read model from the worker itself. A database outage
 // is waited out for a week: the workflow holds its place meanwhile. (Without
 // ScheduleToCloseTimeout a local activity's retries end with its first
-// StartToCloseTimeout.)
+// StartToCloseTimeout.) A write the database refuses for good comes back as
+// a non-retryable error (ErrPermanentWrite) and is not retried at all.
 func recordCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout:    5 * time.Second,

@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"errors"
-	"fmt"
 
 	enums "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
@@ -18,6 +17,7 @@ import (
 // by a NotificationWorkflow that outlives the order.
 func OrderWorkflow(ctx workflow.Context, in OrderInput) (OrderState, error) {
 	s := &orderSaga{in: in, state: OrderState{OrderID: in.OrderID, Status: OrderProcessing, Steps: []Step{}}}
+	s.trackSearchStatus(ctx)
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (OrderState, error) { return s.state, nil }); err != nil {
 		return s.state, err
 	}
@@ -33,21 +33,27 @@ func OrderWorkflow(ctx workflow.Context, in OrderInput) (OrderState, error) {
 	// (cancel update, Web UI, CLI): compensate, tell the customer, record.
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
 	final := OrderCompleted
+	var unfinished []compensation
 	if err != nil {
-		s.compensate(dctx)
+		unfinished = s.compensate(dctx, s.compensations)
 		final, s.state.FailureReason = s.failure(sagaCtx, err)
 	}
+	// A compensation that failed for good leaves the order to an operator
+	// before the customer is told what it cost them.
+	s.attend(dctx, unfinished)
 	s.notifyCustomer(dctx, final)
 	// The outcome is written once, with the notification step and the event,
 	// so the read model never shows a final status while steps still run.
 	s.state.Status = final
+	s.state.Attention = ""
 	s.record(dctx, "order."+final)
 	s.done = true
 	// A cancel update waiting for the outcome answers before the run closes.
 	_ = workflow.Await(dctx, func() bool { return workflow.AllHandlersFinished(dctx) })
-	if ctx.Err() != nil {
-		// The workflow itself was cancelled: close as cancelled, so
-		// Temporal shows what happened.
+	if ctx.Err() != nil && final == OrderCancelled {
+		// The workflow itself was cancelled, and it was: close as cancelled,
+		// so Temporal shows what happened. A cancellation that came too late
+		// (the payment was captured) closes as completed, like the order.
 		return s.state, temporal.NewCanceledError()
 	}
 	return s.state, nil
@@ -58,11 +64,11 @@ func (s *orderSaga) failure(sagaCtx workflow.Context, err error) (status, reason
 	var appErr *temporal.ApplicationError
 	switch {
 	case sagaCtx.Err() != nil && s.ctl.cancel != nil && s.ctl.cancel.Reason != "":
-		return OrderCancelled, "cancelled: " + s.ctl.cancel.Reason
+		return OrderCancelled, cancelledReason(s.ctl.cancel.Reason)
 	case sagaCtx.Err() != nil:
-		return OrderCancelled, "cancelled on request"
+		return OrderCancelled, cancelledReason("")
 	case errors.As(err, &appErr) && appErr.Type() == ErrNotApproved:
-		return OrderCancelled, appErr.Message()
+		return OrderCancelled, notApprovedReason
 	default:
 		return OrderFailed, customerReason(err)
 	}
@@ -72,14 +78,23 @@ type orderSaga struct {
 	in    OrderInput
 	state OrderState
 	stock *heldStock // the order's ReservationWorkflow
-	// declined is set when the gateway refused the authorization: there is
+	// nothingHeld is set when the gateway's last word on the authorization
+	// says it did nothing (a decline, or a failure it answered): there is
 	// nothing to void.
-	declined bool
-	ctl      control
-	done     bool // the outcome is recorded
+	nothingHeld bool
+	ctl         control
+	done        bool // the outcome is recorded
 	// compensations undo completed steps; run in reverse order.
-	compensations []func(workflow.Context) error
+	compensations []compensation
+	// searchStatus is the OrderStatus search attribute as last set, and
+	// statusSearchable whether it follows every status (see
+	// trackSearchStatus).
+	searchStatus     string
+	statusSearchable bool
 }
+
+// compensation undoes one completed step.
+type compensation func(workflow.Context) error
 
 func (s *orderSaga) run(ctx workflow.Context) error {
 	err := s.step(ctx, StepReserveStock, func() (err error) {
@@ -101,7 +116,7 @@ func (s *orderSaga) run(ctx workflow.Context) error {
 		return workflow.ExecuteActivity(paymentCtx(ctx), ActivityAuthorizePayment, s.authorizeRequest()).Get(ctx, &auth)
 	})
 	if err != nil {
-		s.declined = isDecline(err)
+		s.nothingHeld = nothingDone(err)
 		return err
 	}
 	s.state.AuthorizationID = auth.ID
@@ -127,7 +142,7 @@ func (s *orderSaga) run(ctx workflow.Context) error {
 	// The money is taken. What can still fail is the reservation: if its TTL
 	// ran out during the capture, the stock went back and cannot be sold, so
 	// the payment is refunded (the authorization cannot be voided any more).
-	s.compensations = []func(workflow.Context) error{s.refundPayment}
+	s.compensations = []compensation{s.refundPayment}
 
 	// A cancellation from here on comes too late: the order completes, on a
 	// context the cancellation does not reach.
@@ -157,47 +172,47 @@ func (s *orderSaga) step(ctx workflow.Context, name string, fn func() error) err
 	return err
 }
 
-// compensate undoes the completed steps in reverse order. The caller passes a
-// disconnected context so it still runs when the workflow is cancelled; each
-// compensation retries until it succeeds: they are idempotent.
-func (s *orderSaga) compensate(ctx workflow.Context) {
-	for i := len(s.compensations) - 1; i >= 0; i-- {
-		if err := s.compensations[i](ctx); err != nil {
+// compensate runs the compensations in reverse order and returns those that
+// failed for good (their retry budget, compensationCtx, ran out), in the
+// order they ran. The caller passes a disconnected context so they still run
+// when the workflow is cancelled; each is idempotent, so one can run again.
+func (s *orderSaga) compensate(ctx workflow.Context, list []compensation) []compensation {
+	var failed []compensation
+	for i := len(list) - 1; i >= 0; i-- {
+		if err := list[i](ctx); err != nil {
 			workflow.GetLogger(ctx).Error("compensation failed", "order_id", s.in.OrderID, "error", err)
+			failed = append([]compensation{list[i]}, failed...)
 		}
 	}
 	s.compensations = nil
+	return failed
 }
 
 func (s *orderSaga) releaseReservation(ctx workflow.Context) error {
 	return s.step(ctx, StepReleaseReservation, func() error { return s.stock.release(ctx, "order did not complete") })
 }
 
-// voidPayment releases the authorization. A declined authorization holds
-// nothing; one whose outcome is unknown is found by replaying its request;
-// one that was captured after all (a capture whose answer was lost) is
-// refunded by the activity.
+// voidPayment releases the authorization. An authorization the gateway
+// refused or failed holds nothing; one whose outcome is unknown is looked up
+// at the gateway by the order's ID; one that was captured after all (a
+// capture whose answer was lost) is refunded by the activity.
 func (s *orderSaga) voidPayment(ctx workflow.Context) error {
-	if s.declined {
+	if s.nothingHeld {
 		return nil
 	}
 	return s.step(ctx, StepVoidPayment, func() error {
 		req := VoidPaymentRequest{
-			IdempotencyKey: s.key("void"), AuthorizationID: s.state.AuthorizationID,
+			IdempotencyKey: s.key("void"), OrderID: s.in.OrderID, AuthorizationID: s.state.AuthorizationID,
 			CaptureKey: s.key("capture"), RefundKey: s.key("refund"), Amount: s.in.Total,
 		}
-		if req.AuthorizationID == "" {
-			authorize := s.authorizeRequest()
-			req.Authorize = &authorize
-		}
-		return workflow.ExecuteActivity(untilDoneCtx(paymentCtx(ctx)), ActivityVoidPayment, req).Get(ctx, nil)
+		return workflow.ExecuteActivity(compensationCtx(ctx), ActivityVoidPayment, req).Get(ctx, nil)
 	})
 }
 
 func (s *orderSaga) refundPayment(ctx workflow.Context) error {
 	return s.step(ctx, StepRefundPayment, func() error {
 		req := RefundPaymentRequest{IdempotencyKey: s.key("refund"), CaptureID: s.state.CaptureID, Amount: s.in.Total}
-		return workflow.ExecuteActivity(untilDoneCtx(paymentCtx(ctx)), ActivityRefundPayment, req).Get(ctx, nil)
+		return workflow.ExecuteActivity(compensationCtx(ctx), ActivityRefundPayment, req).Get(ctx, nil)
 	})
 }
 
@@ -209,11 +224,34 @@ func (s *orderSaga) record(ctx workflow.Context, event string) {
 	s.state.UpdatedAt = workflow.Now(ctx)
 	req := RecordOrderStateRequest{Input: s.in, State: s.state, Event: event}
 	if err := workflow.ExecuteLocalActivity(recordCtx(ctx), ActivityRecordOrderState, req).Get(ctx, nil); err != nil {
-		// Reached only after a week of failed writes (recordCtx): the workflow goes on.
+		// A write the database refuses for good (non-retryable), or a week
+		// of failed writes (recordCtx): the saga goes on, and a later write
+		// of a newer state can still land.
 		workflow.GetLogger(ctx).Error("recording order state failed", "order_id", s.in.OrderID, "error", err)
 	}
-	if event == "order."+s.state.Status && s.state.Status != OrderProcessing {
-		_ = workflow.UpsertTypedSearchAttributes(ctx, orderStatusKey.ValueSet(s.state.Status))
+	s.upsertSearchStatus(ctx, event)
+}
+
+// trackSearchStatus decides how the OrderStatus search attribute is kept.
+// Orders started before version 1 set it on their final events (and when
+// awaiting approval) only, so it lagged behind an approved order; from
+// version 1 on it follows every status the read model shows. The version
+// marker keeps running executions replaying as they were recorded.
+func (s *orderSaga) trackSearchStatus(ctx workflow.Context) {
+	s.statusSearchable = workflow.GetVersion(ctx, "order-status-search-attribute", workflow.DefaultVersion, 1) >= 1
+	// Set at start by the API; unset for an order started from the CLI.
+	s.searchStatus, _ = workflow.GetTypedSearchAttributes(ctx).GetKeyword(orderStatusKey)
+}
+
+func (s *orderSaga) upsertSearchStatus(ctx workflow.Context, event string) {
+	st := s.state.Status
+	change := st != s.searchStatus
+	if !s.statusSearchable {
+		change = event == "order."+st && st != OrderProcessing
+	}
+	if change {
+		_ = workflow.UpsertTypedSearchAttributes(ctx, orderStatusKey.ValueSet(st))
+		s.searchStatus = st
 	}
 }
 
@@ -244,45 +282,6 @@ func (s *orderSaga) notifyCustomer(ctx workflow.Context, outcome string) {
 	})
 }
 
-// orderMessage is what the customer is told about the order's outcome.
-//
-// No outcome is urgent: a confirmation, or a failure that charged nothing,
-// can wait for the morning, so quiet hours hold its SMS. The customer's
-// channel order and quiet hours come with the order's contact; orders placed
-// without them (and before them) go by email, then SMS, at any hour.
-func orderMessage(in OrderInput, st OrderState) NotificationInput {
-	channels := in.Contact.Channels
-	if len(channels) == 0 {
-		channels = []string{ChannelEmail, ChannelSMS}
-	}
-	msg := NotificationInput{
-		NotificationID: fmt.Sprintf("%s-%s", in.OrderID, st.Status),
-		OrderID:        in.OrderID,
-		Kind:           "order." + st.Status,
-		Channels:       channels,
-		Email:          in.Contact.Email,
-		Phone:          in.Contact.Phone,
-		TimeZone:       in.Contact.TimeZone,
-		QuietHours:     in.Contact.QuietHours,
-	}
-	if st.Status == OrderCompleted {
-		msg.Subject = fmt.Sprintf("Order %s confirmed", in.OrderID)
-		msg.Body = fmt.Sprintf("Thank you! Your order %s of %s is confirmed.", in.OrderID, formatMoney(in.Total, in.Currency))
-	} else {
-		msg.Subject = fmt.Sprintf("Order %s could not be completed", in.OrderID)
-		charge := "You have not been charged."
-		if st.CaptureID != "" {
-			charge = "Your payment has been refunded."
-		}
-		msg.Body = fmt.Sprintf("Sorry, your order %s could not be completed: %s. %s", in.OrderID, st.FailureReason, charge)
-	}
-	return msg
-}
-
-func formatMoney(minor int64, currency string) string {
-	return fmt.Sprintf("%d.%02d %s", minor/100, minor%100, currency)
-}
-
 // key is the idempotency key of one side effect of this order.
 func (s *orderSaga) key(op string) string { return s.in.OrderID + ":" + op }
 
@@ -300,21 +299,9 @@ func failureReason(err error) string {
 	return err.Error()
 }
 
-// customerReason is why the order failed, for the customer: the business
-// reason (out of stock, a declined card) when there is one, otherwise a plain
-// sentence; the technical cause stays in the step's error.
-func customerReason(err error) string {
+// nothingDone reports whether the authorization's last word says the
+// gateway did nothing: it refused the card, or answered that it failed.
+func nothingDone(err error) bool {
 	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) {
-		switch appErr.Type() {
-		case ErrOutOfStock, ErrUnknownSKU, ErrPaymentDeclined, ErrReservationReleased:
-			return appErr.Message()
-		}
-	}
-	return "a service the order needs was unavailable"
-}
-
-func isDecline(err error) bool {
-	var appErr *temporal.ApplicationError
-	return errors.As(err, &appErr) && appErr.Type() == ErrPaymentDeclined
+	return errors.As(err, &appErr) && (appErr.Type() == ErrPaymentDeclined || appErr.Type() == ErrPaymentGatewayFailed)
 }

@@ -70,6 +70,8 @@ func (s *orderSaga) validateCancel() error {
 		return fmt.Errorf("the order is already %s", s.outcomeSoFar())
 	case s.state.CaptureID != "":
 		return errors.New("the payment was captured: the order can no longer be cancelled")
+	case s.state.Status == OrderNeedsAttention:
+		return errors.New("the order did not complete and awaits an operator")
 	}
 	return nil
 }
@@ -119,7 +121,12 @@ func (s *orderSaga) awaitApproval(ctx workflow.Context) error {
 			return temporal.NewNonRetryableApplicationError(
 				fmt.Sprintf("not approved within %s", s.in.ApprovalTimeout), ErrNotApproved, nil)
 		case s.ctl.rejection != nil:
+			// The step's error, for operators; the customer reads
+			// notApprovedReason.
 			reason := "rejected"
+			if s.ctl.rejection.By != "" {
+				reason += " by " + s.ctl.rejection.By
+			}
 			if s.ctl.rejection.Reason != "" {
 				reason += ": " + s.ctl.rejection.Reason
 			}

@@ -63,7 +63,8 @@ func TestRejectedOrderIsCancelledAndCompensated(t *testing.T) {
 		},
 	})
 	require.Equal(t, OrderCancelled, st.Status)
-	require.Equal(t, "rejected: fraud check failed", st.FailureReason)
+	require.Equal(t, notApprovedReason, st.FailureReason, "the admin's reason is not the customer's to read")
+	require.Equal(t, "rejected: fraud check failed", stepErrors(st)[StepAwaitApproval], "operators read it in the step")
 	require.Zero(t, f.calls[ActivityCapturePayment])
 	require.Equal(t, []string{"auth_1"}, f.voidedAuthIDs)
 	require.Equal(t, []string{"res-o-1"}, f.releasedIDs)
@@ -73,7 +74,8 @@ func TestUnapprovedOrderIsCancelledAfterTheTimeout(t *testing.T) {
 	f := &fakeServices{}
 	st, _ := runWithCallbacks(t, f, approvalOrder(), nil)
 	require.Equal(t, OrderCancelled, st.Status)
-	require.Equal(t, "not approved within 1h0m0s", st.FailureReason)
+	require.Equal(t, notApprovedReason, st.FailureReason)
+	require.Equal(t, "not approved within 1h0m0s", stepErrors(st)[StepAwaitApproval])
 	require.Equal(t, []string{"auth_1"}, f.voidedAuthIDs)
 	require.Equal(t, []string{"res-o-1"}, f.releasedIDs)
 }
@@ -98,7 +100,7 @@ func TestCancelUpdateCompensatesAndAnswersWithTheOutcome(t *testing.T) {
 	require.NoError(t, updateErr)
 	require.Equal(t, OrderCancelled, result.Status, "the update answers once compensated")
 	require.Equal(t, OrderCancelled, st.Status)
-	require.Equal(t, "cancelled: changed my mind", st.FailureReason)
+	require.Equal(t, "Cancelled on request: changed my mind.", st.FailureReason)
 	require.Equal(t, []string{"auth_1"}, f.voidedAuthIDs)
 	require.Equal(t, []string{"res-o-1"}, f.releasedIDs)
 }

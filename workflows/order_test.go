@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
@@ -23,6 +24,8 @@ type fakeServices struct {
 	authorizeErr   error
 	authorizeFails int // the first authorizeFails calls fail with a retryable error
 	captureFails   int // the first captureFails calls fail with a retryable error
+	voidFails      int // the first voidFails calls fail with a retryable error
+	releaseErr     error
 	reserveErr     error
 	emailErr       error
 	lastEmail      SendEmailRequest
@@ -70,6 +73,9 @@ func (f *fakeServices) register(env *testsuite.TestWorkflowEnvironment) {
 	}, ActivityCommitReservation)
 	reg(func(_ context.Context, req ReleaseReservationRequest) error {
 		f.count(ActivityReleaseReservation)
+		if f.releaseErr != nil {
+			return f.releaseErr
+		}
 		f.mu.Lock()
 		f.releasedIDs = append(f.releasedIDs, req.ReservationID)
 		f.releases = append(f.releases, req)
@@ -99,9 +105,14 @@ func (f *fakeServices) register(env *testsuite.TestWorkflowEnvironment) {
 		return PaymentResult{ID: "re_1"}, nil
 	}, ActivityRefundPayment)
 	reg(func(_ context.Context, req VoidPaymentRequest) error {
-		f.count(ActivityVoidPayment)
-		f.voidedAuthIDs = append(f.voidedAuthIDs, req.AuthorizationID)
+		n := f.count(ActivityVoidPayment)
+		f.mu.Lock()
+		defer f.mu.Unlock()
 		f.lastVoid = req
+		if n <= f.voidFails {
+			return errors.New("gateway returned 503")
+		}
+		f.voidedAuthIDs = append(f.voidedAuthIDs, req.AuthorizationID)
 		return nil
 	}, ActivityVoidPayment)
 	reg(func(_ context.Context, req SendEmailRequest) (SendResult, error) {
@@ -157,6 +168,14 @@ func stepStatuses(st OrderState) map[string]string {
 	return out
 }
 
+func stepErrors(st OrderState) map[string]string {
+	out := map[string]string{}
+	for _, s := range st.Steps {
+		out[s.Name] = s.Error
+	}
+	return out
+}
+
 func TestOrderWorkflowCompletes(t *testing.T) {
 	f := &fakeServices{}
 	st := runOrder(t, f)
@@ -206,7 +225,7 @@ func TestOrderWorkflowDeclinedPaymentReleasesStock(t *testing.T) {
 	st := runOrder(t, f)
 
 	require.Equal(t, OrderFailed, st.Status)
-	require.Equal(t, "card declined", st.FailureReason)
+	require.Equal(t, "Card declined.", st.FailureReason)
 	require.Equal(t, 1, f.calls[ActivityAuthorizePayment], "a decline is not retried")
 	require.Equal(t, []string{"res-o-1"}, f.releasedIDs)
 	require.Empty(t, f.voidedAuthIDs, "nothing was authorized, nothing to void")
@@ -214,7 +233,7 @@ func TestOrderWorkflowDeclinedPaymentReleasesStock(t *testing.T) {
 	require.Zero(t, f.calls[ActivityCommitReservation])
 	require.Equal(t, StepFailed, stepStatuses(st)[StepAuthorizePayment])
 	require.Equal(t, StepCompleted, stepStatuses(st)[StepReleaseReservation])
-	require.Contains(t, f.lastEmail.Body, "card declined")
+	require.Contains(t, f.lastEmail.Body, "Card declined.")
 }
 
 func TestOrderWorkflowRetriesTransientCaptureFailures(t *testing.T) {
@@ -232,7 +251,7 @@ func TestOrderWorkflowOutOfStockCompensatesNothing(t *testing.T) {
 	st := runOrder(t, f)
 
 	require.Equal(t, OrderFailed, st.Status)
-	require.Equal(t, "SKU-1: 2 requested, 1 available", st.FailureReason)
+	require.Equal(t, "SKU-1: 2 requested, 1 available.", st.FailureReason)
 	require.Equal(t, 1, f.calls[ActivityReserveStock])
 	require.Zero(t, f.calls[ActivityAuthorizePayment])
 	require.Empty(t, f.releasedIDs)
@@ -288,17 +307,96 @@ func TestOrderWorkflowCancelledWhileAuthorizingCompensates(t *testing.T) {
 
 func TestOrderWorkflowVoidsAnAuthorizationWhoseOutcomeIsUnknown(t *testing.T) {
 	// The gateway never answers the authorization: it may have authorized
-	// all the same, so the void replays the request to find it.
+	// all the same, so the void looks the order's authorizations up.
 	f := &fakeServices{authorizeErr: errors.New("gateway returned 503")}
 	st := runOrder(t, f)
 
 	require.Equal(t, OrderFailed, st.Status)
-	require.Equal(t, "a service the order needs was unavailable", st.FailureReason, "no technical detail for the customer")
+	require.Equal(t, unavailableReason, st.FailureReason, "no technical detail for the customer")
 	require.Equal(t, StepFailed, stepStatuses(st)[StepAuthorizePayment])
 	require.Equal(t, 8, f.calls[ActivityAuthorizePayment], "the retry budget")
 	require.Equal(t, 1, f.calls[ActivityVoidPayment])
 	require.Empty(t, f.lastVoid.AuthorizationID)
-	require.NotNil(t, f.lastVoid.Authorize)
-	require.Equal(t, "o-1:authorize", f.lastVoid.Authorize.IdempotencyKey, "the replay uses the authorization's own key")
+	require.Equal(t, "o-1", f.lastVoid.OrderID, "the lookup is by order, not by authorizing again")
+	require.Nil(t, f.lastVoid.Authorize)
 	require.Equal(t, []string{"res-o-1"}, f.releasedIDs)
+}
+
+// A card that always errors (tok_error): the gateway answers every attempt
+// with its own error, so nothing was authorized and nothing is voided; the
+// order fails once the retry budget is spent, instead of compensating for
+// ever.
+func TestOrderWorkflowGatewayErrorsEndTheOrderWithoutAVoid(t *testing.T) {
+	f := &fakeServices{authorizeErr: temporal.NewApplicationError("payment gateway failed (500)", ErrPaymentGatewayFailed)}
+	st := runOrder(t, f)
+
+	require.Equal(t, OrderFailed, st.Status)
+	require.Equal(t, 8, f.calls[ActivityAuthorizePayment])
+	require.Zero(t, f.calls[ActivityVoidPayment], "the gateway said it did nothing")
+	require.Equal(t, []string{"res-o-1"}, f.releasedIDs)
+	require.Equal(t, "Sorry, your order o-1 could not be completed. "+unavailableReason+" You have not been charged.", f.lastEmail.Body)
+}
+
+// A void that fails for its whole budget leaves the order to an operator:
+// status needs_attention with what is undone, its event, and a wait for the
+// retry-compensation signal, after which it ends as it would have.
+func TestOrderWorkflowNeedsAttentionWhenAVoidFailsForGood(t *testing.T) {
+	f := &fakeServices{captureFails: 1 << 30, voidFails: 1 << 30}
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	f.register(env)
+	var upserts []string
+	env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+		sa := args.Get(0).(temporal.SearchAttributes)
+		v, _ := sa.GetKeyword(orderStatusKey)
+		upserts = append(upserts, v)
+	}).Return(nil)
+	var attention OrderState
+	env.RegisterDelayedCallback(func() {
+		f.mu.Lock()
+		for _, r := range f.recorded {
+			if r.Event == "order."+OrderNeedsAttention {
+				attention = r.State
+			}
+		}
+		f.voidFails = 0 // the operator fixed the gateway
+		f.mu.Unlock()
+		require.Empty(t, f.lastEmail.To, "the customer is told once the money is settled")
+		env.SignalWorkflow(SignalRetryCompensation, nil)
+	}, 48*time.Hour)
+	env.ExecuteWorkflow(OrderWorkflow, testOrder())
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	var st OrderState
+	require.NoError(t, env.GetWorkflowResult(&st))
+
+	require.Equal(t, OrderNeedsAttention, attention.Status)
+	require.Contains(t, attention.Attention, "void_payment failed: gateway returned 503")
+	require.Contains(t, attention.Attention, SignalRetryCompensation)
+	require.Equal(t, []string{"res-o-1"}, f.releasedIDs, "the release ran although the void failed")
+	require.Equal(t, OrderFailed, st.Status)
+	require.Empty(t, st.Attention)
+	require.Equal(t, []string{"auth_1"}, f.voidedAuthIDs, "voided once, after the signal")
+	require.Contains(t, upserts, OrderNeedsAttention)
+	require.Equal(t, OrderFailed, upserts[len(upserts)-1])
+	require.Equal(t, "a@example.com", f.lastEmail.To)
+}
+
+// OrderStatus follows every status: after an approval it goes back to
+// processing, then to completed.
+func TestOrderStatusSearchAttributeFollowsTheStatus(t *testing.T) {
+	f := &fakeServices{}
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	f.register(env)
+	require.NoError(t, env.SetTypedSearchAttributesOnStart(OrderSearchAttributes(approvalOrder(), OrderProcessing)))
+	var upserts []string
+	env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+		v, _ := args.Get(0).(temporal.SearchAttributes).GetKeyword(orderStatusKey)
+		upserts = append(upserts, v)
+	}).Return(nil)
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalApprove, Decision{By: "admin:1"}) }, time.Minute)
+	env.ExecuteWorkflow(OrderWorkflow, approvalOrder())
+	require.NoError(t, env.GetWorkflowError())
+	require.Equal(t, []string{OrderAwaitingApproval, OrderProcessing, OrderCompleted}, upserts)
 }

@@ -47,13 +47,19 @@ const (
 	OrderPending          = "pending"
 	OrderProcessing       = "processing"
 	OrderAwaitingApproval = "awaiting_approval"
-	OrderCompleted        = "completed"
-	OrderFailed           = "failed"
-	OrderCancelled        = "cancelled"
+	// OrderNeedsAttention is an order whose compensation failed for good:
+	// money or stock may still be held, and an operator has to look.
+	OrderNeedsAttention = "needs_attention"
+	OrderCompleted      = "completed"
+	OrderFailed         = "failed"
+	OrderCancelled      = "cancelled"
 )
 
 // OrderStatuses lists every status, for validation and documentation.
-var OrderStatuses = []string{OrderPending, OrderProcessing, OrderAwaitingApproval, OrderCompleted, OrderFailed, OrderCancelled}
+var OrderStatuses = []string{OrderPending, OrderProcessing, OrderAwaitingApproval, OrderNeedsAttention, OrderCompleted, OrderFailed, OrderCancelled}
+
+// FinalOrderStatuses are the statuses an order ends in.
+var FinalOrderStatuses = []string{OrderCompleted, OrderFailed, OrderCancelled}
 
 // Saga step names, in the order they run.
 const (
@@ -88,9 +94,12 @@ type Step struct {
 // OrderState is the saga's state: the status query's answer and what the
 // read model stores.
 type OrderState struct {
-	OrderID         string `json:"order_id"`
-	Status          string `json:"status"`
-	FailureReason   string `json:"failure_reason,omitempty"`
+	OrderID       string `json:"order_id"`
+	Status        string `json:"status"`
+	FailureReason string `json:"failure_reason,omitempty"`
+	// Attention says, for operators, what is left undone while the order
+	// needs attention.
+	Attention       string `json:"attention,omitempty"`
 	Steps           []Step `json:"steps"`
 	ReservationID   string `json:"reservation_id,omitempty"`
 	AuthorizationID string `json:"authorization_id,omitempty"`

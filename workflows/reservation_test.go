@@ -153,7 +153,7 @@ func TestOrderWorkflowReservationExpiredDuringCaptureRefunds(t *testing.T) {
 	st := runOrderInput(t, f, in)
 
 	require.Equal(t, OrderFailed, st.Status)
-	require.Equal(t, "the stock reservation expired before the payment completed", st.FailureReason)
+	require.Equal(t, "The stock reservation expired before the payment completed.", st.FailureReason)
 	require.Equal(t, "cap_1", st.CaptureID)
 	require.Equal(t, []string{"cap_1"}, f.refundedCaptureIDs)
 	require.Empty(t, f.committedIDs)
@@ -173,7 +173,7 @@ func TestOrderWorkflowReservationExpiredBeforeCaptureVoids(t *testing.T) {
 	st := runOrderInput(t, f, in)
 
 	require.Equal(t, OrderFailed, st.Status)
-	require.Equal(t, "the stock reservation expired before the payment completed", st.FailureReason)
+	require.Equal(t, "The stock reservation expired before the payment completed.", st.FailureReason)
 	require.Zero(t, f.calls[ActivityCapturePayment])
 	require.Equal(t, []string{"auth_1"}, f.voidedAuthIDs)
 	require.Empty(t, f.refundedCaptureIDs)

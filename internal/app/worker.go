@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -53,6 +54,9 @@ func RunWorker(ctx context.Context, cfg config.Config, queue string, logger *slo
 		}
 		store := orders.NewStore(pool)
 		defer runRelay(ctx, func(ctx context.Context) { store.RunRelay(ctx, pub, logger) })()
+		reconciler := &orders.Reconciler{Store: store, Temporal: tc, Namespace: cfg.TemporalNamespace,
+			Every: cfg.ReconcileInterval, Lookback: reconcileLookback, Logger: logger}
+		go reconciler.Run(ctx)
 		acts.Orders = &activities.OrderActivities{Store: store}
 		acts.Payments = &activities.PaymentActivities{Gateway: payments.NewHTTPGateway(cfg.PaymentsURL, nil)}
 	case workflows.NotificationsTaskQueue:
@@ -98,6 +102,11 @@ func RunWorker(ctx context.Context, cfg config.Config, queue string, logger *slo
 	stopOps()
 	return <-opsDone
 }
+
+// reconcileLookback is how far back the reconciler looks for order
+// workflows that closed without an outcome: as far as visibility keeps
+// closed workflows by default (a namespace's retention).
+const reconcileLookback = 7 * 24 * time.Hour
 
 // runRelay runs an outbox relay in the background and returns the function
 // that stops it and waits. The relay outlives ctx until that call, which

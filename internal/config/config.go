@@ -75,6 +75,9 @@ type Config struct {
 	// ApprovalTimeout is how long such an order waits before it is
 	// cancelled and compensated.
 	ApprovalTimeout time.Duration
+	// ReconcileInterval is how often the orders worker looks for orders
+	// whose workflow closed without an outcome (a terminate) to repair.
+	ReconcileInterval time.Duration
 
 	// RateLimitPerMinute is how many /api requests one client may make per
 	// minute: a signed-in user from anywhere, anyone else per IP address (an
@@ -198,6 +201,7 @@ func Default() Config {
 		ReservationTTL:       15 * time.Minute,
 		ApprovalThreshold:    100_000, // 1,000.00 in the catalogue's currency
 		ApprovalTimeout:      24 * time.Hour,
+		ReconcileInterval:    time.Minute,
 		RateLimitPerMinute:   600,
 		TrustedProxies:       []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
 		CORSAllowedOrigins:   []string{"http://127.0.0.1:3000", "http://localhost:3000"},
@@ -315,12 +319,13 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		c.KafkaBrokers = splitList(v)
 	}
 	for name, dst := range map[string]*time.Duration{
-		"SHUTDOWN_TIMEOUT":  &c.ShutdownTimeout,
-		"RESERVATION_TTL":   &c.ReservationTTL,
-		"APPROVAL_TIMEOUT":  &c.ApprovalTimeout,
-		"BREAKER_OPEN_FOR":  &c.BreakerOpenFor,
-		"ACCESS_TOKEN_TTL":  &c.AccessTokenTTL,
-		"REFRESH_TOKEN_TTL": &c.RefreshTokenTTL,
+		"SHUTDOWN_TIMEOUT":   &c.ShutdownTimeout,
+		"RESERVATION_TTL":    &c.ReservationTTL,
+		"APPROVAL_TIMEOUT":   &c.ApprovalTimeout,
+		"RECONCILE_INTERVAL": &c.ReconcileInterval,
+		"BREAKER_OPEN_FOR":   &c.BreakerOpenFor,
+		"ACCESS_TOKEN_TTL":   &c.AccessTokenTTL,
+		"REFRESH_TOKEN_TTL":  &c.RefreshTokenTTL,
 	} {
 		if v, ok := lookup(name); ok {
 			d, err := time.ParseDuration(v)

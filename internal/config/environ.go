@@ -45,6 +45,7 @@ func (c Config) Environ() []string {
 		"RESERVATION_TTL=" + c.ReservationTTL.String(),
 		"APPROVAL_THRESHOLD=" + strconv.FormatInt(c.ApprovalThreshold, 10),
 		"APPROVAL_TIMEOUT=" + c.ApprovalTimeout.String(),
+		"RECONCILE_INTERVAL=" + c.ReconcileInterval.String(),
 		"RATE_LIMIT_PER_MINUTE=" + strconv.Itoa(c.RateLimitPerMinute),
 		"TRUSTED_PROXIES=" + joinPrefixes(c.TrustedProxies),
 		"CORS_ALLOWED_ORIGINS=" + strings.Join(c.CORSAllowedOrigins, ","),

@@ -41,9 +41,9 @@ func (s *Store) SaveState(ctx context.Context, in workflows.OrderInput, st workf
 		}
 		if _, err := tx.Exec(ctx, `
 			UPDATE orders.orders
-			SET status = $2, steps = $3, failure_reason = $4, state_version = $5, updated_at = $6
+			SET status = $2, steps = $3, failure_reason = $4, state_version = $5, updated_at = $6, attention = $7
 			WHERE id = $1 AND (state_version = 0 OR (updated_at, state_version) < ($6, $5))`,
-			st.OrderID, st.Status, mustJSON(st.Steps), st.FailureReason, st.Version, st.UpdatedAt); err != nil {
+			st.OrderID, st.Status, mustJSON(st.Steps), st.FailureReason, st.Version, st.UpdatedAt, st.Attention); err != nil {
 			return err
 		}
 		if ev == nil {

@@ -31,8 +31,12 @@ type Order struct {
 	Contact       workflows.Contact `json:"contact"`
 	Steps         []workflows.Step  `json:"steps"`
 	FailureReason string            `json:"failure_reason,omitempty"`
-	CreatedAt     time.Time         `json:"created_at"`
-	UpdatedAt     time.Time         `json:"updated_at"`
+	// Attention is what is left undone while the status is needs_attention.
+	Attention string    `json:"attention,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	// stateVersion orders the saga's writes (see SaveState).
+	stateVersion int64
 }
 
 // Store reads and writes the orders schema.
@@ -71,12 +75,22 @@ func (s *Store) CountByStatus(ctx context.Context) (map[string]int64, error) {
 	return counts, rows.Err()
 }
 
-const orderColumns = `id, status, workflow_id, customer_id, items, currency, total, contact, steps, failure_reason, created_at, updated_at`
+// unfinished returns the orders among ids that have no final status.
+func (s *Store) unfinished(ctx context.Context, ids []string) ([]Order, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+orderColumns+` FROM orders.orders WHERE id = ANY($1) AND NOT status = ANY($2)`,
+		ids, workflows.FinalOrderStatuses)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Order, error) { return scanOrder(row) })
+}
+
+const orderColumns = `id, status, workflow_id, customer_id, items, currency, total, contact, steps, failure_reason, attention, state_version, created_at, updated_at`
 
 func scanOrder(row pgx.Row) (Order, error) {
 	var o Order
 	err := row.Scan(&o.ID, &o.Status, &o.WorkflowID, &o.CustomerID, &o.Items, &o.Currency, &o.Total,
-		&o.Contact, &o.Steps, &o.FailureReason, &o.CreatedAt, &o.UpdatedAt)
+		&o.Contact, &o.Steps, &o.FailureReason, &o.Attention, &o.stateVersion, &o.CreatedAt, &o.UpdatedAt)
 	return o, err
 }
 

@@ -17,6 +17,10 @@ type Gateway interface {
 	// so the saga's compensation can be retried.
 	Void(ctx context.Context, authorizationID, idempotencyKey string) error
 	Refund(ctx context.Context, captureID string, amount int64, idempotencyKey string) (Refund, error)
+	// FindAuthorizations lists the authorizations made for reference (an
+	// order ID), whatever their status: how a compensation learns what an
+	// authorization whose answer was lost did, without authorizing again.
+	FindAuthorizations(ctx context.Context, reference string) ([]Authorization, error)
 }
 
 // AuthorizeRequest asks to hold Amount (in the currency's smallest unit) on
@@ -62,6 +66,28 @@ type DeclinedError struct {
 
 func (e *DeclinedError) Error() string {
 	return fmt.Sprintf("payment declined: %s: %s", e.Code, e.Message)
+}
+
+// GatewayError is the gateway answering that it failed to process a request
+// (a 5xx, 408 or 429 with its error body): transient, so worth retrying, but
+// a known outcome: the request did nothing. A timeout, a lost connection or
+// an answer without the gateway's error body is not a GatewayError: the
+// request may or may not have been carried out.
+type GatewayError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *GatewayError) Error() string {
+	return fmt.Sprintf("payment gateway failed (%d): %s: %s", e.Status, e.Code, e.Message)
+}
+
+// NothingDone reports whether err says for certain that the request changed
+// nothing at the gateway: a refusal or a gateway failure it answered.
+func NothingDone(err error) bool {
+	var failed *GatewayError
+	return IsPermanent(err) || errors.As(err, &failed)
 }
 
 // IsPermanent reports whether err is a refusal that retrying cannot change.

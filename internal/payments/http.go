@@ -67,6 +67,20 @@ func (g *HTTPGateway) Refund(ctx context.Context, captureID string, amount int64
 	return rf, err
 }
 
+// FindAuthorizations is GET /v1/authorizations?reference=: a read, safe to
+// repeat, that never authorizes anything.
+func (g *HTTPGateway) FindAuthorizations(ctx context.Context, reference string) ([]Authorization, error) {
+	path := "/v1/authorizations?reference=" + url.QueryEscape(reference)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, g.baseURL+path, nil)
+	if err != nil {
+		return nil, fmt.Errorf("payments: %w", err)
+	}
+	var list struct {
+		Data []Authorization `json:"data"`
+	}
+	return list.Data, g.do(req, &list)
+}
+
 // amountBody leaves the amount out when it is 0, which the gateway reads as
 // "all of it".
 func amountBody(amount int64) any {
@@ -96,43 +110,55 @@ func (g *HTTPGateway) post(ctx context.Context, path, idempotencyKey string, in,
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	return g.do(req, out)
+}
+
+// do sends req and decodes a 2xx answer into out (nil: ignore it).
+func (g *HTTPGateway) do(req *http.Request, out any) error {
+	call := req.Method + " " + req.URL.Path
 	resp, err := g.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("payments: POST %s: %w", path, err)
+		return fmt.Errorf("payments: %s: %w", call, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return fmt.Errorf("payments: POST %s: reading answer: %w", path, err)
+		return fmt.Errorf("payments: %s: reading answer: %w", call, err)
 	}
 	if resp.StatusCode >= 300 {
-		return responseError(path, resp.StatusCode, raw)
+		return responseError(call, resp.StatusCode, raw)
 	}
 	if out == nil {
 		return nil
 	}
 	if err := json.Unmarshal(raw, out); err != nil {
-		return fmt.Errorf("payments: POST %s: decoding answer: %w", path, err)
+		return fmt.Errorf("payments: %s: decoding answer: %w", call, err)
 	}
 	return nil
 }
 
 // responseError classifies a non-2xx answer: a 4xx other than 408 and 429
-// will never succeed and is a *DeclinedError; anything else is transient.
-func responseError(path string, status int, raw []byte) error {
+// will never succeed and is a *DeclinedError; anything else is transient,
+// and a *GatewayError when the gateway said in its own words that it failed.
+func responseError(call string, status int, raw []byte) error {
 	var body struct {
 		Error struct {
 			Code    string `json:"code"`
 			Message string `json:"message"`
 		} `json:"error"`
 	}
-	if json.Unmarshal(raw, &body) != nil || body.Error.Code == "" {
+	answered := json.Unmarshal(raw, &body) == nil && body.Error.Code != ""
+	if !answered {
 		body.Error.Message = strings.TrimSpace(string(raw))
 	}
 	permanent := status >= 400 && status < 500 && status != http.StatusRequestTimeout && status != http.StatusTooManyRequests
-	if permanent {
+	switch {
+	case permanent:
 		return &DeclinedError{Status: status, Code: body.Error.Code, Message: body.Error.Message}
+	case answered:
+		return &GatewayError{Status: status, Code: body.Error.Code, Message: body.Error.Message}
 	}
-	return fmt.Errorf("payments: POST %s: gateway answered %d %s: %s %s",
-		path, status, http.StatusText(status), body.Error.Code, body.Error.Message)
+	// A proxy's error page or an empty body: the gateway may never have
+	// seen the request, or may have carried it out.
+	return fmt.Errorf("payments: %s: gateway answered %d %s: %s", call, status, http.StatusText(status), body.Error.Message)
 }

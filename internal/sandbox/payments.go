@@ -202,6 +202,22 @@ func (s *Sandbox) refund(r *http.Request, body []byte, key string) (int, any) {
 	return http.StatusOK, rf
 }
 
+// findAuthorizations is GET /v1/authorizations?reference=: the
+// authorizations made for one order, oldest first, as a gateway's search
+// would list them.
+func (s *Sandbox) findAuthorizations(w http.ResponseWriter, r *http.Request) {
+	reference := r.URL.Query().Get("reference")
+	s.mu.Lock()
+	found := []authorization{}
+	for _, op := range s.ledger.operations {
+		if a := s.ledger.authorizations[op.ID]; op.Kind == "authorize" && a != nil && a.Reference == reference {
+			found = append(found, *a)
+		}
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"data": found})
+}
+
 // recordPayment appends op, stamped with the current time. Callers hold s.mu.
 func (s *Sandbox) recordPayment(op PaymentOperation) {
 	op.Time = s.now()

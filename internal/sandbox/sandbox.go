@@ -146,6 +146,7 @@ func (s *Sandbox) routes() *mux.Router {
 		writePaymentError(w, status, "sandbox_fault", faultMessage(status))
 	}))
 	pay.HandleFunc("/authorizations", s.idempotent(s.authorize)).Methods(http.MethodPost)
+	pay.HandleFunc("/authorizations", s.findAuthorizations).Methods(http.MethodGet).Queries("reference", "{reference}")
 	pay.HandleFunc("/authorizations/{id}/capture", s.idempotent(s.capture)).Methods(http.MethodPost)
 	pay.HandleFunc("/authorizations/{id}/void", s.idempotent(s.void)).Methods(http.MethodPost)
 	pay.HandleFunc("/captures/{id}/refunds", s.idempotent(s.refund)).Methods(http.MethodPost)

@@ -32,6 +32,10 @@ func TestApprovedOrderCompletes(t *testing.T) {
 	status, _, body := post(t, "/api/orders/"+id+"/approve", `{"reason":"known customer"}`, asAdmin)
 	require.Equal(t, 202, status, "%v", body)
 	require.Equal(t, workflows.OrderCompleted, waitForFinal(t, id).Status)
+	// The search attribute followed the order past its approval.
+	var orderStatus string
+	searchAttribute(t, workflows.OrderWorkflowID(id), workflows.SearchAttrOrderStatus, &orderStatus)
+	require.Equal(t, workflows.OrderCompleted, orderStatus)
 
 	status, _, body = post(t, "/api/orders/"+id+"/approve", "", asAdmin)
 	require.Equal(t, 409, status, "%v", body)
@@ -46,7 +50,7 @@ func TestRejectedOrderIsCancelledAndCompensated(t *testing.T) {
 
 	o := waitForFinal(t, id)
 	require.Equal(t, workflows.OrderCancelled, o.Status)
-	require.Equal(t, "rejected: suspicious", o.FailureReason)
+	require.Equal(t, "The order could not be approved.", o.FailureReason, "the admin's reason stays with operators")
 	require.Len(t, paymentOps("void", id+":"), 1)
 	onHand, reserved := stockOf(t, "HOODIE-GRY-L")
 	require.Equal(t, onHandBefore, onHand)
@@ -65,7 +69,7 @@ func TestCancelEndpoint(t *testing.T) {
 	status, _, cancelled := post(t, "/api/orders/"+id+"/cancel", `{"reason":"ordered by mistake"}`)
 	require.Equal(t, 200, status, "%v", cancelled)
 	require.Equal(t, workflows.OrderCancelled, cancelled["status"])
-	require.Equal(t, "cancelled: ordered by mistake", cancelled["failure_reason"])
+	require.Equal(t, "Cancelled on request: ordered by mistake.", cancelled["failure_reason"])
 	require.Len(t, paymentOps("void", id+":"), 1)
 	require.Empty(t, paymentOps("capture", id+":"))
 

@@ -69,6 +69,8 @@ func TestCancelDuringCaptureCompletesTheOrder(t *testing.T) {
 	o := waitForFinal(t, id)
 
 	require.Equal(t, workflows.OrderCompleted, o.Status)
+	require.Eventually(t, func() bool { return executionStatus(t, workflows.OrderWorkflowID(id)) == "Completed" },
+		10*time.Second, 50*time.Millisecond, "Temporal shows what happened: completed, not canceled")
 	require.Len(t, paymentOps("capture", id+":"), 1)
 	require.Empty(t, paymentOps("void", id+":"))
 	require.Empty(t, paymentOps("refund", id+":"))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"go.temporal.io/sdk/converter"
 	"io"
 	"net/http"
 	"strings"
@@ -192,4 +193,23 @@ func paymentOps(kind, keyPrefix string) []sandbox.PaymentOperation {
 		}
 	}
 	return out
+}
+
+// executionStatus is how the workflow's latest run stands ("Running",
+// "Completed", "Canceled", ...).
+func executionStatus(t *testing.T, workflowID string) string {
+	t.Helper()
+	desc, err := stack.temporal.DescribeWorkflowExecution(context.Background(), workflowID, "")
+	require.NoError(t, err)
+	return desc.WorkflowExecutionInfo.Status.String()
+}
+
+// searchAttribute decodes one search attribute of the workflow into dst.
+func searchAttribute(t *testing.T, workflowID, name string, dst any) {
+	t.Helper()
+	desc, err := stack.temporal.DescribeWorkflowExecution(context.Background(), workflowID, "")
+	require.NoError(t, err)
+	payload := desc.WorkflowExecutionInfo.SearchAttributes.GetIndexedFields()[name]
+	require.NotNil(t, payload, "%s has no search attribute %s", workflowID, name)
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayload(payload, dst))
 }

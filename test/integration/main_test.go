@@ -101,7 +101,8 @@ func runMain(m *testing.M) int {
 	// A short open period keeps the provider outage test short (notification_test.go).
 	cfg.BreakerOpenFor = breakerOpenFor
 	cfg.ShutdownTimeout = 5 * time.Second
-	cfg.ApprovalThreshold = 20_000 // orders over 200.00 wait for approval (approval_test.go)
+	cfg.ApprovalThreshold = 20_000      // orders over 200.00 wait for approval (approval_test.go)
+	cfg.ReconcileInterval = time.Second // repair_test.go
 	cfg.APIAddr = apiAddr
 	// The suite places hundreds of orders from 127.0.0.1: far above any of
 	// them. ratelimit_test.go starts replicas with a real limit.

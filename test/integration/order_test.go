@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/workflowservice/v1"
-	"go.temporal.io/sdk/converter"
 
 	"github.com/orderflow/orderflow/internal/events"
 	"github.com/orderflow/orderflow/workflows"
@@ -50,14 +49,13 @@ func TestOrderCompletesEndToEnd(t *testing.T) {
 	require.Len(t, paymentOps("capture", id+":"), 1)
 
 	// Temporal knows the order, findable by its search attribute.
-	desc, err := stack.temporal.DescribeWorkflowExecution(context.Background(), "order-"+id, "")
-	require.NoError(t, err)
-	require.Equal(t, "Completed", desc.WorkflowExecutionInfo.Status.String())
+	require.Equal(t, "Completed", executionStatus(t, "order-"+id))
 	var orderStatus string
-	payload := desc.WorkflowExecutionInfo.SearchAttributes.IndexedFields[workflows.SearchAttrOrderStatus]
-	require.NotNil(t, payload)
-	require.NoError(t, converter.GetDefaultDataConverter().FromPayload(payload, &orderStatus))
+	var orderTotal float64
+	searchAttribute(t, "order-"+id, workflows.SearchAttrOrderStatus, &orderStatus)
+	searchAttribute(t, "order-"+id, workflows.SearchAttrOrderTotal, &orderTotal)
 	require.Equal(t, "completed", orderStatus)
+	require.Equal(t, float64(o.Total), orderTotal, "OrderTotal in minor units, like the API's total")
 
 	// order.completed is on the broker, read back by a consumer group.
 	ev := readOrderEvent(t, id, "order.completed")

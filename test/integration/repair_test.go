@@ -1,0 +1,70 @@
+package integration
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/orderflow/orderflow/internal/orders"
+	"github.com/orderflow/orderflow/internal/sandbox"
+	"github.com/orderflow/orderflow/workflows"
+)
+
+// `temporal workflow terminate` skips the saga's own compensations: the
+// orders worker's reconciler notices the order whose workflow closed without
+// an outcome and repairs it: the authorization is voided, the stock goes
+// back and the order ends cancelled, once.
+func TestTerminatedOrderIsRepaired(t *testing.T) {
+	const sku = "HOODIE-GRY-L"
+	onHandBefore, reservedBefore := stockOf(t, sku)
+	id := placeOrderNeedingApproval(t)
+	require.Len(t, paymentOps("authorize", id+":"), 1)
+
+	require.NoError(t, stack.temporal.TerminateWorkflow(context.Background(), workflows.OrderWorkflowID(id), "", "operator test"))
+	o := waitForFinal(t, id)
+
+	require.Equal(t, workflows.OrderCancelled, o.Status)
+	require.Equal(t, "The order was stopped before it could be completed.", o.FailureReason)
+	require.Len(t, paymentOps("void", id+":"), 1, "the held authorization is released")
+	onHand, reserved := stockOf(t, sku)
+	require.Equal(t, onHandBefore, onHand)
+	require.Equal(t, reservedBefore, reserved, "the stock is back")
+	require.Equal(t, "Completed", executionStatus(t, workflows.RepairOrderWorkflowID(id)))
+	// The reservation's workflow, left running by its terminated parent,
+	// ends now instead of at its TTL.
+	require.Eventually(t, func() bool { return executionStatus(t, workflows.ReservationID(id)) == "Completed" },
+		10*time.Second, 50*time.Millisecond)
+
+	// Scans go on; the order is not repaired twice.
+	time.Sleep(3 * time.Second) // three reconciler intervals (main_test.go)
+	require.Len(t, paymentOps("void", id+":"), 1)
+	var evs struct {
+		Events []orders.Event `json:"events"`
+	}
+	getAs(t, "/api/orders/"+id+"/events", &evs, asAdmin)
+	var cancelled int
+	for _, ev := range evs.Events {
+		if ev.Type == "order.cancelled" {
+			cancelled++
+		}
+	}
+	require.Equal(t, 1, cancelled)
+}
+
+// A cancel that waits on a slow gateway (the authorization in flight) is
+// under way when the API stops waiting: 202, and the order ends cancelled.
+func TestCancelWaitingOnTheGatewayIsAccepted(t *testing.T) {
+	require.NoError(t, stack.sandbox.AddFault(sandbox.Fault{Provider: sandbox.ProviderPayments, LatencyMS: 14_000}))
+	t.Cleanup(stack.sandbox.ClearFaults)
+	status, _, body := post(t, "/api/orders", orderBody("MUG-CERAMIC", 1, "tok_visa"))
+	require.Equal(t, 202, status, "%v", body)
+	id := body["id"].(string)
+	waitForStep(t, id, workflows.StepAuthorizePayment, workflows.StepRunning)
+
+	status, _, body = post(t, "/api/orders/"+id+"/cancel", `{"reason":"too slow"}`)
+	require.Equal(t, 202, status, "still cancelling after the API's wait: %v", body)
+	stack.sandbox.ClearFaults()
+	require.Equal(t, workflows.OrderCancelled, waitForFinal(t, id).Status)
+}

@@ -1,0 +1,129 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"go.temporal.io/sdk/temporal"
+)
+
+// What customers read about their orders: the failure reason the API shows
+// and the messages they are sent. Every sentence a customer reads is written
+// here, in plain words; technical causes stay in the steps' errors.
+
+// notApprovedReason is a rejected or unanswered approval, for the customer:
+// an admin's reason is for operators (the step's error keeps it).
+const notApprovedReason = "The order could not be approved."
+
+// unavailableReason is any failure that is not the customer's to act on.
+const unavailableReason = "A service the order needs was unavailable."
+
+// cancelledReason is a cancellation, with the canceller's reason if given.
+func cancelledReason(reason string) string {
+	if reason = strings.TrimSpace(reason); reason == "" {
+		return "Cancelled on request."
+	}
+	return cancelledPrefix + sentence(reason)
+}
+
+const cancelledPrefix = "Cancelled on request: "
+
+// customerReason is why the order failed, for the customer: the business
+// reason (out of stock, a declined card) when there is one, otherwise a plain
+// sentence.
+func customerReason(err error) string {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		switch appErr.Type() {
+		case ErrOutOfStock, ErrUnknownSKU, ErrPaymentDeclined, ErrReservationReleased:
+			return sentence(capitalize(appErr.Message()))
+		}
+	}
+	return unavailableReason
+}
+
+// orderMessage is what the customer is told about the order's outcome.
+//
+// No outcome is urgent: a confirmation, or a failure that charged nothing,
+// can wait for the morning, so quiet hours hold its SMS. The customer's
+// channel order and quiet hours come with the order's contact; orders placed
+// without them (and before them) go by email, then SMS, at any hour.
+func orderMessage(in OrderInput, st OrderState) NotificationInput {
+	channels := in.Contact.Channels
+	if len(channels) == 0 {
+		channels = []string{ChannelEmail, ChannelSMS}
+	}
+	msg := NotificationInput{
+		NotificationID: fmt.Sprintf("%s-%s", in.OrderID, st.Status),
+		OrderID:        in.OrderID,
+		Kind:           "order." + st.Status,
+		Channels:       channels,
+		Email:          in.Contact.Email,
+		Phone:          in.Contact.Phone,
+		TimeZone:       in.Contact.TimeZone,
+		QuietHours:     in.Contact.QuietHours,
+	}
+	msg.Subject, msg.Body = orderText(in, st)
+	return msg
+}
+
+// orderText is the subject and body of the message about st's outcome.
+func orderText(in OrderInput, st OrderState) (subject, body string) {
+	charge := "You have not been charged."
+	if charged(st) {
+		charge = "Your payment has been refunded."
+	}
+	switch st.Status {
+	case OrderCompleted:
+		return fmt.Sprintf("Order %s confirmed", in.OrderID),
+			fmt.Sprintf("Thank you! Your order %s of %s is confirmed.", in.OrderID, formatMoney(in.Total, in.Currency))
+	case OrderCancelled:
+		body = fmt.Sprintf("Your order %s has been cancelled.", in.OrderID)
+		if given, ok := strings.CutPrefix(st.FailureReason, cancelledPrefix); ok {
+			body += " Reason given: " + given
+		} else if st.FailureReason != "" && st.FailureReason != cancelledReason("") {
+			body += " " + sentence(st.FailureReason) // e.g. not approved
+		}
+		return fmt.Sprintf("Order %s cancelled", in.OrderID), body + " " + charge
+	default:
+		reason := st.FailureReason
+		if reason == "" {
+			reason = unavailableReason
+		}
+		return fmt.Sprintf("Order %s could not be completed", in.OrderID),
+			fmt.Sprintf("Sorry, your order %s could not be completed. %s %s", in.OrderID, sentence(reason), charge)
+	}
+}
+
+// sentence ends s with exactly one full stop (or the question or exclamation
+// mark it has), so reasons from gateways and people read as sentences.
+func sentence(s string) string {
+	s = strings.TrimRight(strings.TrimSpace(s), ".")
+	if s == "" || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "?") {
+		return s
+	}
+	return s + "."
+}
+
+// charged reports whether the order's payment was captured, as its state or
+// (for a repaired order, whose read model keeps no capture ID) its steps say.
+func charged(st OrderState) bool {
+	for _, step := range st.Steps {
+		if step.Name == StepCapturePayment && step.Status == StepCompleted {
+			return true
+		}
+	}
+	return st.CaptureID != ""
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func formatMoney(minor int64, currency string) string {
+	return fmt.Sprintf("%d.%02d %s", minor/100, minor%100, currency)
+}

@@ -1,0 +1,78 @@
+package workflows
+
+import (
+	"errors"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// RepairOrderInput starts a RepairOrderWorkflow: the order as the read model
+// last saw it, and how its OrderWorkflow closed.
+type RepairOrderInput struct {
+	Order OrderInput `json:"order"`
+	State OrderState `json:"state"`
+	// ClosedAs is the execution status of the order's workflow, e.g.
+	// "Terminated".
+	ClosedAs string `json:"closed_as"`
+}
+
+// RepairOrderWorkflowID is the one repair of an order.
+func RepairOrderWorkflowID(orderID string) string { return "repair-" + orderID }
+
+// stoppedReason is what the customer reads about an order whose processing
+// an operator stopped.
+const stoppedReason = "The order was stopped before it could be completed."
+
+// RepairOrderWorkflow finishes an order whose OrderWorkflow closed without
+// its outcome: terminated by an operator (terminate skips the workflow's own
+// compensations by nature), timed out, or failed. The orders worker's
+// reconciler starts it (task queue orders, ID RepairOrderWorkflowID). It
+// decides from the stock: stock already sold means the order was paid and
+// completed, so it is recorded completed; otherwise the stock is released,
+// any authorization the gateway made for the order is voided (refunded if
+// it was captured), and the order is recorded cancelled. Every step is
+// idempotent by the order's keys, so a repair run again changes nothing; a
+// compensation that fails for good leaves the order needing attention, as in
+// the saga.
+func RepairOrderWorkflow(ctx workflow.Context, in RepairOrderInput) (OrderState, error) {
+	s := &orderSaga{in: in.Order, state: in.State, statusSearchable: true}
+	if s.state.Steps == nil {
+		s.state.Steps = []Step{}
+	}
+	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (OrderState, error) { return s.state, nil }); err != nil {
+		return s.state, err
+	}
+	workflow.GetLogger(ctx).Error("repairing an order whose workflow closed without an outcome",
+		"order_id", in.Order.OrderID, "closed_as", in.ClosedAs, "status", in.State.Status)
+
+	sold := false
+	release := func(ctx workflow.Context) error {
+		err := s.step(ctx, StepReleaseReservation, func() error {
+			req := ReleaseReservationRequest{ReservationID: ReservationID(in.Order.OrderID), OrderID: in.Order.OrderID,
+				Reason: "order workflow " + in.ClosedAs}
+			return workflow.ExecuteActivity(releaseCtx(ctx), ActivityReleaseReservation, req).Get(ctx, nil)
+		})
+		var appErr *temporal.ApplicationError
+		if errors.As(err, &appErr) && appErr.Type() == ErrReservationCommitted {
+			sold = true
+			return nil
+		}
+		return err
+	}
+	final := OrderCompleted
+	unfinished := s.compensate(ctx, []compensation{release})
+	if !sold {
+		unfinished = append(unfinished, s.compensate(ctx, []compensation{s.voidPayment})...)
+		final, s.state.FailureReason = OrderCancelled, stoppedReason
+		// The reservation's own workflow outlives its order (ABANDON) until
+		// its TTL: end it now. It finds its stock released already.
+		workflow.SignalExternalWorkflow(ctx, ReservationID(in.Order.OrderID), "", SignalReleaseReservation,
+			ReleaseSignal{Reason: "order workflow " + in.ClosedAs})
+	}
+	s.attend(ctx, unfinished)
+	s.notifyCustomer(ctx, final)
+	s.state.Status, s.state.Attention = final, ""
+	s.record(ctx, "order."+final)
+	return s.state, nil
+}

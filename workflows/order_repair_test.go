@@ -1,0 +1,58 @@
+package workflows
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+)
+
+func runRepair(t *testing.T, f *fakeServices, st OrderState) OrderState {
+	t.Helper()
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	f.register(env)
+	env.RegisterWorkflow(RepairOrderWorkflow)
+	env.OnSignalExternalWorkflow(mock.Anything, "res-o-1", "", SignalReleaseReservation, mock.Anything).Return(nil)
+	env.ExecuteWorkflow(RepairOrderWorkflow, RepairOrderInput{Order: testOrder(), State: st, ClosedAs: "Terminated"})
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	var out OrderState
+	require.NoError(t, env.GetWorkflowResult(&out))
+	return out
+}
+
+// An order terminated while it awaited approval: its stock goes back, the
+// authorization the gateway holds for it is found and voided, and it ends
+// cancelled, newer than anything the terminated run recorded.
+func TestRepairOfATerminatedOrderReleasesAndVoids(t *testing.T) {
+	f := &fakeServices{}
+	last := OrderState{OrderID: "o-1", Status: OrderAwaitingApproval, Version: 7, UpdatedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		Steps: []Step{{Name: StepReserveStock, Status: StepCompleted}, {Name: StepAuthorizePayment, Status: StepCompleted}, {Name: StepAwaitApproval, Status: StepRunning}}}
+	st := runRepair(t, f, last)
+
+	require.Equal(t, OrderCancelled, st.Status)
+	require.Equal(t, stoppedReason, st.FailureReason)
+	require.Equal(t, []string{"res-o-1"}, f.releasedIDs)
+	require.Equal(t, "o-1", f.lastVoid.OrderID)
+	require.Empty(t, f.lastVoid.AuthorizationID, "looked up by the order, as the read model keeps no authorization ID")
+	final := f.recorded[len(f.recorded)-1]
+	require.Equal(t, "order.cancelled", final.Event)
+	require.Greater(t, final.State.Version, last.Version)
+	require.Equal(t, "Your order o-1 has been cancelled. "+stoppedReason+" You have not been charged.", f.lastEmail.Body)
+}
+
+// Terminated after its stock was sold (and so paid for): the order
+// completed in all but its bookkeeping, and is recorded completed.
+func TestRepairOfAnOrderWhoseStockWasSoldCompletesIt(t *testing.T) {
+	f := &fakeServices{releaseErr: temporal.NewNonRetryableApplicationError("reservation was committed", ErrReservationCommitted, nil)}
+	st := runRepair(t, f, OrderState{OrderID: "o-1", Status: OrderProcessing, Steps: []Step{}})
+
+	require.Equal(t, OrderCompleted, st.Status)
+	require.Zero(t, f.calls[ActivityVoidPayment], "a sold order keeps its payment")
+	require.Equal(t, "order.completed", f.recorded[len(f.recorded)-1].Event)
+	require.Contains(t, f.lastEmail.Body, "is confirmed")
+}
