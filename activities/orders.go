@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/orderflow/orderflow/internal/orders"
@@ -36,8 +38,20 @@ func (a *OrderActivities) RecordOrderState(ctx context.Context, req workflows.Re
 	if err := a.Store.SaveState(ctx, req.Input, req.State, ev); err != nil {
 		return writeError(fmt.Errorf("save order %s state: %w", req.State.OrderID, err))
 	}
+	if ev != nil {
+		orderEvents.WithLabelValues(ev.Type).Inc()
+	}
 	return nil
 }
+
+// orderEvents counts the order events recorded, by type: the orders' outcomes
+// (order.completed, order.failed, order.cancelled) and order.needs_attention,
+// which an operator is alerted on. (A write retried after it committed counts
+// twice; the events themselves are stored once.)
+var orderEvents = promauto.NewCounterVec(prometheus.CounterOpts{
+	Name: "orderflow_order_events_total",
+	Help: "Order events recorded by the orders worker, by type (order.completed, order.needs_attention, ...).",
+}, []string{"type"})
 
 // eventReason is why the order is where it is: what is left undone for an
 // order that needs attention, the failure reason otherwise.
