@@ -40,7 +40,7 @@ var listenEnv = map[string]struct {
 	"worker":   {"OPS_ADDR", 9090},
 }
 
-// published are DESIGN.md's default ports, by service, as seen from the host.
+// published are the default ports of `make run` (docs/architecture.md), by service, as seen from the host.
 var published = map[string]string{
 	"api":         "8080",
 	"frontend":    "3000",

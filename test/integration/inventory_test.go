@@ -228,7 +228,7 @@ func TestInventoryWorkerKilledBetweenReserveAndConfirm(t *testing.T) {
 
 // A read right after a change sees it, although reads are served from the
 // cache and the change was made by another process (the inventory worker).
-// The order stays within the transition budget of DESIGN.md.
+// The order stays within the transition budget (docs/architecture.md).
 func TestStockReadsAreFreshAfterEveryChange(t *testing.T) {
 	ctx := context.Background()
 	sku := newTestSKU(t, map[string]int{"eu-west": 10})
