@@ -1,6 +1,7 @@
 // The dashboard: sign in, then the orders list, newest first from
-// GET /api/orders and refreshed every 2 s; platform stats and approvals for
-// admins; the signed-in user's notification preferences.
+// GET /api/orders and refreshed every 2 s (older pages included, as far as
+// they were loaded); platform stats and approvals for admins; the signed-in
+// user's notification preferences.
 "use strict";
 
 const $ = id => document.getElementById(id);
@@ -44,7 +45,6 @@ const prefsError = $("prefs-error");
 const CHANNELS = ["email", "sms"];
 const FINAL = ["completed", "failed", "cancelled"];
 const ENDED = "Your session has ended. Please sign in again.";
-let nextCursor = "";
 let pausedUntil = 0; // a 429's Retry-After: the 2 s refresh waits until then
 
 // ---- Session and tokens ----
@@ -237,13 +237,21 @@ class ApiError extends Error {
   }
 }
 
+const REQUEST_TIMEOUT_MS = 15000;
+
 async function send(method, path, body, token) {
   const headers = { Accept: "application/json, application/problem+json" };
   if (token) headers.Authorization = "Bearer " + token;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   try {
-    return await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  } catch {
+    // A server that hangs counts as lost too, after longer than the API's
+    // own longest wait (a cancel waits 10 s for its compensations).
+    return await fetch(path, {
+      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+  } catch (err) {
+    if (err.name === "TimeoutError") throw new ApiError(0, "the server did not answer within " + REQUEST_TIMEOUT_MS / 1000 + " s");
     throw new ApiError(0, "the dashboard's server is not reachable");
   }
 }
@@ -393,18 +401,25 @@ async function signIn() {
   showApp();
 }
 
-// register answers the same whether or not the email is known, so all this
-// can say is the API's detail; then the user signs in.
+// register creates the account, then signs in with it. The API answers the
+// same whether or not the email was new (its detail is written for API
+// clients, so it is not shown): if signing in is refused, the email had an
+// account already, and the form asks for its password.
 async function register() {
-  const body = await postPublic("/api/auth/register", {
+  await postPublic("/api/auth/register", {
     email: authEmail.value.trim(), password: authPassword.value, name: authName.value.trim(),
   });
-  setAuthMode(false);
-  authPassword.value = "";
+  setAuthMode(false); // from here on, errors are about signing in
   authName.value = "";
-  authNotice.textContent = (body && body.detail) || "Account requested. Sign in to continue.";
-  authNotice.hidden = false;
-  authPassword.focus();
+  try {
+    await signIn();
+  } catch (err) {
+    authPassword.value = "";
+    authNotice.textContent = "Your account is ready. Sign in with your email and password.";
+    authNotice.hidden = false;
+    authPassword.focus();
+    if (err.status !== 401) throw err; // unreachable or throttled: say so too
+  }
 }
 
 function showSignIn(notice) {
@@ -416,12 +431,11 @@ function showSignIn(notice) {
   authNotice.textContent = notice || "";
   authNotice.hidden = !notice;
   // Nothing of the last user stays in the page.
+  resetOrders();
   rows.replaceChildren();
-  nextCursor = "";
-  moreButton.hidden = true;
+  clearTimeout(restoredTimer);
   errorBox.hidden = true;
   actionBox.hidden = true;
-  refreshed.textContent = "";
   who.textContent = "";
   statsSection.hidden = true;
   $("status-counts").replaceChildren();
@@ -439,8 +453,7 @@ function showApp() {
   appSection.hidden = false;
   nav.hidden = false;
   showUser();
-  rows.replaceChildren(messageRow("Loading…"));
-  load(false);
+  startOrders();
   loadStats();
 }
 
@@ -498,6 +511,20 @@ function messageRow(text) {
   const td = cell(text);
   td.colSpan = 7;
   tr.appendChild(td);
+  return tableRoles(tr);
+}
+
+// The header's names, to label each cell where narrow screens show rows as
+// cards (style.css); the roles keep it a table for assistive technology,
+// which some browsers stop seeing once its rows are display: block.
+const COLUMNS = Array.from(document.querySelectorAll("#orders-table thead th"), th => th.textContent.trim());
+
+function tableRoles(tr) {
+  tr.setAttribute("role", "row");
+  Array.from(tr.cells).forEach((td, i) => {
+    td.setAttribute("role", "cell");
+    if (COLUMNS[i]) td.dataset.label = COLUMNS[i];
+  });
   return tr;
 }
 
@@ -537,8 +564,14 @@ function orderRow(o) {
   const status = document.createElement("td");
   const badge = document.createElement("span");
   badge.className = "status " + o.status;
-  badge.textContent = o.status;
+  badge.textContent = o.status.replace("_", " ");
   status.appendChild(badge);
+  if (o.attention && isAdmin()) { // what an operator has to fix
+    const attention = document.createElement("div");
+    attention.className = "reason";
+    attention.textContent = o.attention;
+    status.appendChild(attention);
+  }
   if (o.failure_reason) {
     const reason = document.createElement("div");
     reason.className = "reason";
@@ -550,30 +583,195 @@ function orderRow(o) {
   tr.appendChild(cell((o.steps || []).map(s => s.name + ": " + s.status).join(", "), "steps"));
   tr.appendChild(cell(new Date(o.created_at).toLocaleString()));
   tr.appendChild(actionsCell(o));
-  return tr;
+  return tableRoles(tr);
 }
 
-async function load(append) {
-  const s = session;
-  if (!s) return;
-  const params = new URLSearchParams({ limit: "25" });
+// ---- The orders list ----
+
+// listed holds every order on screen, in the API's order (newest first), and
+// nextCursor where the page after the last of them starts ("" at the end).
+// The 2 s refresh asks for the newest orders again, as many as are listed,
+// and merges them in, so the older pages "Older orders" loaded stay.
+// listView changes whenever the list starts over (another status, another
+// user): answers for an earlier one are dropped.
+const PAGE = 25;
+const MAX_PAGE = 100; // the most GET /api/orders answers at once
+let listed = [];
+let nextCursor = "";
+let listView = 0;
+let refreshingView = -1; // the view a refresh is under way for: they never overlap
+let listedAt = 0; // when the list last matched the API; 0 before its first answer
+let restoredTimer = 0;
+
+// Orders whose row is on screen, by ID, with what it was drawn from: an
+// unchanged order keeps its row, so a redraw does not take the focus away.
+const drawn = new Map();
+
+function resetOrders() {
+  listView++;
+  listed = [];
+  nextCursor = "";
+  listedAt = 0;
+  drawn.clear();
+  moreButton.hidden = true;
+  appSection.classList.remove("stale");
+  refreshed.textContent = "";
+}
+
+function startOrders() {
+  resetOrders();
+  rows.replaceChildren(messageRow("Loading…"));
+  refreshOrders();
+}
+
+function ordersPath(limit, cursor) {
+  const params = new URLSearchParams({ limit: String(limit) });
   if (statusFilter.value) params.set("status", statusFilter.value);
-  if (append && nextCursor) params.set("cursor", nextCursor);
+  if (cursor) params.set("cursor", cursor);
+  return "/api/orders?" + params;
+}
+
+// refreshOrders fetches the newest orders, at least a page and as many as are
+// listed (up to what the API gives at once), and merges them into the list.
+async function refreshOrders() {
+  const s = session;
+  const view = listView;
+  if (!s || refreshingView === view) return;
+  refreshingView = view;
   try {
-    const body = await api("GET", "/api/orders?" + params);
-    if (session !== s) return;
-    if (!append) rows.replaceChildren();
-    body.orders.forEach(o => rows.appendChild(orderRow(o)));
-    if (!append && body.orders.length === 0) {
-      rows.replaceChildren(messageRow("No orders yet. Place one with POST /api/orders."));
-    }
-    nextCursor = body.next_cursor || "";
-    moreButton.hidden = !nextCursor;
-    errorBox.hidden = true;
-    refreshed.textContent = "updated " + new Date().toLocaleTimeString();
+    const limit = Math.min(MAX_PAGE, Math.max(PAGE, listed.length));
+    const body = await api("GET", ordersPath(limit, ""));
+    if (session !== s || listView !== view) return;
+    mergeNewest(body.orders, body.next_cursor || "");
+    ordersLoaded();
   } catch (err) {
-    if (session !== s) return; // signed out meanwhile: the form says why
+    if (session === s && listView === view) ordersFailed(err); // else signed out: the form says why
+  } finally {
+    if (refreshingView === view) refreshingView = -1;
+  }
+}
+
+// loadOlder appends the page after the last listed order.
+async function loadOlder() {
+  const s = session;
+  const view = listView;
+  const cursor = nextCursor;
+  if (!s || !cursor) return;
+  moreButton.disabled = true;
+  try {
+    const body = await api("GET", ordersPath(PAGE, cursor));
+    // A refresh may have dropped the last order meanwhile: this page would not follow on.
+    if (session !== s || listView !== view || nextCursor !== cursor) return;
+    const have = new Set(listed.map(o => o.id));
+    listed = listed.concat(body.orders.filter(o => !have.has(o.id)));
+    nextCursor = body.next_cursor || "";
+    ordersLoaded();
+  } catch (err) {
+    if (session === s && listView === view) ordersFailed(err);
+  } finally {
+    moreButton.disabled = false;
+  }
+}
+
+// mergeNewest takes page, the newest orders as they are now, and cursor, where
+// the list goes on after them. Listed orders older than the page's last are
+// kept, with the cursor after them; the others the page lacks are gone from
+// this list (such as an order that left the status filter).
+function mergeNewest(page, cursor) {
+  const last = page[page.length - 1];
+  const inPage = new Set(page.map(o => o.id));
+  const older = cursor && last ? listed.filter(o => !inPage.has(o.id) && listedBefore(last, o)) : [];
+  listed = page.concat(older);
+  if (older.length === 0) nextCursor = cursor;
+}
+
+// listedBefore reports whether order a comes before order b in the API's
+// order: created_at, then ID, newest first.
+function listedBefore(a, b) {
+  const ta = instant(a.created_at);
+  const tb = instant(b.created_at);
+  return ta !== tb ? ta > tb : a.id > b.id;
+}
+
+// instant turns an RFC 3339 time into a string that sorts as the time does,
+// to the nanosecond: Date keeps milliseconds, the API's times have micros.
+function instant(t) {
+  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(.*)$/.exec(t);
+  if (!m) return t;
+  const fraction = (m[2] || "").padEnd(9, "0");
+  const ms = Date.parse(m[1] + "." + fraction.slice(0, 3) + m[3]);
+  return String(ms).padStart(16, "0") + fraction.slice(3, 9);
+}
+
+function ordersLoaded() {
+  listedAt = Date.now();
+  renderOrders();
+  moreButton.hidden = !nextCursor;
+  refreshed.textContent = "updated " + new Date(listedAt).toLocaleTimeString();
+  if (appSection.classList.contains("stale") || (!errorBox.hidden && errorBox.className === "problem")) {
+    appSection.classList.remove("stale");
+    say(errorBox, "Orders are up to date again.");
+    clearTimeout(restoredTimer);
+    restoredTimer = setTimeout(() => { errorBox.hidden = true; }, 5000);
+  }
+}
+
+// ordersFailed says at the top that the orders could not be loaded and, when
+// some are on screen, marks them as out of date. The 2 s refresh keeps trying;
+// the alert is rewritten only when what it says changes, so that it is not
+// announced again every 2 s.
+function ordersFailed(err) {
+  clearTimeout(restoredTimer);
+  const since = listedAt ? new Date(listedAt).toLocaleTimeString() : "";
+  const said = [err.status, err.message, since].join("\n");
+  if (errorBox.hidden || errorBox.className !== "problem" || errorBox.dataset.said !== said) {
     showProblem(errorBox, "Could not load orders: ", err);
+    const p = document.createElement("p");
+    p.textContent = (since ? "The orders below are from " + since + " and may be out of date. " : "") +
+      "Trying again every few seconds.";
+    errorBox.appendChild(p);
+    errorBox.dataset.said = said;
+  }
+  if (since) {
+    appSection.classList.add("stale");
+    refreshed.textContent = "not updated since " + since;
+  }
+}
+
+function noOrdersText() {
+  if (statusFilter.value) return "No orders with the status “" + statusFilter.selectedOptions[0].textContent + "”.";
+  return isAdmin() ? "No orders yet. They will show here as customers place them." : "No orders yet. The orders you place will show here.";
+}
+
+// renderOrders shows listed: unchanged orders keep their rows, changed ones
+// are redrawn, new ones inserted where they belong.
+function renderOrders() {
+  if (listed.length === 0) {
+    drawn.clear();
+    rows.replaceChildren(messageRow(noOrdersText()));
+    return;
+  }
+  const wanted = listed.map(o => {
+    const from = JSON.stringify(o) + (isAdmin() ? " admin" : ""); // admins get more buttons
+    const had = drawn.get(o.id);
+    if (had && had.from === from) return had.tr;
+    const tr = orderRow(o);
+    drawn.set(o.id, { from, tr });
+    return tr;
+  });
+  let at = rows.firstElementChild;
+  for (const tr of wanted) {
+    if (tr === at) at = at.nextElementSibling;
+    else rows.insertBefore(tr, at);
+  }
+  while (at) {
+    const next = at.nextElementSibling;
+    at.remove();
+    at = next;
+  }
+  const ids = new Set(listed.map(o => o.id));
+  for (const id of drawn.keys()) {
+    if (!ids.has(id)) drawn.delete(id);
   }
 }
 
@@ -633,7 +831,7 @@ async function act(id, action) {
     await api("POST", "/api/orders/" + encodeURIComponent(id) + "/" + action, body);
     if (session !== s) return;
     say(actionBox, "Order " + id + ": " + DONE[action] + ".");
-    load(false);
+    refreshOrders();
   } catch (err) {
     if (session === s) showProblem(actionBox, "Could not " + action + " order " + id + ": ", err);
   } finally {
@@ -828,8 +1026,8 @@ authToggle.addEventListener("click", () => {
   (registering ? authName : authEmail).focus();
 });
 $("sign-out").addEventListener("click", () => { signOut(); });
-statusFilter.addEventListener("change", () => load(false));
-moreButton.addEventListener("click", () => load(true));
+statusFilter.addEventListener("change", startOrders);
+moreButton.addEventListener("click", loadOlder);
 rows.addEventListener("click", event => {
   const button = event.target.closest("button[data-action]");
   if (button) act(button.dataset.order, button.dataset.action);
@@ -848,6 +1046,6 @@ restore();
 setInterval(() => {
   // Not before the first access token, and not while the API says to wait.
   if (!session || !session.access || Date.now() < pausedUntil) return;
-  if (!nextCursor || rows.children.length <= 25) load(false);
+  refreshOrders();
   loadStats();
 }, 2000);
