@@ -47,6 +47,11 @@ func TestOrderMessagesReadAsSentences(t *testing.T) {
 	}
 }
 
+func TestCapitalizeKeepsNonASCII(t *testing.T) {
+	require.Equal(t, "Échec du paiement", capitalize("échec du paiement"))
+	require.Equal(t, "", capitalize(""))
+}
+
 func TestSentence(t *testing.T) {
 	for in, want := range map[string]string{
 		"card declined": "card declined.", "Declined.": "Declined.", "Declined..": "Declined.",

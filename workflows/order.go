@@ -78,12 +78,11 @@ type orderSaga struct {
 	in    OrderInput
 	state OrderState
 	stock *heldStock // the order's ReservationWorkflow
-	// nothingHeld is set when the gateway's last word on the authorization
-	// says it did nothing (a decline, or a failure it answered): there is
+	// declined is set when the gateway refused the authorization: there is
 	// nothing to void.
-	nothingHeld bool
-	ctl         control
-	done        bool // the outcome is recorded
+	declined bool
+	ctl      control
+	done     bool // the outcome is recorded
 	// compensations undo completed steps; run in reverse order.
 	compensations []compensation
 	// searchStatus is the OrderStatus search attribute as last set, and
@@ -116,7 +115,7 @@ func (s *orderSaga) run(ctx workflow.Context) error {
 		return workflow.ExecuteActivity(paymentCtx(ctx), ActivityAuthorizePayment, s.authorizeRequest()).Get(ctx, &auth)
 	})
 	if err != nil {
-		s.nothingHeld = nothingDone(err)
+		s.declined = isDecline(err)
 		return err
 	}
 	s.state.AuthorizationID = auth.ID
@@ -189,15 +188,25 @@ func (s *orderSaga) compensate(ctx workflow.Context, list []compensation) []comp
 }
 
 func (s *orderSaga) releaseReservation(ctx workflow.Context) error {
-	return s.step(ctx, StepReleaseReservation, func() error { return s.stock.release(ctx, "order did not complete") })
+	return s.step(ctx, StepReleaseReservation, func() error {
+		err := s.stock.release(ctx, "order did not complete")
+		if s.stock.err == nil {
+			return err
+		}
+		// The reservation's workflow ended without settling (terminated or
+		// failed): its TTL went with it, so the stock is released directly,
+		// as a repair does.
+		return releaseStock(ctx, s.in.OrderID, "order did not complete")
+	})
 }
 
-// voidPayment releases the authorization. An authorization the gateway
-// refused or failed holds nothing; one whose outcome is unknown is looked up
-// at the gateway by the order's ID; one that was captured after all (a
-// capture whose answer was lost) is refunded by the activity.
+// voidPayment releases the authorization. A declined authorization holds
+// nothing; one whose outcome is unknown is looked up at the gateway by the
+// order's ID (a cheap read that finds nothing when every attempt failed);
+// one that was captured after all (a capture whose answer was lost) is
+// refunded by the activity.
 func (s *orderSaga) voidPayment(ctx workflow.Context) error {
-	if s.nothingHeld {
+	if s.declined {
 		return nil
 	}
 	return s.step(ctx, StepVoidPayment, func() error {
@@ -299,9 +308,11 @@ func failureReason(err error) string {
 	return err.Error()
 }
 
-// nothingDone reports whether the authorization's last word says the
-// gateway did nothing: it refused the card, or answered that it failed.
-func nothingDone(err error) bool {
+// isDecline reports whether the gateway refused the card: then nothing was
+// authorized under the order's key. Any other failure, even the gateway's own
+// error answer on the last attempt, may follow an earlier attempt that
+// authorized but whose answer was lost, so the void looks it up.
+func isDecline(err error) bool {
 	var appErr *temporal.ApplicationError
-	return errors.As(err, &appErr) && (appErr.Type() == ErrPaymentDeclined || appErr.Type() == ErrPaymentGatewayFailed)
+	return errors.As(err, &appErr) && appErr.Type() == ErrPaymentDeclined
 }

@@ -46,12 +46,13 @@ func RepairOrderWorkflow(ctx workflow.Context, in RepairOrderInput) (OrderState,
 	workflow.GetLogger(ctx).Error("repairing an order whose workflow closed without an outcome",
 		"order_id", in.Order.OrderID, "closed_as", in.ClosedAs, "status", in.State.Status)
 
+	// The stock decides: sold means paid and completed. Nothing else is
+	// done until the release has an outcome, so a sold order is never
+	// refunded because its release could not be decided in time.
 	sold := false
 	release := func(ctx workflow.Context) error {
 		err := s.step(ctx, StepReleaseReservation, func() error {
-			req := ReleaseReservationRequest{ReservationID: ReservationID(in.Order.OrderID), OrderID: in.Order.OrderID,
-				Reason: "order workflow " + in.ClosedAs}
-			return workflow.ExecuteActivity(releaseCtx(ctx), ActivityReleaseReservation, req).Get(ctx, nil)
+			return releaseStock(ctx, in.Order.OrderID, "order workflow "+in.ClosedAs)
 		})
 		var appErr *temporal.ApplicationError
 		if errors.As(err, &appErr) && appErr.Type() == ErrReservationCommitted {
@@ -60,19 +61,27 @@ func RepairOrderWorkflow(ctx workflow.Context, in RepairOrderInput) (OrderState,
 		}
 		return err
 	}
+	s.attend(ctx, s.compensate(ctx, []compensation{release}))
 	final := OrderCompleted
-	unfinished := s.compensate(ctx, []compensation{release})
 	if !sold {
-		unfinished = append(unfinished, s.compensate(ctx, []compensation{s.voidPayment})...)
+		s.attend(ctx, s.compensate(ctx, []compensation{s.voidPayment}))
 		final, s.state.FailureReason = OrderCancelled, stoppedReason
 		// The reservation's own workflow outlives its order (ABANDON) until
 		// its TTL: end it now. It finds its stock released already.
 		workflow.SignalExternalWorkflow(ctx, ReservationID(in.Order.OrderID), "", SignalReleaseReservation,
 			ReleaseSignal{Reason: "order workflow " + in.ClosedAs})
 	}
-	s.attend(ctx, unfinished)
 	s.notifyCustomer(ctx, final)
 	s.state.Status, s.state.Attention = final, ""
 	s.record(ctx, "order."+final)
 	return s.state, nil
+}
+
+// releaseStock releases an order's reservation in the inventory service
+// directly, from outside its ReservationWorkflow: for a reservation whose
+// workflow is gone. It fails with ErrReservationCommitted when the stock was
+// sold.
+func releaseStock(ctx workflow.Context, orderID, reason string) error {
+	req := ReleaseReservationRequest{ReservationID: ReservationID(orderID), OrderID: orderID, Reason: reason}
+	return workflow.ExecuteActivity(releaseCtx(ctx), ActivityReleaseReservation, req).Get(ctx, nil)
 }

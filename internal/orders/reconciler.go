@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -86,6 +87,16 @@ func (r *Reconciler) Scan(ctx context.Context) (int, error) {
 	}
 	started := 0
 	for _, o := range stranded {
+		// Visibility lists runs: a reset ends a run as Terminated and goes
+		// on in a new one. Only an order whose latest run is closed without
+		// an outcome is stranded.
+		desc, err := r.Temporal.DescribeWorkflowExecution(ctx, o.WorkflowID, "")
+		if err != nil {
+			return started, fmt.Errorf("describe order workflow %s: %w", o.WorkflowID, err)
+		}
+		if st := desc.GetWorkflowExecutionInfo().GetStatus(); !slices.Contains(closedWithoutOutcome, st) {
+			continue
+		}
 		ok, err := r.repair(ctx, o, closed[o.ID])
 		if err != nil {
 			return started, err

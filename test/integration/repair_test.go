@@ -5,7 +5,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
+	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
 
 	"github.com/orderflow/orderflow/internal/orders"
 	"github.com/orderflow/orderflow/internal/sandbox"
@@ -67,4 +72,38 @@ func TestCancelWaitingOnTheGatewayIsAccepted(t *testing.T) {
 	require.Equal(t, 202, status, "still cancelling after the API's wait: %v", body)
 	stack.sandbox.ClearFaults()
 	require.Equal(t, workflows.OrderCancelled, waitForFinal(t, id).Status)
+}
+
+// A reset ends the current run as Terminated and goes on in a new one: the
+// reconciler leaves such an order alone.
+func TestResetOrderIsNotRepaired(t *testing.T) {
+	ctx := context.Background()
+	id := placeOrderNeedingApproval(t)
+	wfID := workflows.OrderWorkflowID(id)
+	lastTask := int64(0)
+	it := stack.temporal.GetWorkflowHistory(ctx, wfID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		ev, err := it.Next()
+		require.NoError(t, err)
+		if ev.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED {
+			lastTask = ev.GetEventId()
+		}
+	}
+	_, err := stack.temporal.ResetWorkflowExecution(ctx, &workflowservice.ResetWorkflowExecutionRequest{
+		Namespace: stack.cfg.TemporalNamespace, WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: wfID},
+		Reason: "integration test", WorkflowTaskFinishEventId: lastTask, RequestId: uuid.NewString(),
+	})
+	require.NoError(t, err)
+
+	time.Sleep(3 * time.Second) // three reconciler intervals (main_test.go)
+	_, err = stack.temporal.DescribeWorkflowExecution(ctx, workflows.RepairOrderWorkflowID(id), "")
+	var notFound *serviceerror.NotFound
+	require.ErrorAs(t, err, &notFound, "no repair of an order that runs on")
+	require.Empty(t, paymentOps("void", id+":"))
+	require.Equal(t, "Running", executionStatus(t, wfID))
+
+	// Once its latest run is terminated too, it is repaired.
+	require.NoError(t, stack.temporal.TerminateWorkflow(ctx, wfID, "", "operator test"))
+	require.Equal(t, workflows.OrderCancelled, waitForFinal(t, id).Status)
+	require.Len(t, paymentOps("void", id+":"), 1)
 }
