@@ -8,7 +8,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/orderflow/orderflow/internal/inventory"
-	"github.com/orderflow/orderflow/workflows"
 )
 
 // InventoryActivities reserve, commit and release stock. ReservationWorkflow
@@ -20,7 +19,7 @@ type InventoryActivities struct {
 }
 
 // ReserveStock reserves every line or none, idempotently by reservation ID.
-func (a *InventoryActivities) ReserveStock(ctx context.Context, req workflows.ReserveStockRequest) (workflows.Reservation, error) {
+func (a *InventoryActivities) ReserveStock(ctx context.Context, req ReserveStockRequest) (Reservation, error) {
 	lines := make([]inventory.Line, len(req.Lines))
 	for i, l := range req.Lines {
 		lines[i] = inventory.Line{SKU: l.SKU, Quantity: l.Quantity}
@@ -29,11 +28,11 @@ func (a *InventoryActivities) ReserveStock(ctx context.Context, req workflows.Re
 		ReservationID: req.ReservationID, OrderID: req.OrderID, Lines: lines, ExpiresAt: req.ExpiresAt, Actor: actor(ctx),
 	})
 	if err != nil {
-		return workflows.Reservation{}, stockError(err)
+		return Reservation{}, stockError(err)
 	}
-	out := workflows.Reservation{ID: res.ID, Status: res.Status, Allocations: make([]workflows.Allocation, len(res.Allocations))}
+	out := Reservation{ID: res.ID, Status: res.Status, Allocations: make([]Allocation, len(res.Allocations))}
 	for i, al := range res.Allocations {
-		out.Allocations[i] = workflows.Allocation{SKU: al.SKU, WarehouseID: al.WarehouseID, Quantity: al.Quantity}
+		out.Allocations[i] = Allocation{SKU: al.SKU, WarehouseID: al.WarehouseID, Quantity: al.Quantity}
 	}
 	return out, nil
 }
@@ -45,7 +44,7 @@ func (a *InventoryActivities) CommitReservation(ctx context.Context, reservation
 
 // ReleaseReservation returns reserved stock, once. Releasing a reservation
 // that was never made succeeds (and keeps a late attempt from making it).
-func (a *InventoryActivities) ReleaseReservation(ctx context.Context, req workflows.ReleaseReservationRequest) error {
+func (a *InventoryActivities) ReleaseReservation(ctx context.Context, req ReleaseReservationRequest) error {
 	return stockError(a.Stock.Release(ctx, inventory.Release{
 		ReservationID: req.ReservationID, OrderID: req.OrderID, Actor: actor(ctx), Reason: req.Reason, Expired: req.Expired,
 	}))
@@ -65,13 +64,13 @@ func stockError(err error) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &oos):
-		return temporal.NewNonRetryableApplicationError(oos.Error(), workflows.ErrOutOfStock, nil)
+		return temporal.NewNonRetryableApplicationError(oos.Error(), ErrOutOfStock, nil)
 	case errors.Is(err, inventory.ErrUnknownSKU):
-		return temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrUnknownSKU, nil)
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrUnknownSKU, nil)
 	case errors.Is(err, inventory.ErrReservationReleased):
-		return temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrReservationReleased, nil)
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrReservationReleased, nil)
 	case errors.Is(err, inventory.ErrReservationCommitted):
-		return temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrReservationCommitted, nil)
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrReservationCommitted, nil)
 	default:
 		return err
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/orderflow/orderflow/internal/breaker"
 	"github.com/orderflow/orderflow/internal/notifications"
 	"github.com/orderflow/orderflow/internal/providers"
-	"github.com/orderflow/orderflow/workflows"
 )
 
 // route is where a delivery goes: its channel, the provider that carries it
@@ -44,32 +43,32 @@ const recordTimeout = 5 * time.Second
 // sends again. That window (one HTTP response and one write long) is the
 // remaining at-least-once: the customer may get the message twice, never
 // not at all.
-func (a *NotificationActivities) deliver(ctx context.Context, d workflows.Delivery, r route,
-	send func(context.Context) (providers.Receipt, error)) (workflows.SendResult, error) {
+func (a *NotificationActivities) deliver(ctx context.Context, d Delivery, r route,
+	send func(context.Context) (providers.Receipt, error)) (SendResult, error) {
 	attempt := activity.GetInfo(ctx).Attempt
 	logger := log.With(activity.GetLogger(ctx), "notification_id", d.NotificationID, "order_id", d.OrderID,
 		"channel", r.channel, "provider", r.provider, "attempt", attempt)
 
 	id, sent, err := a.Store.SentMessageID(ctx, d.IdempotencyKey)
 	if err != nil {
-		return workflows.SendResult{}, fmt.Errorf("look up earlier attempts: %w", err)
+		return SendResult{}, fmt.Errorf("look up earlier attempts: %w", err)
 	}
 	if sent {
 		logger.Info("already sent; not sending again", "provider_message_id", id)
-		return workflows.SendResult{Provider: r.provider, ProviderMessageID: id}, nil
+		return SendResult{Provider: r.provider, ProviderMessageID: id}, nil
 	}
 
 	ticket, err := a.Breakers.Get(r.breaker).Allow(ctx)
 	if err != nil {
 		var open *breaker.OpenError
 		if !errors.As(err, &open) {
-			return workflows.SendResult{}, err
+			return SendResult{}, err
 		}
 		// Jitter spreads the waiting attempts, so they do not all come back
 		// in the same instant the breaker closes.
 		wait := open.RetryIn + rand.N(time.Second)
 		logger.Info("circuit breaker open; waiting", "breaker", open.Name, "retry_in", wait)
-		return workflows.SendResult{}, temporal.NewApplicationErrorWithOptions(err.Error(), workflows.ErrCircuitOpen,
+		return SendResult{}, temporal.NewApplicationErrorWithOptions(err.Error(), ErrCircuitOpen,
 			temporal.ApplicationErrorOptions{NextRetryDelay: wait})
 	}
 
@@ -79,7 +78,7 @@ func (a *NotificationActivities) deliver(ctx context.Context, d workflows.Delive
 	})
 	if err != nil {
 		ticket.Release(ctx)
-		return workflows.SendResult{}, fmt.Errorf("record attempt: %w", err)
+		return SendResult{}, fmt.Errorf("record attempt: %w", err)
 	}
 
 	receipt, sendErr := send(ctx)
@@ -105,10 +104,10 @@ func (a *NotificationActivities) deliver(ctx context.Context, d workflows.Delive
 
 	if sendErr != nil {
 		logger.Warn("provider call failed", "status_code", outcome.StatusCode, "permanent", outcome.Permanent, "error", sendErr)
-		return workflows.SendResult{}, deliveryError(sendErr)
+		return SendResult{}, deliveryError(sendErr)
 	}
 	logger.Info("message sent", "provider_message_id", receipt.MessageID, "status_code", receipt.Status)
-	return workflows.SendResult{Provider: r.provider, ProviderMessageID: receipt.MessageID}, nil
+	return SendResult{Provider: r.provider, ProviderMessageID: receipt.MessageID}, nil
 }
 
 // deliveryError makes permanent provider refusals (invalid number,
@@ -116,9 +115,9 @@ func (a *NotificationActivities) deliver(ctx context.Context, d workflows.Delive
 // a provider's Retry-After on to Temporal's next retry.
 func deliveryError(err error) error {
 	if providers.IsPermanent(err) {
-		return temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrPermanentDelivery, nil)
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrPermanentDelivery, nil)
 	}
 	wait, _ := providers.RetryAfter(err) // 0: Temporal's backoff decides
-	return temporal.NewApplicationErrorWithOptions(err.Error(), workflows.ErrTransientDelivery,
+	return temporal.NewApplicationErrorWithOptions(err.Error(), ErrTransientDelivery,
 		temporal.ApplicationErrorOptions{NextRetryDelay: wait})
 }

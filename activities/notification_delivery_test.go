@@ -20,7 +20,6 @@ import (
 	"github.com/orderflow/orderflow/internal/providers"
 	"github.com/orderflow/orderflow/internal/sandbox"
 	"github.com/orderflow/orderflow/internal/testdb"
-	"github.com/orderflow/orderflow/workflows"
 )
 
 func TestDeliveryErrorTellsTemporalWhatToDo(t *testing.T) {
@@ -32,13 +31,13 @@ func TestDeliveryErrorTellsTemporalWhatToDo(t *testing.T) {
 		wait      time.Duration
 	}{
 		{"invalid number", &providers.PermanentError{Provider: "twilio", Status: 400, Code: 21211, Message: "invalid"},
-			workflows.ErrPermanentDelivery, false, 0},
+			ErrPermanentDelivery, false, 0},
 		{"rate limited, with Retry-After", &providers.TransientError{Provider: "sendgrid", Status: 429, RetryAfter: 7 * time.Second},
-			workflows.ErrTransientDelivery, true, 7 * time.Second},
+			ErrTransientDelivery, true, 7 * time.Second},
 		{"outage, backoff decides", &providers.TransientError{Provider: "twilio", Status: 503},
-			workflows.ErrTransientDelivery, true, 0},
+			ErrTransientDelivery, true, 0},
 		{"no answer", &providers.TransientError{Provider: "push", Err: errors.New("connection refused")},
-			workflows.ErrTransientDelivery, true, 0},
+			ErrTransientDelivery, true, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,14 +83,14 @@ func newDeliveryFixture(t *testing.T, s breaker.Settings) *deliveryFixture {
 	return f
 }
 
-func (f *deliveryFixture) sendSMS(t *testing.T, key, to string) (workflows.SendResult, error) {
+func (f *deliveryFixture) sendSMS(t *testing.T, key, to string) (SendResult, error) {
 	t.Helper()
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
 	env.RegisterActivity(f.acts)
-	req := workflows.SendSMSRequest{Delivery: workflows.Delivery{NotificationID: key, IdempotencyKey: key + ":sms"}, To: to, Body: "hi"}
+	req := SendSMSRequest{Delivery: Delivery{NotificationID: key, IdempotencyKey: key + ":sms"}, To: to, Body: "hi"}
 	v, err := env.ExecuteActivity(f.acts.SendSMS, req)
-	var res workflows.SendResult
+	var res SendResult
 	if err == nil {
 		require.NoError(t, v.Get(&res))
 	}
@@ -100,8 +99,8 @@ func (f *deliveryFixture) sendSMS(t *testing.T, key, to string) (workflows.SendR
 
 func (f *deliveryFixture) attempts(t *testing.T, notificationID string) []notifications.Attempt {
 	t.Helper()
-	require.NoError(t, f.store.Save(context.Background(), workflows.NotificationInput{NotificationID: notificationID},
-		workflows.NotificationState{NotificationID: notificationID, Status: workflows.NotificationPending, Round: 1}))
+	require.NoError(t, f.store.Save(context.Background(), notifications.Input{NotificationID: notificationID},
+		notifications.State{NotificationID: notificationID, Status: notifications.StatusPending, Round: 1}))
 	n, err := f.store.Get(context.Background(), notificationID)
 	require.NoError(t, err)
 	return n.Attempts
@@ -126,7 +125,7 @@ func TestSendActivities(t *testing.T) {
 			_, err := f.sendSMS(t, "n-invalid", "+15005550001")
 			var appErr *temporal.ApplicationError
 			require.ErrorAs(t, err, &appErr)
-			assert.Equal(t, workflows.ErrPermanentDelivery, appErr.Type())
+			assert.Equal(t, ErrPermanentDelivery, appErr.Type())
 		}
 		_, err := f.sendSMS(t, "n-after-refusals", "+15005550006")
 		require.NoError(t, err)
@@ -139,7 +138,7 @@ func TestSendActivities(t *testing.T) {
 			_, err := f.sendSMS(t, "n-outage", "+15005550006")
 			var appErr *temporal.ApplicationError
 			require.ErrorAs(t, err, &appErr)
-			assert.Equal(t, workflows.ErrTransientDelivery, appErr.Type())
+			assert.Equal(t, ErrTransientDelivery, appErr.Type())
 			assert.Equal(t, time.Second, appErr.NextRetryDelay(), "the sandbox's Retry-After")
 		}
 		calls := f.sandbox.Stats()[sandbox.ProviderTwilio]
@@ -147,7 +146,7 @@ func TestSendActivities(t *testing.T) {
 		_, err := f.sendSMS(t, "n-outage", "+15005550006")
 		var appErr *temporal.ApplicationError
 		require.ErrorAs(t, err, &appErr)
-		assert.Equal(t, workflows.ErrCircuitOpen, appErr.Type())
+		assert.Equal(t, ErrCircuitOpen, appErr.Type())
 		assert.False(t, appErr.NonRetryable())
 		assert.InDelta(t, time.Minute.Seconds(), appErr.NextRetryDelay().Seconds(), 2, "wait for the probe")
 		assert.Equal(t, calls, f.sandbox.Stats()[sandbox.ProviderTwilio], "no call while open")

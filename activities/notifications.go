@@ -8,7 +8,6 @@ import (
 	"github.com/orderflow/orderflow/internal/breaker"
 	"github.com/orderflow/orderflow/internal/notifications"
 	"github.com/orderflow/orderflow/internal/providers"
-	"github.com/orderflow/orderflow/workflows"
 )
 
 // NotificationActivities deliver messages through the providers, behind
@@ -28,8 +27,8 @@ type NotificationActivities struct {
 }
 
 // SendEmail sends one email through SendGrid.
-func (a *NotificationActivities) SendEmail(ctx context.Context, req workflows.SendEmailRequest) (workflows.SendResult, error) {
-	r := route{channel: workflows.ChannelEmail, provider: providers.SendGridName, breaker: providers.SendGridName}
+func (a *NotificationActivities) SendEmail(ctx context.Context, req SendEmailRequest) (SendResult, error) {
+	r := route{channel: notifications.ChannelEmail, provider: providers.SendGridName, breaker: providers.SendGridName}
 	return a.deliver(ctx, req.Delivery, r, func(ctx context.Context) (providers.Receipt, error) {
 		return a.Email.Send(ctx, providers.Email{
 			To: req.To, From: a.EmailFrom, Subject: req.Subject, Text: req.Body, IdempotencyKey: req.IdempotencyKey,
@@ -38,8 +37,8 @@ func (a *NotificationActivities) SendEmail(ctx context.Context, req workflows.Se
 }
 
 // SendSMS sends one text message through Twilio.
-func (a *NotificationActivities) SendSMS(ctx context.Context, req workflows.SendSMSRequest) (workflows.SendResult, error) {
-	r := route{channel: workflows.ChannelSMS, provider: providers.TwilioName, breaker: providers.TwilioName}
+func (a *NotificationActivities) SendSMS(ctx context.Context, req SendSMSRequest) (SendResult, error) {
+	r := route{channel: notifications.ChannelSMS, provider: providers.TwilioName, breaker: providers.TwilioName}
 	return a.deliver(ctx, req.Delivery, r, func(ctx context.Context) (providers.Receipt, error) {
 		return a.SMS.Send(ctx, providers.SMS{
 			To: req.To, From: a.SMSFrom, Body: req.Body, IdempotencyKey: req.IdempotencyKey, StatusCallback: a.SMSStatusCallback,
@@ -48,8 +47,8 @@ func (a *NotificationActivities) SendSMS(ctx context.Context, req workflows.Send
 }
 
 // SendPush sends one push notification through the push service.
-func (a *NotificationActivities) SendPush(ctx context.Context, req workflows.SendPushRequest) (workflows.SendResult, error) {
-	r := route{channel: workflows.ChannelPush, provider: providers.PushName, breaker: providers.PushName}
+func (a *NotificationActivities) SendPush(ctx context.Context, req SendPushRequest) (SendResult, error) {
+	r := route{channel: notifications.ChannelPush, provider: providers.PushName, breaker: providers.PushName}
 	return a.deliver(ctx, req.Delivery, r, func(ctx context.Context) (providers.Receipt, error) {
 		return a.Push.Send(ctx, providers.PushMessage{
 			Token: req.DeviceToken, Title: req.Title, Body: req.Body, IdempotencyKey: req.IdempotencyKey,
@@ -61,16 +60,16 @@ func (a *NotificationActivities) SendPush(ctx context.Context, req workflows.Sen
 // SendWebhook posts one signed event to the customer's URL. Each receiver
 // has its own breaker: one customer's server being down says nothing of
 // the others'.
-func (a *NotificationActivities) SendWebhook(ctx context.Context, req workflows.SendWebhookRequest) (workflows.SendResult, error) {
+func (a *NotificationActivities) SendWebhook(ctx context.Context, req SendWebhookRequest) (SendResult, error) {
 	body, err := json.Marshal(req.Event)
 	if err != nil {
-		return workflows.SendResult{}, err
+		return SendResult{}, err
 	}
 	host := req.URL
 	if u, err := url.Parse(req.URL); err == nil {
 		host = u.Host
 	}
-	r := route{channel: workflows.ChannelWebhook, provider: providers.WebhookName, breaker: providers.WebhookName + ":" + host}
+	r := route{channel: notifications.ChannelWebhook, provider: providers.WebhookName, breaker: providers.WebhookName + ":" + host}
 	return a.deliver(ctx, req.Delivery, r, func(ctx context.Context) (providers.Receipt, error) {
 		return a.Webhooks.Send(ctx, req.URL, body, req.IdempotencyKey)
 	})
@@ -78,6 +77,6 @@ func (a *NotificationActivities) SendWebhook(ctx context.Context, req workflows.
 
 // RecordNotification stores a notification's state in the read model. It
 // runs as a local activity of NotificationWorkflow.
-func (a *NotificationActivities) RecordNotification(ctx context.Context, req workflows.RecordNotificationRequest) error {
+func (a *NotificationActivities) RecordNotification(ctx context.Context, req RecordNotificationRequest) error {
 	return a.Store.Save(ctx, req.Input, req.State)
 }

@@ -13,7 +13,6 @@ import (
 
 	"github.com/orderflow/orderflow/internal/orders"
 	"github.com/orderflow/orderflow/internal/requestid"
-	"github.com/orderflow/orderflow/workflows"
 )
 
 // OrderActivities keep the orders read model and its outbox of order events.
@@ -26,11 +25,11 @@ type OrderActivities struct {
 // transaction; the orders worker's relay publishes it to Kafka. The event ID
 // is derived from the workflow and the event, so a retry stores it once and
 // consumers can drop a re-published duplicate.
-func (a *OrderActivities) RecordOrderState(ctx context.Context, req workflows.RecordOrderStateRequest) error {
+func (a *OrderActivities) RecordOrderState(ctx context.Context, req RecordOrderStateRequest) error {
 	var ev *orders.Event
 	if req.Event != "" {
 		ev = &orders.Event{
-			ID: workflows.OrderWorkflowID(req.State.OrderID) + "/" + req.Event, Type: req.Event,
+			ID: orders.WorkflowID(req.State.OrderID) + "/" + req.Event, Type: req.Event,
 			Status: req.State.Status, Reason: eventReason(req.State), OccurredAt: req.State.UpdatedAt,
 			RequestID: requestid.From(ctx), // from the workflow's header: see requestid.Propagator
 		}
@@ -55,8 +54,8 @@ var orderEvents = promauto.NewCounterVec(prometheus.CounterOpts{
 
 // eventReason is why the order is where it is: what is left undone for an
 // order that needs attention, the failure reason otherwise.
-func eventReason(st workflows.OrderState) string {
-	if st.Status == workflows.OrderNeedsAttention {
+func eventReason(st orders.State) string {
+	if st.Status == orders.StatusNeedsAttention {
 		return st.Attention
 	}
 	return st.FailureReason
@@ -69,7 +68,7 @@ func eventReason(st workflows.OrderState) string {
 func writeError(err error) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && strings.HasPrefix(pgErr.Code, "22") {
-		return temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrPermanentWrite, err)
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrPermanentWrite, err)
 	}
 	return err
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/orderflow/orderflow/internal/orders"
 	"github.com/orderflow/orderflow/internal/testdb"
-	"github.com/orderflow/orderflow/workflows"
 )
 
 // PostgreSQL refuses a NUL in text for good: the bookkeeping write says so
@@ -28,17 +27,17 @@ func TestRecordOrderStateRefusedForGoodIsNotRetried(t *testing.T) {
 	env := suite.NewTestActivityEnvironment()
 	env.RegisterActivity(acts)
 
-	in := workflows.OrderInput{OrderID: "o-nul", CustomerID: "c-1", Currency: "USD", Total: 100,
-		Items: []workflows.Item{{SKU: "MUG", Quantity: 1, UnitPrice: 100}}, PlacedAt: time.Now()}
-	st := workflows.OrderState{OrderID: "o-nul", Status: workflows.OrderCancelled, Version: 1, UpdatedAt: time.Now(),
+	in := orders.Input{OrderID: "o-nul", CustomerID: "c-1", Currency: "USD", Total: 100,
+		Items: []orders.Item{{SKU: "MUG", Quantity: 1, UnitPrice: 100}}, PlacedAt: time.Now()}
+	st := orders.State{OrderID: "o-nul", Status: orders.StatusCancelled, Version: 1, UpdatedAt: time.Now(),
 		FailureReason: "Cancelled on request: a\x00b."}
-	_, err = env.ExecuteActivity(acts.RecordOrderState, workflows.RecordOrderStateRequest{Input: in, State: st, Event: "order.cancelled"})
+	_, err = env.ExecuteActivity(acts.RecordOrderState, RecordOrderStateRequest{Input: in, State: st, Event: "order.cancelled"})
 	var appErr *temporal.ApplicationError
 	require.True(t, errors.As(err, &appErr), "%v", err)
-	require.Equal(t, workflows.ErrPermanentWrite, appErr.Type())
+	require.Equal(t, ErrPermanentWrite, appErr.Type())
 	require.True(t, appErr.NonRetryable())
 
 	st.FailureReason = "Cancelled on request."
-	_, err = env.ExecuteActivity(acts.RecordOrderState, workflows.RecordOrderStateRequest{Input: in, State: st, Event: "order.cancelled"})
+	_, err = env.ExecuteActivity(acts.RecordOrderState, RecordOrderStateRequest{Input: in, State: st, Event: "order.cancelled"})
 	require.NoError(t, err, "a clean write goes through")
 }

@@ -8,7 +8,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/orderflow/orderflow/internal/payments"
-	"github.com/orderflow/orderflow/workflows"
 )
 
 // PaymentActivities call the payment gateway. Every call carries the
@@ -19,30 +18,30 @@ type PaymentActivities struct {
 }
 
 // AuthorizePayment holds the order total on the customer's card.
-func (a *PaymentActivities) AuthorizePayment(ctx context.Context, req workflows.AuthorizePaymentRequest) (workflows.PaymentResult, error) {
+func (a *PaymentActivities) AuthorizePayment(ctx context.Context, req AuthorizePaymentRequest) (PaymentResult, error) {
 	auth, err := a.Gateway.Authorize(ctx, authorizeRequest(req))
 	if err != nil {
-		return workflows.PaymentResult{}, paymentError(err)
+		return PaymentResult{}, paymentError(err)
 	}
 	activity.GetLogger(ctx).Info("payment authorized", "order_id", req.OrderID, "authorization_id", auth.ID, "amount", req.Amount)
-	return workflows.PaymentResult{ID: auth.ID}, nil
+	return PaymentResult{ID: auth.ID}, nil
 }
 
 // CapturePayment takes the authorized amount.
-func (a *PaymentActivities) CapturePayment(ctx context.Context, req workflows.CapturePaymentRequest) (workflows.PaymentResult, error) {
+func (a *PaymentActivities) CapturePayment(ctx context.Context, req CapturePaymentRequest) (PaymentResult, error) {
 	c, err := a.Gateway.Capture(ctx, req.AuthorizationID, req.Amount, req.IdempotencyKey)
 	if err != nil {
-		return workflows.PaymentResult{}, paymentError(err)
+		return PaymentResult{}, paymentError(err)
 	}
 	activity.GetLogger(ctx).Info("payment captured", "authorization_id", req.AuthorizationID, "capture_id", c.ID, "amount", req.Amount)
-	return workflows.PaymentResult{ID: c.ID}, nil
+	return PaymentResult{ID: c.ID}, nil
 }
 
 // VoidPayment releases an authorization (a compensation), and refunds it
 // when it was captured after all. When the saga does not know the
 // authorization (its answer was lost), the gateway's own list of the order's
 // authorizations says what was done; nothing is authorized again to find out.
-func (a *PaymentActivities) VoidPayment(ctx context.Context, req workflows.VoidPaymentRequest) error {
+func (a *PaymentActivities) VoidPayment(ctx context.Context, req VoidPaymentRequest) error {
 	if req.AuthorizationID != "" {
 		return a.void(ctx, req, req.AuthorizationID)
 	}
@@ -64,7 +63,7 @@ func (a *PaymentActivities) VoidPayment(ctx context.Context, req workflows.VoidP
 	return nil
 }
 
-func (a *PaymentActivities) void(ctx context.Context, req workflows.VoidPaymentRequest, authID string) error {
+func (a *PaymentActivities) void(ctx context.Context, req VoidPaymentRequest, authID string) error {
 	logger := activity.GetLogger(ctx)
 	err := a.Gateway.Void(ctx, authID, req.IdempotencyKey)
 	var declined *payments.DeclinedError
@@ -90,12 +89,12 @@ func (a *PaymentActivities) void(ctx context.Context, req workflows.VoidPaymentR
 
 // RefundPayment returns a captured amount (the compensation of an order
 // whose stock reservation expired before it could be confirmed).
-func (a *PaymentActivities) RefundPayment(ctx context.Context, req workflows.RefundPaymentRequest) (workflows.PaymentResult, error) {
+func (a *PaymentActivities) RefundPayment(ctx context.Context, req RefundPaymentRequest) (PaymentResult, error) {
 	r, err := a.Gateway.Refund(ctx, req.CaptureID, req.Amount, req.IdempotencyKey)
 	if err != nil {
-		return workflows.PaymentResult{}, paymentError(err)
+		return PaymentResult{}, paymentError(err)
 	}
-	return workflows.PaymentResult{ID: r.ID}, nil
+	return PaymentResult{ID: r.ID}, nil
 }
 
 // paymentError classifies a gateway error for the saga: a refusal is final
@@ -108,9 +107,9 @@ func paymentError(err error) error {
 	case err == nil:
 		return nil
 	case payments.IsPermanent(err):
-		return temporal.NewNonRetryableApplicationError(declineReason(err), workflows.ErrPaymentDeclined, nil)
+		return temporal.NewNonRetryableApplicationError(declineReason(err), ErrPaymentDeclined, nil)
 	case errors.As(err, &failed):
-		return temporal.NewApplicationError(failed.Error(), workflows.ErrPaymentGatewayFailed)
+		return temporal.NewApplicationError(failed.Error(), ErrPaymentGatewayFailed)
 	}
 	return err
 }
@@ -124,7 +123,7 @@ func declineReason(err error) string {
 	return err.Error()
 }
 
-func authorizeRequest(req workflows.AuthorizePaymentRequest) payments.AuthorizeRequest {
+func authorizeRequest(req AuthorizePaymentRequest) payments.AuthorizeRequest {
 	return payments.AuthorizeRequest{
 		IdempotencyKey: req.IdempotencyKey, Amount: req.Amount, Currency: req.Currency,
 		Token: req.Token, Reference: req.OrderID,

@@ -13,7 +13,6 @@ import (
 
 	"github.com/orderflow/orderflow/internal/payments"
 	"github.com/orderflow/orderflow/internal/sandbox"
-	"github.com/orderflow/orderflow/workflows"
 )
 
 // The void compensation against the real gateway client and the sandbox.
@@ -26,11 +25,11 @@ func TestVoidPaymentCompensatesWhateverTheGatewayDid(t *testing.T) {
 	env := suite.NewTestActivityEnvironment()
 	env.RegisterActivity(acts)
 
-	authorize := func(order, token string) workflows.AuthorizePaymentRequest {
-		return workflows.AuthorizePaymentRequest{IdempotencyKey: order + ":authorize", OrderID: order, Amount: 500, Currency: "USD", Token: token}
+	authorize := func(order, token string) AuthorizePaymentRequest {
+		return AuthorizePaymentRequest{IdempotencyKey: order + ":authorize", OrderID: order, Amount: 500, Currency: "USD", Token: token}
 	}
-	voidReq := func(order, authID string) workflows.VoidPaymentRequest {
-		return workflows.VoidPaymentRequest{IdempotencyKey: order + ":void", AuthorizationID: authID,
+	voidReq := func(order, authID string) VoidPaymentRequest {
+		return VoidPaymentRequest{IdempotencyKey: order + ":void", AuthorizationID: authID,
 			CaptureKey: order + ":capture", RefundKey: order + ":refund", Amount: 500}
 	}
 	ops := func(kind, order string) int {
@@ -98,8 +97,8 @@ func TestAuthorizePaymentClassifiesGatewayFailures(t *testing.T) {
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
 	env.RegisterActivity(acts)
-	req := func(order, token string) workflows.AuthorizePaymentRequest {
-		return workflows.AuthorizePaymentRequest{IdempotencyKey: order + ":authorize", OrderID: order, Amount: 500, Currency: "USD", Token: token}
+	req := func(order, token string) AuthorizePaymentRequest {
+		return AuthorizePaymentRequest{IdempotencyKey: order + ":authorize", OrderID: order, Amount: 500, Currency: "USD", Token: token}
 	}
 	errType := func(err error) string {
 		var appErr *temporal.ApplicationError
@@ -110,14 +109,14 @@ func TestAuthorizePaymentClassifiesGatewayFailures(t *testing.T) {
 	}
 
 	_, err := env.ExecuteActivity(acts.AuthorizePayment, req("e1", "tok_error"))
-	require.Equal(t, workflows.ErrPaymentGatewayFailed, errType(err), "a 500 with the gateway's error body: %v", err)
+	require.Equal(t, ErrPaymentGatewayFailed, errType(err), "a 500 with the gateway's error body: %v", err)
 
 	_, err = env.ExecuteActivity(acts.AuthorizePayment, req("e2", "tok_declined"))
-	require.Equal(t, workflows.ErrPaymentDeclined, errType(err))
+	require.Equal(t, ErrPaymentDeclined, errType(err))
 
 	require.NoError(t, sb.AddFault(sandbox.Fault{Provider: sandbox.ProviderPayments, LatencyMS: 500}))
 	_, err = env.ExecuteActivity(acts.AuthorizePayment, req("e3", "tok_visa"))
 	require.Error(t, err)
-	require.NotContains(t, []string{workflows.ErrPaymentGatewayFailed, workflows.ErrPaymentDeclined}, errType(err),
+	require.NotContains(t, []string{ErrPaymentGatewayFailed, ErrPaymentDeclined}, errType(err),
 		"a timeout leaves the outcome unknown: %v", err)
 }

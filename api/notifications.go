@@ -68,9 +68,9 @@ func (s *Server) retryNotification(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if n.Status != workflows.NotificationFailed {
+	if n.Status != notifications.StatusFailed {
 		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusConflict,
-			"notification "+strconv.Quote(n.ID)+" is "+n.Status+": only a failed notification can be retried"))
+			"notification "+strconv.Quote(n.ID)+" is "+string(n.Status)+": only a failed notification can be retried"))
 		return
 	}
 	opts := client.StartWorkflowOptions{ID: n.WorkflowID, TaskQueue: workflows.NotificationsTaskQueue}

@@ -34,7 +34,6 @@ import (
 	"github.com/orderflow/orderflow/internal/orders"
 	"github.com/orderflow/orderflow/internal/ratelimit"
 	"github.com/orderflow/orderflow/internal/users"
-	"github.com/orderflow/orderflow/workflows"
 )
 
 // documentedPending lists operations that openapi.json documents ahead of
@@ -279,7 +278,7 @@ var timeType = reflect.TypeFor[time.Time]()
 // decodesAs maps the types whose UnmarshalJSON reads the JSON of another
 // type to that type.
 var decodesAs = map[reflect.Type]reflect.Type{
-	reflect.TypeFor[httpx.Optional[*workflows.QuietHours]](): reflect.TypeFor[*workflows.QuietHours](),
+	reflect.TypeFor[httpx.Optional[*notifications.QuietHours]](): reflect.TypeFor[*notifications.QuietHours](),
 }
 
 func compareSchema(t *testing.T, where string, s *openapi3.Schema, typ reflect.Type, response bool) {
@@ -377,10 +376,10 @@ func compareFields(t *testing.T, where string, s *openapi3.Schema, typ reflect.T
 func TestOpenAPIEnumsMatchConstants(t *testing.T) {
 	doc := loadOpenAPI(t)
 	for _, c := range []struct{ schema, file, block string }{
-		{"OrderStatus", "../workflows/order_types.go", "Order statuses"},
+		{"OrderStatus", "../internal/orders/types.go", "Order statuses"},
 		{"StepStatus", "../workflows/order_types.go", "Step statuses"},
-		{"NotificationStatus", "../workflows/notification_types.go", "Notification statuses"},
-		{"Channel", "../workflows/notification_types.go", "Notification channels"},
+		{"NotificationStatus", "../internal/notifications/types.go", "Notification statuses"},
+		{"Channel", "../internal/notifications/types.go", "Notification channels"},
 		{"ReservationStatus", "../internal/inventory/store.go", "Reservation statuses"},
 		{"LedgerEventKind", "../internal/inventory/ledger.go", "Ledger event kinds"},
 		{"AttemptStatus", "../internal/notifications/attempts.go", "Attempt statuses"},
@@ -398,12 +397,20 @@ func TestOpenAPIEnumsMatchConstants(t *testing.T) {
 
 	// What the code validates and reports agrees too.
 	orderStatus := enumStrings(doc.Components.Schemas["OrderStatus"].Value)
-	assert.ElementsMatch(t, workflows.OrderStatuses, orderStatus, "workflows.OrderStatuses against components.schemas.OrderStatus")
+	assert.ElementsMatch(t, orders.Statuses, toStatuses(orderStatus), "orders.Statuses against components.schemas.OrderStatus")
 	filter := doc.Paths.Find("/api/orders").Get.Parameters.GetByInAndName(openapi3.ParameterInQuery, "status")
 	require.NotNil(t, filter, "GET /api/orders documents no status filter")
 	assert.ElementsMatch(t, orderStatus, enumStrings(filter.Schema.Value), "GET /api/orders?status= against OrderStatus")
 	assert.ElementsMatch(t, preferenceChannels, enumStrings(doc.Components.Schemas["PreferenceChannel"].Value),
 		"preferenceChannels against components.schemas.PreferenceChannel")
+}
+
+func toStatuses(names []string) []orders.Status {
+	out := make([]orders.Status, len(names))
+	for i, n := range names {
+		out[i] = orders.Status(n)
+	}
+	return out
 }
 
 func enumStrings(s *openapi3.Schema) []string {

@@ -56,8 +56,8 @@ func (s *Server) updateOrder(w http.ResponseWriter, r *http.Request, update stri
 	if !ok {
 		return
 	}
-	if slices.Contains(workflows.FinalOrderStatuses, order.Status) {
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusConflict, "the order is already "+order.Status))
+	if slices.Contains(orders.FinalStatuses, order.Status) {
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusConflict, "the order is already "+string(order.Status)))
 		return
 	}
 	by := actor(r) // into the workflow's history
@@ -84,7 +84,7 @@ func (s *Server) updateOrder(w http.ResponseWriter, r *http.Request, update stri
 		return
 	}
 	status := http.StatusAccepted
-	if slices.Contains(workflows.FinalOrderStatuses, order.Status) {
+	if slices.Contains(orders.FinalStatuses, order.Status) {
 		status = http.StatusOK
 	}
 	httpx.WriteJSON(w, status, order)

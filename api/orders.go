@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -110,7 +108,7 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) {
 		if replayed = owner != in.OrderID; replayed {
 			existing, err := s.Orders.Get(ctx, owner)
 			switch {
-			case err == nil && existing.Status != workflows.OrderPending:
+			case err == nil && existing.Status != orders.StatusPending:
 				// Its workflow ran: answer with the order, start nothing.
 				s.accepted(w, r, existing, true)
 				return
@@ -154,27 +152,27 @@ func (s *Server) accepted(w http.ResponseWriter, r *http.Request, order orders.O
 }
 
 // pendingView is the order as it is about to be stored.
-func pendingView(in workflows.OrderInput) orders.Order {
+func pendingView(in orders.Input) orders.Order {
 	return orders.Order{
-		ID: in.OrderID, Status: workflows.OrderPending, WorkflowID: workflows.OrderWorkflowID(in.OrderID),
+		ID: in.OrderID, Status: orders.StatusPending, WorkflowID: orders.WorkflowID(in.OrderID),
 		CustomerID: in.CustomerID, Items: in.Items, Currency: in.Currency, Total: in.Total, Contact: in.Contact,
-		Steps: []workflows.Step{}, CreatedAt: in.PlacedAt, UpdatedAt: in.PlacedAt,
+		Steps: []orders.Step{}, CreatedAt: in.PlacedAt, UpdatedAt: in.PlacedAt,
 	}
 }
 
 // priceOrder turns the customer's request into a workflow input, pricing
 // each line from the catalogue. Unknown SKUs and mixed currencies are a 422
 // problem.
-func (s *Server) priceOrder(ctx context.Context, req createOrderRequest, customer users.User) (workflows.OrderInput, *httpx.Problem, error) {
+func (s *Server) priceOrder(ctx context.Context, req createOrderRequest, customer users.User) (orders.Input, *httpx.Problem, error) {
 	skus := make([]string, len(req.Items))
 	for i, it := range req.Items {
 		skus[i] = it.SKU
 	}
 	products, err := s.Inventory.Products(ctx, skus)
 	if err != nil {
-		return workflows.OrderInput{}, nil, err
+		return orders.Input{}, nil, err
 	}
-	in := workflows.OrderInput{
+	in := orders.Input{
 		OrderID:      uuid.Must(uuid.NewV7()).String(),
 		CustomerID:   customer.ID,
 		PaymentToken: req.Payment.Token,
@@ -201,7 +199,7 @@ func (s *Server) priceOrder(ctx context.Context, req createOrderRequest, custome
 			errs = append(errs, httpx.FieldError{Field: fmt.Sprintf("items[%d].sku", i), Detail: "is priced in " + p.Currency + ", the order in " + in.Currency})
 			continue
 		}
-		in.Items = append(in.Items, workflows.Item{SKU: it.SKU, Quantity: it.Quantity, UnitPrice: p.Price})
+		in.Items = append(in.Items, orders.Item{SKU: it.SKU, Quantity: it.Quantity, UnitPrice: p.Price})
 		in.Total += p.Price * int64(it.Quantity)
 	}
 	if len(errs) > 0 {
@@ -212,7 +210,7 @@ func (s *Server) priceOrder(ctx context.Context, req createOrderRequest, custome
 
 // startOrder starts the order's workflow, or finds it running or finished:
 // the workflow ID is the order's, so a repeated start never makes a second.
-func (s *Server) startOrder(ctx context.Context, in workflows.OrderInput) error {
+func (s *Server) startOrder(ctx context.Context, in orders.Input) error {
 	in.ReservationTTL = s.ReservationTTL
 	if s.ApprovalThreshold > 0 && in.Total > s.ApprovalThreshold {
 		// The stock stays held while the order waits for its approval.
@@ -220,11 +218,11 @@ func (s *Server) startOrder(ctx context.Context, in workflows.OrderInput) error 
 		in.ReservationTTL += s.ApprovalTimeout
 	}
 	opts := client.StartWorkflowOptions{
-		ID:                       workflows.OrderWorkflowID(in.OrderID),
+		ID:                       orders.WorkflowID(in.OrderID),
 		TaskQueue:                workflows.OrdersTaskQueue,
 		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		TypedSearchAttributes:    workflows.OrderSearchAttributes(in, workflows.OrderProcessing),
+		TypedSearchAttributes:    workflows.OrderSearchAttributes(in, orders.StatusProcessing),
 	}
 	if id := httpx.RequestID(ctx); id != "" {
 		// ctx carries the ID to the workflow's header (requestid.Propagator);
@@ -239,8 +237,8 @@ func (s *Server) startOrder(ctx context.Context, in workflows.OrderInput) error 
 	return err
 }
 
-func inputOf(o orders.Order) workflows.OrderInput {
-	return workflows.OrderInput{
+func inputOf(o orders.Order) orders.Input {
+	return orders.Input{
 		OrderID: o.ID, CustomerID: o.CustomerID, Items: o.Items, Currency: o.Currency, Total: o.Total,
 		Contact: o.Contact, PlacedAt: o.CreatedAt,
 	}
@@ -277,7 +275,7 @@ func (s *Server) findOrder(w http.ResponseWriter, r *http.Request) (orders.Order
 
 func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := orders.ListFilter{Status: q.Get("status"), CustomerID: q.Get("customer_id"), Cursor: q.Get("cursor"), Limit: 20}
+	f := orders.ListFilter{CustomerID: q.Get("customer_id"), Cursor: q.Get("cursor"), Limit: 20}
 	if f.CustomerID != "" && (len(f.CustomerID) > maxIDLength || !idPattern.MatchString(f.CustomerID)) {
 		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest, "customer_id must be 1 to 128 letters, digits or ._:@-"))
 		return
@@ -290,9 +288,12 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
 		}
 		f.CustomerID = caller.UserID
 	}
-	if f.Status != "" && !slices.Contains(workflows.OrderStatuses, f.Status) {
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest, "status must be one of "+strings.Join(workflows.OrderStatuses, ", ")))
-		return
+	if status := q.Get("status"); status != "" {
+		var err error
+		if f.Status, err = orders.ParseStatus(status); err != nil {
+			httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest, err.Error()))
+			return
+		}
 	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)

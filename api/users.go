@@ -9,12 +9,12 @@ import (
 
 	"github.com/orderflow/orderflow/internal/auth"
 	"github.com/orderflow/orderflow/internal/httpx"
+	"github.com/orderflow/orderflow/internal/notifications"
 	"github.com/orderflow/orderflow/internal/users"
-	"github.com/orderflow/orderflow/workflows"
 )
 
 // preferenceChannels are the channels a user's profile has addresses for.
-var preferenceChannels = []string{workflows.ChannelEmail, workflows.ChannelSMS}
+var preferenceChannels = []string{notifications.ChannelEmail, notifications.ChannelSMS}
 
 // me is GET /api/users/me: the caller's profile.
 func (s *Server) me(w http.ResponseWriter, r *http.Request) {
@@ -52,7 +52,7 @@ type profilePatch struct {
 	Notifications   *struct {
 		Channels []string `json:"channels"`
 		// QuietHours absent leaves them unchanged; null means none.
-		QuietHours httpx.Optional[*workflows.QuietHours] `json:"quiet_hours"`
+		QuietHours httpx.Optional[*notifications.QuietHours] `json:"quiet_hours"`
 	} `json:"notification_preferences"`
 }
 

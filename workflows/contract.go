@@ -1,7 +1,9 @@
-// Package workflows holds orderflow's Temporal workflows and the types that
-// form their contract: inputs, results, activity names, query and signal
-// names. It does no I/O and imports no activity implementation: activities are
-// called by name with the request types declared here.
+// Package workflows holds orderflow's Temporal workflows and the names that
+// form their contract: task queues, queries, signals, updates and search
+// attributes. It does no I/O: it calls the activities of the activities
+// package by typed reference (activity_refs.go), and the domain packages
+// (internal/orders, internal/notifications) define the inputs and states
+// that the API, the activities and the read models share.
 package workflows
 
 // Task queues, one per worker Deployment.
@@ -9,42 +11,6 @@ const (
 	OrdersTaskQueue        = "orders"
 	InventoryTaskQueue     = "inventory"
 	NotificationsTaskQueue = "notifications"
-)
-
-// Activity names. They equal the method names of the activity structs in the
-// activities package, which registers them; workers_test checks they match.
-const (
-	ActivityRecordOrderState   = "RecordOrderState"
-	ActivityReserveStock       = "ReserveStock"
-	ActivityCommitReservation  = "CommitReservation"
-	ActivityReleaseReservation = "ReleaseReservation"
-	ActivityAuthorizePayment   = "AuthorizePayment"
-	ActivityCapturePayment     = "CapturePayment"
-	ActivityVoidPayment        = "VoidPayment"
-	ActivitySendEmail          = "SendEmail"
-	ActivitySendSMS            = "SendSMS"
-	ActivitySendPush           = "SendPush"
-	ActivitySendWebhook        = "SendWebhook"
-	ActivityRecordNotification = "RecordNotification"
-)
-
-// Application error types: business failures that no retry can fix.
-// Activities return them as non-retryable application errors.
-const (
-	ErrOutOfStock      = "OutOfStock"
-	ErrUnknownSKU      = "UnknownSKU"
-	ErrPaymentDeclined = "PaymentDeclined"
-	// ErrPaymentGatewayFailed is a retryable failure that the gateway
-	// answered: the request did nothing. When it is an authorization's last
-	// word, there is no authorization to void.
-	ErrPaymentGatewayFailed = "PaymentGatewayFailed"
-	ErrReservationReleased  = "ReservationReleased"
-	// ErrReservationCommitted refuses to release stock that was sold.
-	ErrReservationCommitted = "ReservationCommitted"
-	ErrPermanentDelivery    = "PermanentDeliveryFailure"
-	// ErrPermanentWrite is a bookkeeping write the database refuses for
-	// what it holds: retrying cannot help, so the saga goes on without it.
-	ErrPermanentWrite = "PermanentWrite"
 )
 
 // Query names.
@@ -64,9 +30,6 @@ const (
 	SearchAttrOrderTotal  = "OrderTotal"
 )
 
-// OrderWorkflowID is the workflow ID of an order: one execution per order.
-func OrderWorkflowID(orderID string) string { return "order-" + orderID }
-
 // ReservationID is the stock reservation of an order: deterministic, so a
 // retried reserve finds the reservation it already made.
 func ReservationID(orderID string) string { return "res-" + orderID }
@@ -82,7 +45,3 @@ const (
 	// SignalReleaseReservation gives the held stock back (payload: ReleaseSignal).
 	SignalReleaseReservation = "release"
 )
-
-// ActivityRefundPayment returns a captured payment: the saga's compensation
-// when the stock reservation ran out before the order could confirm it.
-const ActivityRefundPayment = "RefundPayment"

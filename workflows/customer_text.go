@@ -7,6 +7,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/orderflow/orderflow/activities"
+	"github.com/orderflow/orderflow/internal/notifications"
+	"github.com/orderflow/orderflow/internal/orders"
 	"go.temporal.io/sdk/temporal"
 )
 
@@ -38,7 +41,7 @@ func customerReason(err error) string {
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {
 		switch appErr.Type() {
-		case ErrOutOfStock, ErrUnknownSKU, ErrPaymentDeclined, ErrReservationReleased:
+		case activities.ErrOutOfStock, activities.ErrUnknownSKU, activities.ErrPaymentDeclined, activities.ErrReservationReleased:
 			return sentence(capitalize(appErr.Message()))
 		}
 	}
@@ -51,15 +54,15 @@ func customerReason(err error) string {
 // can wait for the morning, so quiet hours hold its SMS. The customer's
 // channel order and quiet hours come with the order's contact; orders placed
 // without them (and before them) go by email, then SMS, at any hour.
-func orderMessage(in OrderInput, st OrderState) NotificationInput {
+func orderMessage(in orders.Input, st orders.State) notifications.Input {
 	channels := in.Contact.Channels
 	if len(channels) == 0 {
-		channels = []string{ChannelEmail, ChannelSMS}
+		channels = []string{notifications.ChannelEmail, notifications.ChannelSMS}
 	}
-	msg := NotificationInput{
+	msg := notifications.Input{
 		NotificationID: fmt.Sprintf("%s-%s", in.OrderID, st.Status),
 		OrderID:        in.OrderID,
-		Kind:           "order." + st.Status,
+		Kind:           st.Status.Event(),
 		Channels:       channels,
 		Email:          in.Contact.Email,
 		Phone:          in.Contact.Phone,
@@ -71,16 +74,16 @@ func orderMessage(in OrderInput, st OrderState) NotificationInput {
 }
 
 // orderText is the subject and body of the message about st's outcome.
-func orderText(in OrderInput, st OrderState) (subject, body string) {
+func orderText(in orders.Input, st orders.State) (subject, body string) {
 	charge := "You have not been charged."
 	if charged(st) {
 		charge = "Your payment has been refunded."
 	}
 	switch st.Status {
-	case OrderCompleted:
+	case orders.StatusCompleted:
 		return fmt.Sprintf("Order %s confirmed", in.OrderID),
 			fmt.Sprintf("Thank you! Your order %s of %s is confirmed.", in.OrderID, formatMoney(in.Total, in.Currency))
-	case OrderCancelled:
+	case orders.StatusCancelled:
 		body = fmt.Sprintf("Your order %s has been cancelled.", in.OrderID)
 		if given, ok := strings.CutPrefix(st.FailureReason, cancelledPrefix); ok {
 			body += " Reason given: " + given
@@ -110,7 +113,7 @@ func sentence(s string) string {
 
 // charged reports whether the order's payment was captured, as its state or
 // (for a repaired order, whose read model keeps no capture ID) its steps say.
-func charged(st OrderState) bool {
+func charged(st orders.State) bool {
 	for _, step := range st.Steps {
 		if step.Name == StepCapturePayment && step.Status == StepCompleted {
 			return true

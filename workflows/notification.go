@@ -3,6 +3,8 @@ package workflows
 import (
 	"fmt"
 
+	"github.com/orderflow/orderflow/activities"
+	"github.com/orderflow/orderflow/internal/notifications"
 	"go.temporal.io/sdk/workflow"
 )
 
@@ -16,9 +18,9 @@ import (
 // workflow waits up to RetryWindow for a retry signal (the API's POST
 // /api/notifications/{id}/retry, or `temporal workflow signal --name retry`)
 // to try them all again; after that it fails.
-func NotificationWorkflow(ctx workflow.Context, in NotificationInput) (NotificationState, error) {
-	n := &notification{in: in, state: NotificationState{NotificationID: in.NotificationID, Round: 1}}
-	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (NotificationState, error) { return n.state, nil }); err != nil {
+func NotificationWorkflow(ctx workflow.Context, in notifications.Input) (notifications.State, error) {
+	n := &notification{in: in, state: notifications.State{NotificationID: in.NotificationID, Round: 1}}
+	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (notifications.State, error) { return n.state, nil }); err != nil {
 		return n.state, err
 	}
 	logger := workflow.GetLogger(ctx)
@@ -30,7 +32,7 @@ func NotificationWorkflow(ctx workflow.Context, in NotificationInput) (Notificat
 		if err := ctx.Err(); err != nil {
 			return n.state, err // cancelled (Web UI, CLI): not a delivery failure
 		}
-		n.record(ctx, NotificationFailed)
+		n.record(ctx, notifications.StatusFailed)
 		logger.Warn("every channel failed; waiting for a retry signal", "notification_id", in.NotificationID,
 			"order_id", in.OrderID, "round", n.state.Round, "failures", n.state.Failures)
 		// A retry asked for while the channels were still being tried had
@@ -50,15 +52,15 @@ func NotificationWorkflow(ctx workflow.Context, in NotificationInput) (Notificat
 }
 
 type notification struct {
-	in    NotificationInput
-	state NotificationState
+	in    notifications.Input
+	state notifications.State
 }
 
 // deliver tries each channel in turn and reports whether one took the message.
 func (n *notification) deliver(ctx workflow.Context) bool {
 	logger := workflow.GetLogger(ctx)
 	n.state.Failures = map[string]string{}
-	n.record(ctx, NotificationPending)
+	n.record(ctx, notifications.StatusPending)
 	for _, channel := range n.in.Channels {
 		activity, req, skip := n.request(ctx, channel)
 		if skip != "" {
@@ -68,7 +70,7 @@ func (n *notification) deliver(ctx workflow.Context) bool {
 		if interrupts(channel) {
 			n.waitOutQuietHours(ctx)
 		}
-		var sent SendResult
+		var sent activities.SendResult
 		if err := workflow.ExecuteActivity(sendCtx(ctx, channel), activity, req).Get(ctx, &sent); err != nil {
 			if ctx.Err() != nil {
 				return false
@@ -79,7 +81,7 @@ func (n *notification) deliver(ctx workflow.Context) bool {
 			continue
 		}
 		n.state.Channel, n.state.Provider, n.state.ProviderMessageID = channel, sent.Provider, sent.ProviderMessageID
-		n.record(ctx, NotificationSent)
+		n.record(ctx, notifications.StatusSent)
 		return true
 	}
 	return false
@@ -87,46 +89,46 @@ func (n *notification) deliver(ctx workflow.Context) bool {
 
 // request returns the send activity and request of one channel, or why the
 // channel is skipped.
-func (n *notification) request(ctx workflow.Context, channel string) (activity string, req any, skip string) {
+func (n *notification) request(ctx workflow.Context, channel string) (activity, req any, skip string) {
 	in := n.in
-	d := Delivery{NotificationID: in.NotificationID, OrderID: in.OrderID, IdempotencyKey: in.NotificationID + ":" + channel}
+	d := activities.Delivery{NotificationID: in.NotificationID, OrderID: in.OrderID, IdempotencyKey: in.NotificationID + ":" + channel}
 	const noAddress = "no address for this channel"
 	switch channel {
-	case ChannelEmail:
+	case notifications.ChannelEmail:
 		if in.Email == "" {
-			return "", nil, noAddress
+			return nil, nil, noAddress
 		}
-		return ActivitySendEmail, SendEmailRequest{Delivery: d, To: in.Email, Subject: in.Subject, Body: in.Body}, ""
-	case ChannelSMS:
+		return notificationActivities.SendEmail, activities.SendEmailRequest{Delivery: d, To: in.Email, Subject: in.Subject, Body: in.Body}, ""
+	case notifications.ChannelSMS:
 		if in.Phone == "" {
-			return "", nil, noAddress
+			return nil, nil, noAddress
 		}
-		return ActivitySendSMS, SendSMSRequest{Delivery: d, To: in.Phone, Body: in.Body}, ""
-	case ChannelPush:
+		return notificationActivities.SendSMS, activities.SendSMSRequest{Delivery: d, To: in.Phone, Body: in.Body}, ""
+	case notifications.ChannelPush:
 		if in.DeviceToken == "" {
-			return "", nil, noAddress
+			return nil, nil, noAddress
 		}
-		return ActivitySendPush, SendPushRequest{Delivery: d, DeviceToken: in.DeviceToken, Title: in.Subject, Body: in.Body}, ""
-	case ChannelWebhook:
+		return notificationActivities.SendPush, activities.SendPushRequest{Delivery: d, DeviceToken: in.DeviceToken, Title: in.Subject, Body: in.Body}, ""
+	case notifications.ChannelWebhook:
 		if in.WebhookURL == "" {
-			return "", nil, noAddress
+			return nil, nil, noAddress
 		}
-		event := WebhookEvent{ID: in.NotificationID, Type: in.Kind, OrderID: in.OrderID, Subject: in.Subject, Body: in.Body,
+		event := activities.WebhookEvent{ID: in.NotificationID, Type: in.Kind, OrderID: in.OrderID, Subject: in.Subject, Body: in.Body,
 			Time: workflow.Now(ctx).UTC()}
-		return ActivitySendWebhook, SendWebhookRequest{Delivery: d, URL: in.WebhookURL, Event: event}, ""
+		return notificationActivities.SendWebhook, activities.SendWebhookRequest{Delivery: d, URL: in.WebhookURL, Event: event}, ""
 	default:
-		return "", nil, "unknown channel"
+		return nil, nil, "unknown channel"
 	}
 }
 
 // record stores the state in the notifications read model with a local
 // activity: bookkeeping needs no separate worker, and costs a fraction of
 // the history a regular activity does.
-func (n *notification) record(ctx workflow.Context, status string) {
+func (n *notification) record(ctx workflow.Context, status notifications.Status) {
 	n.state.Status = status
 	n.state.UpdatedAt = workflow.Now(ctx)
-	req := RecordNotificationRequest{Input: n.in, State: n.state}
-	if err := workflow.ExecuteLocalActivity(recordCtx(ctx), ActivityRecordNotification, req).Get(ctx, nil); err != nil {
+	req := activities.RecordNotificationRequest{Input: n.in, State: n.state}
+	if err := workflow.ExecuteLocalActivity(recordCtx(ctx), notificationActivities.RecordNotification, req).Get(ctx, nil); err != nil {
 		// Reached only after a week of failed writes (recordCtx): the workflow goes on.
 		workflow.GetLogger(ctx).Error("recording notification state failed", "notification_id", n.in.NotificationID, "error", err)
 	}

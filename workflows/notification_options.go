@@ -4,6 +4,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/orderflow/orderflow/activities"
+	"github.com/orderflow/orderflow/internal/notifications"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
@@ -23,13 +25,13 @@ type channelBudget struct {
 // than its budget is given up, and the next channel tried.
 var channelBudgets = map[string]channelBudget{
 	// Email is read later anyway; SendGrid's hiccups are usually short.
-	ChannelEmail: {giveUpAfter: 15 * time.Minute, maxInterval: time.Minute},
+	notifications.ChannelEmail: {giveUpAfter: 15 * time.Minute, maxInterval: time.Minute},
 	// A text that arrives much later than the event it reports is confusing.
-	ChannelSMS: {giveUpAfter: 10 * time.Minute, maxInterval: time.Minute},
+	notifications.ChannelSMS: {giveUpAfter: 10 * time.Minute, maxInterval: time.Minute},
 	// A late push is worthless.
-	ChannelPush: {giveUpAfter: 5 * time.Minute, maxInterval: 30 * time.Second},
+	notifications.ChannelPush: {giveUpAfter: 5 * time.Minute, maxInterval: 30 * time.Second},
 	// Receivers are the customer's servers: deploys and outages last longer.
-	ChannelWebhook: {giveUpAfter: time.Hour, maxInterval: 5 * time.Minute},
+	notifications.ChannelWebhook: {giveUpAfter: time.Hour, maxInterval: 5 * time.Minute},
 }
 
 // sendCtx sends on one channel: exponential backoff from one second, doubled
@@ -49,7 +51,7 @@ func sendCtx(ctx workflow.Context, channel string) workflow.Context {
 			MaximumInterval:    b.maxInterval,
 			// A backstop only: giveUpAfter is the budget (see channelBudgets).
 			MaximumAttempts:        1000,
-			NonRetryableErrorTypes: []string{ErrPermanentDelivery},
+			NonRetryableErrorTypes: []string{activities.ErrPermanentDelivery},
 		},
 	})
 }
@@ -59,7 +61,7 @@ func sendCtx(ctx workflow.Context, channel string) workflow.Context {
 // out, since nothing else stops a send activity's retries.
 func channelFailure(err error) string {
 	var refusal *temporal.ApplicationError
-	if errors.As(err, &refusal) && (refusal.NonRetryable() || refusal.Type() == ErrPermanentDelivery) {
+	if errors.As(err, &refusal) && (refusal.NonRetryable() || refusal.Type() == activities.ErrPermanentDelivery) {
 		return refusal.Message()
 	}
 	return "retry budget exhausted: " + failureReason(err)

@@ -4,13 +4,16 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/orderflow/orderflow/internal/notifications"
 	"go.temporal.io/sdk/workflow"
 )
 
 // interrupts reports whether a channel reaches the customer's phone at once:
 // quiet hours hold SMS and push. Email and webhooks are read when the
 // recipient chooses, so holding them would only make them late.
-func interrupts(channel string) bool { return channel == ChannelSMS || channel == ChannelPush }
+func interrupts(channel string) bool {
+	return channel == notifications.ChannelSMS || channel == notifications.ChannelPush
+}
 
 // waitOutQuietHours sleeps, on a durable timer, until the customer's quiet
 // hours are over, unless the message is urgent or it is not quiet time.
@@ -40,11 +43,11 @@ func (n *notification) waitOutQuietHours(ctx workflow.Context) {
 	logger.Info("holding the message until quiet hours end", "notification_id", n.in.NotificationID,
 		"order_id", n.in.OrderID, "until", quiet.Until)
 	n.state.ScheduledFor = &quiet.Until
-	n.record(ctx, NotificationScheduled)
+	n.record(ctx, notifications.StatusScheduled)
 	timer := workflow.NewTimerWithOptions(ctx, quiet.Until.Sub(workflow.Now(ctx)), workflow.TimerOptions{Summary: "quiet hours"})
 	_ = timer.Get(ctx, nil) // cancelled: the send that follows fails the same way
 	n.state.ScheduledFor = nil
-	n.record(ctx, NotificationPending)
+	n.record(ctx, notifications.StatusPending)
 }
 
 // quietUntil is the recorded answer of quietHoursEnd.
@@ -55,7 +58,7 @@ type quietUntil struct {
 
 // quietHoursEnd returns when the quiet hours q around now end, or the zero
 // time when now is outside them. tz is an IANA time zone; "" is UTC.
-func quietHoursEnd(q QuietHours, now time.Time, tz string) (time.Time, error) {
+func quietHoursEnd(q notifications.QuietHours, now time.Time, tz string) (time.Time, error) {
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("time zone %q: %w", tz, err)

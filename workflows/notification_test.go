@@ -7,10 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orderflow/orderflow/activities"
+	"github.com/orderflow/orderflow/internal/notifications"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	enums "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 )
@@ -26,7 +28,7 @@ type fakeChannels struct {
 	always  map[string]error   // by activity: the error of every call
 	calls   map[string][]time.Time
 	keys    map[string]string // by activity: the last idempotency key
-	records []NotificationState
+	records []notifications.State
 }
 
 func newNotificationEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *fakeChannels) {
@@ -35,39 +37,51 @@ func newNotificationEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *fake
 	env := suite.NewTestWorkflowEnvironment()
 	f := &fakeChannels{env: env, fail: map[string][]error{}, always: map[string]error{},
 		calls: map[string][]time.Time{}, keys: map[string]string{}}
-	send := func(name string) func(context.Context, Delivery) (SendResult, error) {
-		return func(ctx context.Context, d Delivery) (SendResult, error) {
-			f.mu.Lock()
-			defer f.mu.Unlock()
-			f.calls[name] = append(f.calls[name], env.Now())
-			f.keys[name] = d.IdempotencyKey
-			if err := f.always[name]; err != nil {
-				return SendResult{}, err
-			}
-			if queued := f.fail[name]; len(queued) > 0 {
-				f.fail[name] = queued[1:]
-				return SendResult{}, queued[0]
-			}
-			return SendResult{Provider: "fake", ProviderMessageID: name + "-1"}, nil
-		}
-	}
-	for _, name := range []string{ActivitySendEmail, ActivitySendSMS, ActivitySendPush, ActivitySendWebhook} {
-		// The fakes decode only the Delivery part of each request.
-		env.RegisterActivityWithOptions(send(name), activity.RegisterOptions{Name: name})
-	}
-	env.RegisterActivityWithOptions(func(_ context.Context, req RecordNotificationRequest) error {
+	// Each send activity behaves the same: it fails as told, or succeeds.
+	send := func(name string, d activities.Delivery) (activities.SendResult, error) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		f.records = append(f.records, req.State)
-		return nil
-	}, activity.RegisterOptions{Name: ActivityRecordNotification})
+		f.calls[name] = append(f.calls[name], env.Now())
+		f.keys[name] = d.IdempotencyKey
+		if err := f.always[name]; err != nil {
+			return activities.SendResult{}, err
+		}
+		if queued := f.fail[name]; len(queued) > 0 {
+			f.fail[name] = queued[1:]
+			return activities.SendResult{}, queued[0]
+		}
+		return activities.SendResult{Provider: "fake", ProviderMessageID: name + "-1"}, nil
+	}
+	env.OnActivity(notificationActivities.SendEmail, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, req activities.SendEmailRequest) (activities.SendResult, error) {
+			return send("SendEmail", req.Delivery)
+		})
+	env.OnActivity(notificationActivities.SendSMS, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, req activities.SendSMSRequest) (activities.SendResult, error) {
+			return send("SendSMS", req.Delivery)
+		})
+	env.OnActivity(notificationActivities.SendPush, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, req activities.SendPushRequest) (activities.SendResult, error) {
+			return send("SendPush", req.Delivery)
+		})
+	env.OnActivity(notificationActivities.SendWebhook, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, req activities.SendWebhookRequest) (activities.SendResult, error) {
+			return send("SendWebhook", req.Delivery)
+		})
+	env.OnActivity(notificationActivities.RecordNotification, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, req activities.RecordNotificationRequest) error {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.records = append(f.records, req.State)
+			return nil
+		})
 	return env, f
 }
 
-func (f *fakeChannels) statuses() []string {
+func (f *fakeChannels) statuses() []notifications.Status {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []string
+	var out []notifications.Status
 	for _, r := range f.records {
 		out = append(out, r.Status)
 	}
@@ -75,23 +89,23 @@ func (f *fakeChannels) statuses() []string {
 }
 
 var (
-	errTwilio503 = temporal.NewApplicationError("twilio: transient error 503: unavailable", ErrTransientDelivery)
-	errInvalidTo = temporal.NewNonRetryableApplicationError("twilio: permanent error 400 (code 21211): invalid 'To'", ErrPermanentDelivery, nil)
-	errBounced   = temporal.NewNonRetryableApplicationError("sendgrid: permanent error 400: address bounced", ErrPermanentDelivery, nil)
+	errTwilio503 = temporal.NewApplicationError("twilio: transient error 503: unavailable", activities.ErrTransientDelivery)
+	errInvalidTo = temporal.NewNonRetryableApplicationError("twilio: permanent error 400 (code 21211): invalid 'To'", activities.ErrPermanentDelivery, nil)
+	errBounced   = temporal.NewNonRetryableApplicationError("sendgrid: permanent error 400: address bounced", activities.ErrPermanentDelivery, nil)
 )
 
-func smsThenEmail(id string) NotificationInput {
-	return NotificationInput{
-		NotificationID: id, OrderID: "o-1", Kind: "order.completed", Channels: []string{ChannelSMS, ChannelEmail},
+func smsThenEmail(id string) notifications.Input {
+	return notifications.Input{
+		NotificationID: id, OrderID: "o-1", Kind: "order.completed", Channels: []string{notifications.ChannelSMS, notifications.ChannelEmail},
 		Phone: "+15005550006", Email: "a@example.com", Subject: "Order o-1 confirmed", Body: "Thank you!",
 	}
 }
 
-func result(t *testing.T, env *testsuite.TestWorkflowEnvironment) NotificationState {
+func result(t *testing.T, env *testsuite.TestWorkflowEnvironment) notifications.State {
 	t.Helper()
 	require.True(t, env.IsWorkflowCompleted())
 	require.NoError(t, env.GetWorkflowError())
-	var st NotificationState
+	var st notifications.State
 	require.NoError(t, env.GetWorkflowResult(&st))
 	return st
 }
@@ -106,65 +120,65 @@ func gaps(times []time.Time) []time.Duration {
 
 func TestNotificationRetriesTransientFailuresWithBackoff(t *testing.T) {
 	env, f := newNotificationEnv(t)
-	f.fail[ActivitySendSMS] = []error{errTwilio503, errTwilio503, errTwilio503}
+	f.fail["SendSMS"] = []error{errTwilio503, errTwilio503, errTwilio503}
 	env.ExecuteWorkflow(NotificationWorkflow, smsThenEmail("n-1"))
 
 	st := result(t, env)
-	assert.Equal(t, NotificationSent, st.Status)
-	assert.Equal(t, ChannelSMS, st.Channel, "transient failures are retried on the same channel")
+	assert.Equal(t, notifications.StatusSent, st.Status)
+	assert.Equal(t, notifications.ChannelSMS, st.Channel, "transient failures are retried on the same channel")
 	assert.Equal(t, "SendSMS-1", st.ProviderMessageID)
-	assert.Equal(t, []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}, gaps(f.calls[ActivitySendSMS]),
+	assert.Equal(t, []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}, gaps(f.calls["SendSMS"]),
 		"exponential backoff")
-	assert.Empty(t, f.calls[ActivitySendEmail])
-	assert.Equal(t, "n-1:sms", f.keys[ActivitySendSMS])
-	assert.Equal(t, []string{NotificationPending, NotificationSent}, f.statuses())
+	assert.Empty(t, f.calls["SendEmail"])
+	assert.Equal(t, "n-1:sms", f.keys["SendSMS"])
+	assert.Equal(t, []notifications.Status{notifications.StatusPending, notifications.StatusSent}, f.statuses())
 }
 
 func TestNotificationWaitsAsTheProviderOrItsBreakerSays(t *testing.T) {
 	env, f := newNotificationEnv(t)
-	retryAfter := temporal.NewApplicationErrorWithOptions("twilio: transient error 429", ErrTransientDelivery,
+	retryAfter := temporal.NewApplicationErrorWithOptions("twilio: transient error 429", activities.ErrTransientDelivery,
 		temporal.ApplicationErrorOptions{NextRetryDelay: 30 * time.Second})
-	breakerOpen := temporal.NewApplicationErrorWithOptions("circuit breaker twilio is open", ErrCircuitOpen,
+	breakerOpen := temporal.NewApplicationErrorWithOptions("circuit breaker twilio is open", activities.ErrCircuitOpen,
 		temporal.ApplicationErrorOptions{NextRetryDelay: 45 * time.Second})
-	f.fail[ActivitySendSMS] = []error{retryAfter}
+	f.fail["SendSMS"] = []error{retryAfter}
 	for range 10 {
-		f.fail[ActivitySendSMS] = append(f.fail[ActivitySendSMS], breakerOpen)
+		f.fail["SendSMS"] = append(f.fail["SendSMS"], breakerOpen)
 	}
 	env.ExecuteWorkflow(NotificationWorkflow, smsThenEmail("n-1"))
 
 	st := result(t, env)
-	assert.Equal(t, ChannelSMS, st.Channel, "ten attempts waiting on the breaker did not exhaust the SMS budget")
+	assert.Equal(t, notifications.ChannelSMS, st.Channel, "ten attempts waiting on the breaker did not exhaust the SMS budget")
 	want := []time.Duration{30 * time.Second}
 	for range 10 {
 		want = append(want, 45*time.Second)
 	}
-	assert.Equal(t, want, gaps(f.calls[ActivitySendSMS]))
+	assert.Equal(t, want, gaps(f.calls["SendSMS"]))
 }
 
 func TestNotificationFallsBackToNextChannelOnPermanentFailure(t *testing.T) {
 	env, f := newNotificationEnv(t)
-	f.fail[ActivitySendSMS] = []error{errInvalidTo}
+	f.fail["SendSMS"] = []error{errInvalidTo}
 	env.ExecuteWorkflow(NotificationWorkflow, smsThenEmail("n-1"))
 
 	st := result(t, env)
-	assert.Equal(t, ChannelEmail, st.Channel)
+	assert.Equal(t, notifications.ChannelEmail, st.Channel)
 	assert.Equal(t, "SendEmail-1", st.ProviderMessageID)
-	assert.Len(t, f.calls[ActivitySendSMS], 1, "a permanent failure is not retried")
-	assert.Equal(t, "twilio: permanent error 400 (code 21211): invalid 'To'", st.Failures[ChannelSMS])
-	assert.Equal(t, "n-1:email", f.keys[ActivitySendEmail])
+	assert.Len(t, f.calls["SendSMS"], 1, "a permanent failure is not retried")
+	assert.Equal(t, "twilio: permanent error 400 (code 21211): invalid 'To'", st.Failures[notifications.ChannelSMS])
+	assert.Equal(t, "n-1:email", f.keys["SendEmail"])
 }
 
 func TestNotificationFallsBackWhenAChannelExhaustsItsBudget(t *testing.T) {
 	env, f := newNotificationEnv(t)
-	f.always[ActivitySendSMS] = errTwilio503
+	f.always["SendSMS"] = errTwilio503
 	start := env.Now()
 	env.ExecuteWorkflow(NotificationWorkflow, smsThenEmail("n-1"))
 
 	st := result(t, env)
-	assert.Equal(t, ChannelEmail, st.Channel)
-	assert.Equal(t, "retry budget exhausted: twilio: transient error 503: unavailable", st.Failures[ChannelSMS])
-	sms := f.calls[ActivitySendSMS]
-	budget := channelBudgets[ChannelSMS]
+	assert.Equal(t, notifications.ChannelEmail, st.Channel)
+	assert.Equal(t, "retry budget exhausted: twilio: transient error 503: unavailable", st.Failures[notifications.ChannelSMS])
+	sms := f.calls["SendSMS"]
+	budget := channelBudgets[notifications.ChannelSMS]
 	lastTry := sms[len(sms)-1].Sub(start)
 	assert.LessOrEqual(t, lastTry, budget.giveUpAfter)
 	assert.Greater(t, lastTry, budget.giveUpAfter-budget.maxInterval, "time, not a count of attempts, ended the retries")
@@ -175,26 +189,26 @@ func TestNotificationSkipsChannelsWithoutAnAddress(t *testing.T) {
 	env, f := newNotificationEnv(t)
 	in := smsThenEmail("n-1")
 	in.Phone = ""
-	in.Channels = []string{ChannelSMS, "carrier-pigeon", ChannelEmail}
+	in.Channels = []string{notifications.ChannelSMS, "carrier-pigeon", notifications.ChannelEmail}
 	env.ExecuteWorkflow(NotificationWorkflow, in)
 
 	st := result(t, env)
-	assert.Equal(t, ChannelEmail, st.Channel)
-	assert.Empty(t, f.calls[ActivitySendSMS])
-	assert.Equal(t, map[string]string{ChannelSMS: "no address for this channel", "carrier-pigeon": "unknown channel"}, st.Failures)
+	assert.Equal(t, notifications.ChannelEmail, st.Channel)
+	assert.Empty(t, f.calls["SendSMS"])
+	assert.Equal(t, map[string]string{notifications.ChannelSMS: "no address for this channel", "carrier-pigeon": "unknown channel"}, st.Failures)
 }
 
 func TestNotificationPushAndWebhookChannels(t *testing.T) {
 	env, f := newNotificationEnv(t)
-	f.fail[ActivitySendPush] = []error{temporal.NewNonRetryableApplicationError("push: 410 unregistered", ErrPermanentDelivery, nil)}
-	env.ExecuteWorkflow(NotificationWorkflow, NotificationInput{
-		NotificationID: "n-1", Kind: "order.completed", Channels: []string{ChannelPush, ChannelWebhook},
+	f.fail["SendPush"] = []error{temporal.NewNonRetryableApplicationError("push: 410 unregistered", activities.ErrPermanentDelivery, nil)}
+	env.ExecuteWorkflow(NotificationWorkflow, notifications.Input{
+		NotificationID: "n-1", Kind: "order.completed", Channels: []string{notifications.ChannelPush, notifications.ChannelWebhook},
 		DeviceToken: "device-1", WebhookURL: "https://example.com/hooks/orders", Subject: "s", Body: "b",
 	})
 
 	st := result(t, env)
-	assert.Equal(t, ChannelWebhook, st.Channel)
-	assert.Equal(t, "n-1:webhook", f.keys[ActivitySendWebhook])
+	assert.Equal(t, notifications.ChannelWebhook, st.Channel)
+	assert.Equal(t, "n-1:webhook", f.keys["SendWebhook"])
 }
 
 func TestQuietHoursHoldSMSUntilMorning(t *testing.T) {
@@ -203,15 +217,15 @@ func TestQuietHoursHoldSMSUntilMorning(t *testing.T) {
 	require.NoError(t, err)
 	env.SetStartTime(time.Date(2026, 3, 6, 23, 30, 0, 0, newYork))
 	in := smsThenEmail("n-1")
-	in.TimeZone, in.QuietHours = "America/New_York", &QuietHours{Start: "22:00", End: "07:00"}
+	in.TimeZone, in.QuietHours = "America/New_York", &notifications.QuietHours{Start: "22:00", End: "07:00"}
 	env.ExecuteWorkflow(NotificationWorkflow, in)
 
 	st := result(t, env)
 	morning := time.Date(2026, 3, 7, 7, 0, 0, 0, newYork)
-	require.Len(t, f.calls[ActivitySendSMS], 1)
-	assert.True(t, f.calls[ActivitySendSMS][0].Equal(morning), "sent at %s", f.calls[ActivitySendSMS][0].In(newYork))
-	assert.Equal(t, ChannelSMS, st.Channel)
-	assert.Equal(t, []string{NotificationPending, NotificationScheduled, NotificationPending, NotificationSent}, f.statuses())
+	require.Len(t, f.calls["SendSMS"], 1)
+	assert.True(t, f.calls["SendSMS"][0].Equal(morning), "sent at %s", f.calls["SendSMS"][0].In(newYork))
+	assert.Equal(t, notifications.ChannelSMS, st.Channel)
+	assert.Equal(t, []notifications.Status{notifications.StatusPending, notifications.StatusScheduled, notifications.StatusPending, notifications.StatusSent}, f.statuses())
 	require.NotNil(t, f.records[1].ScheduledFor)
 	assert.True(t, f.records[1].ScheduledFor.Equal(morning))
 	assert.Nil(t, st.ScheduledFor)
@@ -219,11 +233,11 @@ func TestQuietHoursHoldSMSUntilMorning(t *testing.T) {
 
 func TestQuietHoursDoNotHoldUrgentMessagesOrEmail(t *testing.T) {
 	night := time.Date(2026, 3, 6, 23, 30, 0, 0, time.UTC)
-	quiet := &QuietHours{Start: "22:00", End: "07:00"}
-	for name, in := range map[string]NotificationInput{
-		"urgent SMS": {NotificationID: "n-1", Urgent: true, Channels: []string{ChannelSMS}, Phone: "+15005550006", QuietHours: quiet, Body: "b"},
-		"email":      {NotificationID: "n-2", Channels: []string{ChannelEmail}, Email: "a@example.com", QuietHours: quiet, Body: "b"},
-		"bad zone":   {NotificationID: "n-3", Channels: []string{ChannelSMS}, Phone: "+15005550006", QuietHours: quiet, TimeZone: "Mars/Olympus", Body: "b"},
+	quiet := &notifications.QuietHours{Start: "22:00", End: "07:00"}
+	for name, in := range map[string]notifications.Input{
+		"urgent SMS": {NotificationID: "n-1", Urgent: true, Channels: []string{notifications.ChannelSMS}, Phone: "+15005550006", QuietHours: quiet, Body: "b"},
+		"email":      {NotificationID: "n-2", Channels: []string{notifications.ChannelEmail}, Email: "a@example.com", QuietHours: quiet, Body: "b"},
+		"bad zone":   {NotificationID: "n-3", Channels: []string{notifications.ChannelSMS}, Phone: "+15005550006", QuietHours: quiet, TimeZone: "Mars/Olympus", Body: "b"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			env, f := newNotificationEnv(t)
@@ -239,9 +253,9 @@ func TestQuietHoursDoNotHoldUrgentMessagesOrEmail(t *testing.T) {
 
 func TestFailedNotificationWaitsForAManualRetry(t *testing.T) {
 	env, f := newNotificationEnv(t)
-	f.fail[ActivitySendSMS] = []error{errInvalidTo}
-	f.fail[ActivitySendEmail] = []error{errBounced}
-	var whileFailed NotificationState
+	f.fail["SendSMS"] = []error{errInvalidTo}
+	f.fail["SendEmail"] = []error{errBounced}
+	var whileFailed notifications.State
 	env.RegisterDelayedCallback(func() {
 		v, err := env.QueryWorkflow(QueryStatus)
 		require.NoError(t, err)
@@ -250,21 +264,21 @@ func TestFailedNotificationWaitsForAManualRetry(t *testing.T) {
 	}, 48*time.Hour)
 	env.ExecuteWorkflow(NotificationWorkflow, smsThenEmail("n-1"))
 
-	assert.Equal(t, NotificationFailed, whileFailed.Status, "failed is visible while the workflow waits")
-	assert.Equal(t, "sendgrid: permanent error 400: address bounced", whileFailed.Failures[ChannelEmail])
+	assert.Equal(t, notifications.StatusFailed, whileFailed.Status, "failed is visible while the workflow waits")
+	assert.Equal(t, "sendgrid: permanent error 400: address bounced", whileFailed.Failures[notifications.ChannelEmail])
 	st := result(t, env)
-	assert.Equal(t, NotificationSent, st.Status)
+	assert.Equal(t, notifications.StatusSent, st.Status)
 	assert.Equal(t, 2, st.Round)
-	assert.Equal(t, ChannelSMS, st.Channel)
+	assert.Equal(t, notifications.ChannelSMS, st.Channel)
 	assert.Empty(t, st.Failures, "failures are those of the last round")
-	assert.Len(t, f.calls[ActivitySendSMS], 2)
-	assert.Equal(t, []string{NotificationPending, NotificationFailed, NotificationPending, NotificationSent}, f.statuses())
+	assert.Len(t, f.calls["SendSMS"], 2)
+	assert.Equal(t, []notifications.Status{notifications.StatusPending, notifications.StatusFailed, notifications.StatusPending, notifications.StatusSent}, f.statuses())
 }
 
 func TestFailedNotificationGivesUpAfterTheRetryWindow(t *testing.T) {
 	env, f := newNotificationEnv(t)
-	f.always[ActivitySendSMS] = errInvalidTo
-	f.always[ActivitySendEmail] = errBounced
+	f.always["SendSMS"] = errInvalidTo
+	f.always["SendEmail"] = errBounced
 	// A retry asked for while the channels were still being tried is not
 	// one for the failure that follows.
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalRetry, nil) }, 0)
@@ -274,20 +288,20 @@ func TestFailedNotificationGivesUpAfterTheRetryWindow(t *testing.T) {
 	err := env.GetWorkflowError()
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "every channel failed")
-	assert.Len(t, f.calls[ActivitySendSMS], 1, "one round: the early retry signal was dropped")
-	assert.Equal(t, []string{NotificationPending, NotificationFailed}, f.statuses())
-	assert.GreaterOrEqual(t, env.Now().Sub(f.calls[ActivitySendSMS][0]), RetryWindow)
+	assert.Len(t, f.calls["SendSMS"], 1, "one round: the early retry signal was dropped")
+	assert.Equal(t, []notifications.Status{notifications.StatusPending, notifications.StatusFailed}, f.statuses())
+	assert.GreaterOrEqual(t, env.Now().Sub(f.calls["SendSMS"][0]), RetryWindow)
 }
 
 func TestQuietHoursEnd(t *testing.T) {
 	paris, err := time.LoadLocation("Europe/Paris")
 	require.NoError(t, err)
 	at := func(day, hour, minute int) time.Time { return time.Date(2026, 3, day, hour, minute, 0, 0, paris) }
-	night := QuietHours{Start: "22:00", End: "07:00"}
-	lunch := QuietHours{Start: "12:00", End: "14:00"}
+	night := notifications.QuietHours{Start: "22:00", End: "07:00"}
+	lunch := notifications.QuietHours{Start: "12:00", End: "14:00"}
 	tests := []struct {
 		name string
-		q    QuietHours
+		q    notifications.QuietHours
 		now  time.Time
 		want time.Time
 	}{
@@ -297,7 +311,7 @@ func TestQuietHoursEnd(t *testing.T) {
 		{"morning, over", night, at(7, 7, 0), time.Time{}},
 		{"same-day window", lunch, at(6, 13, 0), at(6, 14, 0)},
 		{"outside same-day window", lunch, at(6, 15, 0), time.Time{}},
-		{"empty window", QuietHours{Start: "07:00", End: "07:00"}, at(6, 7, 0), time.Time{}},
+		{"empty window", notifications.QuietHours{Start: "07:00", End: "07:00"}, at(6, 7, 0), time.Time{}},
 		// Clocks go forward on 29 March 2026 in Paris: the night is an hour shorter.
 		{"across a DST change", night, at(28, 23, 0), at(29, 7, 0)},
 	}
@@ -310,7 +324,7 @@ func TestQuietHoursEnd(t *testing.T) {
 	}
 	assert.Equal(t, 7*time.Hour, at(29, 7, 0).Sub(at(28, 23, 0)), "the DST case does cross the change")
 
-	_, err = quietHoursEnd(QuietHours{Start: "10pm", End: "07:00"}, at(6, 23, 0), "Europe/Paris")
+	_, err = quietHoursEnd(notifications.QuietHours{Start: "10pm", End: "07:00"}, at(6, 23, 0), "Europe/Paris")
 	assert.Error(t, err)
 	_, err = quietHoursEnd(night, at(6, 23, 0), "Mars/Olympus")
 	assert.Error(t, err)
@@ -321,7 +335,7 @@ func TestQuietHoursEnd(t *testing.T) {
 
 func TestChannelFailureSaysWhyTheChannelStopped(t *testing.T) {
 	assert.Equal(t, "sendgrid: permanent error 400: address bounced", channelFailure(errBounced))
-	assert.Equal(t, "address bounced", channelFailure(temporal.NewApplicationError("address bounced", ErrPermanentDelivery)))
+	assert.Equal(t, "address bounced", channelFailure(temporal.NewApplicationError("address bounced", activities.ErrPermanentDelivery)))
 	assert.Equal(t, "retry budget exhausted: twilio: transient error 503: unavailable", channelFailure(errTwilio503))
 	assert.Equal(t, "retry budget exhausted: timed out (ScheduleToClose)",
 		channelFailure(temporal.NewTimeoutError(enums.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE, errors.New("x"))))

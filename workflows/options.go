@@ -3,6 +3,8 @@ package workflows
 import (
 	"time"
 
+	"github.com/orderflow/orderflow/activities"
+	"github.com/orderflow/orderflow/internal/orders"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
@@ -16,9 +18,9 @@ var orderStatusKey = temporal.NewSearchAttributeKeyKeyword(SearchAttrOrderStatus
 // is in minor units, like every amount of money in orderflow (an order of
 // 1,025.00 is 102500), so `OrderTotal > 100000` finds what the approval
 // threshold of 100000 holds.
-func OrderSearchAttributes(in OrderInput, status string) temporal.SearchAttributes {
+func OrderSearchAttributes(in orders.Input, status orders.Status) temporal.SearchAttributes {
 	return temporal.NewSearchAttributes(
-		orderStatusKey.ValueSet(status),
+		orderStatusKey.ValueSet(string(status)),
 		temporal.NewSearchAttributeKeyKeyword(SearchAttrCustomerID).ValueSet(in.CustomerID),
 		temporal.NewSearchAttributeKeyFloat64(SearchAttrOrderTotal).ValueSet(float64(in.Total)),
 	)
@@ -42,7 +44,7 @@ func stockCtx(ctx workflow.Context) workflow.Context {
 			InitialInterval:        time.Second,
 			BackoffCoefficient:     2,
 			MaximumInterval:        30 * time.Second,
-			NonRetryableErrorTypes: []string{ErrOutOfStock, ErrUnknownSKU, ErrReservationReleased},
+			NonRetryableErrorTypes: []string{activities.ErrOutOfStock, activities.ErrUnknownSKU, activities.ErrReservationReleased},
 		},
 	})
 }
@@ -71,7 +73,7 @@ func paymentCtx(ctx workflow.Context) workflow.Context {
 			BackoffCoefficient:     2,
 			MaximumInterval:        30 * time.Second,
 			MaximumAttempts:        8,
-			NonRetryableErrorTypes: []string{ErrPaymentDeclined},
+			NonRetryableErrorTypes: []string{activities.ErrPaymentDeclined},
 		},
 	})
 }

@@ -3,6 +3,9 @@ package workflows
 import (
 	"errors"
 
+	"github.com/orderflow/orderflow/activities"
+	"github.com/orderflow/orderflow/internal/notifications"
+	"github.com/orderflow/orderflow/internal/orders"
 	enums "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -15,10 +18,10 @@ import (
 // stock; refund the payment when the reservation expired after the capture)
 // and the order ends failed with the reason. Either way the customer is told
 // by a NotificationWorkflow that outlives the order.
-func OrderWorkflow(ctx workflow.Context, in OrderInput) (OrderState, error) {
-	s := &orderSaga{in: in, state: OrderState{OrderID: in.OrderID, Status: OrderProcessing, Steps: []Step{}}}
+func OrderWorkflow(ctx workflow.Context, in orders.Input) (orders.State, error) {
+	s := &orderSaga{in: in, state: orders.State{OrderID: in.OrderID, Status: orders.StatusProcessing, Steps: []orders.Step{}}}
 	s.trackSearchStatus(ctx)
-	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (OrderState, error) { return s.state, nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (orders.State, error) { return s.state, nil }); err != nil {
 		return s.state, err
 	}
 	// The saga runs on its own context, which the cancel update cancels.
@@ -32,7 +35,7 @@ func OrderWorkflow(ctx workflow.Context, in OrderInput) (OrderState, error) {
 	// From here on the saga finishes its work even when it was cancelled
 	// (cancel update, Web UI, CLI): compensate, tell the customer, record.
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
-	final := OrderCompleted
+	final := orders.StatusCompleted
 	var unfinished []compensation
 	if err != nil {
 		unfinished = s.compensate(dctx, s.compensations)
@@ -46,11 +49,11 @@ func OrderWorkflow(ctx workflow.Context, in OrderInput) (OrderState, error) {
 	// so the read model never shows a final status while steps still run.
 	s.state.Status = final
 	s.state.Attention = ""
-	s.record(dctx, "order."+final)
+	s.record(dctx, final.Event())
 	s.done = true
 	// A cancel update waiting for the outcome answers before the run closes.
 	_ = workflow.Await(dctx, func() bool { return workflow.AllHandlersFinished(dctx) })
-	if ctx.Err() != nil && final == OrderCancelled {
+	if ctx.Err() != nil && final == orders.StatusCancelled {
 		// The workflow itself was cancelled, and it was: close as cancelled,
 		// so Temporal shows what happened. A cancellation that came too late
 		// (the payment was captured) closes as completed, like the order.
@@ -60,23 +63,23 @@ func OrderWorkflow(ctx workflow.Context, in OrderInput) (OrderState, error) {
 }
 
 // failure is the final status and reason of a saga that did not complete.
-func (s *orderSaga) failure(sagaCtx workflow.Context, err error) (status, reason string) {
+func (s *orderSaga) failure(sagaCtx workflow.Context, err error) (status orders.Status, reason string) {
 	var appErr *temporal.ApplicationError
 	switch {
 	case sagaCtx.Err() != nil && s.ctl.cancel != nil && s.ctl.cancel.Reason != "":
-		return OrderCancelled, cancelledReason(s.ctl.cancel.Reason)
+		return orders.StatusCancelled, cancelledReason(s.ctl.cancel.Reason)
 	case sagaCtx.Err() != nil:
-		return OrderCancelled, cancelledReason("")
+		return orders.StatusCancelled, cancelledReason("")
 	case errors.As(err, &appErr) && appErr.Type() == ErrNotApproved:
-		return OrderCancelled, notApprovedReason
+		return orders.StatusCancelled, notApprovedReason
 	default:
-		return OrderFailed, customerReason(err)
+		return orders.StatusFailed, customerReason(err)
 	}
 }
 
 type orderSaga struct {
-	in    OrderInput
-	state OrderState
+	in    orders.Input
+	state orders.State
 	stock *heldStock // the order's ReservationWorkflow
 	// declined is set when the gateway refused the authorization: there is
 	// nothing to void.
@@ -88,7 +91,7 @@ type orderSaga struct {
 	// searchStatus is the OrderStatus search attribute as last set, and
 	// statusSearchable whether it follows every status (see
 	// trackSearchStatus).
-	searchStatus     string
+	searchStatus     orders.Status
 	statusSearchable bool
 }
 
@@ -110,9 +113,9 @@ func (s *orderSaga) run(ctx workflow.Context) error {
 	// without a decline (retries exhausted, a lost answer), an authorization
 	// may exist all the same, and the void finds it by its idempotency key.
 	s.compensations = append(s.compensations, s.voidPayment)
-	var auth PaymentResult
+	var auth activities.PaymentResult
 	err = s.step(ctx, StepAuthorizePayment, func() error {
-		return workflow.ExecuteActivity(paymentCtx(ctx), ActivityAuthorizePayment, s.authorizeRequest()).Get(ctx, &auth)
+		return workflow.ExecuteActivity(paymentCtx(ctx), paymentActivities.AuthorizePayment, s.authorizeRequest()).Get(ctx, &auth)
 	})
 	if err != nil {
 		s.declined = isDecline(err)
@@ -124,15 +127,15 @@ func (s *orderSaga) run(ctx workflow.Context) error {
 		return err
 	}
 
-	var capture PaymentResult
+	var capture activities.PaymentResult
 	err = s.step(ctx, StepCapturePayment, func() error {
 		// Stock that expired while the payment was authorized is gone: do
 		// not take money for it.
 		if err := s.stock.stillHeld(ctx); err != nil {
 			return err
 		}
-		req := CapturePaymentRequest{IdempotencyKey: s.key("capture"), AuthorizationID: auth.ID, Amount: s.in.Total}
-		return workflow.ExecuteActivity(captureCtx(ctx), ActivityCapturePayment, req).Get(ctx, &capture)
+		req := activities.CapturePaymentRequest{IdempotencyKey: s.key("capture"), AuthorizationID: auth.ID, Amount: s.in.Total}
+		return workflow.ExecuteActivity(captureCtx(ctx), paymentActivities.CapturePayment, req).Get(ctx, &capture)
 	})
 	if err != nil {
 		return err
@@ -149,8 +152,8 @@ func (s *orderSaga) run(ctx workflow.Context) error {
 	return s.step(dctx, StepConfirmReservation, func() error { return s.stock.confirm(dctx) })
 }
 
-func (s *orderSaga) authorizeRequest() AuthorizePaymentRequest {
-	return AuthorizePaymentRequest{
+func (s *orderSaga) authorizeRequest() activities.AuthorizePaymentRequest {
+	return activities.AuthorizePaymentRequest{
 		IdempotencyKey: s.key("authorize"), OrderID: s.in.OrderID,
 		Amount: s.in.Total, Currency: s.in.Currency, Token: s.in.PaymentToken,
 	}
@@ -159,7 +162,7 @@ func (s *orderSaga) authorizeRequest() AuthorizePaymentRequest {
 // step runs one saga step and keeps its status and times in the state.
 func (s *orderSaga) step(ctx workflow.Context, name string, fn func() error) error {
 	i := len(s.state.Steps)
-	s.state.Steps = append(s.state.Steps, Step{Name: name, Status: StepRunning, StartedAt: workflow.Now(ctx)})
+	s.state.Steps = append(s.state.Steps, orders.Step{Name: name, Status: StepRunning, StartedAt: workflow.Now(ctx)})
 	s.record(ctx, "")
 	err := fn()
 	done := workflow.Now(ctx)
@@ -210,18 +213,18 @@ func (s *orderSaga) voidPayment(ctx workflow.Context) error {
 		return nil
 	}
 	return s.step(ctx, StepVoidPayment, func() error {
-		req := VoidPaymentRequest{
+		req := activities.VoidPaymentRequest{
 			IdempotencyKey: s.key("void"), OrderID: s.in.OrderID, AuthorizationID: s.state.AuthorizationID,
 			CaptureKey: s.key("capture"), RefundKey: s.key("refund"), Amount: s.in.Total,
 		}
-		return workflow.ExecuteActivity(compensationCtx(ctx), ActivityVoidPayment, req).Get(ctx, nil)
+		return workflow.ExecuteActivity(compensationCtx(ctx), paymentActivities.VoidPayment, req).Get(ctx, nil)
 	})
 }
 
 func (s *orderSaga) refundPayment(ctx workflow.Context) error {
 	return s.step(ctx, StepRefundPayment, func() error {
-		req := RefundPaymentRequest{IdempotencyKey: s.key("refund"), CaptureID: s.state.CaptureID, Amount: s.in.Total}
-		return workflow.ExecuteActivity(compensationCtx(ctx), ActivityRefundPayment, req).Get(ctx, nil)
+		req := activities.RefundPaymentRequest{IdempotencyKey: s.key("refund"), CaptureID: s.state.CaptureID, Amount: s.in.Total}
+		return workflow.ExecuteActivity(compensationCtx(ctx), paymentActivities.RefundPayment, req).Get(ctx, nil)
 	})
 }
 
@@ -231,8 +234,8 @@ func (s *orderSaga) refundPayment(ctx workflow.Context) error {
 func (s *orderSaga) record(ctx workflow.Context, event string) {
 	s.state.Version++
 	s.state.UpdatedAt = workflow.Now(ctx)
-	req := RecordOrderStateRequest{Input: s.in, State: s.state, Event: event}
-	if err := workflow.ExecuteLocalActivity(recordCtx(ctx), ActivityRecordOrderState, req).Get(ctx, nil); err != nil {
+	req := activities.RecordOrderStateRequest{Input: s.in, State: s.state, Event: event}
+	if err := workflow.ExecuteLocalActivity(recordCtx(ctx), orderActivities.RecordOrderState, req).Get(ctx, nil); err != nil {
 		// A write the database refuses for good (non-retryable), or a week
 		// of failed writes (recordCtx): the saga goes on, and a later write
 		// of a newer state can still land.
@@ -249,17 +252,18 @@ func (s *orderSaga) record(ctx workflow.Context, event string) {
 func (s *orderSaga) trackSearchStatus(ctx workflow.Context) {
 	s.statusSearchable = workflow.GetVersion(ctx, "order-status-search-attribute", workflow.DefaultVersion, 1) >= 1
 	// Set at start by the API; unset for an order started from the CLI.
-	s.searchStatus, _ = workflow.GetTypedSearchAttributes(ctx).GetKeyword(orderStatusKey)
+	status, _ := workflow.GetTypedSearchAttributes(ctx).GetKeyword(orderStatusKey)
+	s.searchStatus = orders.Status(status)
 }
 
 func (s *orderSaga) upsertSearchStatus(ctx workflow.Context, event string) {
 	st := s.state.Status
 	change := st != s.searchStatus
 	if !s.statusSearchable {
-		change = event == "order."+st && st != OrderProcessing
+		change = event == st.Event() && st != orders.StatusProcessing
 	}
 	if change {
-		_ = workflow.UpsertTypedSearchAttributes(ctx, orderStatusKey.ValueSet(st))
+		_ = workflow.UpsertTypedSearchAttributes(ctx, orderStatusKey.ValueSet(string(st)))
 		s.searchStatus = st
 	}
 }
@@ -267,7 +271,7 @@ func (s *orderSaga) upsertSearchStatus(ctx workflow.Context, event string) {
 // notifyCustomer tells the customer the order's outcome by a
 // NotificationWorkflow that outlives this order, and waits only until it has
 // started.
-func (s *orderSaga) notifyCustomer(ctx workflow.Context, outcome string) {
+func (s *orderSaga) notifyCustomer(ctx workflow.Context, outcome orders.Status) {
 	if s.in.Contact.Email == "" && s.in.Contact.Phone == "" {
 		return
 	}
@@ -276,7 +280,7 @@ func (s *orderSaga) notifyCustomer(ctx workflow.Context, outcome string) {
 		st.Status = outcome
 		msg := orderMessage(s.in, st)
 		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-			WorkflowID:        NotificationWorkflowID(msg.NotificationID),
+			WorkflowID:        notifications.WorkflowID(msg.NotificationID),
 			TaskQueue:         NotificationsTaskQueue,
 			ParentClosePolicy: enums.PARENT_CLOSE_POLICY_ABANDON,
 			// A reset order asks again: the customer was told already.
@@ -314,5 +318,5 @@ func failureReason(err error) string {
 // authorized but whose answer was lost, so the void looks it up.
 func isDecline(err error) bool {
 	var appErr *temporal.ApplicationError
-	return errors.As(err, &appErr) && appErr.Type() == ErrPaymentDeclined
+	return errors.As(err, &appErr) && appErr.Type() == activities.ErrPaymentDeclined
 }

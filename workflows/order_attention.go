@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/orderflow/orderflow/internal/orders"
 	"go.temporal.io/sdk/workflow"
 )
 
@@ -20,9 +21,9 @@ const SignalRetryCompensation = "retry-compensation"
 func (s *orderSaga) attend(ctx workflow.Context, failed []compensation) {
 	retry := workflow.GetSignalChannel(ctx, SignalRetryCompensation)
 	for len(failed) > 0 {
-		s.state.Status = OrderNeedsAttention
+		s.state.Status = orders.StatusNeedsAttention
 		s.state.Attention = s.undone()
-		s.record(ctx, "order."+OrderNeedsAttention)
+		s.record(ctx, orders.StatusNeedsAttention.Event())
 		workflow.GetLogger(ctx).Error("order needs attention: compensation failed for good",
 			"order_id", s.in.OrderID, "attention", s.state.Attention)
 		retry.Receive(ctx, nil)
@@ -34,7 +35,7 @@ func (s *orderSaga) attend(ctx workflow.Context, failed []compensation) {
 // undone describes, for operators, the compensations whose latest attempt
 // failed: each step and its error.
 func (s *orderSaga) undone() string {
-	last := map[string]Step{}
+	last := map[string]orders.Step{}
 	var names []string
 	for _, st := range s.state.Steps {
 		if _, seen := last[st.Name]; !seen {

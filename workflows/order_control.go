@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/orderflow/orderflow/internal/orders"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
@@ -24,15 +25,15 @@ type control struct {
 func (s *orderSaga) setUpControl(ctx workflow.Context, cancelSaga workflow.CancelFunc) error {
 	s.ctl.cancelSaga = cancelSaga
 	err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateCancel,
-		func(ctx workflow.Context, d Decision) (OrderState, error) {
+		func(ctx workflow.Context, d Decision) (orders.State, error) {
 			s.ctl.cancel = &d
 			s.ctl.cancelSaga()
 			if err := workflow.Await(ctx, func() bool { return s.done }); err != nil {
 				return s.state, err
 			}
-			if s.state.Status != OrderCancelled {
+			if s.state.Status != orders.StatusCancelled {
 				return s.state, temporal.NewApplicationError(
-					"the order was "+s.state.Status+" before the cancellation took effect", ErrTooLate)
+					"the order was "+string(s.state.Status)+" before the cancellation took effect", ErrTooLate)
 			}
 			return s.state, nil
 		},
@@ -45,12 +46,12 @@ func (s *orderSaga) setUpControl(ctx workflow.Context, cancelSaga workflow.Cance
 		dst  **Decision
 	}{{UpdateApprove, &s.ctl.approval}, {UpdateReject, &s.ctl.rejection}} {
 		err := workflow.SetUpdateHandlerWithOptions(ctx, d.name,
-			func(ctx workflow.Context, dec Decision) (OrderState, error) {
+			func(ctx workflow.Context, dec Decision) (orders.State, error) {
 				*d.dst = &dec
 				return s.state, nil
 			},
 			workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, _ Decision) error {
-				if s.state.Status != OrderAwaitingApproval || s.decided() {
+				if s.state.Status != orders.StatusAwaitingApproval || s.decided() {
 					return fmt.Errorf("the order is not awaiting approval (it is %s)", s.outcomeSoFar())
 				}
 				return nil
@@ -70,7 +71,7 @@ func (s *orderSaga) validateCancel() error {
 		return fmt.Errorf("the order is already %s", s.outcomeSoFar())
 	case s.state.CaptureID != "":
 		return errors.New("the payment was captured: the order can no longer be cancelled")
-	case s.state.Status == OrderNeedsAttention:
+	case s.state.Status == orders.StatusNeedsAttention:
 		return errors.New("the order did not complete and awaits an operator")
 	}
 	return nil
@@ -85,7 +86,7 @@ func (s *orderSaga) outcomeSoFar() string {
 	if s.ctl.cancel != nil && !s.done {
 		return "being cancelled"
 	}
-	return s.state.Status
+	return string(s.state.Status)
 }
 
 // awaitApproval holds an authorized order until someone approves or rejects
@@ -96,9 +97,9 @@ func (s *orderSaga) awaitApproval(ctx workflow.Context) error {
 		return nil
 	}
 	return s.step(ctx, StepAwaitApproval, func() error {
-		s.state.Status = OrderAwaitingApproval
+		s.state.Status = orders.StatusAwaitingApproval
 		s.record(ctx, "order.awaiting_approval")
-		defer func() { s.state.Status = OrderProcessing }()
+		defer func() { s.state.Status = orders.StatusProcessing }()
 
 		// Signals (temporal CLI, tctl) decide like the updates do.
 		for _, sig := range []struct {

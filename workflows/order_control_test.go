@@ -4,11 +4,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orderflow/orderflow/internal/orders"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/testsuite"
 )
 
-func approvalOrder() OrderInput {
+func approvalOrder() orders.Input {
 	in := testOrder()
 	in.ApprovalTimeout = time.Hour
 	return in
@@ -16,7 +17,7 @@ func approvalOrder() OrderInput {
 
 // runWithCallbacks runs an order and fires each callback after its delay
 // (workflow time, which the test environment skips through).
-func runWithCallbacks(t *testing.T, f *fakeServices, in OrderInput, at map[time.Duration]func(*testsuite.TestWorkflowEnvironment)) (OrderState, *testsuite.TestWorkflowEnvironment) {
+func runWithCallbacks(t *testing.T, f *fakeServices, in orders.Input, at map[time.Duration]func(*testsuite.TestWorkflowEnvironment)) (orders.State, *testsuite.TestWorkflowEnvironment) {
 	t.Helper()
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
@@ -26,7 +27,7 @@ func runWithCallbacks(t *testing.T, f *fakeServices, in OrderInput, at map[time.
 	}
 	env.ExecuteWorkflow(OrderWorkflow, in)
 	require.True(t, env.IsWorkflowCompleted())
-	var st OrderState
+	var st orders.State
 	if env.GetWorkflowError() == nil {
 		require.NoError(t, env.GetWorkflowResult(&st))
 	}
@@ -45,12 +46,12 @@ func TestApprovedOrderCompletes(t *testing.T) {
 		},
 	})
 	require.True(t, accepted)
-	require.Equal(t, OrderCompleted, st.Status)
+	require.Equal(t, orders.StatusCompleted, st.Status)
 	require.Equal(t, StepCompleted, stepStatuses(st)[StepAwaitApproval])
-	require.Equal(t, 1, f.calls[ActivityCapturePayment])
+	require.Equal(t, 1, f.calls["CapturePayment"])
 	var sawAwaiting bool
 	for _, r := range f.recorded {
-		sawAwaiting = sawAwaiting || r.State.Status == OrderAwaitingApproval
+		sawAwaiting = sawAwaiting || r.State.Status == orders.StatusAwaitingApproval
 	}
 	require.True(t, sawAwaiting, "the read model showed the order awaiting approval")
 }
@@ -62,10 +63,10 @@ func TestRejectedOrderIsCancelledAndCompensated(t *testing.T) {
 			env.SignalWorkflow(SignalReject, Decision{Reason: "fraud check failed"}) // the CLI's way
 		},
 	})
-	require.Equal(t, OrderCancelled, st.Status)
+	require.Equal(t, orders.StatusCancelled, st.Status)
 	require.Equal(t, notApprovedReason, st.FailureReason, "the admin's reason is not the customer's to read")
 	require.Equal(t, "rejected: fraud check failed", stepErrors(st)[StepAwaitApproval], "operators read it in the step")
-	require.Zero(t, f.calls[ActivityCapturePayment])
+	require.Zero(t, f.calls["CapturePayment"])
 	require.Equal(t, []string{"auth_1"}, f.voidedAuthIDs)
 	require.Equal(t, []string{"res-o-1"}, f.releasedIDs)
 }
@@ -73,7 +74,7 @@ func TestRejectedOrderIsCancelledAndCompensated(t *testing.T) {
 func TestUnapprovedOrderIsCancelledAfterTheTimeout(t *testing.T) {
 	f := &fakeServices{}
 	st, _ := runWithCallbacks(t, f, approvalOrder(), nil)
-	require.Equal(t, OrderCancelled, st.Status)
+	require.Equal(t, orders.StatusCancelled, st.Status)
 	require.Equal(t, notApprovedReason, st.FailureReason)
 	require.Equal(t, "not approved within 1h0m0s", stepErrors(st)[StepAwaitApproval])
 	require.Equal(t, []string{"auth_1"}, f.voidedAuthIDs)
@@ -82,7 +83,7 @@ func TestUnapprovedOrderIsCancelledAfterTheTimeout(t *testing.T) {
 
 func TestCancelUpdateCompensatesAndAnswersWithTheOutcome(t *testing.T) {
 	f := &fakeServices{}
-	var result OrderState
+	var result orders.State
 	var updateErr error
 	st, _ := runWithCallbacks(t, f, approvalOrder(), map[time.Duration]func(*testsuite.TestWorkflowEnvironment){
 		time.Minute: func(env *testsuite.TestWorkflowEnvironment) {
@@ -91,31 +92,31 @@ func TestCancelUpdateCompensatesAndAnswersWithTheOutcome(t *testing.T) {
 				OnComplete: func(v any, err error) {
 					updateErr = err
 					if err == nil {
-						result = v.(OrderState)
+						result = v.(orders.State)
 					}
 				},
 			}, Decision{Reason: "changed my mind"})
 		},
 	})
 	require.NoError(t, updateErr)
-	require.Equal(t, OrderCancelled, result.Status, "the update answers once compensated")
-	require.Equal(t, OrderCancelled, st.Status)
+	require.Equal(t, orders.StatusCancelled, result.Status, "the update answers once compensated")
+	require.Equal(t, orders.StatusCancelled, st.Status)
 	require.Equal(t, "Cancelled on request: changed my mind.", st.FailureReason)
 	require.Equal(t, []string{"auth_1"}, f.voidedAuthIDs)
 	require.Equal(t, []string{"res-o-1"}, f.releasedIDs)
 }
 
 func TestCancelIsRefusedOnceCapturedOrFinished(t *testing.T) {
-	s := &orderSaga{state: OrderState{Status: OrderProcessing}}
+	s := &orderSaga{state: orders.State{Status: orders.StatusProcessing}}
 	require.NoError(t, s.validateCancel())
 
 	s.state.CaptureID = "cap_1"
 	require.ErrorContains(t, s.validateCancel(), "payment was captured")
 
-	s.done, s.state.Status = true, OrderCompleted
+	s.done, s.state.Status = true, orders.StatusCompleted
 	require.ErrorContains(t, s.validateCancel(), "already completed")
 
-	s = &orderSaga{state: OrderState{Status: OrderProcessing}, ctl: control{cancel: &Decision{}}}
+	s = &orderSaga{state: orders.State{Status: orders.StatusProcessing}, ctl: control{cancel: &Decision{}}}
 	require.ErrorContains(t, s.validateCancel(), "already being cancelled")
 }
 
@@ -127,6 +128,6 @@ func TestApproveIsRefusedWhenNotAwaitingApproval(t *testing.T) {
 			env.UpdateWorkflow(UpdateApprove, "a1", &testsuite.TestUpdateCallback{OnReject: func(err error) { rejected = err }}, Decision{})
 		},
 	})
-	require.Equal(t, OrderCompleted, st.Status)
+	require.Equal(t, orders.StatusCompleted, st.Status)
 	require.ErrorContains(t, rejected, "not awaiting approval")
 }

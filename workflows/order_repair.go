@@ -3,6 +3,8 @@ package workflows
 import (
 	"errors"
 
+	"github.com/orderflow/orderflow/activities"
+	"github.com/orderflow/orderflow/internal/orders"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
@@ -10,8 +12,8 @@ import (
 // RepairOrderInput starts a RepairOrderWorkflow: the order as the read model
 // last saw it, and how its OrderWorkflow closed.
 type RepairOrderInput struct {
-	Order OrderInput `json:"order"`
-	State OrderState `json:"state"`
+	Order orders.Input `json:"order"`
+	State orders.State `json:"state"`
 	// ClosedAs is the execution status of the order's workflow, e.g.
 	// "Terminated".
 	ClosedAs string `json:"closed_as"`
@@ -35,12 +37,12 @@ const stoppedReason = "The order was stopped before it could be completed."
 // idempotent by the order's keys, so a repair run again changes nothing; a
 // compensation that fails for good leaves the order needing attention, as in
 // the saga.
-func RepairOrderWorkflow(ctx workflow.Context, in RepairOrderInput) (OrderState, error) {
+func RepairOrderWorkflow(ctx workflow.Context, in RepairOrderInput) (orders.State, error) {
 	s := &orderSaga{in: in.Order, state: in.State, statusSearchable: true}
 	if s.state.Steps == nil {
-		s.state.Steps = []Step{}
+		s.state.Steps = []orders.Step{}
 	}
-	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (OrderState, error) { return s.state, nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (orders.State, error) { return s.state, nil }); err != nil {
 		return s.state, err
 	}
 	workflow.GetLogger(ctx).Error("repairing an order whose workflow closed without an outcome",
@@ -55,17 +57,17 @@ func RepairOrderWorkflow(ctx workflow.Context, in RepairOrderInput) (OrderState,
 			return releaseStock(ctx, in.Order.OrderID, "order workflow "+in.ClosedAs)
 		})
 		var appErr *temporal.ApplicationError
-		if errors.As(err, &appErr) && appErr.Type() == ErrReservationCommitted {
+		if errors.As(err, &appErr) && appErr.Type() == activities.ErrReservationCommitted {
 			sold = true
 			return nil
 		}
 		return err
 	}
 	s.attend(ctx, s.compensate(ctx, []compensation{release}))
-	final := OrderCompleted
+	final := orders.StatusCompleted
 	if !sold {
 		s.attend(ctx, s.compensate(ctx, []compensation{s.voidPayment}))
-		final, s.state.FailureReason = OrderCancelled, stoppedReason
+		final, s.state.FailureReason = orders.StatusCancelled, stoppedReason
 		// The reservation's own workflow outlives its order (ABANDON) until
 		// its TTL: end it now. It finds its stock released already.
 		workflow.SignalExternalWorkflow(ctx, ReservationID(in.Order.OrderID), "", SignalReleaseReservation,
@@ -73,7 +75,7 @@ func RepairOrderWorkflow(ctx workflow.Context, in RepairOrderInput) (OrderState,
 	}
 	s.notifyCustomer(ctx, final)
 	s.state.Status, s.state.Attention = final, ""
-	s.record(ctx, "order."+final)
+	s.record(ctx, final.Event())
 	return s.state, nil
 }
 
@@ -82,6 +84,6 @@ func RepairOrderWorkflow(ctx workflow.Context, in RepairOrderInput) (OrderState,
 // workflow is gone. It fails with ErrReservationCommitted when the stock was
 // sold.
 func releaseStock(ctx workflow.Context, orderID, reason string) error {
-	req := ReleaseReservationRequest{ReservationID: ReservationID(orderID), OrderID: orderID, Reason: reason}
-	return workflow.ExecuteActivity(releaseCtx(ctx), ActivityReleaseReservation, req).Get(ctx, nil)
+	req := activities.ReleaseReservationRequest{ReservationID: ReservationID(orderID), OrderID: orderID, Reason: reason}
+	return workflow.ExecuteActivity(releaseCtx(ctx), inventoryActivities.ReleaseReservation, req).Get(ctx, nil)
 }

@@ -4,13 +4,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orderflow/orderflow/activities"
+	"github.com/orderflow/orderflow/internal/orders"
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 )
 
-func runRepair(t *testing.T, f *fakeServices, st OrderState) OrderState {
+func runRepair(t *testing.T, f *fakeServices, st orders.State) orders.State {
 	t.Helper()
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
@@ -20,7 +22,7 @@ func runRepair(t *testing.T, f *fakeServices, st OrderState) OrderState {
 	env.ExecuteWorkflow(RepairOrderWorkflow, RepairOrderInput{Order: testOrder(), State: st, ClosedAs: "Terminated"})
 	require.True(t, env.IsWorkflowCompleted())
 	require.NoError(t, env.GetWorkflowError())
-	var out OrderState
+	var out orders.State
 	require.NoError(t, env.GetWorkflowResult(&out))
 	return out
 }
@@ -30,11 +32,11 @@ func runRepair(t *testing.T, f *fakeServices, st OrderState) OrderState {
 // cancelled, newer than anything the terminated run recorded.
 func TestRepairOfATerminatedOrderReleasesAndVoids(t *testing.T) {
 	f := &fakeServices{}
-	last := OrderState{OrderID: "o-1", Status: OrderAwaitingApproval, Version: 7, UpdatedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
-		Steps: []Step{{Name: StepReserveStock, Status: StepCompleted}, {Name: StepAuthorizePayment, Status: StepCompleted}, {Name: StepAwaitApproval, Status: StepRunning}}}
+	last := orders.State{OrderID: "o-1", Status: orders.StatusAwaitingApproval, Version: 7, UpdatedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		Steps: []orders.Step{{Name: StepReserveStock, Status: StepCompleted}, {Name: StepAuthorizePayment, Status: StepCompleted}, {Name: StepAwaitApproval, Status: StepRunning}}}
 	st := runRepair(t, f, last)
 
-	require.Equal(t, OrderCancelled, st.Status)
+	require.Equal(t, orders.StatusCancelled, st.Status)
 	require.Equal(t, stoppedReason, st.FailureReason)
 	require.Equal(t, []string{"res-o-1"}, f.releasedIDs)
 	require.Equal(t, "o-1", f.lastVoid.OrderID)
@@ -48,11 +50,11 @@ func TestRepairOfATerminatedOrderReleasesAndVoids(t *testing.T) {
 // Terminated after its stock was sold (and so paid for): the order
 // completed in all but its bookkeeping, and is recorded completed.
 func TestRepairOfAnOrderWhoseStockWasSoldCompletesIt(t *testing.T) {
-	f := &fakeServices{releaseErr: temporal.NewNonRetryableApplicationError("reservation was committed", ErrReservationCommitted, nil)}
-	st := runRepair(t, f, OrderState{OrderID: "o-1", Status: OrderProcessing, Steps: []Step{}})
+	f := &fakeServices{releaseErr: temporal.NewNonRetryableApplicationError("reservation was committed", activities.ErrReservationCommitted, nil)}
+	st := runRepair(t, f, orders.State{OrderID: "o-1", Status: orders.StatusProcessing, Steps: []orders.Step{}})
 
-	require.Equal(t, OrderCompleted, st.Status)
-	require.Zero(t, f.calls[ActivityVoidPayment], "a sold order keeps its payment")
+	require.Equal(t, orders.StatusCompleted, st.Status)
+	require.Zero(t, f.calls["VoidPayment"], "a sold order keeps its payment")
 	require.Equal(t, "order.completed", f.recorded[len(f.recorded)-1].Event)
 	require.Contains(t, f.lastEmail.Body, "is confirmed")
 }

@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orderflow/orderflow/activities"
+	"github.com/orderflow/orderflow/internal/notifications"
+	"github.com/orderflow/orderflow/internal/orders"
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
@@ -20,7 +23,7 @@ import (
 type fakeServices struct {
 	mu             sync.Mutex
 	calls          map[string]int
-	recorded       []RecordOrderStateRequest
+	recorded       []activities.RecordOrderStateRequest
 	authorizeErr   error
 	authorizeFails int // the first authorizeFails calls fail with a retryable error
 	captureFails   int // the first captureFails calls fail with a retryable error
@@ -28,13 +31,13 @@ type fakeServices struct {
 	releaseErr     error
 	reserveErr     error
 	emailErr       error
-	lastEmail      SendEmailRequest
-	lastSMS        SendSMSRequest
+	lastEmail      activities.SendEmailRequest
+	lastSMS        activities.SendSMSRequest
 	releasedIDs    []string
-	releases       []ReleaseReservationRequest
+	releases       []activities.ReleaseReservationRequest
 	committedIDs   []string
 	voidedAuthIDs  []string
-	lastVoid       VoidPaymentRequest
+	lastVoid       activities.VoidPaymentRequest
 	// refundedCaptureIDs are the captures RefundPayment returned.
 	refundedCaptureIDs []string
 }
@@ -48,31 +51,30 @@ func (f *fakeServices) count(name string) int {
 
 func (f *fakeServices) register(env *testsuite.TestWorkflowEnvironment) {
 	f.calls = map[string]int{}
-	reg := func(fn any, name string) { env.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name}) }
-	reg(func(_ context.Context, req RecordOrderStateRequest) error {
-		f.count(ActivityRecordOrderState)
+	env.OnActivity(orderActivities.RecordOrderState, mock.Anything, mock.Anything).Return(func(_ context.Context, req activities.RecordOrderStateRequest) error {
+		f.count("RecordOrderState")
 		f.mu.Lock()
 		f.recorded = append(f.recorded, req)
 		f.mu.Unlock()
 		return nil
-	}, ActivityRecordOrderState)
-	reg(func(_ context.Context, req ReserveStockRequest) (Reservation, error) {
-		f.count(ActivityReserveStock)
+	})
+	env.OnActivity(inventoryActivities.ReserveStock, mock.Anything, mock.Anything).Return(func(_ context.Context, req activities.ReserveStockRequest) (activities.Reservation, error) {
+		f.count("ReserveStock")
 		if f.reserveErr != nil {
-			return Reservation{}, f.reserveErr
+			return activities.Reservation{}, f.reserveErr
 		}
-		return Reservation{ID: req.ReservationID, Status: "reserved",
-			Allocations: []Allocation{{SKU: req.Lines[0].SKU, WarehouseID: "w1", Quantity: req.Lines[0].Quantity}}}, nil
-	}, ActivityReserveStock)
-	reg(func(_ context.Context, id string) error {
-		f.count(ActivityCommitReservation)
+		return activities.Reservation{ID: req.ReservationID, Status: "reserved",
+			Allocations: []activities.Allocation{{SKU: req.Lines[0].SKU, WarehouseID: "w1", Quantity: req.Lines[0].Quantity}}}, nil
+	})
+	env.OnActivity(inventoryActivities.CommitReservation, mock.Anything, mock.Anything).Return(func(_ context.Context, id string) error {
+		f.count("CommitReservation")
 		f.mu.Lock()
 		f.committedIDs = append(f.committedIDs, id)
 		f.mu.Unlock()
 		return nil
-	}, ActivityCommitReservation)
-	reg(func(_ context.Context, req ReleaseReservationRequest) error {
-		f.count(ActivityReleaseReservation)
+	})
+	env.OnActivity(inventoryActivities.ReleaseReservation, mock.Anything, mock.Anything).Return(func(_ context.Context, req activities.ReleaseReservationRequest) error {
+		f.count("ReleaseReservation")
 		if f.releaseErr != nil {
 			return f.releaseErr
 		}
@@ -81,31 +83,31 @@ func (f *fakeServices) register(env *testsuite.TestWorkflowEnvironment) {
 		f.releases = append(f.releases, req)
 		f.mu.Unlock()
 		return nil
-	}, ActivityReleaseReservation)
-	reg(func(_ context.Context, req AuthorizePaymentRequest) (PaymentResult, error) {
-		if n := f.count(ActivityAuthorizePayment); n <= f.authorizeFails {
-			return PaymentResult{}, errors.New("gateway returned 503")
+	})
+	env.OnActivity(paymentActivities.AuthorizePayment, mock.Anything, mock.Anything).Return(func(_ context.Context, req activities.AuthorizePaymentRequest) (activities.PaymentResult, error) {
+		if n := f.count("AuthorizePayment"); n <= f.authorizeFails {
+			return activities.PaymentResult{}, errors.New("gateway returned 503")
 		}
 		if f.authorizeErr != nil {
-			return PaymentResult{}, f.authorizeErr
+			return activities.PaymentResult{}, f.authorizeErr
 		}
-		return PaymentResult{ID: "auth_1"}, nil
-	}, ActivityAuthorizePayment)
-	reg(func(_ context.Context, req CapturePaymentRequest) (PaymentResult, error) {
-		if n := f.count(ActivityCapturePayment); n <= f.captureFails {
-			return PaymentResult{}, errors.New("gateway returned 500")
+		return activities.PaymentResult{ID: "auth_1"}, nil
+	})
+	env.OnActivity(paymentActivities.CapturePayment, mock.Anything, mock.Anything).Return(func(_ context.Context, req activities.CapturePaymentRequest) (activities.PaymentResult, error) {
+		if n := f.count("CapturePayment"); n <= f.captureFails {
+			return activities.PaymentResult{}, errors.New("gateway returned 500")
 		}
-		return PaymentResult{ID: "cap_1"}, nil
-	}, ActivityCapturePayment)
-	reg(func(_ context.Context, req RefundPaymentRequest) (PaymentResult, error) {
-		f.count(ActivityRefundPayment)
+		return activities.PaymentResult{ID: "cap_1"}, nil
+	})
+	env.OnActivity(paymentActivities.RefundPayment, mock.Anything, mock.Anything).Return(func(_ context.Context, req activities.RefundPaymentRequest) (activities.PaymentResult, error) {
+		f.count("RefundPayment")
 		f.mu.Lock()
 		f.refundedCaptureIDs = append(f.refundedCaptureIDs, req.CaptureID)
 		f.mu.Unlock()
-		return PaymentResult{ID: "re_1"}, nil
-	}, ActivityRefundPayment)
-	reg(func(_ context.Context, req VoidPaymentRequest) error {
-		n := f.count(ActivityVoidPayment)
+		return activities.PaymentResult{ID: "re_1"}, nil
+	})
+	env.OnActivity(paymentActivities.VoidPayment, mock.Anything, mock.Anything).Return(func(_ context.Context, req activities.VoidPaymentRequest) error {
+		n := f.count("VoidPayment")
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.lastVoid = req
@@ -114,40 +116,40 @@ func (f *fakeServices) register(env *testsuite.TestWorkflowEnvironment) {
 		}
 		f.voidedAuthIDs = append(f.voidedAuthIDs, req.AuthorizationID)
 		return nil
-	}, ActivityVoidPayment)
-	reg(func(_ context.Context, req SendEmailRequest) (SendResult, error) {
-		f.count(ActivitySendEmail)
+	})
+	env.OnActivity(notificationActivities.SendEmail, mock.Anything, mock.Anything).Return(func(_ context.Context, req activities.SendEmailRequest) (activities.SendResult, error) {
+		f.count("SendEmail")
 		f.lastEmail = req
 		if f.emailErr != nil {
-			return SendResult{}, f.emailErr
+			return activities.SendResult{}, f.emailErr
 		}
-		return SendResult{ProviderMessageID: "email-1"}, nil
-	}, ActivitySendEmail)
-	reg(func(_ context.Context, req SendSMSRequest) (SendResult, error) {
-		f.count(ActivitySendSMS)
+		return activities.SendResult{ProviderMessageID: "email-1"}, nil
+	})
+	env.OnActivity(notificationActivities.SendSMS, mock.Anything, mock.Anything).Return(func(_ context.Context, req activities.SendSMSRequest) (activities.SendResult, error) {
+		f.count("SendSMS")
 		f.lastSMS = req
-		return SendResult{ProviderMessageID: "SM1"}, nil
-	}, ActivitySendSMS)
-	reg(func(context.Context, RecordNotificationRequest) error { return nil }, ActivityRecordNotification)
+		return activities.SendResult{ProviderMessageID: "SM1"}, nil
+	})
+	env.OnActivity(notificationActivities.RecordNotification, mock.Anything, mock.Anything).Return(nil)
 	env.RegisterWorkflow(NotificationWorkflow)
 	env.RegisterWorkflow(ReservationWorkflow)
 }
 
-func testOrder() OrderInput {
-	return OrderInput{
+func testOrder() orders.Input {
+	return orders.Input{
 		OrderID: "o-1", CustomerID: "c-1", Currency: "USD", Total: 5000, PaymentToken: "tok_visa",
-		Items:    []Item{{SKU: "SKU-1", Quantity: 2, UnitPrice: 2500}},
-		Contact:  Contact{Email: "a@example.com", Phone: "+15005550006"},
+		Items:    []orders.Item{{SKU: "SKU-1", Quantity: 2, UnitPrice: 2500}},
+		Contact:  notifications.Contact{Email: "a@example.com", Phone: "+15005550006"},
 		PlacedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
 	}
 }
 
-func runOrder(t *testing.T, f *fakeServices) OrderState {
+func runOrder(t *testing.T, f *fakeServices) orders.State {
 	t.Helper()
 	return runOrderInput(t, f, testOrder())
 }
 
-func runOrderInput(t *testing.T, f *fakeServices, in OrderInput) OrderState {
+func runOrderInput(t *testing.T, f *fakeServices, in orders.Input) orders.State {
 	t.Helper()
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
@@ -155,12 +157,12 @@ func runOrderInput(t *testing.T, f *fakeServices, in OrderInput) OrderState {
 	env.ExecuteWorkflow(OrderWorkflow, in)
 	require.True(t, env.IsWorkflowCompleted())
 	require.NoError(t, env.GetWorkflowError())
-	var st OrderState
+	var st orders.State
 	require.NoError(t, env.GetWorkflowResult(&st))
 	return st
 }
 
-func stepStatuses(st OrderState) map[string]string {
+func stepStatuses(st orders.State) map[string]string {
 	out := map[string]string{}
 	for _, s := range st.Steps {
 		out[s.Name] = s.Status
@@ -168,7 +170,7 @@ func stepStatuses(st OrderState) map[string]string {
 	return out
 }
 
-func stepErrors(st OrderState) map[string]string {
+func stepErrors(st orders.State) map[string]string {
 	out := map[string]string{}
 	for _, s := range st.Steps {
 		out[s.Name] = s.Error
@@ -180,7 +182,7 @@ func TestOrderWorkflowCompletes(t *testing.T) {
 	f := &fakeServices{}
 	st := runOrder(t, f)
 
-	require.Equal(t, OrderCompleted, st.Status)
+	require.Equal(t, orders.StatusCompleted, st.Status)
 	require.Equal(t, map[string]string{
 		StepReserveStock: StepCompleted, StepAuthorizePayment: StepCompleted, StepCapturePayment: StepCompleted,
 		StepConfirmReservation: StepCompleted, StepNotifyCustomer: StepCompleted,
@@ -195,7 +197,7 @@ func TestOrderWorkflowCompletes(t *testing.T) {
 	last := f.recorded[len(f.recorded)-1]
 	require.Equal(t, "order.processing", f.recorded[0].Event)
 	require.Equal(t, "order.completed", last.Event)
-	require.Equal(t, OrderCompleted, last.State.Status)
+	require.Equal(t, orders.StatusCompleted, last.State.Status)
 	require.Equal(t, StepCompleted, stepStatuses(last.State)[StepNotifyCustomer], "the final write includes the notification step")
 	for i := 1; i < len(f.recorded); i++ {
 		require.Greater(t, f.recorded[i].State.Version, f.recorded[i-1].State.Version)
@@ -203,7 +205,7 @@ func TestOrderWorkflowCompletes(t *testing.T) {
 	// The customer was told on the first channel, with the order's own key.
 	require.Equal(t, "a@example.com", f.lastEmail.To)
 	require.Equal(t, "o-1-completed:email", f.lastEmail.IdempotencyKey)
-	require.Zero(t, f.calls[ActivitySendSMS])
+	require.Zero(t, f.calls["SendSMS"])
 }
 
 // The customer's preferences travel with the order: SMS first, so the
@@ -211,26 +213,26 @@ func TestOrderWorkflowCompletes(t *testing.T) {
 func TestOrderWorkflowNotifiesOnTheCustomersPreferredChannel(t *testing.T) {
 	f := &fakeServices{}
 	in := testOrder()
-	in.Contact.Channels = []string{ChannelSMS, ChannelEmail}
-	in.Contact.TimeZone, in.Contact.QuietHours = "Europe/Paris", &QuietHours{Start: "23:00", End: "23:01"}
+	in.Contact.Channels = []string{notifications.ChannelSMS, notifications.ChannelEmail}
+	in.Contact.TimeZone, in.Contact.QuietHours = "Europe/Paris", &notifications.QuietHours{Start: "23:00", End: "23:01"}
 	st := runOrderInput(t, f, in)
 
-	require.Equal(t, OrderCompleted, st.Status)
+	require.Equal(t, orders.StatusCompleted, st.Status)
 	require.Equal(t, "+15005550006", f.lastSMS.To)
-	require.Zero(t, f.calls[ActivitySendEmail])
+	require.Zero(t, f.calls["SendEmail"])
 }
 
 func TestOrderWorkflowDeclinedPaymentReleasesStock(t *testing.T) {
-	f := &fakeServices{authorizeErr: temporal.NewNonRetryableApplicationError("card declined", ErrPaymentDeclined, nil)}
+	f := &fakeServices{authorizeErr: temporal.NewNonRetryableApplicationError("card declined", activities.ErrPaymentDeclined, nil)}
 	st := runOrder(t, f)
 
-	require.Equal(t, OrderFailed, st.Status)
+	require.Equal(t, orders.StatusFailed, st.Status)
 	require.Equal(t, "Card declined.", st.FailureReason)
-	require.Equal(t, 1, f.calls[ActivityAuthorizePayment], "a decline is not retried")
+	require.Equal(t, 1, f.calls["AuthorizePayment"], "a decline is not retried")
 	require.Equal(t, []string{"res-o-1"}, f.releasedIDs)
 	require.Empty(t, f.voidedAuthIDs, "nothing was authorized, nothing to void")
-	require.Zero(t, f.calls[ActivityCapturePayment])
-	require.Zero(t, f.calls[ActivityCommitReservation])
+	require.Zero(t, f.calls["CapturePayment"])
+	require.Zero(t, f.calls["CommitReservation"])
 	require.Equal(t, StepFailed, stepStatuses(st)[StepAuthorizePayment])
 	require.Equal(t, StepCompleted, stepStatuses(st)[StepReleaseReservation])
 	require.Contains(t, f.lastEmail.Body, "Card declined.")
@@ -240,20 +242,20 @@ func TestOrderWorkflowRetriesTransientCaptureFailures(t *testing.T) {
 	f := &fakeServices{captureFails: 2}
 	st := runOrder(t, f)
 
-	require.Equal(t, OrderCompleted, st.Status)
-	require.Equal(t, 3, f.calls[ActivityCapturePayment], "two failures, then success")
+	require.Equal(t, orders.StatusCompleted, st.Status)
+	require.Equal(t, 3, f.calls["CapturePayment"], "two failures, then success")
 	require.Empty(t, f.releasedIDs)
 	require.Empty(t, f.voidedAuthIDs)
 }
 
 func TestOrderWorkflowOutOfStockCompensatesNothing(t *testing.T) {
-	f := &fakeServices{reserveErr: temporal.NewNonRetryableApplicationError("SKU-1: 2 requested, 1 available", ErrOutOfStock, nil)}
+	f := &fakeServices{reserveErr: temporal.NewNonRetryableApplicationError("SKU-1: 2 requested, 1 available", activities.ErrOutOfStock, nil)}
 	st := runOrder(t, f)
 
-	require.Equal(t, OrderFailed, st.Status)
+	require.Equal(t, orders.StatusFailed, st.Status)
 	require.Equal(t, "SKU-1: 2 requested, 1 available.", st.FailureReason)
-	require.Equal(t, 1, f.calls[ActivityReserveStock])
-	require.Zero(t, f.calls[ActivityAuthorizePayment])
+	require.Equal(t, 1, f.calls["ReserveStock"])
+	require.Zero(t, f.calls["AuthorizePayment"])
 	require.Empty(t, f.releasedIDs)
 }
 
@@ -264,10 +266,10 @@ func TestOrderWorkflowPaymentFailureAfterAuthorizeVoidsAndReleases(t *testing.T)
 	f.register(env)
 	env.ExecuteWorkflow(OrderWorkflow, testOrder())
 	require.NoError(t, env.GetWorkflowError())
-	var st OrderState
+	var st orders.State
 	require.NoError(t, env.GetWorkflowResult(&st))
 
-	require.Equal(t, OrderFailed, st.Status)
+	require.Equal(t, orders.StatusFailed, st.Status)
 	require.Equal(t, []string{"auth_1"}, f.voidedAuthIDs)
 	require.Equal(t, []string{"res-o-1"}, f.releasedIDs)
 	// Compensations run in reverse order: void before release.
@@ -289,7 +291,7 @@ func TestOrderWorkflowCancelledWhileAuthorizingCompensates(t *testing.T) {
 	// environment cancels the activity at once; waiting for an in-flight call
 	// to finish and voiding it is tested on the real stack.)
 	env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
-		if info.ActivityType.Name == ActivityAuthorizePayment {
+		if info.ActivityType.Name == "AuthorizePayment" {
 			env.CancelWorkflow()
 		}
 	})
@@ -298,9 +300,9 @@ func TestOrderWorkflowCancelledWhileAuthorizingCompensates(t *testing.T) {
 	require.True(t, env.IsWorkflowCompleted())
 	require.True(t, temporal.IsCanceledError(env.GetWorkflowError()), "closes as cancelled: %v", env.GetWorkflowError())
 	require.Equal(t, []string{"res-o-1"}, f.releasedIDs, "stock released despite the cancellation")
-	require.Zero(t, f.calls[ActivityCapturePayment])
+	require.Zero(t, f.calls["CapturePayment"])
 	last := f.recorded[len(f.recorded)-1]
-	require.Equal(t, OrderCancelled, last.State.Status)
+	require.Equal(t, orders.StatusCancelled, last.State.Status)
 	require.Equal(t, "order.cancelled", last.Event)
 	require.Contains(t, f.lastEmail.Body, "cancelled")
 }
@@ -311,11 +313,11 @@ func TestOrderWorkflowVoidsAnAuthorizationWhoseOutcomeIsUnknown(t *testing.T) {
 	f := &fakeServices{authorizeErr: errors.New("gateway returned 503")}
 	st := runOrder(t, f)
 
-	require.Equal(t, OrderFailed, st.Status)
+	require.Equal(t, orders.StatusFailed, st.Status)
 	require.Equal(t, unavailableReason, st.FailureReason, "no technical detail for the customer")
 	require.Equal(t, StepFailed, stepStatuses(st)[StepAuthorizePayment])
-	require.Equal(t, 8, f.calls[ActivityAuthorizePayment], "the retry budget")
-	require.Equal(t, 1, f.calls[ActivityVoidPayment])
+	require.Equal(t, 8, f.calls["AuthorizePayment"], "the retry budget")
+	require.Equal(t, 1, f.calls["VoidPayment"])
 	require.Empty(t, f.lastVoid.AuthorizationID)
 	require.Equal(t, "o-1", f.lastVoid.OrderID, "the lookup is by order, not by authorizing again")
 	require.Nil(t, f.lastVoid.Authorize)
@@ -328,12 +330,12 @@ func TestOrderWorkflowVoidsAnAuthorizationWhoseOutcomeIsUnknown(t *testing.T) {
 // authorized, its answer lost), finds none, and the order ends, instead of
 // compensating for ever.
 func TestOrderWorkflowGatewayErrorsEndTheOrder(t *testing.T) {
-	f := &fakeServices{authorizeErr: temporal.NewApplicationError("payment gateway failed (500)", ErrPaymentGatewayFailed)}
+	f := &fakeServices{authorizeErr: temporal.NewApplicationError("payment gateway failed (500)", activities.ErrPaymentGatewayFailed)}
 	st := runOrder(t, f)
 
-	require.Equal(t, OrderFailed, st.Status)
-	require.Equal(t, 8, f.calls[ActivityAuthorizePayment])
-	require.Equal(t, 1, f.calls[ActivityVoidPayment], "one lookup, bounded")
+	require.Equal(t, orders.StatusFailed, st.Status)
+	require.Equal(t, 8, f.calls["AuthorizePayment"])
+	require.Equal(t, 1, f.calls["VoidPayment"], "one lookup, bounded")
 	require.Equal(t, "o-1", f.lastVoid.OrderID)
 	require.Equal(t, []string{"res-o-1"}, f.releasedIDs)
 	require.Equal(t, "Sorry, your order o-1 could not be completed. "+unavailableReason+" You have not been charged.", f.lastEmail.Body)
@@ -347,17 +349,17 @@ func TestOrderWorkflowNeedsAttentionWhenAVoidFailsForGood(t *testing.T) {
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
 	f.register(env)
-	var upserts []string
+	var upserts []orders.Status
 	env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
 		sa := args.Get(0).(temporal.SearchAttributes)
 		v, _ := sa.GetKeyword(orderStatusKey)
-		upserts = append(upserts, v)
+		upserts = append(upserts, orders.Status(v))
 	}).Return(nil)
-	var attention OrderState
+	var attention orders.State
 	env.RegisterDelayedCallback(func() {
 		f.mu.Lock()
 		for _, r := range f.recorded {
-			if r.Event == "order."+OrderNeedsAttention {
+			if r.Event == orders.StatusNeedsAttention.Event() {
 				attention = r.State
 			}
 		}
@@ -369,18 +371,18 @@ func TestOrderWorkflowNeedsAttentionWhenAVoidFailsForGood(t *testing.T) {
 	env.ExecuteWorkflow(OrderWorkflow, testOrder())
 	require.True(t, env.IsWorkflowCompleted())
 	require.NoError(t, env.GetWorkflowError())
-	var st OrderState
+	var st orders.State
 	require.NoError(t, env.GetWorkflowResult(&st))
 
-	require.Equal(t, OrderNeedsAttention, attention.Status)
+	require.Equal(t, orders.StatusNeedsAttention, attention.Status)
 	require.Contains(t, attention.Attention, "void_payment failed: gateway returned 503")
 	require.Contains(t, attention.Attention, SignalRetryCompensation)
 	require.Equal(t, []string{"res-o-1"}, f.releasedIDs, "the release ran although the void failed")
-	require.Equal(t, OrderFailed, st.Status)
+	require.Equal(t, orders.StatusFailed, st.Status)
 	require.Empty(t, st.Attention)
 	require.Equal(t, []string{"auth_1"}, f.voidedAuthIDs, "voided once, after the signal")
-	require.Contains(t, upserts, OrderNeedsAttention)
-	require.Equal(t, OrderFailed, upserts[len(upserts)-1])
+	require.Contains(t, upserts, orders.StatusNeedsAttention)
+	require.Equal(t, orders.StatusFailed, upserts[len(upserts)-1])
 	require.Equal(t, "a@example.com", f.lastEmail.To)
 }
 
@@ -391,14 +393,14 @@ func TestOrderStatusSearchAttributeFollowsTheStatus(t *testing.T) {
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
 	f.register(env)
-	require.NoError(t, env.SetTypedSearchAttributesOnStart(OrderSearchAttributes(approvalOrder(), OrderProcessing)))
-	var upserts []string
+	require.NoError(t, env.SetTypedSearchAttributesOnStart(OrderSearchAttributes(approvalOrder(), orders.StatusProcessing)))
+	var upserts []orders.Status
 	env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
 		v, _ := args.Get(0).(temporal.SearchAttributes).GetKeyword(orderStatusKey)
-		upserts = append(upserts, v)
+		upserts = append(upserts, orders.Status(v))
 	}).Return(nil)
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalApprove, Decision{By: "admin:1"}) }, time.Minute)
 	env.ExecuteWorkflow(OrderWorkflow, approvalOrder())
 	require.NoError(t, env.GetWorkflowError())
-	require.Equal(t, []string{OrderAwaitingApproval, OrderProcessing, OrderCompleted}, upserts)
+	require.Equal(t, []orders.Status{orders.StatusAwaitingApproval, orders.StatusProcessing, orders.StatusCompleted}, upserts)
 }

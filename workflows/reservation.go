@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 
+	"github.com/orderflow/orderflow/activities"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
@@ -63,12 +64,12 @@ func (r *reservation) logAttrs(kv ...any) []any {
 // the whole retry budget, or the workflow was cancelled meanwhile), so
 // whatever may have been reserved is released before failing.
 func (r *reservation) reserve(ctx workflow.Context) error {
-	req := ReserveStockRequest{ReservationID: r.state.ReservationID, OrderID: r.in.OrderID, Lines: r.in.Lines, ExpiresAt: r.state.ExpiresAt}
-	var res Reservation
-	err := workflow.ExecuteLocalActivity(stockCtx(ctx), ActivityReserveStock, req).Get(ctx, &res)
+	req := activities.ReserveStockRequest{ReservationID: r.state.ReservationID, OrderID: r.in.OrderID, Lines: r.in.Lines, ExpiresAt: r.state.ExpiresAt}
+	var res activities.Reservation
+	err := workflow.ExecuteLocalActivity(stockCtx(ctx), inventoryActivities.ReserveStock, req).Get(ctx, &res)
 	var appErr *temporal.ApplicationError
 	switch {
-	case errors.As(err, &appErr) && (appErr.Type() == ErrOutOfStock || appErr.Type() == ErrUnknownSKU):
+	case errors.As(err, &appErr) && (appErr.Type() == activities.ErrOutOfStock || appErr.Type() == activities.ErrUnknownSKU):
 		r.state.Status, r.state.Reason = ReservationRejected, appErr.Message()
 		return nil
 	case err != nil:
@@ -143,10 +144,10 @@ func (r *reservation) awaitEnd(ctx workflow.Context) ending {
 func (r *reservation) settle(ctx workflow.Context, end ending) error {
 	var err error
 	if end.status == ReservationCommitted {
-		err = workflow.ExecuteLocalActivity(settleCtx(ctx), ActivityCommitReservation, r.state.ReservationID).Get(ctx, nil)
+		err = workflow.ExecuteLocalActivity(settleCtx(ctx), inventoryActivities.CommitReservation, r.state.ReservationID).Get(ctx, nil)
 	} else {
-		req := ReleaseReservationRequest{ReservationID: r.state.ReservationID, OrderID: r.state.OrderID, Reason: end.reason, Expired: end.status == ReservationExpired}
-		err = workflow.ExecuteLocalActivity(settleCtx(ctx), ActivityReleaseReservation, req).Get(ctx, nil)
+		req := activities.ReleaseReservationRequest{ReservationID: r.state.ReservationID, OrderID: r.state.OrderID, Reason: end.reason, Expired: end.status == ReservationExpired}
+		err = workflow.ExecuteLocalActivity(settleCtx(ctx), inventoryActivities.ReleaseReservation, req).Get(ctx, nil)
 	}
 	if err != nil {
 		return err

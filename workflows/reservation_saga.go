@@ -1,6 +1,8 @@
 package workflows
 
 import (
+	"github.com/orderflow/orderflow/activities"
+	"github.com/orderflow/orderflow/internal/orders"
 	enums "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -20,10 +22,10 @@ type heldStock struct {
 // holds the stock (its held signal) or has ended without it (its result).
 // Nothing cancels the wait: like an activity with WaitForCancellation, the
 // saga learns the outcome, and compensates a reservation that was made.
-func reserveStock(ctx workflow.Context, in OrderInput) (*heldStock, error) {
-	lines := make([]StockLine, len(in.Items))
+func reserveStock(ctx workflow.Context, in orders.Input) (*heldStock, error) {
+	lines := make([]activities.StockLine, len(in.Items))
 	for i, it := range in.Items {
-		lines[i] = StockLine{SKU: it.SKU, Quantity: it.Quantity}
+		lines[i] = activities.StockLine{SKU: it.SKU, Quantity: it.Quantity}
 	}
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID: ReservationID(in.OrderID),
@@ -108,10 +110,10 @@ func (h *heldStock) failure(want string) error {
 	case h.state.Status == want:
 		return nil
 	case h.state.Status == ReservationRejected: // the reason says what was short
-		return temporal.NewNonRetryableApplicationError(h.state.Reason, ErrOutOfStock, nil)
+		return temporal.NewNonRetryableApplicationError(h.state.Reason, activities.ErrOutOfStock, nil)
 	case h.state.Status == ReservationExpired:
-		return temporal.NewNonRetryableApplicationError("the stock reservation expired before the payment completed", ErrReservationReleased, nil)
+		return temporal.NewNonRetryableApplicationError("the stock reservation expired before the payment completed", activities.ErrReservationReleased, nil)
 	default:
-		return temporal.NewNonRetryableApplicationError("the stock reservation was "+h.state.Status, ErrReservationReleased, nil)
+		return temporal.NewNonRetryableApplicationError("the stock reservation was "+h.state.Status, activities.ErrReservationReleased, nil)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orderflow/orderflow/activities"
+	"github.com/orderflow/orderflow/internal/orders"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -13,7 +15,7 @@ import (
 )
 
 func testReservation() ReservationInput {
-	return ReservationInput{OrderID: "o-1", Lines: []StockLine{{SKU: "SKU-1", Quantity: 2}}, TTL: time.Hour}
+	return ReservationInput{OrderID: "o-1", Lines: []activities.StockLine{{SKU: "SKU-1", Quantity: 2}}, TTL: time.Hour}
 }
 
 // runReservation runs a ReservationWorkflow with no parent; during(env) may
@@ -54,7 +56,7 @@ func TestReservationConfirmCommitsOnceDespiteRedelivery(t *testing.T) {
 	require.NoError(t, err)
 
 	require.Equal(t, ReservationHeld, held.Status, "the query shows the held stock")
-	require.Equal(t, []Allocation{{SKU: "SKU-1", WarehouseID: "w1", Quantity: 2}}, held.Allocations)
+	require.Equal(t, []activities.Allocation{{SKU: "SKU-1", WarehouseID: "w1", Quantity: 2}}, held.Allocations)
 	require.WithinDuration(t, start.Add(time.Hour), held.ExpiresAt, time.Second, "held for the TTL")
 	require.Equal(t, ReservationCommitted, st.Status)
 	require.Equal(t, []string{"res-o-1"}, f.committedIDs, "committed once")
@@ -72,7 +74,7 @@ func TestReservationReleaseSignalGivesStockBack(t *testing.T) {
 
 	require.Equal(t, ReservationReleased, st.Status)
 	require.Equal(t, "card declined", st.Reason)
-	require.Equal(t, []ReleaseReservationRequest{{ReservationID: "res-o-1", OrderID: "o-1", Reason: "card declined"}}, f.releases)
+	require.Equal(t, []activities.ReleaseReservationRequest{{ReservationID: "res-o-1", OrderID: "o-1", Reason: "card declined"}}, f.releases)
 	require.Empty(t, f.committedIDs)
 }
 
@@ -84,7 +86,7 @@ func TestReservationExpiresAfterItsTTL(t *testing.T) {
 	st, err := runReservation(t, f, in, func(env *testsuite.TestWorkflowEnvironment) {
 		start = env.Now()
 		env.SetOnLocalActivityStartedListener(func(info *activity.Info, _ context.Context, _ []any) {
-			if info.ActivityType.Name == ActivityReleaseReservation {
+			if info.ActivityType.Name == "ReleaseReservation" {
 				releasedAt = env.Now()
 			}
 		})
@@ -94,7 +96,7 @@ func TestReservationExpiresAfterItsTTL(t *testing.T) {
 	require.Equal(t, ReservationExpired, st.Status)
 	require.WithinDuration(t, start.Add(in.TTL), st.ExpiresAt, time.Second)
 	require.WithinDuration(t, st.ExpiresAt, releasedAt, time.Second, "released when the TTL ran out")
-	require.Equal(t, []ReleaseReservationRequest{{ReservationID: "res-o-1", OrderID: "o-1", Reason: "reservation expired", Expired: true}}, f.releases)
+	require.Equal(t, []activities.ReleaseReservationRequest{{ReservationID: "res-o-1", OrderID: "o-1", Reason: "reservation expired", Expired: true}}, f.releases)
 	require.Empty(t, f.committedIDs)
 }
 
@@ -112,13 +114,13 @@ func TestReservationDefaultTTLIsFifteenMinutes(t *testing.T) {
 }
 
 func TestReservationOutOfStockIsRejectedWithNothingHeld(t *testing.T) {
-	f := &fakeServices{reserveErr: temporal.NewNonRetryableApplicationError("out of stock: SKU-1: 2 requested, 1 available", ErrOutOfStock, nil)}
+	f := &fakeServices{reserveErr: temporal.NewNonRetryableApplicationError("out of stock: SKU-1: 2 requested, 1 available", activities.ErrOutOfStock, nil)}
 	st, err := runReservation(t, f, testReservation(), nil)
 	require.NoError(t, err)
 
 	require.Equal(t, ReservationRejected, st.Status)
 	require.Equal(t, "out of stock: SKU-1: 2 requested, 1 available", st.Reason)
-	require.Equal(t, 1, f.calls[ActivityReserveStock], "out of stock is not retried")
+	require.Equal(t, 1, f.calls["ReserveStock"], "out of stock is not retried")
 	require.Empty(t, f.releases)
 	require.Empty(t, f.committedIDs)
 }
@@ -128,7 +130,7 @@ func TestReservationThatCannotBeMadeReleasesWhateverWasHeld(t *testing.T) {
 	_, err := runReservation(t, f, testReservation(), nil)
 
 	require.Error(t, err, "the database never answered")
-	require.Greater(t, f.calls[ActivityReserveStock], 5, "retried for its whole budget")
+	require.Greater(t, f.calls["ReserveStock"], 5, "retried for its whole budget")
 	require.Equal(t, []string{"res-o-1"}, f.releasedIDs, "an attempt may have reserved: released to be sure")
 }
 
@@ -152,13 +154,13 @@ func TestOrderWorkflowReservationExpiredDuringCaptureRefunds(t *testing.T) {
 	in.ReservationTTL = 5 * time.Second
 	st := runOrderInput(t, f, in)
 
-	require.Equal(t, OrderFailed, st.Status)
+	require.Equal(t, orders.StatusFailed, st.Status)
 	require.Equal(t, "The stock reservation expired before the payment completed.", st.FailureReason)
 	require.Equal(t, "cap_1", st.CaptureID)
 	require.Equal(t, []string{"cap_1"}, f.refundedCaptureIDs)
 	require.Empty(t, f.committedIDs)
 	require.Empty(t, f.voidedAuthIDs, "a captured authorization is refunded, not voided")
-	require.Equal(t, []ReleaseReservationRequest{{ReservationID: "res-o-1", OrderID: "o-1", Reason: "reservation expired", Expired: true}}, f.releases)
+	require.Equal(t, []activities.ReleaseReservationRequest{{ReservationID: "res-o-1", OrderID: "o-1", Reason: "reservation expired", Expired: true}}, f.releases)
 	require.Equal(t, StepFailed, stepStatuses(st)[StepConfirmReservation])
 	require.Equal(t, StepCompleted, stepStatuses(st)[StepRefundPayment])
 	require.Contains(t, f.lastEmail.Body, "refunded")
@@ -172,9 +174,9 @@ func TestOrderWorkflowReservationExpiredBeforeCaptureVoids(t *testing.T) {
 	in.ReservationTTL = 5 * time.Second
 	st := runOrderInput(t, f, in)
 
-	require.Equal(t, OrderFailed, st.Status)
+	require.Equal(t, orders.StatusFailed, st.Status)
 	require.Equal(t, "The stock reservation expired before the payment completed.", st.FailureReason)
-	require.Zero(t, f.calls[ActivityCapturePayment])
+	require.Zero(t, f.calls["CapturePayment"])
 	require.Equal(t, []string{"auth_1"}, f.voidedAuthIDs)
 	require.Empty(t, f.refundedCaptureIDs)
 	require.Equal(t, StepFailed, stepStatuses(st)[StepCapturePayment])

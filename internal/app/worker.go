@@ -54,7 +54,7 @@ func RunWorker(ctx context.Context, cfg config.Config, queue string, logger *slo
 		}
 		store := orders.NewStore(pool)
 		defer runRelay(ctx, func(ctx context.Context) { store.RunRelay(ctx, pub, logger) })()
-		reconciler := &orders.Reconciler{Store: store, Temporal: tc, Namespace: cfg.TemporalNamespace,
+		reconciler := &workers.Reconciler{Store: store, Temporal: tc, Namespace: cfg.TemporalNamespace,
 			Every: cfg.ReconcileInterval, Lookback: reconcileLookback, Logger: logger}
 		go reconciler.Run(ctx)
 		acts.Orders = &activities.OrderActivities{Store: store}

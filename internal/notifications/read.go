@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/orderflow/orderflow/workflows"
 )
 
 // Notification is one message as the API shows it.
@@ -17,7 +15,7 @@ type Notification struct {
 	ID         string   `json:"id"`
 	OrderID    string   `json:"order_id,omitempty"`
 	Kind       string   `json:"kind"`
-	Status     string   `json:"status"`
+	Status     Status   `json:"status"`
 	Round      int      `json:"round"`
 	Urgent     bool     `json:"urgent"`
 	Channels   []string `json:"channels"`
@@ -36,7 +34,7 @@ type Notification struct {
 	Attempts []Attempt `json:"attempts,omitempty"`
 	// Input is what the workflow was started with, for a retry; it holds
 	// the recipient's addresses, so it is not shown.
-	Input workflows.NotificationInput `json:"-"`
+	Input Input `json:"-"`
 }
 
 // Delivery is the most telling delivery event a provider reported.
@@ -149,7 +147,7 @@ func scanNotification(row pgx.Row) (Notification, error) {
 		return n, fmt.Errorf("notification %s: input: %w", n.ID, err)
 	}
 	n.Urgent, n.Channels = n.Input.Urgent, n.Input.Channels
-	n.WorkflowID = workflows.NotificationWorkflowID(n.ID)
+	n.WorkflowID = WorkflowID(n.ID)
 	n.Delivery = d.delivery()
 	return n, nil
 }

@@ -10,8 +10,6 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/orderflow/orderflow/workflows"
 )
 
 // ErrNotFound means no notification has the ID.
@@ -28,7 +26,7 @@ func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 // Save stores a notification's state as its workflow last recorded it. The
 // workflow is the only writer of these rows and records in order, so the
 // last write wins.
-func (s *Store) Save(ctx context.Context, in workflows.NotificationInput, st workflows.NotificationState) error {
+func (s *Store) Save(ctx context.Context, in Input, st State) error {
 	input, err := json.Marshal(in)
 	if err != nil {
 		return fmt.Errorf("encode notification input: %w", err)

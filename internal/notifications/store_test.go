@@ -12,7 +12,6 @@ import (
 
 	"github.com/orderflow/orderflow/internal/notifications"
 	"github.com/orderflow/orderflow/internal/testdb"
-	"github.com/orderflow/orderflow/workflows"
 )
 
 // The store is tested against a real PostgreSQL, started once for the package.
@@ -41,10 +40,10 @@ func run(m *testing.M) int {
 
 var ctx = context.Background()
 
-func input(id string) workflows.NotificationInput {
-	return workflows.NotificationInput{
+func input(id string) notifications.Input {
+	return notifications.Input{
 		NotificationID: id, OrderID: "o-" + id, Kind: "order.completed", Urgent: true,
-		Channels: []string{workflows.ChannelSMS, workflows.ChannelEmail}, Phone: "+15005550006", Email: "a@example.com",
+		Channels: []string{notifications.ChannelSMS, notifications.ChannelEmail}, Phone: "+15005550006", Email: "a@example.com",
 		Subject: "s", Body: "b",
 	}
 }
@@ -53,15 +52,15 @@ func TestSaveKeepsTheLatestState(t *testing.T) {
 	in := input("n-save")
 	created := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	until := created.Add(8 * time.Hour)
-	require.NoError(t, store.Save(ctx, in, workflows.NotificationState{NotificationID: in.NotificationID,
-		Status: workflows.NotificationScheduled, Round: 1, ScheduledFor: &until, UpdatedAt: created}))
-	require.NoError(t, store.Save(ctx, in, workflows.NotificationState{NotificationID: in.NotificationID,
-		Status: workflows.NotificationSent, Round: 1, Channel: workflows.ChannelSMS, Provider: "twilio", ProviderMessageID: "SM1",
+	require.NoError(t, store.Save(ctx, in, notifications.State{NotificationID: in.NotificationID,
+		Status: notifications.StatusScheduled, Round: 1, ScheduledFor: &until, UpdatedAt: created}))
+	require.NoError(t, store.Save(ctx, in, notifications.State{NotificationID: in.NotificationID,
+		Status: notifications.StatusSent, Round: 1, Channel: notifications.ChannelSMS, Provider: "twilio", ProviderMessageID: "SM1",
 		Failures: map[string]string{"push": "no address for this channel"}, UpdatedAt: created.Add(8 * time.Hour)}))
 
 	n, err := store.Get(ctx, in.NotificationID)
 	require.NoError(t, err)
-	assert.Equal(t, workflows.NotificationSent, n.Status)
+	assert.Equal(t, notifications.StatusSent, n.Status)
 	assert.Equal(t, "o-n-save", n.OrderID)
 	assert.Equal(t, "SM1", n.ProviderMessageID)
 	assert.Nil(t, n.ScheduledFor)
@@ -99,7 +98,7 @@ func TestAttemptsDeduplicateAndTellInterruptedCalls(t *testing.T) {
 	assert.True(t, sent)
 	assert.Equal(t, "SM9", id)
 
-	require.NoError(t, store.Save(ctx, input("n-att"), workflows.NotificationState{NotificationID: "n-att", Status: "sent", Round: 1}))
+	require.NoError(t, store.Save(ctx, input("n-att"), notifications.State{NotificationID: "n-att", Status: "sent", Round: 1}))
 	n, err := store.Get(ctx, "n-att")
 	require.NoError(t, err)
 	require.Len(t, n.Attempts, 3)
@@ -129,8 +128,8 @@ func TestDeliveryStateIsTheMostTellingEvent(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, added, "a repeated callback is ignored")
 
-	require.NoError(t, store.Save(ctx, in, workflows.NotificationState{NotificationID: in.NotificationID,
-		Status: workflows.NotificationSent, Round: 1, Channel: "sms", Provider: "twilio", ProviderMessageID: "SM7"}))
+	require.NoError(t, store.Save(ctx, in, notifications.State{NotificationID: in.NotificationID,
+		Status: notifications.StatusSent, Round: 1, Channel: "sms", Provider: "twilio", ProviderMessageID: "SM7"}))
 	n, err := store.Get(ctx, in.NotificationID)
 	require.NoError(t, err)
 	require.NotNil(t, n.Delivery)
@@ -155,7 +154,7 @@ func TestListByOrderIsNewestFirst(t *testing.T) {
 	for i, id := range []string{"o-list-completed", "o-list-failed"} {
 		in := input(id)
 		in.OrderID = "o-list"
-		require.NoError(t, store.Save(ctx, in, workflows.NotificationState{NotificationID: id, Status: "sent", Round: 1,
+		require.NoError(t, store.Save(ctx, in, notifications.State{NotificationID: id, Status: "sent", Round: 1,
 			UpdatedAt: base.Add(time.Duration(i) * time.Minute)}))
 	}
 	list, err := store.ListByOrder(ctx, "o-list")

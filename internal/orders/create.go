@@ -6,8 +6,6 @@ import (
 	"errors"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/orderflow/orderflow/workflows"
 )
 
 // ErrIdempotencyKeyReused means the Idempotency-Key was used before with a
@@ -51,7 +49,7 @@ func (s *Store) ClaimKey(ctx context.Context, key string, requestHash []byte, or
 
 // Insert stores a pending order unless it exists already (the workflow may
 // have stored it first).
-func (s *Store) Insert(ctx context.Context, in workflows.OrderInput) error {
+func (s *Store) Insert(ctx context.Context, in Input) error {
 	_, err := s.pool.Exec(ctx, insertOrderSQL, insertOrderArgs(in)...)
 	return err
 }
@@ -61,7 +59,7 @@ const insertOrderSQL = `
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
 	ON CONFLICT (id) DO NOTHING`
 
-func insertOrderArgs(in workflows.OrderInput) []any {
-	return []any{in.OrderID, in.CustomerID, workflows.OrderPending, in.Currency, in.Total,
-		mustJSON(in.Items), mustJSON(in.Contact), workflows.OrderWorkflowID(in.OrderID), in.PlacedAt}
+func insertOrderArgs(in Input) []any {
+	return []any{in.OrderID, in.CustomerID, StatusPending, in.Currency, in.Total,
+		mustJSON(in.Items), mustJSON(in.Contact), WorkflowID(in.OrderID), in.PlacedAt}
 }

@@ -14,7 +14,7 @@ import (
 
 // ListFilter selects a page of orders, newest first.
 type ListFilter struct {
-	Status     string
+	Status     Status
 	CustomerID string
 	Limit      int
 	Cursor     string // opaque; from the previous page's NextCursor

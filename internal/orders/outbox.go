@@ -70,7 +70,7 @@ func (s *Store) publishBatch(ctx context.Context, pub *events.Publisher) (int, e
 type orderEventData struct {
 	OrderID       string `json:"order_id"`
 	CustomerID    string `json:"customer_id"`
-	Status        string `json:"status"`
+	Status        Status `json:"status"`
 	Total         int64  `json:"total"`
 	Currency      string `json:"currency"`
 	FailureReason string `json:"failure_reason,omitempty"`

@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/orderflow/orderflow/workflows"
 )
 
 // Event is one order event, as GET /api/orders/{id}/events shows it and as
@@ -15,7 +13,7 @@ type Event struct {
 	ID         string    `json:"id"`
 	OrderID    string    `json:"-"`
 	Type       string    `json:"type"`
-	Status     string    `json:"status"`
+	Status     Status    `json:"status"`
 	Reason     string    `json:"reason,omitempty"`
 	CustomerID string    `json:"-"`
 	Total      int64     `json:"-"`
@@ -34,7 +32,7 @@ type Event struct {
 // state, so clock skew between hosts cannot freeze an order at pending. It
 // creates the order when it is missing, so a workflow started from the CLI
 // shows up in the read model too.
-func (s *Store) SaveState(ctx context.Context, in workflows.OrderInput, st workflows.OrderState, ev *Event) error {
+func (s *Store) SaveState(ctx context.Context, in Input, st State, ev *Event) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, insertOrderSQL, insertOrderArgs(in)...); err != nil {
 			return err

@@ -12,8 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/orderflow/orderflow/workflows"
+	"github.com/orderflow/orderflow/internal/notifications"
 )
 
 // ErrNotFound means no order has the ID.
@@ -21,16 +20,16 @@ var ErrNotFound = errors.New("order not found")
 
 // Order is one order as the API shows it.
 type Order struct {
-	ID            string            `json:"id"`
-	Status        string            `json:"status"`
-	WorkflowID    string            `json:"workflow_id"`
-	CustomerID    string            `json:"customer_id"`
-	Items         []workflows.Item  `json:"items"`
-	Currency      string            `json:"currency"`
-	Total         int64             `json:"total"`
-	Contact       workflows.Contact `json:"contact"`
-	Steps         []workflows.Step  `json:"steps"`
-	FailureReason string            `json:"failure_reason,omitempty"`
+	ID            string                `json:"id"`
+	Status        Status                `json:"status"`
+	WorkflowID    string                `json:"workflow_id"`
+	CustomerID    string                `json:"customer_id"`
+	Items         []Item                `json:"items"`
+	Currency      string                `json:"currency"`
+	Total         int64                 `json:"total"`
+	Contact       notifications.Contact `json:"contact"`
+	Steps         []Step                `json:"steps"`
+	FailureReason string                `json:"failure_reason,omitempty"`
 	// Attention is what is left undone while the status is needs_attention.
 	Attention string    `json:"attention,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
@@ -75,10 +74,10 @@ func (s *Store) CountByStatus(ctx context.Context) (map[string]int64, error) {
 	return counts, rows.Err()
 }
 
-// unfinished returns the orders among ids that have no final status.
-func (s *Store) unfinished(ctx context.Context, ids []string) ([]Order, error) {
+// Unfinished returns the orders among ids that have no final status.
+func (s *Store) Unfinished(ctx context.Context, ids []string) ([]Order, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+orderColumns+` FROM orders.orders WHERE id = ANY($1) AND NOT status = ANY($2)`,
-		ids, workflows.FinalOrderStatuses)
+		ids, FinalStatuses)
 	if err != nil {
 		return nil, err
 	}
@@ -100,4 +99,17 @@ func mustJSON(v any) []byte {
 		panic(fmt.Sprintf("marshal %T: %v", v, err)) // plain structs always marshal
 	}
 	return b
+}
+
+// Input is the order as it was placed, from the read model; the payment
+// token is not kept there, so it is empty.
+func (o Order) Input() Input {
+	return Input{OrderID: o.ID, CustomerID: o.CustomerID, Items: o.Items, Currency: o.Currency, Total: o.Total,
+		Contact: o.Contact, PlacedAt: o.CreatedAt}
+}
+
+// State is the saga state the read model last recorded for the order.
+func (o Order) State() State {
+	return State{OrderID: o.ID, Status: o.Status, FailureReason: o.FailureReason, Attention: o.Attention, Steps: o.Steps,
+		Version: o.stateVersion, UpdatedAt: o.UpdatedAt}
 }

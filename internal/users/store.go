@@ -9,8 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/orderflow/orderflow/workflows"
+	"github.com/orderflow/orderflow/internal/notifications"
 )
 
 // ErrBadCredentials means the email or the password is wrong; which one is
@@ -105,7 +104,7 @@ type Patch struct {
 	Channels                     []string // nil: unchanged
 	// SetQuietHours changes the quiet hours to QuietHours (nil: none).
 	SetQuietHours bool
-	QuietHours    *workflows.QuietHours
+	QuietHours    *notifications.QuietHours
 }
 
 // Update applies p to the account and returns it, or ErrNotFound, or
@@ -157,7 +156,7 @@ func scanUser(row pgx.Row) (User, error) {
 	}
 	u.ID = id.String()
 	if start != nil && end != nil {
-		u.Preferences.QuietHours = &workflows.QuietHours{Start: *start, End: *end}
+		u.Preferences.QuietHours = &notifications.QuietHours{Start: *start, End: *end}
 	}
 	return u, nil
 }

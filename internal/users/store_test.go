@@ -10,8 +10,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/orderflow/orderflow/internal/notifications"
 	"github.com/orderflow/orderflow/internal/users"
-	"github.com/orderflow/orderflow/workflows"
 )
 
 const password = "correct horse battery"
@@ -130,13 +130,13 @@ func TestUpdateChangesOnlyWhatIsSet(t *testing.T) {
 	s := users.NewStore(testPool)
 	u := newAccount(t)
 	phone, tz := "+15005550006", "Europe/Paris"
-	quiet := &workflows.QuietHours{Start: "22:00", End: "07:00"}
+	quiet := &notifications.QuietHours{Start: "22:00", End: "07:00"}
 	got, err := s.Update(ctx, u.ID, users.Patch{Phone: &phone, TimeZone: &tz, Channels: []string{"sms", "email"},
 		SetQuietHours: true, QuietHours: quiet})
 	require.NoError(t, err)
 	require.Equal(t, "Ada", got.Name, "unset fields stay")
 	require.Equal(t, phone, got.Phone)
-	require.Equal(t, workflows.Contact{Email: u.Email, Phone: phone, Channels: []string{"sms", "email"}, TimeZone: tz, QuietHours: quiet}, got.Contact())
+	require.Equal(t, notifications.Contact{Email: u.Email, Phone: phone, Channels: []string{"sms", "email"}, TimeZone: tz, QuietHours: quiet}, got.Contact())
 
 	got, err = s.Update(ctx, u.ID, users.Patch{SetQuietHours: true})
 	require.NoError(t, err)

@@ -7,7 +7,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/orderflow/orderflow/workflows"
+	"github.com/orderflow/orderflow/internal/notifications"
 )
 
 // Roles.
@@ -42,14 +42,14 @@ type User struct {
 // channels to try, in order, and the quiet hours during which an SMS that
 // is not urgent waits for the morning.
 type Preferences struct {
-	Channels   []string              `json:"channels"`
-	QuietHours *workflows.QuietHours `json:"quiet_hours"`
+	Channels   []string                  `json:"channels"`
+	QuietHours *notifications.QuietHours `json:"quiet_hours"`
 }
 
 // Contact is where and how the user's order notifications go, as the order
 // workflow takes it when the order is placed.
-func (u User) Contact() workflows.Contact {
-	return workflows.Contact{
+func (u User) Contact() notifications.Contact {
+	return notifications.Contact{
 		Email: u.Email, Phone: u.Phone,
 		Channels: u.Preferences.Channels, TimeZone: u.TimeZone, QuietHours: u.Preferences.QuietHours,
 	}

@@ -22,7 +22,7 @@ func placeOrderNeedingApproval(t *testing.T) string {
 	require.Eventually(t, func() bool {
 		var o orders.Order
 		getAs(t, "/api/orders/"+id, &o)
-		return o.Status == workflows.OrderAwaitingApproval
+		return o.Status == orders.StatusAwaitingApproval
 	}, 10*time.Second, 20*time.Millisecond, "order %s never awaited approval", id)
 	return id
 }
@@ -31,11 +31,11 @@ func TestApprovedOrderCompletes(t *testing.T) {
 	id := placeOrderNeedingApproval(t)
 	status, _, body := post(t, "/api/orders/"+id+"/approve", `{"reason":"known customer"}`, asAdmin)
 	require.Equal(t, 202, status, "%v", body)
-	require.Equal(t, workflows.OrderCompleted, waitForFinal(t, id).Status)
+	require.Equal(t, orders.StatusCompleted, waitForFinal(t, id).Status)
 	// The search attribute followed the order past its approval.
 	var orderStatus string
-	searchAttribute(t, workflows.OrderWorkflowID(id), workflows.SearchAttrOrderStatus, &orderStatus)
-	require.Equal(t, workflows.OrderCompleted, orderStatus)
+	searchAttribute(t, orders.WorkflowID(id), workflows.SearchAttrOrderStatus, &orderStatus)
+	require.Equal(t, orders.StatusCompleted, orderStatus)
 
 	status, _, body = post(t, "/api/orders/"+id+"/approve", "", asAdmin)
 	require.Equal(t, 409, status, "%v", body)
@@ -49,7 +49,7 @@ func TestRejectedOrderIsCancelledAndCompensated(t *testing.T) {
 	require.Equal(t, 202, status, "%v", body)
 
 	o := waitForFinal(t, id)
-	require.Equal(t, workflows.OrderCancelled, o.Status)
+	require.Equal(t, orders.StatusCancelled, o.Status)
 	require.Equal(t, "The order could not be approved.", o.FailureReason, "the admin's reason stays with operators")
 	require.Len(t, paymentOps("void", id+":"), 1)
 	onHand, reserved := stockOf(t, "HOODIE-GRY-L")
@@ -68,7 +68,7 @@ func TestCancelEndpoint(t *testing.T) {
 
 	status, _, cancelled := post(t, "/api/orders/"+id+"/cancel", `{"reason":"ordered by mistake"}`)
 	require.Equal(t, 200, status, "%v", cancelled)
-	require.Equal(t, workflows.OrderCancelled, cancelled["status"])
+	require.Equal(t, orders.StatusCancelled, cancelled["status"])
 	require.Equal(t, "Cancelled on request: ordered by mistake.", cancelled["failure_reason"])
 	require.Len(t, paymentOps("void", id+":"), 1)
 	require.Empty(t, paymentOps("capture", id+":"))

@@ -19,6 +19,7 @@ import (
 
 	"github.com/orderflow/orderflow/internal/auth"
 	"github.com/orderflow/orderflow/internal/config"
+	"github.com/orderflow/orderflow/internal/orders"
 	"github.com/orderflow/orderflow/internal/users"
 	"github.com/orderflow/orderflow/workflows"
 )
@@ -331,8 +332,8 @@ func TestCustomersSeeOnlyTheirOwnOrders(t *testing.T) {
 	require.Equal(t, http.StatusOK, status, "%v", page)
 	require.Len(t, page["orders"], 1)
 
-	require.Equal(t, workflows.OrderCompleted, waitForFinal(t, theirs).Status, "the refused cancel changed nothing")
-	require.Equal(t, workflows.OrderCompleted, waitForFinal(t, mine).Status)
+	require.Equal(t, orders.StatusCompleted, waitForFinal(t, theirs).Status, "the refused cancel changed nothing")
+	require.Equal(t, orders.StatusCompleted, waitForFinal(t, mine).Status)
 }
 
 func TestCustomersCannotCallAdminRoutes(t *testing.T) {
@@ -356,13 +357,13 @@ func TestCustomersCannotCallAdminRoutes(t *testing.T) {
 	}
 	status, _, o := get(t, "/api/orders/"+id)
 	require.Equal(t, http.StatusOK, status)
-	require.Equal(t, workflows.OrderAwaitingApproval, o["status"], "neither approved nor rejected")
+	require.Equal(t, orders.StatusAwaitingApproval, o["status"], "neither approved nor rejected")
 	after, _ := stockOf(t, "MUG-CERAMIC")
 	require.Equal(t, onHand, after, "no stock was adjusted")
 
 	status, _, body := post(t, "/api/orders/"+id+"/reject", `{"reason":"test over"}`, asAdmin)
 	require.Equal(t, http.StatusAccepted, status, "%v", body)
-	require.Equal(t, workflows.OrderCancelled, waitForFinal(t, id).Status)
+	require.Equal(t, orders.StatusCancelled, waitForFinal(t, id).Status)
 }
 
 // Sign-in attempts are counted per email and per client address, across

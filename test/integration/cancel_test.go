@@ -26,10 +26,10 @@ func TestCancelDuringAuthorizationVoidsAndReleases(t *testing.T) {
 	id := body["id"].(string)
 	waitForStep(t, id, workflows.StepAuthorizePayment, workflows.StepRunning)
 
-	require.NoError(t, stack.temporal.CancelWorkflow(context.Background(), workflows.OrderWorkflowID(id), ""))
+	require.NoError(t, stack.temporal.CancelWorkflow(context.Background(), orders.WorkflowID(id), ""))
 	o := waitForFinal(t, id)
 
-	require.Equal(t, workflows.OrderCancelled, o.Status)
+	require.Equal(t, orders.StatusCancelled, o.Status)
 	require.Len(t, paymentOps("authorize", id+":"), 1, "the in-flight authorization completed")
 	require.Len(t, paymentOps("void", id+":"), 1, "and was voided")
 	require.Empty(t, paymentOps("capture", id+":"))
@@ -65,11 +65,11 @@ func TestCancelDuringCaptureCompletesTheOrder(t *testing.T) {
 	id := body["id"].(string)
 	waitForStep(t, id, workflows.StepCapturePayment, workflows.StepRunning)
 
-	require.NoError(t, stack.temporal.CancelWorkflow(context.Background(), workflows.OrderWorkflowID(id), ""))
+	require.NoError(t, stack.temporal.CancelWorkflow(context.Background(), orders.WorkflowID(id), ""))
 	o := waitForFinal(t, id)
 
-	require.Equal(t, workflows.OrderCompleted, o.Status)
-	require.Eventually(t, func() bool { return executionStatus(t, workflows.OrderWorkflowID(id)) == "Completed" },
+	require.Equal(t, orders.StatusCompleted, o.Status)
+	require.Eventually(t, func() bool { return executionStatus(t, orders.WorkflowID(id)) == "Completed" },
 		10*time.Second, 50*time.Millisecond, "Temporal shows what happened: completed, not canceled")
 	require.Len(t, paymentOps("capture", id+":"), 1)
 	require.Empty(t, paymentOps("void", id+":"))

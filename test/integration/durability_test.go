@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/orderflow/orderflow/internal/orders"
 	"github.com/orderflow/orderflow/internal/sandbox"
 	"github.com/orderflow/orderflow/workflows"
 )
@@ -31,7 +32,7 @@ func requireAllCompleteWithOneCapture(t *testing.T, ids []string) {
 	t.Helper()
 	for _, id := range ids {
 		o := waitForFinal(t, id)
-		require.Equal(t, workflows.OrderCompleted, o.Status, "order %s: %s", id, o.FailureReason)
+		require.Equal(t, orders.StatusCompleted, o.Status, "order %s: %s", id, o.FailureReason)
 		require.Len(t, paymentOps("capture", id+":"), 1, "order %s captured once", id)
 	}
 }

@@ -37,6 +37,8 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/temporalproto"
 
+	"github.com/orderflow/orderflow/internal/notifications"
+	"github.com/orderflow/orderflow/internal/orders"
 	"github.com/orderflow/orderflow/internal/sandbox"
 	"github.com/orderflow/orderflow/workflows"
 )
@@ -52,16 +54,16 @@ func TestRecordHistories(t *testing.T) {
 
 	scenarios := []struct {
 		name  string
-		final string                         // the order's expected final status
+		final orders.Status                  // the order's expected final status
 		run   func(t *testing.T) (id string) // places and drives one order
 	}{
-		{"completed", workflows.OrderCompleted, func(t *testing.T) string {
+		{"completed", orders.StatusCompleted, func(t *testing.T) string {
 			return placeOrder(t, orderBody("TSHIRT-BLK-M", 2, "tok_visa"))
 		}},
-		{"declined", workflows.OrderFailed, func(t *testing.T) string {
+		{"declined", orders.StatusFailed, func(t *testing.T) string {
 			return placeOrder(t, orderBody("MUG-CERAMIC", 1, "tok_declined"))
 		}},
-		{"cancelled", workflows.OrderCancelled, func(t *testing.T) string {
+		{"cancelled", orders.StatusCancelled, func(t *testing.T) string {
 			// A slow gateway leaves time to cancel while the payment is authorized.
 			require.NoError(t, stack.sandbox.AddFault(sandbox.Fault{Provider: sandbox.ProviderPayments, LatencyMS: 1000}))
 			defer stack.sandbox.ClearFaults()
@@ -71,7 +73,7 @@ func TestRecordHistories(t *testing.T) {
 			require.Equal(t, 200, status, "%v", body)
 			return id
 		}},
-		{"approved", workflows.OrderCompleted, func(t *testing.T) string {
+		{"approved", orders.StatusCompleted, func(t *testing.T) string {
 			id := placeOrderNeedingApproval(t) // 4 x 59.00, over the suite's threshold of 200.00
 			status, _, body := post(t, "/api/orders/"+id+"/approve", `{"reason":"known customer"}`, asAdmin)
 			require.Equal(t, 202, status, "%v", body)
@@ -84,9 +86,9 @@ func TestRecordHistories(t *testing.T) {
 			o := waitForFinal(t, id)
 			require.Equal(t, sc.final, o.Status, "failure: %s", o.FailureReason)
 			for _, run := range []struct{ kind, workflowID string }{
-				{"order", workflows.OrderWorkflowID(id)},
+				{"order", orders.WorkflowID(id)},
 				{"reservation", workflows.ReservationID(id)},
-				{"notification", workflows.NotificationWorkflowID(id + "-" + o.Status)},
+				{"notification", notifications.WorkflowID(id + "-" + string(o.Status))},
 			} {
 				recordHistory(t, run.workflowID, filepath.Join(historiesDir, sc.name+"-"+run.kind+".json"))
 			}

@@ -16,8 +16,11 @@ import (
 	enums "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/orderflow/orderflow/activities"
 	"github.com/orderflow/orderflow/internal/events"
 	"github.com/orderflow/orderflow/internal/inventory"
+	"github.com/orderflow/orderflow/internal/notifications"
+	"github.com/orderflow/orderflow/internal/orders"
 	"github.com/orderflow/orderflow/internal/sandbox"
 	"github.com/orderflow/orderflow/workflows"
 )
@@ -62,7 +65,7 @@ func requireLedgerMatchesStock(t *testing.T) {
 // stock, no warehouse ever shows negative availability, and the ledger
 // replays to exactly the stock rows.
 func TestConcurrentOrdersNeverOversell(t *testing.T) {
-	const orders, units = 200, 50
+	const placed, units = 200, 50
 	sku := newTestSKU(t, map[string]int{"eu-west": 30, "us-east": 20})
 
 	// Watch availability, through the cached API, for the whole run.
@@ -98,10 +101,10 @@ func TestConcurrentOrdersNeverOversell(t *testing.T) {
 	}()
 
 	start := time.Now()
-	ids := make([]string, orders)
+	ids := make([]string, placed)
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 25) // 25 clients at a time
-	for i := range orders {
+	for i := range placed {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -118,9 +121,9 @@ func TestConcurrentOrdersNeverOversell(t *testing.T) {
 	for _, id := range ids {
 		o := waitForFinal(t, id)
 		switch o.Status {
-		case workflows.OrderCompleted:
+		case orders.StatusCompleted:
 			completed++
-		case workflows.OrderFailed:
+		case orders.StatusFailed:
 			require.Contains(t, strings.ToLower(o.FailureReason), "out of stock", "order %s", id)
 		default:
 			t.Fatalf("order %s ended %s: %s", id, o.Status, o.FailureReason)
@@ -130,8 +133,8 @@ func TestConcurrentOrdersNeverOversell(t *testing.T) {
 	stop()
 	require.NoError(t, <-watched)
 	require.Positive(t, samples)
-	t.Logf("%d orders (%d sold) in %s: %.1f orders/s; availability sampled %d times", orders, completed, elapsed.Round(time.Millisecond),
-		float64(orders)/elapsed.Seconds(), samples)
+	t.Logf("%d orders (%d sold) in %s: %.1f orders/s; availability sampled %d times", placed, completed, elapsed.Round(time.Millisecond),
+		float64(placed)/elapsed.Seconds(), samples)
 
 	require.Equal(t, units, completed)
 	level := stockLevel(t, sku)
@@ -157,7 +160,7 @@ func TestUnconfirmedReservationExpiresAndReleasesItsStock(t *testing.T) {
 	run, err := stack.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: workflows.ReservationID(orderID), TaskQueue: workflows.InventoryTaskQueue,
 	}, workflows.ReservationWorkflow, workflows.ReservationInput{
-		OrderID: orderID, Lines: []workflows.StockLine{{SKU: sku, Quantity: 4}}, TTL: 2 * time.Second,
+		OrderID: orderID, Lines: []activities.StockLine{{SKU: sku, Quantity: 4}}, TTL: 2 * time.Second,
 	})
 	require.NoError(t, err)
 
@@ -201,7 +204,7 @@ func TestInventoryWorkerKilledBetweenReserveAndConfirm(t *testing.T) {
 	require.NoError(t, startInventoryWorker(context.Background()))
 
 	o := waitForFinal(t, id)
-	require.Equal(t, workflows.OrderCompleted, o.Status, "failure: %s", o.FailureReason)
+	require.Equal(t, orders.StatusCompleted, o.Status, "failure: %s", o.FailureReason)
 	require.Equal(t, inventory.StockTotals{OnHand: 1, Reserved: 0, Available: 1}, stockLevel(t, sku).Totals)
 	page, err := inventory.NewStore(stack.db).Events(context.Background(), sku, 100, "")
 	require.NoError(t, err)
@@ -243,13 +246,13 @@ func TestStockReadsAreFreshAfterEveryChange(t *testing.T) {
 	require.Equal(t, inventory.StockTotals{OnHand: 10, Reserved: 3, Available: 7}, stockLevel(t, sku).Totals)
 
 	o := waitForFinal(t, id)
-	require.Equal(t, workflows.OrderCompleted, o.Status, "failure: %s", o.FailureReason)
+	require.Equal(t, orders.StatusCompleted, o.Status, "failure: %s", o.FailureReason)
 	require.Equal(t, inventory.StockTotals{OnHand: 7, Reserved: 0, Available: 7}, stockLevel(t, sku).Totals)
 	_, _, res := get(t, "/api/reservations/"+workflows.ReservationID(id), asAdmin)
 	require.Equal(t, "committed", res["status"])
 
 	transitions := 0
-	for _, wf := range []string{workflows.OrderWorkflowID(id), workflows.ReservationID(id), workflows.NotificationWorkflowID(id + "-completed")} {
+	for _, wf := range []string{orders.WorkflowID(id), workflows.ReservationID(id), notifications.WorkflowID(id + "-completed")} {
 		require.Eventually(t, func() bool {
 			desc, err := stack.temporal.DescribeWorkflowExecution(ctx, wf, "")
 			return err == nil && desc.WorkflowExecutionInfo.CloseTime != nil
@@ -385,7 +388,7 @@ func BenchmarkReservationWorkflow(b *testing.B) {
 			// The confirm waits in the workflow's channel until the stock is held.
 			run, err := stack.temporal.SignalWithStartWorkflow(ctx, workflows.ReservationID(orderID), workflows.SignalConfirmReservation, nil,
 				client.StartWorkflowOptions{TaskQueue: workflows.InventoryTaskQueue}, workflows.ReservationWorkflow,
-				workflows.ReservationInput{OrderID: orderID, Lines: []workflows.StockLine{{SKU: sku, Quantity: 1}}})
+				workflows.ReservationInput{OrderID: orderID, Lines: []activities.StockLine{{SKU: sku, Quantity: 1}}})
 			if err != nil {
 				b.Error(err)
 				return

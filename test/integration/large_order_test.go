@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/orderflow/orderflow/internal/orders"
 	"github.com/orderflow/orderflow/workflows"
 )
 
@@ -34,10 +35,10 @@ func TestLargestOrderStaysWithinTemporalLimits(t *testing.T) {
 	require.Equal(t, 202, status, "%v", approved)
 
 	o := waitForFinal(t, id)
-	require.Equal(t, workflows.OrderCompleted, o.Status, o.FailureReason)
+	require.Equal(t, orders.StatusCompleted, o.Status, o.FailureReason)
 	require.Len(t, o.Items, 100)
 
-	desc, err := stack.temporal.DescribeWorkflowExecution(context.Background(), workflows.OrderWorkflowID(id), "")
+	desc, err := stack.temporal.DescribeWorkflowExecution(context.Background(), orders.WorkflowID(id), "")
 	require.NoError(t, err)
 	info := desc.WorkflowExecutionInfo
 	t.Logf("100-line order: %d history events, %d bytes of history", info.HistoryLength, info.HistorySizeBytes)

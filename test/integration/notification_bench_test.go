@@ -8,6 +8,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/orderflow/orderflow/internal/notifications"
 	"github.com/orderflow/orderflow/internal/sandbox"
 	"github.com/orderflow/orderflow/workflows"
 )
@@ -44,7 +45,7 @@ func BenchmarkNotificationThroughput(b *testing.B) {
 			for i := range b.N {
 				in := sms(fmt.Sprintf("%s-%d", prefix, i), validPhone)
 				run, err := stack.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-					ID: workflows.NotificationWorkflowID(in.NotificationID), TaskQueue: workflows.NotificationsTaskQueue,
+					ID: notifications.WorkflowID(in.NotificationID), TaskQueue: workflows.NotificationsTaskQueue,
 				}, workflows.NotificationWorkflow, in)
 				if err != nil {
 					b.Fatal(err)

@@ -27,8 +27,10 @@ import (
 	enums "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/orderflow/orderflow/activities"
 	"github.com/orderflow/orderflow/internal/breaker"
 	"github.com/orderflow/orderflow/internal/notifications"
+	"github.com/orderflow/orderflow/internal/orders"
 	"github.com/orderflow/orderflow/internal/providers"
 	"github.com/orderflow/orderflow/internal/sandbox"
 	"github.com/orderflow/orderflow/workflows"
@@ -48,19 +50,19 @@ const (
 
 // notify starts a NotificationWorkflow the way the order saga does, by its
 // notification ID; a second request for a running one joins it.
-func notify(t testing.TB, in workflows.NotificationInput) {
+func notify(t testing.TB, in notifications.Input) {
 	t.Helper()
 	_, err := stack.temporal.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
-		ID:                       workflows.NotificationWorkflowID(in.NotificationID),
+		ID:                       notifications.WorkflowID(in.NotificationID),
 		TaskQueue:                workflows.NotificationsTaskQueue,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 	}, workflows.NotificationWorkflow, in)
 	require.NoError(t, err)
 }
 
-func sms(id, phone string) workflows.NotificationInput {
-	return workflows.NotificationInput{
-		NotificationID: id, OrderID: "it-order", Kind: "order.completed", Channels: []string{workflows.ChannelSMS},
+func sms(id, phone string) notifications.Input {
+	return notifications.Input{
+		NotificationID: id, OrderID: "it-order", Kind: "order.completed", Channels: []string{notifications.ChannelSMS},
 		Phone: phone, Subject: "Order confirmed", Body: "Your order is confirmed.",
 	}
 }
@@ -80,7 +82,7 @@ func getNotification(t *testing.T, id string) (int, notifications.Notification) 
 
 // waitNotification polls the API until the notification has status and,
 // when check is given, check holds.
-func waitNotification(t *testing.T, id, status string, within time.Duration, check ...func(notifications.Notification) bool) notifications.Notification {
+func waitNotification(t *testing.T, id string, status notifications.Status, within time.Duration, check ...func(notifications.Notification) bool) notifications.Notification {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
@@ -125,11 +127,11 @@ func TestSMSIsDeliveredOnceAfterThreeProviderErrors(t *testing.T) {
 	addFault(t, sandbox.Fault{Provider: sandbox.ProviderTwilio, Status: 503, Times: 3})
 	notify(t, sms(id, validPhone))
 
-	n := waitNotification(t, id, workflows.NotificationSent, 30*time.Second, delivered)
+	n := waitNotification(t, id, notifications.StatusSent, 30*time.Second, delivered)
 	require.Len(t, messagesFor(id+":sms"), 1, "one message reached the provider")
 	msg := messagesFor(id + ":sms")[0]
 	assert.Equal(t, validPhone, msg.To)
-	assert.Equal(t, workflows.ChannelSMS, n.Channel)
+	assert.Equal(t, notifications.ChannelSMS, n.Channel)
 	assert.Equal(t, providers.TwilioName, n.Provider)
 	assert.Equal(t, msg.ID, n.ProviderMessageID)
 	assert.Equal(t, "delivered", n.Delivery.Event, "Twilio's signed status callback reached the API")
@@ -156,13 +158,13 @@ func TestSMSIsDeliveredOnceAfterThreeProviderErrors(t *testing.T) {
 func TestInvalidNumberFallsBackToEmail(t *testing.T) {
 	id := uniqueID("fallback")
 	in := sms(id, invalidPhone)
-	in.Channels, in.Email = []string{workflows.ChannelSMS, workflows.ChannelEmail}, "ada@example.com"
+	in.Channels, in.Email = []string{notifications.ChannelSMS, notifications.ChannelEmail}, "ada@example.com"
 	notify(t, in)
 
-	n := waitNotification(t, id, workflows.NotificationSent, 30*time.Second, delivered)
-	assert.Equal(t, workflows.ChannelEmail, n.Channel)
+	n := waitNotification(t, id, notifications.StatusSent, 30*time.Second, delivered)
+	assert.Equal(t, notifications.ChannelEmail, n.Channel)
 	assert.Equal(t, providers.SendGridName, n.Provider)
-	assert.Contains(t, n.Failures[workflows.ChannelSMS], "21211", "Twilio's invalid-number code")
+	assert.Contains(t, n.Failures[notifications.ChannelSMS], "21211", "Twilio's invalid-number code")
 	require.Len(t, n.Attempts, 2, "the invalid number was not retried")
 	assert.True(t, n.Attempts[0].Permanent)
 	assert.Equal(t, 400, *n.Attempts[0].StatusCode)
@@ -205,7 +207,7 @@ func TestProviderOutageIsNotHammered(t *testing.T) {
 	t.Logf("calls to the provider while its breaker was open for %s: %d", time.Since(down).Round(time.Second), callsWhileOpen)
 
 	for _, id := range append(ids, first) {
-		waitNotification(t, id, workflows.NotificationSent, 30*time.Second)
+		waitNotification(t, id, notifications.StatusSent, 30*time.Second)
 		require.Len(t, messagesFor(id+":sms"), 1, "notification %s delivered once, after the outage", id)
 	}
 	_, n := getNotification(t, ids[0])
@@ -221,16 +223,16 @@ func TestSameNotificationRequestedTwiceIsSentOnce(t *testing.T) {
 	id := uniqueID("twice")
 	notify(t, sms(id, validPhone))
 	notify(t, sms(id, validPhone)) // joins the running workflow
-	waitNotification(t, id, workflows.NotificationSent, 30*time.Second)
+	waitNotification(t, id, notifications.StatusSent, 30*time.Second)
 
 	// Once the first run has closed, a new request starts a new run, whose
 	// activity finds the message already sent.
-	run := stack.temporal.GetWorkflow(context.Background(), workflows.NotificationWorkflowID(id), "")
+	run := stack.temporal.GetWorkflow(context.Background(), notifications.WorkflowID(id), "")
 	require.NoError(t, run.Get(context.Background(), nil))
 	notify(t, sms(id, validPhone))
-	again := stack.temporal.GetWorkflow(context.Background(), workflows.NotificationWorkflowID(id), "")
+	again := stack.temporal.GetWorkflow(context.Background(), notifications.WorkflowID(id), "")
 	require.NotEqual(t, run.GetRunID(), again.GetRunID(), "a second run")
-	var st workflows.NotificationState
+	var st notifications.State
 	require.NoError(t, again.Get(context.Background(), &st))
 
 	require.Len(t, messagesFor(id+":sms"), 1)
@@ -245,13 +247,13 @@ func TestFailedNotificationCanBeRetried(t *testing.T) {
 		addFault(t, sandbox.Fault{Provider: sandbox.ProviderTwilio, Status: 400, Times: 1})
 		addFault(t, sandbox.Fault{Provider: sandbox.ProviderSendGrid, Status: 403, Times: 1})
 		in := sms(id, validPhone)
-		in.Channels, in.Email = []string{workflows.ChannelSMS, workflows.ChannelEmail}, "ada@example.com"
+		in.Channels, in.Email = []string{notifications.ChannelSMS, notifications.ChannelEmail}, "ada@example.com"
 		notify(t, in)
-		n := waitNotification(t, id, workflows.NotificationFailed, 30*time.Second)
+		n := waitNotification(t, id, notifications.StatusFailed, 30*time.Second)
 		assert.Len(t, n.Failures, 2)
 		assert.Equal(t, 1, n.Round)
 		// The workflow is still running, waiting for a retry.
-		desc, err := stack.temporal.DescribeWorkflowExecution(context.Background(), workflows.NotificationWorkflowID(id), "")
+		desc, err := stack.temporal.DescribeWorkflowExecution(context.Background(), notifications.WorkflowID(id), "")
 		require.NoError(t, err)
 		assert.Equal(t, enums.WORKFLOW_EXECUTION_STATUS_RUNNING, desc.WorkflowExecutionInfo.Status)
 	}
@@ -263,9 +265,9 @@ func TestFailedNotificationCanBeRetried(t *testing.T) {
 		require.Equal(t, http.StatusAccepted, status, "%v", body)
 		assert.Equal(t, "/api/notifications/"+id, hdr.Get("Location"))
 
-		n := waitNotification(t, id, workflows.NotificationSent, 30*time.Second)
+		n := waitNotification(t, id, notifications.StatusSent, 30*time.Second)
 		assert.Equal(t, 2, n.Round)
-		assert.Equal(t, workflows.ChannelSMS, n.Channel)
+		assert.Equal(t, notifications.ChannelSMS, n.Channel)
 		assert.Len(t, messagesFor(id+":sms"), 1)
 
 		status, _, body = post(t, "/api/notifications/"+id+"/retry", "", asAdmin)
@@ -278,9 +280,9 @@ func TestFailedNotificationCanBeRetried(t *testing.T) {
 		// The command docs/notifications.md gives.
 		out, err := exec.Command(filepath.Join("..", "..", "bin", "temporal"), "workflow", "signal",
 			"--address", stack.cfg.TemporalAddress,
-			"--workflow-id", workflows.NotificationWorkflowID(id), "--name", workflows.SignalRetry).CombinedOutput()
+			"--workflow-id", notifications.WorkflowID(id), "--name", workflows.SignalRetry).CombinedOutput()
 		require.NoError(t, err, "%s", out)
-		n := waitNotification(t, id, workflows.NotificationSent, 30*time.Second)
+		n := waitNotification(t, id, notifications.StatusSent, 30*time.Second)
 		assert.Equal(t, 2, n.Round)
 	})
 }
@@ -312,13 +314,13 @@ func TestOrderMessagesAreListedByOrder(t *testing.T) {
 	}
 	require.Eventually(t, func() bool {
 		getAs(t, "/api/notifications?order_id="+orderID, &list, asAdmin)
-		return len(list.Items) == 1 && list.Items[0].Status == workflows.NotificationSent
+		return len(list.Items) == 1 && list.Items[0].Status == notifications.StatusSent
 	}, 30*time.Second, 100*time.Millisecond)
 	n := list.Items[0]
 	assert.Equal(t, orderID+"-completed", n.ID)
 	assert.Equal(t, "order.completed", n.Kind)
-	assert.Equal(t, []string{workflows.ChannelEmail, workflows.ChannelSMS}, n.Channels)
-	assert.Equal(t, workflows.ChannelEmail, n.Channel)
+	assert.Equal(t, []string{notifications.ChannelEmail, notifications.ChannelSMS}, n.Channels)
+	assert.Equal(t, notifications.ChannelEmail, n.Channel)
 	assert.False(t, n.Urgent)
 	assert.Empty(t, n.Attempts, "the list leaves attempts out")
 }
@@ -332,7 +334,7 @@ func TestOrderMessagesFollowTheCustomersPreferences(t *testing.T) {
 		status, _, body := post(t, "/api/orders", `{"items":[{"sku":"MUG-CERAMIC","quantity":1}],"payment":{"token":"tok_visa"}}`, bearer(c.AccessToken))
 		require.Equal(t, http.StatusAccepted, status, "%v", body)
 		id := body["id"].(string)
-		require.Equal(t, workflows.OrderCompleted, waitForFinal(t, id).Status)
+		require.Equal(t, orders.StatusCompleted, waitForFinal(t, id).Status)
 		return id + "-completed"
 	}
 
@@ -342,11 +344,11 @@ func TestOrderMessagesFollowTheCustomersPreferences(t *testing.T) {
 		require.Equal(t, http.StatusOK, status, "%v", me)
 		id := placeOrder(t, c)
 
-		n := waitNotification(t, id, workflows.NotificationSent, 30*time.Second)
-		assert.Equal(t, []string{workflows.ChannelSMS, workflows.ChannelEmail}, n.Channels)
-		assert.Equal(t, workflows.ChannelSMS, n.Channel)
+		n := waitNotification(t, id, notifications.StatusSent, 30*time.Second)
+		assert.Equal(t, []string{notifications.ChannelSMS, notifications.ChannelEmail}, n.Channels)
+		assert.Equal(t, notifications.ChannelSMS, n.Channel)
 		require.NotEmpty(t, n.Attempts)
-		assert.Equal(t, workflows.ChannelSMS, n.Attempts[0].Channel, "SMS was tried first")
+		assert.Equal(t, notifications.ChannelSMS, n.Attempts[0].Channel, "SMS was tried first")
 		require.Len(t, messagesFor(id+":sms"), 1)
 		assert.Equal(t, validPhone, messagesFor(id + ":sms")[0].To, "to the profile's phone")
 		assert.Empty(t, messagesFor(id+":email"))
@@ -364,7 +366,7 @@ func TestOrderMessagesFollowTheCustomersPreferences(t *testing.T) {
 		require.Equal(t, http.StatusOK, status, "%v", me)
 		id := placeOrder(t, c)
 
-		n := waitNotification(t, id, workflows.NotificationScheduled, 30*time.Second)
+		n := waitNotification(t, id, notifications.StatusScheduled, 30*time.Second)
 		require.NotNil(t, n.ScheduledFor)
 		assert.WithinRange(t, *n.ScheduledFor, now.Add(2*time.Hour-2*time.Minute), now.Add(2*time.Hour+time.Minute),
 			"held until the quiet hours end")
@@ -374,19 +376,19 @@ func TestOrderMessagesFollowTheCustomersPreferences(t *testing.T) {
 
 func TestPushFallsBackToASignedWebhook(t *testing.T) {
 	id := uniqueID("webhook")
-	notify(t, workflows.NotificationInput{
+	notify(t, notifications.Input{
 		NotificationID: id, OrderID: "it-order", Kind: "order.completed",
-		Channels:    []string{workflows.ChannelPush, workflows.ChannelWebhook},
+		Channels:    []string{notifications.ChannelPush, notifications.ChannelWebhook},
 		DeviceToken: sandbox.UnregisteredPushToken, WebhookURL: stack.cfg.PushBaseURL + "/hooks/acme",
 		Subject: "Order confirmed", Body: "Your order is confirmed.",
 	})
 
-	n := waitNotification(t, id, workflows.NotificationSent, 30*time.Second)
-	assert.Equal(t, workflows.ChannelWebhook, n.Channel)
-	assert.Contains(t, n.Failures[workflows.ChannelPush], "410")
+	n := waitNotification(t, id, notifications.StatusSent, 30*time.Second)
+	assert.Equal(t, notifications.ChannelWebhook, n.Channel)
+	assert.Contains(t, n.Failures[notifications.ChannelPush], "410")
 	hooks := messagesFor(id + ":webhook")
 	require.Len(t, hooks, 1, "the receiver verified the signature and accepted it")
-	var event workflows.WebhookEvent
+	var event activities.WebhookEvent
 	require.NoError(t, json.Unmarshal([]byte(hooks[0].Body), &event))
 	assert.Equal(t, id, event.ID)
 	assert.Equal(t, "order.completed", event.Type)
@@ -404,9 +406,9 @@ func postCallback(t *testing.T, path, contentType, body string, header map[strin
 func TestForgedDeliveryCallbacksAreRejected(t *testing.T) {
 	id := uniqueID("forged")
 	in := sms(id, validPhone)
-	in.Channels, in.Email = []string{workflows.ChannelSMS}, ""
+	in.Channels, in.Email = []string{notifications.ChannelSMS}, ""
 	notify(t, in)
-	n := waitNotification(t, id, workflows.NotificationSent, 30*time.Second, delivered)
+	n := waitNotification(t, id, notifications.StatusSent, 30*time.Second, delivered)
 
 	const form = "application/x-www-form-urlencoded"
 	undelivered := url.Values{"MessageSid": {n.ProviderMessageID}, "MessageStatus": {"undelivered"}, "ErrorCode": {"30003"}}

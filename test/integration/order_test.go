@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 
 	"github.com/orderflow/orderflow/internal/events"
+	"github.com/orderflow/orderflow/internal/orders"
 	"github.com/orderflow/orderflow/workflows"
 )
 
@@ -137,7 +138,7 @@ func TestIdempotencyKeyStartsOneOrder(t *testing.T) {
 	// One workflow ran: its history has one start, and the gateway saw one
 	// authorization key (replays of a key are not recorded twice).
 	runs, err := stack.temporal.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{
-		Query: fmt.Sprintf("WorkflowId = %q", workflows.OrderWorkflowID(o.ID)),
+		Query: fmt.Sprintf("WorkflowId = %q", orders.WorkflowID(o.ID)),
 	})
 	require.NoError(t, err)
 	require.Len(t, runs.Executions, 1)

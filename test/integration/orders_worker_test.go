@@ -12,6 +12,7 @@ import (
 	enums "go.temporal.io/api/enums/v1"
 
 	"github.com/orderflow/orderflow/internal/inventory"
+	"github.com/orderflow/orderflow/internal/orders"
 	"github.com/orderflow/orderflow/internal/sandbox"
 	"github.com/orderflow/orderflow/workflows"
 )
@@ -57,7 +58,7 @@ func gatewayFinishesWatchedCalls(next http.Handler) http.Handler {
 // (see below).
 func TestOrdersWorkerKilledDuringCaptureCapturesOnce(t *testing.T) {
 	ctx := context.Background()
-	orders := workerProcs[workflows.OrdersTaskQueue]
+	ordersWorker := workerProcs[workflows.OrdersTaskQueue]
 	sku := newTestSKU(t, map[string]int{"eu-west": 3})
 	// Every gateway call takes 2 s, so the capture is still in flight when
 	// the worker dies.
@@ -79,8 +80,8 @@ func TestOrdersWorkerKilledDuringCaptureCapturesOnce(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the capture never reached the gateway")
 	}
-	orders.kill()
-	require.NoError(t, orders.start(ctx))
+	ordersWorker.kill()
+	require.NoError(t, ordersWorker.start(ctx))
 
 	// The killed worker's call completes at the gateway 2 s after it came.
 	require.Eventually(t, func() bool { return len(paymentOps("capture", id+":")) == 1 }, 10*time.Second, 20*time.Millisecond,
@@ -94,7 +95,7 @@ func TestOrdersWorkerKilledDuringCaptureCapturesOnce(t *testing.T) {
 	// nobody has polled it for longer than the server waits for a sticky
 	// poller, so the task goes straight to the normal queue.
 	o := waitForFinal(t, id)
-	require.Equal(t, workflows.OrderCompleted, o.Status, "failure: %s", o.FailureReason)
+	require.Equal(t, orders.StatusCompleted, o.Status, "failure: %s", o.FailureReason)
 	require.Len(t, paymentOps("capture", id+":"), 1, "captured once")
 	require.EqualValues(t, 2, watch.calls.Load(), "the capture was called by the killed worker and by the new one")
 	require.EqualValues(t, 1, watch.replayed.Load(), "the gateway answered the retry from its idempotency key")
@@ -114,14 +115,14 @@ func TestOrdersWorkerKilledDuringCaptureCapturesOnce(t *testing.T) {
 	var scheduledBy, lastWorkflowTaskBy string
 	var captureScheduled int64
 	var captureStarted bool
-	history := stack.temporal.GetWorkflowHistory(ctx, workflows.OrderWorkflowID(id), "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	history := stack.temporal.GetWorkflowHistory(ctx, orders.WorkflowID(id), "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for history.HasNext() {
 		ev, err := history.Next()
 		require.NoError(t, err)
 		if done := ev.GetWorkflowTaskCompletedEventAttributes(); done != nil {
 			lastWorkflowTaskBy = done.GetIdentity()
 		}
-		if s := ev.GetActivityTaskScheduledEventAttributes(); s != nil && s.GetActivityType().GetName() == workflows.ActivityCapturePayment {
+		if s := ev.GetActivityTaskScheduledEventAttributes(); s != nil && s.GetActivityType().GetName() == "CapturePayment" {
 			captureScheduled, scheduledBy = ev.GetEventId(), lastWorkflowTaskBy
 		}
 		started := ev.GetActivityTaskStartedEventAttributes()

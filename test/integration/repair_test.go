@@ -27,10 +27,10 @@ func TestTerminatedOrderIsRepaired(t *testing.T) {
 	id := placeOrderNeedingApproval(t)
 	require.Len(t, paymentOps("authorize", id+":"), 1)
 
-	require.NoError(t, stack.temporal.TerminateWorkflow(context.Background(), workflows.OrderWorkflowID(id), "", "operator test"))
+	require.NoError(t, stack.temporal.TerminateWorkflow(context.Background(), orders.WorkflowID(id), "", "operator test"))
 	o := waitForFinal(t, id)
 
-	require.Equal(t, workflows.OrderCancelled, o.Status)
+	require.Equal(t, orders.StatusCancelled, o.Status)
 	require.Equal(t, "The order was stopped before it could be completed.", o.FailureReason)
 	require.Len(t, paymentOps("void", id+":"), 1, "the held authorization is released")
 	onHand, reserved := stockOf(t, sku)
@@ -71,7 +71,7 @@ func TestCancelWaitingOnTheGatewayIsAccepted(t *testing.T) {
 	status, _, body = post(t, "/api/orders/"+id+"/cancel", `{"reason":"too slow"}`)
 	require.Equal(t, 202, status, "still cancelling after the API's wait: %v", body)
 	stack.sandbox.ClearFaults()
-	require.Equal(t, workflows.OrderCancelled, waitForFinal(t, id).Status)
+	require.Equal(t, orders.StatusCancelled, waitForFinal(t, id).Status)
 }
 
 // A reset ends the current run as Terminated and goes on in a new one: the
@@ -79,7 +79,7 @@ func TestCancelWaitingOnTheGatewayIsAccepted(t *testing.T) {
 func TestResetOrderIsNotRepaired(t *testing.T) {
 	ctx := context.Background()
 	id := placeOrderNeedingApproval(t)
-	wfID := workflows.OrderWorkflowID(id)
+	wfID := orders.WorkflowID(id)
 	lastTask := int64(0)
 	it := stack.temporal.GetWorkflowHistory(ctx, wfID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for it.HasNext() {
@@ -104,6 +104,6 @@ func TestResetOrderIsNotRepaired(t *testing.T) {
 
 	// Once its latest run is terminated too, it is repaired.
 	require.NoError(t, stack.temporal.TerminateWorkflow(ctx, wfID, "", "operator test"))
-	require.Equal(t, workflows.OrderCancelled, waitForFinal(t, id).Status)
+	require.Equal(t, orders.StatusCancelled, waitForFinal(t, id).Status)
 	require.Len(t, paymentOps("void", id+":"), 1)
 }

@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/orderflow/orderflow/internal/events"
+	"github.com/orderflow/orderflow/internal/orders"
 	"github.com/orderflow/orderflow/workflows"
 )
 
@@ -29,7 +30,7 @@ func TestRequestIDFollowsTheOrder(t *testing.T) {
 	o := waitForFinal(t, id)
 	require.Equal(t, "completed", o.Status, "failure: %s", o.FailureReason)
 
-	desc, err := stack.temporal.DescribeWorkflowExecution(context.Background(), workflows.OrderWorkflowID(id), "")
+	desc, err := stack.temporal.DescribeWorkflowExecution(context.Background(), orders.WorkflowID(id), "")
 	require.NoError(t, err)
 	payload := desc.WorkflowExecutionInfo.GetMemo().GetFields()["request_id"]
 	require.NotNil(t, payload, "the workflow's memo has request_id")

@@ -6,12 +6,11 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/orderflow/orderflow/internal/orders"
 	"github.com/stretchr/testify/require"
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
-
-	"github.com/orderflow/orderflow/workflows"
 )
 
 // Resetting a completed order to its first workflow task (an operator's
@@ -24,10 +23,10 @@ func TestResetOfACompletedOrderChangesNothing(t *testing.T) {
 	status, _, body := post(t, "/api/orders", orderBody(sku, 1, "tok_visa"))
 	require.Equal(t, 202, status, "%v", body)
 	id := body["id"].(string)
-	require.Equal(t, workflows.OrderCompleted, waitForFinal(t, id).Status)
+	require.Equal(t, orders.StatusCompleted, waitForFinal(t, id).Status)
 
 	ctx := context.Background()
-	wfID := workflows.OrderWorkflowID(id)
+	wfID := orders.WorkflowID(id)
 	firstTask := int64(0)
 	it := stack.temporal.GetWorkflowHistory(ctx, wfID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for it.HasNext() && firstTask == 0 {
@@ -45,10 +44,10 @@ func TestResetOfACompletedOrderChangesNothing(t *testing.T) {
 		RequestId:                 uuid.NewString(),
 	})
 	require.NoError(t, err)
-	var result workflows.OrderState
+	var result orders.State
 	require.NoError(t, stack.temporal.GetWorkflow(ctx, wfID, reset.RunId).Get(ctx, &result))
 
-	require.Equal(t, workflows.OrderCompleted, result.Status, "reason: %s", result.FailureReason)
+	require.Equal(t, orders.StatusCompleted, result.Status, "reason: %s", result.FailureReason)
 	require.Len(t, paymentOps("capture", id+":"), 1)
 	require.Empty(t, paymentOps("refund", id+":"))
 	require.Empty(t, paymentOps("void", id+":"))
@@ -56,6 +55,6 @@ func TestResetOfACompletedOrderChangesNothing(t *testing.T) {
 	require.Equal(t, onHandBefore-1, onHand, "sold once")
 	require.Eventually(t, func() bool {
 		o := waitForFinal(t, id)
-		return o.Status == workflows.OrderCompleted
+		return o.Status == orders.StatusCompleted
 	}, 10*time.Second, 100*time.Millisecond)
 }

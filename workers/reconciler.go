@@ -1,4 +1,4 @@
-package orders
+package workers
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/orderflow/orderflow/internal/orders"
 	"github.com/orderflow/orderflow/workflows"
 )
 
@@ -35,7 +36,7 @@ var repairsStarted = promauto.NewCounterVec(prometheus.CounterOpts{
 // keeps those the read model still shows unfinished. Starting a repair is
 // idempotent by its workflow ID, so every orders worker replica can run one.
 type Reconciler struct {
-	Store    *Store
+	Store    *orders.Store
 	Temporal client.Client
 	// Namespace is the Temporal namespace of the order workflows.
 	Namespace string
@@ -81,7 +82,7 @@ func (r *Reconciler) Scan(ctx context.Context) (int, error) {
 	for id := range closed {
 		ids = append(ids, id)
 	}
-	stranded, err := r.Store.unfinished(ctx, ids)
+	stranded, err := r.Store.Unfinished(ctx, ids)
 	if err != nil {
 		return 0, err
 	}
@@ -128,7 +129,7 @@ func (r *Reconciler) closedOrders(ctx context.Context) (map[string]string, error
 			return nil, fmt.Errorf("list closed order workflows: %w", err)
 		}
 		for _, ex := range resp.Executions {
-			if id, ok := strings.CutPrefix(ex.GetExecution().GetWorkflowId(), workflows.OrderWorkflowID("")); ok {
+			if id, ok := strings.CutPrefix(ex.GetExecution().GetWorkflowId(), orders.WorkflowID("")); ok {
 				out[id] = ex.GetStatus().String()
 			}
 		}
@@ -140,16 +141,10 @@ func (r *Reconciler) closedOrders(ctx context.Context) (map[string]string, error
 
 // repair starts the order's RepairOrderWorkflow; false when one runs or ran
 // already (a repair that was itself terminated may start again).
-func (r *Reconciler) repair(ctx context.Context, o Order, closedAs string) (bool, error) {
+func (r *Reconciler) repair(ctx context.Context, o orders.Order, closedAs string) (bool, error) {
 	in := workflows.RepairOrderInput{
-		Order: workflows.OrderInput{
-			OrderID: o.ID, CustomerID: o.CustomerID, Items: o.Items, Currency: o.Currency, Total: o.Total,
-			Contact: o.Contact, PlacedAt: o.CreatedAt,
-		},
-		State: workflows.OrderState{
-			OrderID: o.ID, Status: o.Status, FailureReason: o.FailureReason, Steps: o.Steps,
-			Version: o.stateVersion, UpdatedAt: o.UpdatedAt,
-		},
+		Order:    o.Input(),
+		State:    o.State(),
 		ClosedAs: closedAs,
 	}
 	_, err := r.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
