@@ -53,15 +53,11 @@ var published = map[string]string{
 }
 
 // loopbackSettings are the variables whose built-in default is a loopback
-// address (config.Default): in a container that is the container itself, so
+// address (configDefaults): in a container that is the container itself, so
 // a role that reads one must set it, to another service's address.
 func loopbackSettings() (map[string]bool, error) {
-	defs, err := configDefaults()
-	if err != nil {
-		return nil, err
-	}
 	out := map[string]bool{}
-	for name, v := range defs {
+	for name, v := range configDefaults {
 		if strings.Contains(v, "127.0.0.1") || strings.Contains(v, "localhost") {
 			out[name] = true
 		}
@@ -434,8 +430,7 @@ func effective(svc types.ServiceConfig, name string) string {
 	if v, ok := env(svc, name); ok {
 		return v
 	}
-	defs, _ := configDefaults()
-	return defs[name]
+	return configDefaults[name]
 }
 
 // servicesOf names the services running a role.

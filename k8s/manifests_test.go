@@ -1163,15 +1163,9 @@ func checkProductionRoles(s *set) []error {
 	if !ok {
 		return append(errs, fmt.Errorf("no ConfigMap %q", configMapName))
 	}
-	// The binary's defaults point the provider SDKs at the local sandbox; only
-	// an explicit empty value selects the real SendGrid and Twilio.
-	for _, key := range []string{"SENDGRID_BASE_URL", "TWILIO_BASE_URL"} {
-		if v, ok := cm.Data[key]; !ok || v != "" {
-			errs = append(errs, fmt.Errorf("ConfigMap/%s: %s must be set to \"\" (real provider), got %q (set: %v)", configMapName, key, v, ok))
-		}
-	}
-	// These have no built-in real service: empty would send nowhere.
-	for _, key := range []string{"PAYMENTS_URL", "PUSH_BASE_URL", "PUBLIC_API_URL"} {
+	// The binary's defaults (and an empty value) point at the local
+	// sandbox: production names every provider's real URL.
+	for _, key := range []string{"PAYMENTS_URL", "SENDGRID_BASE_URL", "TWILIO_BASE_URL", "PUSH_BASE_URL", "PUBLIC_API_URL"} {
 		if v := cm.Data[key]; !strings.HasPrefix(v, "https://") {
 			errs = append(errs, fmt.Errorf("ConfigMap/%s: %s=%q, want an https:// URL of the real service", configMapName, key, v))
 		}
@@ -1564,7 +1558,7 @@ func TestChecksCatch(t *testing.T) {
 		}, `role "sandbox"`},
 		{"provider pointed at the sandbox", func(s *set) {
 			delete(s.configMaps[configMapName].Data, "TWILIO_BASE_URL")
-		}, "TWILIO_BASE_URL must be set"},
+		}, "TWILIO_BASE_URL=\"\", want an https:// URL"},
 		{"wrong namespace", func(s *set) {
 			s.services["api"].Namespace = "default"
 		}, `namespace "default"`},

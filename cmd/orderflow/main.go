@@ -58,13 +58,13 @@ func run(args []string) error {
 		}
 		return nil
 	}
-	cfg, err := config.Load()
+	logs, err := config.Load[config.Log](os.LookupEnv)
 	if err != nil {
 		return err
 	}
-	logger := logging.New(os.Stderr, cfg.LogLevel).With("role", args[0])
+	logger := logging.New(os.Stderr, logs.LogLevel).With("role", args[0])
 	if args[0] == "dev" {
-		logger = logging.NewText(os.Stderr, cfg.LogLevel) // a person reads this one
+		logger = logging.NewText(os.Stderr, logs.LogLevel) // a person reads this one
 	}
 	// SIGTERM (Kubernetes) and SIGINT (Ctrl-C) end the context: every role
 	// then stops taking work and drains what it has.
@@ -74,37 +74,45 @@ func run(args []string) error {
 	role, flags := args[0], flag.NewFlagSet(args[0], flag.ContinueOnError)
 	switch role {
 	case "api":
-		return parseThen(flags, args[1:], func() error { return app.RunAPI(ctx, cfg, logger) })
+		return parseThen(flags, args[1:], withSettings(func(cfg config.API) error { return app.RunAPI(ctx, cfg, logger) }))
 	case "worker":
 		queue := flags.String("queue", os.Getenv("WORKER_QUEUE"), "task queue: orders, inventory or notifications (env WORKER_QUEUE)")
 		return parseThen(flags, args[1:], func() error {
 			if *queue == "" {
 				return errors.New("worker: --queue is required (orders, inventory or notifications)")
 			}
-			return app.RunWorker(ctx, cfg, *queue, logger)
+			return app.RunWorker(ctx, *queue, os.LookupEnv, logger)
 		})
 	case "frontend":
-		return parseThen(flags, args[1:], func() error { return app.RunFrontend(ctx, cfg, logger) })
+		return parseThen(flags, args[1:], withSettings(func(cfg config.Frontend) error { return app.RunFrontend(ctx, cfg, logger) }))
 	case "migrate":
 		seed := flags.Bool("seed", false, "load the demo catalogue (development only)")
-		return parseThen(flags, args[1:], func() error { return app.Migrate(ctx, cfg, *seed, logger) })
+		return parseThen(flags, args[1:], func() error {
+			if *seed {
+				return withSettings(func(cfg config.Seed) error { return app.Seed(ctx, cfg, logger) })()
+			}
+			return withSettings(func(cfg config.Migrate) error { return app.Migrate(ctx, cfg, logger) })()
+		})
 	case "inventory-rebuild":
 		check := flags.Bool("check", false, "compare stock rows with their ledger without writing; exit 1 on drift")
-		return parseThen(flags, args[1:], func() error { return app.RunInventoryRebuild(ctx, cfg, *check, os.Stdout, logger) })
+		return parseThen(flags, args[1:], withSettings(func(cfg config.InventoryRebuild) error {
+			return app.RunInventoryRebuild(ctx, cfg, *check, os.Stdout, logger)
+		}))
 	case "sandbox":
-		return parseThen(flags, args[1:], func() error { return app.RunSandbox(ctx, cfg, logger) })
+		return parseThen(flags, args[1:], withSettings(func(cfg config.Sandbox) error { return app.RunSandbox(ctx, cfg, logger) }))
 	case "dev":
 		return parseThen(flags, args[1:], func() error { return app.RunDev(ctx, os.LookupEnv, logger) })
 	case "loadgen":
 		// The demo customer places the orders; its password is passed by
 		// environment (DEMO_CUSTOMER_PASSWORD), never on the command line.
-		o := loadgen.Options{APIURL: cfg.APIURL, Email: cfg.DemoCustomerEmail, Password: cfg.DemoCustomerPassword}
+		var o loadgen.Options
 		flags.IntVar(&o.Orders, "orders", 200, "orders to place")
 		flags.IntVar(&o.Concurrency, "concurrency", 20, "clients placing orders at once")
 		skus := flags.String("skus", "MUG-CERAMIC,TSHIRT-BLK-M", "comma-separated SKUs, one unit each, round-robin")
 		flags.StringVar(&o.Token, "token", "tok_visa", "payment token")
 		flags.DurationVar(&o.Timeout, "timeout", time.Minute, "how long one order may take")
-		return parseThen(flags, args[1:], func() error {
+		return parseThen(flags, args[1:], withSettings(func(cfg config.Loadgen) error {
+			o.APIURL, o.Email, o.Password = cfg.APIURL, cfg.DemoCustomerEmail, cfg.DemoCustomerPassword
 			o.SKUs = strings.Split(*skus, ",")
 			rep, err := loadgen.Run(ctx, o)
 			if err != nil {
@@ -112,10 +120,21 @@ func run(args []string) error {
 			}
 			fmt.Println(rep)
 			return nil
-		})
+		}))
 	default:
 		fmt.Fprint(os.Stderr, usage)
 		return fmt.Errorf("unknown role %q", role)
+	}
+}
+
+// withSettings reads the role's settings from the environment, then runs it.
+func withSettings[T any](run func(T) error) func() error {
+	return func() error {
+		cfg, err := config.Load[T](os.LookupEnv)
+		if err != nil {
+			return err
+		}
+		return run(cfg)
 	}
 }
 

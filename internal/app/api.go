@@ -18,15 +18,15 @@ import (
 )
 
 // RunAPI serves the REST API on cfg.APIAddr until ctx ends.
-func RunAPI(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
-	pool, err := openPostgres(ctx, cfg)
+func RunAPI(ctx context.Context, cfg config.API, logger *slog.Logger) error {
+	pool, err := openPostgres(ctx, cfg.Postgres)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	rdb := openRedis(cfg)
+	rdb := openRedis(cfg.Redis)
 	defer rdb.Close()
-	tc, err := dialTemporal(cfg, logger)
+	tc, err := dialTemporal(cfg.Temporal, logger)
 	if err != nil {
 		return err
 	}
@@ -35,12 +35,9 @@ func RunAPI(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	if err := cfg.RefuseDevelopmentDefaults("JWT_SIGNING_KEYS"); err != nil {
-		return fmt.Errorf("%w (kid:base64-seed[,kid:base64-seed], each seed from `openssl rand -base64 32`)", err)
-	}
 	keys, err := auth.ParseKeys(cfg.JWTSigningKeys)
 	if err != nil {
-		return fmt.Errorf("JWT_SIGNING_KEYS: %w", err)
+		return fmt.Errorf("JWT_SIGNING_KEYS: %w (kid:base64-seed[,kid:base64-seed], each seed from `openssl rand -base64 32`)", err)
 	}
 
 	srv := &api.Server{

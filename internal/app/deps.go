@@ -1,5 +1,5 @@
 // Package app wires orderflow's roles (api, worker, frontend, sandbox,
-// migrate) from a config.Config: it opens the connections a role needs,
+// migrate) from their settings (config.API, config.OrdersWorker, ...): it opens the connections a role needs,
 // serves its HTTP endpoints and stops it cleanly when the context ends. The
 // cmd/orderflow binary and the integration tests both start roles from here.
 package app
@@ -23,7 +23,7 @@ import (
 
 // openPostgres returns a pool; it connects lazily, so a database that starts
 // after us only makes readiness fail until it answers.
-func openPostgres(ctx context.Context, cfg config.Config) (*pgxpool.Pool, error) {
+func openPostgres(ctx context.Context, cfg config.Postgres) (*pgxpool.Pool, error) {
 	pc, err := pgxpool.ParseConfig(cfg.DatabaseURL)
 	if err != nil {
 		// The parse error may quote the URL, password included: say less.
@@ -32,13 +32,13 @@ func openPostgres(ctx context.Context, cfg config.Config) (*pgxpool.Pool, error)
 	return pgxpool.NewWithConfig(ctx, pc)
 }
 
-func openRedis(cfg config.Config) *redis.Client {
+func openRedis(cfg config.Redis) *redis.Client {
 	return redis.NewClient(&redis.Options{Addr: cfg.RedisAddr, Password: cfg.RedisPassword})
 }
 
 // dialTemporal returns a client that connects on first use, so the process
 // starts (and reports not ready) while Temporal is still coming up.
-func dialTemporal(cfg config.Config, logger *slog.Logger) (client.Client, error) {
+func dialTemporal(cfg config.Temporal, logger *slog.Logger) (client.Client, error) {
 	return client.NewLazyClient(client.Options{
 		HostPort:  cfg.TemporalAddress,
 		Namespace: cfg.TemporalNamespace,

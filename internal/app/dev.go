@@ -19,7 +19,7 @@ import (
 	"github.com/orderflow/orderflow/workflows"
 )
 
-// devPort is one listener of the local stack, overridable by its variable.
+// devPort is one listener of the local stack and the variable that sets it.
 type devPort struct {
 	name, env string
 	port      int
@@ -30,40 +30,31 @@ type devPort struct {
 // process of this binary, as each would run in its own pod. It prints where
 // everything is, restarts a role that dies, and stops it all, children
 // first, when ctx ends.
-func RunDev(ctx context.Context, lookup func(string) (string, bool), logger *slog.Logger) error {
-	base, err := config.FromLookup(lookup)
+func RunDev(ctx context.Context, lookup config.Lookup, logger *slog.Logger) error {
+	dev, err := config.Load[config.Dev](lookup)
 	if err != nil {
 		return err
 	}
-	dataDir, cli := ".data", filepath.Join("bin", "temporal")
-	if v, ok := lookup("ORDERFLOW_DATA_DIR"); ok && v != "" {
-		dataDir = v
+	base, err := config.Load[config.Stack](lookup)
+	if err != nil {
+		return err
 	}
-	if v, ok := lookup("TEMPORAL_CLI"); ok && v != "" {
-		cli = v
-	}
-	ports := []*devPort{
-		{"PostgreSQL", "POSTGRES_PORT", 5432}, {"Redis", "REDIS_PORT", 6379}, {"Kafka (kfake)", "KAFKA_PORT", 9092},
-		{"Temporal", "TEMPORAL_PORT", 7233}, {"Temporal Web UI", "TEMPORAL_UI_PORT", 8233},
-		{"sandboxes", "SANDBOX_PORT", 4010}, {"api", "API_PORT", 8080}, {"frontend", "FRONTEND_PORT", 3000},
-		{"worker orders", "WORKER_ORDERS_PORT", 9101}, {"worker inventory", "WORKER_INVENTORY_PORT", 9102},
-		{"worker notifications", "WORKER_NOTIFICATIONS_PORT", 9103},
-	}
-	byName := map[string]int{}
-	for _, p := range ports {
-		if p.port, err = envPort(lookup, p.env, p.port); err != nil {
+	dataDir, p := dev.DataDir, dev.DevPorts
+	for _, port := range []devPort{
+		{"PostgreSQL", "POSTGRES_PORT", p.PostgresPort}, {"Redis", "REDIS_PORT", p.RedisPort}, {"Kafka (kfake)", "KAFKA_PORT", p.KafkaPort},
+		{"Temporal", "TEMPORAL_PORT", p.TemporalPort}, {"Temporal Web UI", "TEMPORAL_UI_PORT", p.TemporalUIPort},
+		{"sandboxes", "SANDBOX_PORT", p.SandboxPort}, {"api", "API_PORT", p.APIPort}, {"frontend", "FRONTEND_PORT", p.FrontendPort},
+		{"worker orders", "WORKER_ORDERS_PORT", p.WorkerOrdersPort}, {"worker inventory", "WORKER_INVENTORY_PORT", p.WorkerInventoryPort},
+		{"worker notifications", "WORKER_NOTIFICATIONS_PORT", p.WorkerNotificationsPort},
+	} {
+		if err := devstack.CheckPortFree(port.name, port.port, port.env); err != nil {
 			return err
 		}
-		if err := devstack.CheckPortFree(p.name, p.port, p.env); err != nil {
-			return err
-		}
-		byName[p.name] = p.port
 	}
 
 	infra, err := StartInfra(ctx, InfraOptions{
-		DataDir: dataDir, TemporalCLI: cli, Logger: logger,
-		Postgres: byName["PostgreSQL"], Redis: byName["Redis"], Kafka: byName["Kafka (kfake)"],
-		Temporal: byName["Temporal"], TemporalUI: byName["Temporal Web UI"],
+		DataDir: dataDir, TemporalCLI: dev.TemporalCLI, Logger: logger,
+		Postgres: p.PostgresPort, Redis: p.RedisPort, Kafka: p.KafkaPort, Temporal: p.TemporalPort, TemporalUI: p.TemporalUIPort,
 	})
 	if err != nil {
 		return err
@@ -78,21 +69,25 @@ func RunDev(ctx context.Context, lookup func(string) (string, bool), logger *slo
 
 	cfg := infra.Configure(base)
 	loop := func(port int) string { return fmt.Sprintf("127.0.0.1:%d", port) }
-	cfg.SandboxAddr = loop(byName["sandboxes"])
+	cfg.SandboxAddr = loop(p.SandboxPort)
 	cfg.SandboxStateFile = filepath.Join(dataDir, "sandbox-payments.json")
 	cfg.PaymentsURL = "http://" + cfg.SandboxAddr
 	cfg.SendGridBaseURL = "http://" + cfg.SandboxAddr
 	cfg.TwilioBaseURL = "http://" + cfg.SandboxAddr
 	cfg.PushBaseURL = "http://" + cfg.SandboxAddr
-	cfg.APIAddr = loop(byName["api"])
+	cfg.APIAddr = loop(p.APIPort)
 	cfg.APIURL = "http://" + cfg.APIAddr
 	cfg.PublicAPIURL = cfg.APIURL
 	// The sandbox signs SendGrid events with a key pair made for this run;
 	// the API verifies them with its public half.
 	cfg.SandboxSendGridWebhookKey, cfg.SendGridWebhookPublicKey = sandbox.NewEventWebhookKey()
-	cfg.FrontendAddr = loop(byName["frontend"])
+	cfg.FrontendAddr = loop(p.FrontendPort)
 
-	if err := Migrate(ctx, cfg, true, logger); err != nil {
+	seed, err := config.From[config.Seed](cfg)
+	if err != nil {
+		return err
+	}
+	if err := Seed(ctx, seed, logger); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 
@@ -106,9 +101,9 @@ func RunDev(ctx context.Context, lookup func(string) (string, bool), logger *slo
 	}{
 		{"sandbox", cfg.SandboxAddr, []string{"sandbox"}},
 		{"api", cfg.APIAddr, []string{"api"}},
-		{"worker-orders", loop(byName["worker orders"]), []string{"worker", "--queue", workflows.OrdersTaskQueue}},
-		{"worker-inventory", loop(byName["worker inventory"]), []string{"worker", "--queue", workflows.InventoryTaskQueue}},
-		{"worker-notifications", loop(byName["worker notifications"]), []string{"worker", "--queue", workflows.NotificationsTaskQueue}},
+		{"worker-orders", loop(p.WorkerOrdersPort), []string{"worker", "--queue", workflows.OrdersTaskQueue}},
+		{"worker-inventory", loop(p.WorkerInventoryPort), []string{"worker", "--queue", workflows.InventoryTaskQueue}},
+		{"worker-notifications", loop(p.WorkerNotificationsPort), []string{"worker", "--queue", workflows.NotificationsTaskQueue}},
 		{"frontend", cfg.FrontendAddr, []string{"frontend"}},
 	}
 	procs := make([]*devstack.Process, len(roles))
@@ -128,7 +123,7 @@ func RunDev(ctx context.Context, lookup func(string) (string, bool), logger *slo
 	exited := make(chan int)
 	start := func(i int) error {
 		r := roles[i]
-		env := append(os.Environ(), cfg.Environ()...)
+		env := append(os.Environ(), config.Environ(cfg)...)
 		env = append(env, "OPS_ADDR="+r.addr)
 		p, err := devstack.StartProcess(ctx, devstack.ProcessSpec{
 			Name: r.name, Path: self, Args: r.args, Env: env,
@@ -153,7 +148,7 @@ func RunDev(ctx context.Context, lookup func(string) (string, bool), logger *slo
 		}
 	}
 
-	printTable(os.Stdout, cfg, infra, byName, dataDir)
+	printTable(os.Stdout, cfg, infra, p, dataDir)
 
 	// A role that dies is started again, as Kubernetes restarts a pod, so a
 	// worker killed mid-order shows the order completing once it is back.
@@ -235,7 +230,7 @@ func httpReady(url string) func(context.Context) error {
 	}
 }
 
-func printTable(w io.Writer, cfg config.Config, infra *Infra, ports map[string]int, dataDir string) {
+func printTable(w io.Writer, cfg config.Stack, infra *Infra, ports config.DevPorts, dataDir string) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprint(tw, "\norderflow is running. Ctrl-C stops everything.\n\n")
 	fmt.Fprintln(tw, "WHAT\tWHERE")
@@ -243,12 +238,13 @@ func printTable(w io.Writer, cfg config.Config, infra *Infra, ports map[string]i
 	fmt.Fprintf(tw, "REST API\thttp://%s/api/orders\n", cfg.APIAddr)
 	fmt.Fprintf(tw, "Temporal Web UI\t%s\n", infra.Temporal.UIURL())
 	fmt.Fprintf(tw, "Temporal frontend\t%s (bin/temporal --address %s ...)\n", cfg.TemporalAddress, cfg.TemporalAddress)
-	fmt.Fprintf(tw, "PostgreSQL\tpostgres://orderflow:***@127.0.0.1:%d/orderflow\n", ports["PostgreSQL"])
+	fmt.Fprintf(tw, "PostgreSQL\tpostgres://orderflow:***@127.0.0.1:%d/orderflow\n", ports.PostgresPort)
 	fmt.Fprintf(tw, "Redis\t%s\n", cfg.RedisAddr)
 	fmt.Fprintf(tw, "Kafka (kfake)\t%s\n", strings.Join(cfg.KafkaBrokers, ","))
 	fmt.Fprintf(tw, "sandboxes\thttp://%s/_sandbox/messages  (payments, SendGrid, Twilio)\n", cfg.SandboxAddr)
-	for _, q := range []string{"orders", "inventory", "notifications"} {
-		fmt.Fprintf(tw, "worker %s\thttp://127.0.0.1:%d/metrics\n", q, ports["worker "+q])
+	for _, w := range []devPort{{"orders", "", ports.WorkerOrdersPort}, {"inventory", "", ports.WorkerInventoryPort},
+		{"notifications", "", ports.WorkerNotificationsPort}} {
+		fmt.Fprintf(tw, "worker %s\thttp://127.0.0.1:%d/metrics\n", w.name, w.port)
 	}
 	fmt.Fprintf(tw, "logs\t%s/\n", filepath.Join(dataDir, "logs"))
 	// Development accounts on a loopback-only stack: printed so the first

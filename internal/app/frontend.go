@@ -10,7 +10,7 @@ import (
 )
 
 // RunFrontend serves the dashboard on cfg.FrontendAddr until ctx ends.
-func RunFrontend(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
+func RunFrontend(ctx context.Context, cfg config.Frontend, logger *slog.Logger) error {
 	h, err := frontend.New(cfg.APIURL, logger)
 	if err != nil {
 		return err

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"path/filepath"
-	"strconv"
-	"strings"
 
 	"github.com/orderflow/orderflow/internal/config"
 	"github.com/orderflow/orderflow/internal/devstack"
@@ -85,11 +83,11 @@ func StartInfra(ctx context.Context, o InfraOptions) (_ *Infra, err error) {
 	return in, nil
 }
 
-// Configure points cfg at this infrastructure.
-func (in *Infra) Configure(cfg config.Config) config.Config {
+// Configure points the stack's settings at this infrastructure.
+func (in *Infra) Configure(cfg config.Stack) config.Stack {
 	cfg.DatabaseURL = in.Postgres.URL()
 	cfg.RedisAddr = in.Redis.Addr()
-	cfg.KafkaBrokers = in.Kafka.Brokers()
+	cfg.KafkaBrokers = config.List(in.Kafka.Brokers())
 	cfg.TemporalAddress = in.Temporal.Address()
 	return cfg
 }
@@ -110,17 +108,4 @@ func (in *Infra) Stop(ctx context.Context) error {
 		errs = append(errs, in.Postgres.Stop(ctx))
 	}
 	return errors.Join(errs...)
-}
-
-// envPort reads a port override such as API_PORT.
-func envPort(lookup func(string) (string, bool), name string, def int) (int, error) {
-	v, ok := lookup(name)
-	if !ok || v == "" {
-		return def, nil
-	}
-	p, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil || p < 1 || p > 65535 {
-		return 0, errors.New(name + "=" + strconv.Quote(v) + ": want a port number from 1 to 65535")
-	}
-	return p, nil
 }

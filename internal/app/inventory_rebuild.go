@@ -14,13 +14,13 @@ import (
 // every stock row with the replay of its events, prints the rows that differ
 // and fails if any does; otherwise it rewrites those rows from the ledger
 // (and drops their cached stock). Both are safe while orders run.
-func RunInventoryRebuild(ctx context.Context, cfg config.Config, check bool, out io.Writer, logger *slog.Logger) error {
-	pool, err := openPostgres(ctx, cfg)
+func RunInventoryRebuild(ctx context.Context, cfg config.InventoryRebuild, check bool, out io.Writer, logger *slog.Logger) error {
+	pool, err := openPostgres(ctx, cfg.Postgres)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	rdb := openRedis(cfg)
+	rdb := openRedis(cfg.Redis)
 	defer rdb.Close()
 	stock := inventory.NewStore(pool, inventory.WithCache(inventory.NewCache(rdb, logger)))
 

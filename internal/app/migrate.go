@@ -12,21 +12,27 @@ import (
 	"github.com/orderflow/orderflow/internal/users"
 )
 
-// Migrate applies every service's schema migrations, creates the first admin
-// account when it is absent and, with seed, loads the demo catalogue and the
-// demo customer (development only; existing rows are kept).
-func Migrate(ctx context.Context, cfg config.Config, seed bool, logger *slog.Logger) error {
-	// The first admin, created when absent, must be a real one in production.
-	if err := cfg.RefuseDevelopmentDefaults("ADMIN_EMAIL", "ADMIN_PASSWORD"); err != nil {
-		return err
+// Migrate applies every service's schema migrations and creates the first
+// admin account when it is absent (config.Load refuses the demo admin in
+// production).
+func Migrate(ctx context.Context, cfg config.Migrate, logger *slog.Logger) error {
+	return migrate(ctx, cfg, nil, logger)
+}
+
+// Seed is Migrate, then it loads the demo catalogue and the demo customer
+// (development only; existing rows are kept).
+func Seed(ctx context.Context, cfg config.Seed, logger *slog.Logger) error {
+	if cfg.Production() {
+		return errors.New("--seed loads demo data and a demo customer: development only")
 	}
+	return migrate(ctx, cfg.Migrate, &cfg.DemoCustomer, logger)
+}
+
+func migrate(ctx context.Context, cfg config.Migrate, demo *config.DemoCustomer, logger *slog.Logger) error {
 	if err := users.CheckPassword(cfg.AdminPassword); err != nil {
 		return fmt.Errorf("ADMIN_PASSWORD %w", err)
 	}
-	if seed && cfg.Production() {
-		return errors.New("--seed loads demo data and a demo customer: development only")
-	}
-	pool, err := openPostgres(ctx, cfg)
+	pool, err := openPostgres(ctx, cfg.Postgres)
 	if err != nil {
 		return err
 	}
@@ -42,12 +48,12 @@ func Migrate(ctx context.Context, cfg config.Config, seed bool, logger *slog.Log
 	if created {
 		logger.Info("first admin account created") // no emails or passwords in logs
 	}
-	if seed {
+	if demo != nil {
 		if err := inventory.NewStore(pool).SeedDemo(ctx); err != nil {
 			return err
 		}
 		logger.Info("demo catalogue loaded", "skus", inventory.DemoSKUs())
-		created, err := store.Ensure(ctx, users.NewAccount{Email: cfg.DemoCustomerEmail, Password: cfg.DemoCustomerPassword,
+		created, err := store.Ensure(ctx, users.NewAccount{Email: demo.DemoCustomerEmail, Password: demo.DemoCustomerPassword,
 			Role: users.RoleCustomer, Name: "Demo Customer", Phone: "+15005550006"})
 		if err != nil {
 			return fmt.Errorf("create the demo customer: %w", err)

@@ -23,7 +23,7 @@ import (
 // notificationActivities wires the notifications worker: the providers'
 // senders (the sandbox's or the real ones, by base URL), its store, and the
 // circuit breakers it shares with the other notification workers in Redis.
-func notificationActivities(cfg config.Config, pool *pgxpool.Pool, rdb *redis.Client, logger *slog.Logger) (*activities.NotificationActivities, error) {
+func notificationActivities(cfg config.NotificationsWorker, pool *pgxpool.Pool, rdb *redis.Client, logger *slog.Logger) (*activities.NotificationActivities, error) {
 	sms, err := providers.NewTwilio(cfg.TwilioAccountSID, cfg.TwilioAuthToken, cfg.TwilioBaseURL, nil)
 	if err != nil {
 		return nil, fmt.Errorf("twilio: %w", err)
@@ -47,7 +47,7 @@ func notificationActivities(cfg config.Config, pool *pgxpool.Pool, rdb *redis.Cl
 }
 
 // notificationCallbacks is what the API verifies provider callbacks with.
-func notificationCallbacks(cfg config.Config) (api.Callbacks, error) {
+func notificationCallbacks(cfg config.API) (api.Callbacks, error) {
 	c := api.Callbacks{PublicURL: cfg.PublicAPIURL, TwilioAuthToken: cfg.TwilioAuthToken}
 	if cfg.SendGridWebhookPublicKey != "" {
 		key, err := parseECDSAPublicKey(cfg.SendGridWebhookPublicKey)

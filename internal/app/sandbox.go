@@ -18,7 +18,7 @@ import (
 // Twilio, push, a webhook receiver) on cfg.SandboxAddr until ctx ends; their
 // delivery callbacks go to the API at cfg.PublicAPIURL. Development and
 // tests only.
-func RunSandbox(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
+func RunSandbox(ctx context.Context, cfg config.Sandbox, logger *slog.Logger) error {
 	opts := sandbox.Options{
 		Logger:                  logger,
 		TwilioAuthToken:         cfg.TwilioAuthToken,

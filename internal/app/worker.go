@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"go.temporal.io/sdk/client"
 
 	"github.com/orderflow/orderflow/activities"
 	"github.com/orderflow/orderflow/internal/config"
@@ -19,59 +20,118 @@ import (
 	"github.com/orderflow/orderflow/workflows"
 )
 
-// RunWorker runs the Temporal worker of one task queue, with its health,
-// readiness and metrics on cfg.OpsAddr, until ctx ends; then it stops
-// polling and lets in-flight tasks finish.
-func RunWorker(ctx context.Context, cfg config.Config, queue string, logger *slog.Logger) error {
-	logger = logger.With("task_queue", queue)
-	tc, err := dialTemporal(cfg, logger)
+// RunWorker runs the Temporal worker of one task queue with its settings
+// from lookup (config.OrdersWorker, config.InventoryWorker or
+// config.NotificationsWorker).
+func RunWorker(ctx context.Context, queue string, lookup config.Lookup, logger *slog.Logger) error {
+	switch queue {
+	case workflows.OrdersTaskQueue:
+		cfg, err := config.Load[config.OrdersWorker](lookup)
+		if err != nil {
+			return err
+		}
+		return RunOrdersWorker(ctx, cfg, logger)
+	case workflows.InventoryTaskQueue:
+		cfg, err := config.Load[config.InventoryWorker](lookup)
+		if err != nil {
+			return err
+		}
+		return RunInventoryWorker(ctx, cfg, logger)
+	case workflows.NotificationsTaskQueue:
+		cfg, err := config.Load[config.NotificationsWorker](lookup)
+		if err != nil {
+			return err
+		}
+		return RunNotificationsWorker(ctx, cfg, logger)
+	}
+	return fmt.Errorf("unknown task queue %q: want one of %v", queue, workers.Queues)
+}
+
+// RunOrdersWorker runs the orders worker: the order sagas and their repairs,
+// the payments, the orders read model with its outbox relay, and the
+// reconciler.
+func RunOrdersWorker(ctx context.Context, cfg config.OrdersWorker, logger *slog.Logger) error {
+	logger = logger.With("task_queue", workflows.OrdersTaskQueue)
+	tc, err := dialTemporal(cfg.Temporal, logger)
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
-	checks := map[string]httpx.Check{"temporal": temporalCheck(tc)}
-
-	var acts workers.Activities
-	switch queue {
-	case workflows.OrdersTaskQueue, workflows.InventoryTaskQueue:
-		pool, err := openPostgres(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		defer pool.Close()
-		checks["postgres"] = postgresCheck(pool)
-		pub := events.NewPublisher(cfg.KafkaBrokers)
-		defer pub.Close()
-		checks["kafka"] = kafkaCheck(pub)
-		if queue == workflows.InventoryTaskQueue {
-			rdb := openRedis(cfg)
-			defer rdb.Close()
-			checks["redis"] = redisCheck(rdb)
-			stock := inventory.NewStore(pool, inventory.WithCache(inventory.NewCache(rdb, logger)))
-			acts.Inventory = &activities.InventoryActivities{Stock: stock}
-			defer runRelay(ctx, inventory.NewRelay(stock, pub, logger).Run)()
-			break
-		}
-		store := orders.NewStore(pool)
-		defer runRelay(ctx, func(ctx context.Context) { store.RunRelay(ctx, pub, logger) })()
-		reconciler := &workers.Reconciler{Store: store, Temporal: tc, Namespace: cfg.TemporalNamespace,
-			Every: cfg.ReconcileInterval, Lookback: reconcileLookback, Logger: logger}
-		go reconciler.Run(ctx)
-		acts.Orders = &activities.OrderActivities{Store: store}
-		acts.Payments = &activities.PaymentActivities{Gateway: payments.NewHTTPGateway(cfg.PaymentsURL, nil)}
-	case workflows.NotificationsTaskQueue:
-		pool, err := openPostgres(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		defer pool.Close()
-		rdb := openRedis(cfg)
-		defer rdb.Close()
-		checks["postgres"], checks["redis"] = postgresCheck(pool), redisCheck(rdb)
-		if acts.Notifications, err = notificationActivities(cfg, pool, rdb, logger); err != nil {
-			return err
-		}
+	pool, err := openPostgres(ctx, cfg.Postgres)
+	if err != nil {
+		return err
 	}
+	defer pool.Close()
+	pub := events.NewPublisher(cfg.KafkaBrokers)
+	defer pub.Close()
+	store := orders.NewStore(pool)
+	defer runRelay(ctx, func(ctx context.Context) { store.RunRelay(ctx, pub, logger) })()
+	reconciler := &workers.Reconciler{Store: store, Temporal: tc, Namespace: cfg.TemporalNamespace,
+		Every: cfg.ReconcileInterval, Lookback: reconcileLookback, Logger: logger}
+	go reconciler.Run(ctx)
+	acts := workers.Activities{
+		Orders:   &activities.OrderActivities{Store: store},
+		Payments: &activities.PaymentActivities{Gateway: payments.NewHTTPGateway(cfg.PaymentsURL, nil)},
+	}
+	checks := map[string]httpx.Check{"temporal": temporalCheck(tc), "postgres": postgresCheck(pool), "kafka": kafkaCheck(pub)}
+	return runWorker(ctx, tc, workflows.OrdersTaskQueue, acts, checks, cfg.Ops, cfg.Shutdown, logger)
+}
+
+// RunInventoryWorker runs the inventory worker: the stock reservations, the
+// stock ledger with its cache and outbox relay.
+func RunInventoryWorker(ctx context.Context, cfg config.InventoryWorker, logger *slog.Logger) error {
+	logger = logger.With("task_queue", workflows.InventoryTaskQueue)
+	tc, err := dialTemporal(cfg.Temporal, logger)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	pool, err := openPostgres(ctx, cfg.Postgres)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	pub := events.NewPublisher(cfg.KafkaBrokers)
+	defer pub.Close()
+	rdb := openRedis(cfg.Redis)
+	defer rdb.Close()
+	stock := inventory.NewStore(pool, inventory.WithCache(inventory.NewCache(rdb, logger)))
+	defer runRelay(ctx, inventory.NewRelay(stock, pub, logger).Run)()
+	acts := workers.Activities{Inventory: &activities.InventoryActivities{Stock: stock}}
+	checks := map[string]httpx.Check{"temporal": temporalCheck(tc), "postgres": postgresCheck(pool),
+		"kafka": kafkaCheck(pub), "redis": redisCheck(rdb)}
+	return runWorker(ctx, tc, workflows.InventoryTaskQueue, acts, checks, cfg.Ops, cfg.Shutdown, logger)
+}
+
+// RunNotificationsWorker runs the notifications worker: the deliveries on
+// every channel, behind circuit breakers shared in Redis.
+func RunNotificationsWorker(ctx context.Context, cfg config.NotificationsWorker, logger *slog.Logger) error {
+	logger = logger.With("task_queue", workflows.NotificationsTaskQueue)
+	tc, err := dialTemporal(cfg.Temporal, logger)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	pool, err := openPostgres(ctx, cfg.Postgres)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	rdb := openRedis(cfg.Redis)
+	defer rdb.Close()
+	notify, err := notificationActivities(cfg, pool, rdb, logger)
+	if err != nil {
+		return err
+	}
+	checks := map[string]httpx.Check{"temporal": temporalCheck(tc), "postgres": postgresCheck(pool), "redis": redisCheck(rdb)}
+	return runWorker(ctx, tc, workflows.NotificationsTaskQueue, workers.Activities{Notifications: notify}, checks, cfg.Ops, cfg.Shutdown, logger)
+}
+
+// runWorker runs the worker of queue, with its health, readiness and
+// metrics on the ops address, until ctx ends; then it stops polling and lets
+// in-flight tasks finish.
+func runWorker(ctx context.Context, tc client.Client, queue string, acts workers.Activities, checks map[string]httpx.Check,
+	ops config.Ops, shutdown config.Shutdown, logger *slog.Logger) error {
 	w, err := workers.New(tc, queue, acts)
 	if err != nil {
 		return err
@@ -84,11 +144,11 @@ func RunWorker(ctx context.Context, cfg config.Config, queue string, logger *slo
 	r := mux.NewRouter()
 	httpx.InstallRouting(r)
 	httpx.MountOps(r, checks)
-	ops := httpx.NewServer(cfg.OpsAddr, httpx.Observe("worker-"+queue, logger, r))
+	srv := httpx.NewServer(ops.OpsAddr, httpx.Observe("worker-"+queue, logger, r))
 	opsCtx, stopOps := context.WithCancel(context.Background())
 	defer stopOps()
 	opsDone := make(chan error, 1)
-	go func() { opsDone <- httpx.Serve(opsCtx, ops, cfg.ShutdownTimeout, logger) }()
+	go func() { opsDone <- httpx.Serve(opsCtx, srv, shutdown.ShutdownTimeout, logger) }()
 
 	select {
 	case <-ctx.Done():

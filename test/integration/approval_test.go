@@ -35,7 +35,7 @@ func TestApprovedOrderCompletes(t *testing.T) {
 	// The search attribute followed the order past its approval.
 	var orderStatus string
 	searchAttribute(t, orders.WorkflowID(id), workflows.SearchAttrOrderStatus, &orderStatus)
-	require.Equal(t, orders.StatusCompleted, orderStatus)
+	require.Equal(t, string(orders.StatusCompleted), orderStatus)
 
 	status, _, body = post(t, "/api/orders/"+id+"/approve", "", asAdmin)
 	require.Equal(t, 409, status, "%v", body)
@@ -68,7 +68,7 @@ func TestCancelEndpoint(t *testing.T) {
 
 	status, _, cancelled := post(t, "/api/orders/"+id+"/cancel", `{"reason":"ordered by mistake"}`)
 	require.Equal(t, 200, status, "%v", cancelled)
-	require.Equal(t, orders.StatusCancelled, cancelled["status"])
+	require.Equal(t, string(orders.StatusCancelled), cancelled["status"])
 	require.Equal(t, "Cancelled on request: ordered by mistake.", cancelled["failure_reason"])
 	require.Len(t, paymentOps("void", id+":"), 1)
 	require.Empty(t, paymentOps("capture", id+":"))

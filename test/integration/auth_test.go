@@ -357,7 +357,7 @@ func TestCustomersCannotCallAdminRoutes(t *testing.T) {
 	}
 	status, _, o := get(t, "/api/orders/"+id)
 	require.Equal(t, http.StatusOK, status)
-	require.Equal(t, orders.StatusAwaitingApproval, o["status"], "neither approved nor rejected")
+	require.Equal(t, string(orders.StatusAwaitingApproval), o["status"], "neither approved nor rejected")
 	after, _ := stockOf(t, "MUG-CERAMIC")
 	require.Equal(t, onHand, after, "no stock was adjusted")
 
@@ -371,7 +371,7 @@ func TestCustomersCannotCallAdminRoutes(t *testing.T) {
 // shows both limits and that they hold only the guesser back.
 func TestSignInAttemptsAreThrottled(t *testing.T) {
 	const attempts = 3
-	replica := startAPIReplica(t, func(c *config.Config) {
+	replica := startAPIReplica(t, func(c *config.Stack) {
 		c.LoginAttemptsPerAccount, c.LoginAttemptsPerIP = attempts, attempts
 	})
 	// Accounts made in the store, so no attempt is counted for them yet.

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/orderflow/orderflow/internal/config"
 	"github.com/orderflow/orderflow/internal/devstack"
 	"github.com/orderflow/orderflow/workflows"
 )
@@ -72,7 +73,7 @@ func (w *workerProcess) start(ctx context.Context) error {
 	proc, err := devstack.StartProcess(ctx, devstack.ProcessSpec{
 		Name: "worker-" + w.queue, Path: w.binary, Args: []string{"worker", "--queue", w.queue},
 		// Later entries win: the stack's configuration overrides the test's environment.
-		Env:     append(append(os.Environ(), stack.cfg.Environ()...), "OPS_ADDR="+ops),
+		Env:     append(append(os.Environ(), config.Environ(stack.cfg)...), "OPS_ADDR="+ops),
 		LogPath: logPath,
 	}, w.logger, func(ctx context.Context) error { return getOK(ctx, "http://"+ops+"/readyz") })
 	if err != nil {

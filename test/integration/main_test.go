@@ -34,7 +34,7 @@ import (
 
 // stack is what the tests talk to.
 var stack struct {
-	cfg      config.Config
+	cfg      config.Stack
 	apiURL   string
 	sandbox  *sandbox.Sandbox
 	db       *pgxpool.Pool
@@ -84,18 +84,17 @@ func runMain(m *testing.M) int {
 	stack.apiURL = "http://" + apiAddr
 	stack.sandbox = sandbox.New(sandbox.Options{
 		Logger:                  logger,
-		TwilioAuthToken:         config.Default().TwilioAuthToken,
+		TwilioAuthToken:         config.Defaults[config.TwilioAuth]().TwilioAuthToken,
 		SendGridEventWebhookURL: stack.apiURL + api.SendGridWebhookPath,
-		WebhookSigningSecret:    config.Default().WebhookSigningSecret,
+		WebhookSigningSecret:    config.Defaults[config.WebhookSigning]().WebhookSigningSecret,
 	})
 	defer stack.sandbox.Close()
 	sandboxSrv := httptest.NewServer(gatewayFinishesWatchedCalls(stack.sandbox)) // see orders_worker_test.go
 	defer sandboxSrv.Close()
 
-	cfg := infra.Configure(config.Default())
+	cfg := infra.Configure(config.Defaults[config.Stack]())
 	cfg.PaymentsURL, cfg.SendGridBaseURL, cfg.TwilioBaseURL = sandboxSrv.URL, sandboxSrv.URL, sandboxSrv.URL
 	cfg.PushBaseURL = sandboxSrv.URL
-	cfg.TwilioAuthToken = config.Default().TwilioAuthToken
 	cfg.PublicAPIURL = stack.apiURL
 	cfg.SendGridWebhookPublicKey = stack.sandbox.SendGridEventWebhookPublicKey()
 	// A short open period keeps the provider outage test short (notification_test.go).
@@ -113,7 +112,7 @@ func runMain(m *testing.M) int {
 	cfg.AccessTokenTTL = time.Hour
 	stack.cfg = cfg
 
-	if err := app.Migrate(ctx, cfg, true, logger); err != nil {
+	if err := app.Seed(ctx, settings[config.Seed](cfg), logger); err != nil {
 		fmt.Fprintln(os.Stderr, "migrate:", err)
 		return 1
 	}
@@ -140,7 +139,7 @@ func runMain(m *testing.M) int {
 			}
 		}()
 	}
-	start("api", func(ctx context.Context) error { return app.RunAPI(ctx, cfg, logger) })
+	start("api", func(ctx context.Context) error { return app.RunAPI(ctx, settings[config.API](cfg), logger) })
 	stack.workerOps = map[string]string{}
 	for _, q := range workers.Queues {
 		if slices.Contains(processQueues, q) {
@@ -149,7 +148,7 @@ func runMain(m *testing.M) int {
 		wcfg := cfg
 		wcfg.OpsAddr = freeAddr()
 		stack.workerOps[q] = "http://" + wcfg.OpsAddr
-		start("worker "+q, func(ctx context.Context) error { return app.RunWorker(ctx, wcfg, q, logger) })
+		start("worker "+q, func(ctx context.Context) error { return app.RunWorker(ctx, q, config.LookupOf(wcfg), logger) })
 	}
 	defer stopWorkerProcesses() // before setting up: stops those that started when one fails
 	if err := setUpWorkerProcesses(ctx, dir, logger); err != nil {
@@ -222,4 +221,13 @@ func tail(b []byte, n int) []byte {
 
 func silentSDKLogger() sdklog.Logger {
 	return sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))
+}
+
+// settings is the share of the stack's settings that one role reads.
+func settings[T any](stack config.Stack) T {
+	c, err := config.From[T](stack)
+	if err != nil {
+		panic(err)
+	}
+	return c
 }

@@ -307,7 +307,7 @@ func TestOrderMessagesAreListedByOrder(t *testing.T) {
 	status, _, body := post(t, "/api/orders", orderBody("MUG-CERAMIC", 1, "tok_visa"))
 	require.Equal(t, http.StatusAccepted, status, "%v", body)
 	orderID := body["id"].(string)
-	require.Equal(t, "completed", waitForFinal(t, orderID).Status)
+	require.Equal(t, orders.StatusCompleted, waitForFinal(t, orderID).Status)
 
 	var list struct {
 		Items []notifications.Notification `json:"items"`

@@ -30,7 +30,7 @@ func TestOrderCompletesEndToEnd(t *testing.T) {
 	require.Equal(t, "/api/orders/"+id, hdr.Get("Location"))
 
 	o := waitForFinal(t, id)
-	require.Equal(t, "completed", o.Status, "failure: %s", o.FailureReason)
+	require.Equal(t, orders.StatusCompleted, o.Status, "failure: %s", o.FailureReason)
 	require.Equal(t, int64(5000), o.Total, "2 x 25.00 from the catalogue")
 	var names []string
 	for _, s := range o.Steps {
@@ -102,7 +102,7 @@ func TestDeclinedPaymentLeavesStockUnchanged(t *testing.T) {
 	require.Equal(t, 202, status, "body: %v", body)
 	o := waitForFinal(t, body["id"].(string))
 
-	require.Equal(t, "failed", o.Status)
+	require.Equal(t, orders.StatusFailed, o.Status)
 	require.Contains(t, o.FailureReason, "declined")
 	onHand, reserved := stockOf(t, sku)
 	require.Equal(t, onHandBefore, onHand)
@@ -134,7 +134,7 @@ func TestIdempotencyKeyStartsOneOrder(t *testing.T) {
 	}
 
 	o := waitForFinal(t, first.(string))
-	require.Equal(t, "completed", o.Status)
+	require.Equal(t, orders.StatusCompleted, o.Status)
 	// One workflow ran: its history has one start, and the gateway saw one
 	// authorization key (replays of a key are not recorded twice).
 	runs, err := stack.temporal.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{

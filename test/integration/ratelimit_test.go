@@ -20,7 +20,7 @@ import (
 // startAPIReplica starts one more API on the stack with its configuration
 // changed by change, and returns its URL once it is ready. It stops when the
 // test ends.
-func startAPIReplica(t *testing.T, change func(*config.Config)) string {
+func startAPIReplica(t *testing.T, change func(*config.Stack)) string {
 	t.Helper()
 	cfg := stack.cfg
 	cfg.APIAddr = freeAddr()
@@ -29,7 +29,7 @@ func startAPIReplica(t *testing.T, change func(*config.Config)) string {
 	var wg sync.WaitGroup
 	t.Cleanup(func() { cancel(); wg.Wait() })
 	wg.Go(func() {
-		if err := app.RunAPI(ctx, cfg, slog.New(slog.DiscardHandler)); err != nil && ctx.Err() == nil {
+		if err := app.RunAPI(ctx, settings[config.API](cfg), slog.New(slog.DiscardHandler)); err != nil && ctx.Err() == nil {
 			t.Errorf("replica %s: %v", cfg.APIAddr, err)
 		}
 	})
@@ -46,7 +46,7 @@ func rateLimitedReplicas(t *testing.T, limit int) []string {
 	t.Helper()
 	var replicas []string
 	for range 2 {
-		replicas = append(replicas, startAPIReplica(t, func(c *config.Config) { c.RateLimitPerMinute = limit }))
+		replicas = append(replicas, startAPIReplica(t, func(c *config.Stack) { c.RateLimitPerMinute = limit }))
 	}
 	return replicas
 }

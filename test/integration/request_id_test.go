@@ -28,7 +28,7 @@ func TestRequestIDFollowsTheOrder(t *testing.T) {
 	require.Equal(t, reqID, hdr.Get("X-Request-ID"))
 	id := body["id"].(string)
 	o := waitForFinal(t, id)
-	require.Equal(t, "completed", o.Status, "failure: %s", o.FailureReason)
+	require.Equal(t, orders.StatusCompleted, o.Status, "failure: %s", o.FailureReason)
 
 	desc, err := stack.temporal.DescribeWorkflowExecution(context.Background(), orders.WorkflowID(id), "")
 	require.NoError(t, err)

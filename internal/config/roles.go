@@ -1,0 +1,183 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+)
+
+// The settings of each role: what its process reads, and nothing more (the
+// Kubernetes manifests and docker-compose.yml give each role exactly these
+// variables; k8s/settings_test.go checks it).
+
+// API is `orderflow api`.
+type API struct {
+	Log
+	Shutdown
+	Environment
+	APIServer
+	Postgres
+	Redis
+	Temporal
+	OrderPolicy
+	FrontDoor
+	SignIn
+	// Provider callbacks: Twilio signs PUBLIC_API_URL/webhooks/twilio with
+	// the auth token; SendGrid signs its events with a key pair.
+	PublicAPI
+	TwilioAuth
+	SendGridEvents
+}
+
+// Frontend is `orderflow frontend`.
+type Frontend struct {
+	Log
+	Shutdown
+	FrontendServer
+	APIClient
+}
+
+// OrdersWorker is `orderflow worker --queue orders`.
+type OrdersWorker struct {
+	Log
+	Shutdown
+	Ops
+	Temporal
+	Postgres
+	Kafka
+	Payments
+	Reconcile
+}
+
+// InventoryWorker is `orderflow worker --queue inventory`.
+type InventoryWorker struct {
+	Log
+	Shutdown
+	Ops
+	Temporal
+	Postgres
+	Kafka
+	Redis
+}
+
+// NotificationsWorker is `orderflow worker --queue notifications`.
+type NotificationsWorker struct {
+	Log
+	Shutdown
+	Ops
+	Temporal
+	Postgres
+	Redis
+	Breaker
+	Providers
+	WebhookSigning
+	// Twilio's status callbacks go to PUBLIC_API_URL/webhooks/twilio.
+	PublicAPI
+	TwilioAuth
+}
+
+// Migrate is `orderflow migrate`; production refuses the demo admin.
+type Migrate struct {
+	Log
+	Environment
+	Postgres
+	Admin
+}
+
+// Seed is `orderflow migrate --seed` (development only): the demo customer
+// too.
+type Seed struct {
+	Migrate
+	DemoCustomer
+}
+
+// InventoryRebuild is `orderflow inventory-rebuild`.
+type InventoryRebuild struct {
+	Log
+	Postgres
+	Redis
+}
+
+// Sandbox is `orderflow sandbox` (development and tests only).
+type Sandbox struct {
+	Log
+	Shutdown
+	SandboxServer
+	PublicAPI
+	TwilioAuth
+	WebhookSigning
+}
+
+// Loadgen is `orderflow loadgen`: it places orders as the demo customer.
+type Loadgen struct {
+	Log
+	APIClient
+	DemoCustomer
+}
+
+// Stack is every group once: the whole platform's settings, which
+// `orderflow dev` and the integration tests point at the local stack and
+// hand to each role (From, Environ).
+type Stack struct {
+	Log
+	Shutdown
+	Environment
+	Ops
+	APIServer
+	APIClient
+	FrontendServer
+	Postgres
+	Redis
+	Temporal
+	Kafka
+	OrderPolicy
+	FrontDoor
+	SignIn
+	PublicAPI
+	TwilioAuth
+	WebhookSigning
+	SendGridEvents
+	Payments
+	Reconcile
+	Providers
+	Breaker
+	Admin
+	DemoCustomer
+	SandboxServer
+}
+
+// Dev is `orderflow dev`: where the local stack keeps its data and what it
+// listens on. It hands the roles a Stack read from its own environment,
+// pointed at what it started.
+type Dev struct {
+	Log
+	DataDir     string `env:"ORDERFLOW_DATA_DIR" envDefault:".data"`
+	TemporalCLI string `env:"TEMPORAL_CLI" envDefault:"bin/temporal"`
+	DevPorts
+}
+
+// DevPorts are the local stack's listeners, all on loopback.
+type DevPorts struct {
+	PostgresPort            int `env:"POSTGRES_PORT" envDefault:"5432"`
+	RedisPort               int `env:"REDIS_PORT" envDefault:"6379"`
+	KafkaPort               int `env:"KAFKA_PORT" envDefault:"9092"`
+	TemporalPort            int `env:"TEMPORAL_PORT" envDefault:"7233"`
+	TemporalUIPort          int `env:"TEMPORAL_UI_PORT" envDefault:"8233"`
+	SandboxPort             int `env:"SANDBOX_PORT" envDefault:"4010"`
+	APIPort                 int `env:"API_PORT" envDefault:"8080"`
+	FrontendPort            int `env:"FRONTEND_PORT" envDefault:"3000"`
+	WorkerOrdersPort        int `env:"WORKER_ORDERS_PORT" envDefault:"9101"`
+	WorkerInventoryPort     int `env:"WORKER_INVENTORY_PORT" envDefault:"9102"`
+	WorkerNotificationsPort int `env:"WORKER_NOTIFICATIONS_PORT" envDefault:"9103"`
+}
+
+// Validate checks every port is one.
+func (c DevPorts) Validate() error {
+	var errs []error
+	walk(reflect.ValueOf(c), func(name string, _ reflect.StructField, v reflect.Value) {
+		if p := v.Int(); p < 1 || p > 65535 {
+			errs = append(errs, fmt.Errorf("%s=%d: want a port number from 1 to 65535", name, p))
+		}
+	})
+	return errors.Join(errs...)
+}
