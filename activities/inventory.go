@@ -7,7 +7,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/orderflow/orderflow/internal/inventory"
+	"github.com/orderflow/orderflow/internal/domain/inventory"
 )
 
 // InventoryActivities reserve, commit and release stock. ReservationWorkflow

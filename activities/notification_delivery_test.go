@@ -14,12 +14,12 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
-	"github.com/orderflow/orderflow/internal/breaker"
-	"github.com/orderflow/orderflow/internal/devstack"
-	"github.com/orderflow/orderflow/internal/notifications"
-	"github.com/orderflow/orderflow/internal/providers"
-	"github.com/orderflow/orderflow/internal/sandbox"
-	"github.com/orderflow/orderflow/internal/testdb"
+	"github.com/orderflow/orderflow/internal/devtools/devstack"
+	"github.com/orderflow/orderflow/internal/devtools/sandbox"
+	"github.com/orderflow/orderflow/internal/devtools/testdb"
+	"github.com/orderflow/orderflow/internal/domain/notifications"
+	"github.com/orderflow/orderflow/internal/domain/notifications/providers"
+	"github.com/orderflow/orderflow/internal/platform/breaker"
 )
 
 func TestDeliveryErrorTellsTemporalWhatToDo(t *testing.T) {

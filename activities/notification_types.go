@@ -3,7 +3,7 @@ package activities
 import (
 	"time"
 
-	"github.com/orderflow/orderflow/internal/notifications"
+	"github.com/orderflow/orderflow/internal/domain/notifications"
 )
 
 // Delivery identifies one message on one channel. The send activities record

@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"net/url"
 
-	"github.com/orderflow/orderflow/internal/breaker"
-	"github.com/orderflow/orderflow/internal/notifications"
-	"github.com/orderflow/orderflow/internal/providers"
+	"github.com/orderflow/orderflow/internal/domain/notifications"
+	"github.com/orderflow/orderflow/internal/domain/notifications/providers"
+	"github.com/orderflow/orderflow/internal/platform/breaker"
 )
 
 // NotificationActivities deliver messages through the providers, behind

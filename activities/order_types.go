@@ -1,6 +1,6 @@
 package activities
 
-import "github.com/orderflow/orderflow/internal/orders"
+import "github.com/orderflow/orderflow/internal/domain/orders"
 
 // RecordOrderStateRequest asks the orders service to store a saga state in
 // its read model and, when Event is set, publish that order event.

@@ -10,8 +10,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
-	"github.com/orderflow/orderflow/internal/orders"
-	"github.com/orderflow/orderflow/internal/testdb"
+	"github.com/orderflow/orderflow/internal/devtools/testdb"
+	"github.com/orderflow/orderflow/internal/domain/orders"
 )
 
 // PostgreSQL refuses a NUL in text for good: the bookkeeping write says so

@@ -7,7 +7,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/orderflow/orderflow/internal/payments"
+	"github.com/orderflow/orderflow/internal/domain/payments"
 )
 
 // PaymentActivities call the payment gateway. Every call carries the

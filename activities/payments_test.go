@@ -11,8 +11,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
-	"github.com/orderflow/orderflow/internal/payments"
-	"github.com/orderflow/orderflow/internal/sandbox"
+	"github.com/orderflow/orderflow/internal/devtools/sandbox"
+	"github.com/orderflow/orderflow/internal/domain/payments"
 )
 
 // The void compensation against the real gateway client and the sandbox.

@@ -14,11 +14,11 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/orderflow/orderflow/internal/auth"
-	"github.com/orderflow/orderflow/internal/httpx"
-	"github.com/orderflow/orderflow/internal/logging"
-	"github.com/orderflow/orderflow/internal/ratelimit"
-	"github.com/orderflow/orderflow/internal/users"
+	"github.com/orderflow/orderflow/internal/domain/users"
+	"github.com/orderflow/orderflow/internal/platform/auth"
+	"github.com/orderflow/orderflow/internal/platform/httpx"
+	"github.com/orderflow/orderflow/internal/platform/logging"
+	"github.com/orderflow/orderflow/internal/platform/ratelimit"
 )
 
 // authRoutes mounts sign-up, sign-in and the session endpoints, open to

@@ -21,8 +21,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/orderflow/orderflow/internal/auth"
-	"github.com/orderflow/orderflow/internal/httpx"
+	"github.com/orderflow/orderflow/internal/platform/auth"
+	"github.com/orderflow/orderflow/internal/platform/httpx"
 )
 
 // edge is the API's handler with no stores behind it: what the edge refuses

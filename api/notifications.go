@@ -9,9 +9,9 @@ import (
 	"github.com/gorilla/mux"
 	"go.temporal.io/sdk/client"
 
-	"github.com/orderflow/orderflow/internal/auth"
-	"github.com/orderflow/orderflow/internal/httpx"
-	"github.com/orderflow/orderflow/internal/notifications"
+	"github.com/orderflow/orderflow/internal/domain/notifications"
+	"github.com/orderflow/orderflow/internal/platform/auth"
+	"github.com/orderflow/orderflow/internal/platform/httpx"
 	"github.com/orderflow/orderflow/workflows"
 )
 

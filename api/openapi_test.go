@@ -27,13 +27,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/orderflow/orderflow/internal/auth"
-	"github.com/orderflow/orderflow/internal/httpx"
-	"github.com/orderflow/orderflow/internal/inventory"
-	"github.com/orderflow/orderflow/internal/notifications"
-	"github.com/orderflow/orderflow/internal/orders"
-	"github.com/orderflow/orderflow/internal/ratelimit"
-	"github.com/orderflow/orderflow/internal/users"
+	"github.com/orderflow/orderflow/internal/domain/inventory"
+	"github.com/orderflow/orderflow/internal/domain/notifications"
+	"github.com/orderflow/orderflow/internal/domain/orders"
+	"github.com/orderflow/orderflow/internal/domain/users"
+	"github.com/orderflow/orderflow/internal/platform/auth"
+	"github.com/orderflow/orderflow/internal/platform/httpx"
+	"github.com/orderflow/orderflow/internal/platform/ratelimit"
 )
 
 // documentedPending lists operations that openapi.json documents ahead of
@@ -376,16 +376,16 @@ func compareFields(t *testing.T, where string, s *openapi3.Schema, typ reflect.T
 func TestOpenAPIEnumsMatchConstants(t *testing.T) {
 	doc := loadOpenAPI(t)
 	for _, c := range []struct{ schema, file, block string }{
-		{"OrderStatus", "../internal/orders/types.go", "Order statuses"},
+		{"OrderStatus", "../internal/domain/orders/types.go", "Order statuses"},
 		{"StepStatus", "../workflows/order_types.go", "Step statuses"},
-		{"NotificationStatus", "../internal/notifications/types.go", "Notification statuses"},
-		{"Channel", "../internal/notifications/types.go", "Notification channels"},
-		{"ReservationStatus", "../internal/inventory/store.go", "Reservation statuses"},
-		{"LedgerEventKind", "../internal/inventory/ledger.go", "Ledger event kinds"},
-		{"AttemptStatus", "../internal/notifications/attempts.go", "Attempt statuses"},
-		{"DeliveryState", "../internal/notifications/delivery.go", "Delivery states"},
-		{"Role", "../internal/users/users.go", "Roles"},
-		{"Role", "../internal/auth/tokens.go", "Roles a token may carry"},
+		{"NotificationStatus", "../internal/domain/notifications/types.go", "Notification statuses"},
+		{"Channel", "../internal/domain/notifications/types.go", "Notification channels"},
+		{"ReservationStatus", "../internal/domain/inventory/store.go", "Reservation statuses"},
+		{"LedgerEventKind", "../internal/domain/inventory/ledger.go", "Ledger event kinds"},
+		{"AttemptStatus", "../internal/domain/notifications/attempts.go", "Attempt statuses"},
+		{"DeliveryState", "../internal/domain/notifications/delivery.go", "Delivery states"},
+		{"Role", "../internal/domain/users/users.go", "Roles"},
+		{"Role", "../internal/platform/auth/tokens.go", "Roles a token may carry"},
 	} {
 		s := doc.Components.Schemas[c.schema]
 		if !assert.NotNil(t, s, "schema %s is missing", c.schema) {

@@ -11,8 +11,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/orderflow/orderflow/internal/httpx"
-	"github.com/orderflow/orderflow/internal/orders"
+	"github.com/orderflow/orderflow/internal/domain/orders"
+	"github.com/orderflow/orderflow/internal/platform/httpx"
 	"github.com/orderflow/orderflow/workflows"
 )
 

@@ -7,7 +7,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/orderflow/orderflow/internal/httpx"
+	"github.com/orderflow/orderflow/internal/platform/httpx"
 )
 
 // Limits of an order request, checked at the edge.

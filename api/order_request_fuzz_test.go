@@ -6,7 +6,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/orderflow/orderflow/internal/httpx"
+	"github.com/orderflow/orderflow/internal/platform/httpx"
 )
 
 // FuzzCreateOrderRequest: decoding and validating a POST /api/orders body,

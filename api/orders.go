@@ -18,11 +18,11 @@ import (
 
 	enums "go.temporal.io/api/enums/v1"
 
-	"github.com/orderflow/orderflow/internal/auth"
-	"github.com/orderflow/orderflow/internal/httpx"
-	"github.com/orderflow/orderflow/internal/orders"
-	"github.com/orderflow/orderflow/internal/requestid"
-	"github.com/orderflow/orderflow/internal/users"
+	"github.com/orderflow/orderflow/internal/domain/orders"
+	"github.com/orderflow/orderflow/internal/domain/users"
+	"github.com/orderflow/orderflow/internal/platform/auth"
+	"github.com/orderflow/orderflow/internal/platform/httpx"
+	"github.com/orderflow/orderflow/internal/platform/requestid"
 	"github.com/orderflow/orderflow/workflows"
 )
 

@@ -7,8 +7,8 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/orderflow/orderflow/internal/httpx"
-	"github.com/orderflow/orderflow/internal/inventory"
+	"github.com/orderflow/orderflow/internal/domain/inventory"
+	"github.com/orderflow/orderflow/internal/platform/httpx"
 )
 
 func (s *Server) listProducts(w http.ResponseWriter, r *http.Request) {

@@ -9,8 +9,8 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/orderflow/orderflow/internal/httpx"
-	"github.com/orderflow/orderflow/workers"
+	"github.com/orderflow/orderflow/internal/platform/httpx"
+	"github.com/orderflow/orderflow/workflows"
 )
 
 // queueStats is one task queue's load, for the dashboard and autoscaling
@@ -36,9 +36,9 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp := statsResponse{Orders: counts, TaskQueues: map[string]queueStats{}}
-	results := make([]queueStats, len(workers.Queues))
+	results := make([]queueStats, len(workflows.TaskQueues))
 	g, ctx := errgroup.WithContext(r.Context())
-	for i, q := range workers.Queues {
+	for i, q := range workflows.TaskQueues {
 		g.Go(func() (err error) {
 			results[i], err = s.describeQueue(ctx, q)
 			return err
@@ -49,7 +49,7 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusServiceUnavailable, "Temporal did not describe the task queues; try again"))
 		return
 	}
-	for i, q := range workers.Queues {
+	for i, q := range workflows.TaskQueues {
 		resp.TaskQueues[q] = results[i]
 	}
 	httpx.WriteJSON(w, http.StatusOK, resp)

@@ -11,9 +11,9 @@ import (
 	"github.com/sendgrid/sendgrid-go/helpers/eventwebhook"
 	"github.com/twilio/twilio-go/client"
 
-	"github.com/orderflow/orderflow/internal/httpx"
-	"github.com/orderflow/orderflow/internal/notifications"
-	"github.com/orderflow/orderflow/internal/providers"
+	"github.com/orderflow/orderflow/internal/domain/notifications"
+	"github.com/orderflow/orderflow/internal/domain/notifications/providers"
+	"github.com/orderflow/orderflow/internal/platform/httpx"
 )
 
 // Paths of the providers' delivery status callbacks. They are public: the

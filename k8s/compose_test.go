@@ -18,8 +18,8 @@ import (
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
 
-	"github.com/orderflow/orderflow/internal/config"
-	"github.com/orderflow/orderflow/internal/sandbox"
+	"github.com/orderflow/orderflow/internal/devtools/sandbox"
+	"github.com/orderflow/orderflow/internal/platform/config"
 )
 
 const composeFile = "../docker-compose.yml"
@@ -496,7 +496,7 @@ func composeCallbacks(p *types.Project) []error {
 	if !ok || priv == "" {
 		return append(errs, fmt.Errorf("%s: SANDBOX_SENDGRID_WEBHOOK_KEY unset: the sandbox makes a new key pair at every start and the api refuses its events", sandboxes[0]))
 	}
-	// The sandbox's own parser (internal/sandbox), which RunSandbox uses.
+	// The sandbox's own parser (internal/devtools/sandbox), which RunSandbox uses.
 	ec, err := sandbox.ParseEventWebhookKey(priv)
 	if err != nil {
 		return append(errs, fmt.Errorf("%s: SANDBOX_SENDGRID_WEBHOOK_KEY is not a base64 PKCS #8 P-256 key: %v", sandboxes[0], err))

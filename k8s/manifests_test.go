@@ -32,7 +32,7 @@ import (
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 
-	"github.com/orderflow/orderflow/internal/config"
+	"github.com/orderflow/orderflow/internal/platform/config"
 )
 
 const (

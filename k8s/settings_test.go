@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/orderflow/orderflow/internal/config"
+	"github.com/orderflow/orderflow/internal/platform/config"
 )
 
 // roleSettings is the settings struct each deployable role reads (see

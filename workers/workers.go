@@ -13,7 +13,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/orderflow/orderflow/activities"
-	"github.com/orderflow/orderflow/internal/requestid"
+	"github.com/orderflow/orderflow/internal/platform/requestid"
 	"github.com/orderflow/orderflow/workflows"
 )
 
@@ -26,14 +26,11 @@ type Activities struct {
 	Notifications *activities.NotificationActivities
 }
 
-// Queues lists the task queues a worker can serve.
-var Queues = []string{workflows.OrdersTaskQueue, workflows.InventoryTaskQueue, workflows.NotificationsTaskQueue}
-
 // New returns an unstarted worker for queue with its workflows and activities
 // registered.
 func New(c client.Client, queue string, acts Activities) (worker.Worker, error) {
-	if !slices.Contains(Queues, queue) {
-		return nil, fmt.Errorf("unknown task queue %q: want one of %v", queue, Queues)
+	if !slices.Contains(workflows.TaskQueues, queue) {
+		return nil, fmt.Errorf("unknown task queue %q: want one of %v", queue, workflows.TaskQueues)
 	}
 	w := worker.New(c, queue, options(queue))
 	switch queue {

@@ -2,7 +2,7 @@
 // form their contract: task queues, queries, signals, updates and search
 // attributes. It does no I/O: it calls the activities of the activities
 // package by typed reference (activity_refs.go), and the domain packages
-// (internal/orders, internal/notifications) define the inputs and states
+// (internal/domain/orders, internal/domain/notifications) define the inputs and states
 // that the API, the activities and the read models share.
 package workflows
 
@@ -12,6 +12,9 @@ const (
 	InventoryTaskQueue     = "inventory"
 	NotificationsTaskQueue = "notifications"
 )
+
+// TaskQueues lists the task queues, one worker Deployment each.
+var TaskQueues = []string{OrdersTaskQueue, InventoryTaskQueue, NotificationsTaskQueue}
 
 // Query names.
 const QueryStatus = "status"

@@ -8,8 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/orderflow/orderflow/activities"
-	"github.com/orderflow/orderflow/internal/notifications"
-	"github.com/orderflow/orderflow/internal/orders"
+	"github.com/orderflow/orderflow/internal/domain/notifications"
+	"github.com/orderflow/orderflow/internal/domain/orders"
 	"go.temporal.io/sdk/temporal"
 )
 

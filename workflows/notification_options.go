@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/orderflow/orderflow/activities"
-	"github.com/orderflow/orderflow/internal/notifications"
+	"github.com/orderflow/orderflow/internal/domain/notifications"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )

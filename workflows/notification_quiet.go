@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/orderflow/orderflow/internal/notifications"
+	"github.com/orderflow/orderflow/internal/domain/notifications"
 	"go.temporal.io/sdk/workflow"
 )
 

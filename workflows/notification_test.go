@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/orderflow/orderflow/activities"
-	"github.com/orderflow/orderflow/internal/notifications"
+	"github.com/orderflow/orderflow/internal/domain/notifications"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/orderflow/orderflow/internal/orders"
+	"github.com/orderflow/orderflow/internal/domain/orders"
 	"go.temporal.io/sdk/workflow"
 )
 

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orderflow/orderflow/internal/orders"
+	"github.com/orderflow/orderflow/internal/domain/orders"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/testsuite"
 )

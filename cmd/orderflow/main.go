@@ -25,9 +25,9 @@ import (
 	"time"
 
 	"github.com/orderflow/orderflow/internal/app"
-	"github.com/orderflow/orderflow/internal/config"
-	"github.com/orderflow/orderflow/internal/loadgen"
-	"github.com/orderflow/orderflow/internal/logging"
+	"github.com/orderflow/orderflow/internal/devtools/loadgen"
+	"github.com/orderflow/orderflow/internal/platform/config"
+	"github.com/orderflow/orderflow/internal/platform/logging"
 )
 
 const usage = `usage: orderflow <role> [flags]

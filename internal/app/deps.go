@@ -15,10 +15,10 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/orderflow/orderflow/internal/config"
-	"github.com/orderflow/orderflow/internal/events"
-	"github.com/orderflow/orderflow/internal/httpx"
-	"github.com/orderflow/orderflow/internal/requestid"
+	"github.com/orderflow/orderflow/internal/platform/config"
+	"github.com/orderflow/orderflow/internal/platform/events"
+	"github.com/orderflow/orderflow/internal/platform/httpx"
+	"github.com/orderflow/orderflow/internal/platform/requestid"
 )
 
 // openPostgres returns a pool; it connects lazily, so a database that starts

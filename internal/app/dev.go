@@ -13,9 +13,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/orderflow/orderflow/internal/config"
-	"github.com/orderflow/orderflow/internal/devstack"
-	"github.com/orderflow/orderflow/internal/sandbox"
+	"github.com/orderflow/orderflow/internal/devtools/devstack"
+	"github.com/orderflow/orderflow/internal/devtools/sandbox"
+	"github.com/orderflow/orderflow/internal/platform/config"
 	"github.com/orderflow/orderflow/workflows"
 )
 

@@ -5,8 +5,8 @@ import (
 	"log/slog"
 
 	"github.com/orderflow/orderflow/frontend"
-	"github.com/orderflow/orderflow/internal/config"
-	"github.com/orderflow/orderflow/internal/httpx"
+	"github.com/orderflow/orderflow/internal/platform/config"
+	"github.com/orderflow/orderflow/internal/platform/httpx"
 )
 
 // RunFrontend serves the dashboard on cfg.FrontendAddr until ctx ends.

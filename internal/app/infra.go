@@ -6,9 +6,9 @@ import (
 	"log/slog"
 	"path/filepath"
 
-	"github.com/orderflow/orderflow/internal/config"
-	"github.com/orderflow/orderflow/internal/devstack"
-	"github.com/orderflow/orderflow/internal/events"
+	"github.com/orderflow/orderflow/internal/devtools/devstack"
+	"github.com/orderflow/orderflow/internal/platform/config"
+	"github.com/orderflow/orderflow/internal/platform/events"
 	"github.com/orderflow/orderflow/workflows"
 )
 

@@ -6,8 +6,8 @@ import (
 	"io"
 	"log/slog"
 
-	"github.com/orderflow/orderflow/internal/config"
-	"github.com/orderflow/orderflow/internal/inventory"
+	"github.com/orderflow/orderflow/internal/domain/inventory"
+	"github.com/orderflow/orderflow/internal/platform/config"
 )
 
 // RunInventoryRebuild replays the stock ledger. With check it only compares

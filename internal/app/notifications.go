@@ -14,10 +14,10 @@ import (
 
 	"github.com/orderflow/orderflow/activities"
 	"github.com/orderflow/orderflow/api"
-	"github.com/orderflow/orderflow/internal/breaker"
-	"github.com/orderflow/orderflow/internal/config"
-	"github.com/orderflow/orderflow/internal/notifications"
-	"github.com/orderflow/orderflow/internal/providers"
+	"github.com/orderflow/orderflow/internal/domain/notifications"
+	"github.com/orderflow/orderflow/internal/domain/notifications/providers"
+	"github.com/orderflow/orderflow/internal/platform/breaker"
+	"github.com/orderflow/orderflow/internal/platform/config"
 )
 
 // notificationActivities wires the notifications worker: the providers'

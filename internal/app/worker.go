@@ -10,12 +10,12 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/orderflow/orderflow/activities"
-	"github.com/orderflow/orderflow/internal/config"
-	"github.com/orderflow/orderflow/internal/events"
-	"github.com/orderflow/orderflow/internal/httpx"
-	"github.com/orderflow/orderflow/internal/inventory"
-	"github.com/orderflow/orderflow/internal/orders"
-	"github.com/orderflow/orderflow/internal/payments"
+	"github.com/orderflow/orderflow/internal/domain/inventory"
+	"github.com/orderflow/orderflow/internal/domain/orders"
+	"github.com/orderflow/orderflow/internal/domain/payments"
+	"github.com/orderflow/orderflow/internal/platform/config"
+	"github.com/orderflow/orderflow/internal/platform/events"
+	"github.com/orderflow/orderflow/internal/platform/httpx"
 	"github.com/orderflow/orderflow/workers"
 	"github.com/orderflow/orderflow/workflows"
 )
@@ -44,7 +44,7 @@ func RunWorker(ctx context.Context, queue string, lookup config.Lookup, logger *
 		}
 		return RunNotificationsWorker(ctx, cfg, logger)
 	}
-	return fmt.Errorf("unknown task queue %q: want one of %v", queue, workers.Queues)
+	return fmt.Errorf("unknown task queue %q: want one of %v", queue, workflows.TaskQueues)
 }
 
 // RunOrdersWorker runs the orders worker: the order sagas and their repairs,

@@ -17,10 +17,10 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
-	"github.com/orderflow/orderflow/internal/auth"
-	"github.com/orderflow/orderflow/internal/config"
-	"github.com/orderflow/orderflow/internal/orders"
-	"github.com/orderflow/orderflow/internal/users"
+	"github.com/orderflow/orderflow/internal/domain/orders"
+	"github.com/orderflow/orderflow/internal/domain/users"
+	"github.com/orderflow/orderflow/internal/platform/auth"
+	"github.com/orderflow/orderflow/internal/platform/config"
 	"github.com/orderflow/orderflow/workflows"
 )
 

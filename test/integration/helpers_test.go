@@ -15,10 +15,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/orderflow/orderflow/internal/inventory"
-	"github.com/orderflow/orderflow/internal/orders"
-	"github.com/orderflow/orderflow/internal/sandbox"
-	"github.com/orderflow/orderflow/internal/users"
+	"github.com/orderflow/orderflow/internal/devtools/sandbox"
+	"github.com/orderflow/orderflow/internal/domain/inventory"
+	"github.com/orderflow/orderflow/internal/domain/orders"
+	"github.com/orderflow/orderflow/internal/domain/users"
 )
 
 func orderBody(sku string, qty int, token string) string {

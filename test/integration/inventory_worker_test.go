@@ -10,8 +10,8 @@ import (
 	"path/filepath"
 	"sync"
 
-	"github.com/orderflow/orderflow/internal/config"
-	"github.com/orderflow/orderflow/internal/devstack"
+	"github.com/orderflow/orderflow/internal/devtools/devstack"
+	"github.com/orderflow/orderflow/internal/platform/config"
 	"github.com/orderflow/orderflow/workflows"
 )
 

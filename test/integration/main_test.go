@@ -26,10 +26,10 @@ import (
 
 	"github.com/orderflow/orderflow/api"
 	"github.com/orderflow/orderflow/internal/app"
-	"github.com/orderflow/orderflow/internal/config"
-	"github.com/orderflow/orderflow/internal/logging"
-	"github.com/orderflow/orderflow/internal/sandbox"
-	"github.com/orderflow/orderflow/workers"
+	"github.com/orderflow/orderflow/internal/devtools/sandbox"
+	"github.com/orderflow/orderflow/internal/platform/config"
+	"github.com/orderflow/orderflow/internal/platform/logging"
+	"github.com/orderflow/orderflow/workflows"
 )
 
 // stack is what the tests talk to.
@@ -141,7 +141,7 @@ func runMain(m *testing.M) int {
 	}
 	start("api", func(ctx context.Context) error { return app.RunAPI(ctx, settings[config.API](cfg), logger) })
 	stack.workerOps = map[string]string{}
-	for _, q := range workers.Queues {
+	for _, q := range workflows.TaskQueues {
 		if slices.Contains(processQueues, q) {
 			continue // a process of its own, which a test kills: see inventory_worker_test.go
 		}

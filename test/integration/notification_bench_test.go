@@ -8,8 +8,8 @@ import (
 
 	"go.temporal.io/sdk/client"
 
-	"github.com/orderflow/orderflow/internal/notifications"
-	"github.com/orderflow/orderflow/internal/sandbox"
+	"github.com/orderflow/orderflow/internal/devtools/sandbox"
+	"github.com/orderflow/orderflow/internal/domain/notifications"
 	"github.com/orderflow/orderflow/workflows"
 )
 

@@ -11,9 +11,9 @@ import (
 	"github.com/stretchr/testify/require"
 	enums "go.temporal.io/api/enums/v1"
 
-	"github.com/orderflow/orderflow/internal/inventory"
-	"github.com/orderflow/orderflow/internal/orders"
-	"github.com/orderflow/orderflow/internal/sandbox"
+	"github.com/orderflow/orderflow/internal/devtools/sandbox"
+	"github.com/orderflow/orderflow/internal/domain/inventory"
+	"github.com/orderflow/orderflow/internal/domain/orders"
 	"github.com/orderflow/orderflow/workflows"
 )
 

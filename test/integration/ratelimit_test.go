@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/orderflow/orderflow/internal/app"
-	"github.com/orderflow/orderflow/internal/config"
-	"github.com/orderflow/orderflow/internal/httpx"
+	"github.com/orderflow/orderflow/internal/platform/config"
+	"github.com/orderflow/orderflow/internal/platform/httpx"
 )
 
 // startAPIReplica starts one more API on the stack with its configuration

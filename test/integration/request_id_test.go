@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/converter"
 
-	"github.com/orderflow/orderflow/internal/events"
-	"github.com/orderflow/orderflow/internal/orders"
+	"github.com/orderflow/orderflow/internal/domain/orders"
+	"github.com/orderflow/orderflow/internal/platform/events"
 	"github.com/orderflow/orderflow/workflows"
 )
 

@@ -1,0 +1,81 @@
+package providers_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orderflow/orderflow/internal/devtools/sandbox"
+	"github.com/orderflow/orderflow/internal/domain/notifications/providers"
+)
+
+const webhookSecret = "whsec_test"
+
+func TestWebhookSendIsSignedAndVerified(t *testing.T) {
+	sb, url := startSandbox(t, sandbox.Options{WebhookSigningSecret: webhookSecret})
+	body := []byte(`{"id":"n-1","type":"order.completed"}`)
+
+	receipt, err := providers.NewWebhook(webhookSecret, nil).Send(context.Background(), url+"/hooks/acme", body, "n-1:webhook")
+	require.NoError(t, err)
+	assert.Equal(t, providers.Receipt{MessageID: "n-1:webhook", Status: 204}, receipt)
+	msgs := sb.Messages()
+	require.Len(t, msgs, 1)
+	assert.Equal(t, "acme", msgs[0].To)
+	assert.JSONEq(t, string(body), msgs[0].Body)
+	assert.Equal(t, "n-1:webhook", msgs[0].IdempotencyKey)
+
+	_, err = providers.NewWebhook("not the receiver's secret", nil).Send(context.Background(), url+"/hooks/acme", body, "n-2:webhook")
+	require.True(t, providers.IsPermanent(err), "a receiver refusing the signature will refuse it again: %v", err)
+	assert.Equal(t, 401, providers.StatusOf(err))
+	assert.Len(t, sb.Messages(), 1)
+}
+
+func TestWebhookAnswersAreClassified(t *testing.T) {
+	var status int
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if status == http.StatusFound {
+			w.Header().Set("Location", "https://elsewhere.example/hook")
+		}
+		if status == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "30")
+		}
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte("receiver says no"))
+	}))
+	defer receiver.Close()
+	send := func() error {
+		_, err := providers.NewWebhook(webhookSecret, nil).Send(context.Background(), receiver.URL, []byte(`{}`), "d-1")
+		return err
+	}
+
+	for _, s := range []int{http.StatusOK, http.StatusAccepted} {
+		status = s
+		require.NoError(t, send(), "status %d", s)
+	}
+	for s, permanent := range map[int]bool{http.StatusFound: true, http.StatusGone: true, http.StatusNotFound: true,
+		http.StatusTooManyRequests: false, http.StatusInternalServerError: false, http.StatusBadGateway: false} {
+		status = s
+		err := send()
+		require.Error(t, err, "status %d", s)
+		assert.Equal(t, permanent, providers.IsPermanent(err), "status %d: %v", s, err)
+		assert.Equal(t, s, providers.StatusOf(err))
+	}
+	status = http.StatusTooManyRequests
+	wait, ok := providers.RetryAfter(send())
+	assert.True(t, ok)
+	assert.Equal(t, 30*time.Second, wait)
+	status = http.StatusInternalServerError
+	assert.Contains(t, send().Error(), "receiver says no")
+}
+
+func TestWebhookRefusesURLsItCannotPostTo(t *testing.T) {
+	for _, target := range []string{"", "ftp://example.com/hook", "/relative", "http://"} {
+		_, err := providers.NewWebhook(webhookSecret, nil).Send(context.Background(), target, []byte(`{}`), "d-1")
+		assert.True(t, providers.IsPermanent(err), "%q: %v", target, err)
+	}
+}
