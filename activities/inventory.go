@@ -20,21 +20,13 @@ type InventoryActivities struct {
 
 // ReserveStock reserves every line or none, idempotently by reservation ID.
 func (a *InventoryActivities) ReserveStock(ctx context.Context, req ReserveStockRequest) (Reservation, error) {
-	lines := make([]inventory.Line, len(req.Lines))
-	for i, l := range req.Lines {
-		lines[i] = inventory.Line{SKU: l.SKU, Quantity: l.Quantity}
-	}
 	res, err := a.Stock.Reserve(ctx, inventory.ReserveRequest{
-		ReservationID: req.ReservationID, OrderID: req.OrderID, Lines: lines, ExpiresAt: req.ExpiresAt, Actor: actor(ctx),
+		ReservationID: req.ReservationID, OrderID: req.OrderID, Lines: req.Lines, ExpiresAt: req.ExpiresAt, Actor: actor(ctx),
 	})
 	if err != nil {
 		return Reservation{}, stockError(err)
 	}
-	out := Reservation{ID: res.ID, Status: res.Status, Allocations: make([]Allocation, len(res.Allocations))}
-	for i, al := range res.Allocations {
-		out.Allocations[i] = Allocation{SKU: al.SKU, WarehouseID: al.WarehouseID, Quantity: al.Quantity}
-	}
-	return out, nil
+	return Reservation{ID: res.ID, Status: res.Status, Allocations: res.Allocations}, nil
 }
 
 // CommitReservation turns reserved stock into a sale, once.

@@ -1,19 +1,17 @@
 package activities
 
-import "time"
+import (
+	"time"
 
-// StockLine asks for a quantity of one SKU.
-type StockLine struct {
-	SKU      string `json:"sku"`
-	Quantity int    `json:"quantity"`
-}
+	"github.com/orderflow/orderflow/internal/domain/inventory"
+)
 
 // ReserveStockRequest reserves every line or none, until ExpiresAt.
 type ReserveStockRequest struct {
-	ReservationID string      `json:"reservation_id"`
-	OrderID       string      `json:"order_id"`
-	Lines         []StockLine `json:"lines"`
-	ExpiresAt     time.Time   `json:"expires_at"`
+	ReservationID string           `json:"reservation_id"`
+	OrderID       string           `json:"order_id"`
+	Lines         []inventory.Line `json:"lines"`
+	ExpiresAt     time.Time        `json:"expires_at"`
 }
 
 // ReleaseReservationRequest gives a reservation's stock back.
@@ -26,16 +24,9 @@ type ReleaseReservationRequest struct {
 	Expired bool `json:"expired,omitempty"`
 }
 
-// Allocation is the part of a line taken from one warehouse.
-type Allocation struct {
-	SKU         string `json:"sku"`
-	WarehouseID string `json:"warehouse_id"`
-	Quantity    int    `json:"quantity"`
-}
-
 // Reservation is stock held for an order.
 type Reservation struct {
-	ID          string       `json:"id"`
-	Status      string       `json:"status"`
-	Allocations []Allocation `json:"allocations"`
+	ID          string                 `json:"id"`
+	Status      string                 `json:"status"`
+	Allocations []inventory.Allocation `json:"allocations"`
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/orderflow/orderflow/activities"
+	"github.com/orderflow/orderflow/internal/domain/inventory"
 	"github.com/orderflow/orderflow/internal/domain/notifications"
 	"github.com/orderflow/orderflow/internal/domain/orders"
 	"github.com/stretchr/testify/mock"
@@ -64,7 +65,7 @@ func (f *fakeServices) register(env *testsuite.TestWorkflowEnvironment) {
 			return activities.Reservation{}, f.reserveErr
 		}
 		return activities.Reservation{ID: req.ReservationID, Status: "reserved",
-			Allocations: []activities.Allocation{{SKU: req.Lines[0].SKU, WarehouseID: "w1", Quantity: req.Lines[0].Quantity}}}, nil
+			Allocations: []inventory.Allocation{{SKU: req.Lines[0].SKU, WarehouseID: "w1", Quantity: req.Lines[0].Quantity}}}, nil
 	})
 	env.OnActivity(inventoryActivities.CommitReservation, mock.Anything, mock.Anything).Return(func(_ context.Context, id string) error {
 		f.count("CommitReservation")

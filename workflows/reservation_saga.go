@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"github.com/orderflow/orderflow/activities"
+	"github.com/orderflow/orderflow/internal/domain/inventory"
 	"github.com/orderflow/orderflow/internal/domain/orders"
 	enums "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
@@ -23,9 +24,9 @@ type heldStock struct {
 // Nothing cancels the wait: like an activity with WaitForCancellation, the
 // saga learns the outcome, and compensates a reservation that was made.
 func reserveStock(ctx workflow.Context, in orders.Input) (*heldStock, error) {
-	lines := make([]activities.StockLine, len(in.Items))
+	lines := make([]inventory.Line, len(in.Items))
 	for i, it := range in.Items {
-		lines[i] = activities.StockLine{SKU: it.SKU, Quantity: it.Quantity}
+		lines[i] = inventory.Line{SKU: it.SKU, Quantity: it.Quantity}
 	}
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID: ReservationID(in.OrderID),

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/orderflow/orderflow/activities"
+	"github.com/orderflow/orderflow/internal/domain/inventory"
 	"github.com/orderflow/orderflow/internal/domain/orders"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
@@ -15,7 +16,7 @@ import (
 )
 
 func testReservation() ReservationInput {
-	return ReservationInput{OrderID: "o-1", Lines: []activities.StockLine{{SKU: "SKU-1", Quantity: 2}}, TTL: time.Hour}
+	return ReservationInput{OrderID: "o-1", Lines: []inventory.Line{{SKU: "SKU-1", Quantity: 2}}, TTL: time.Hour}
 }
 
 // runReservation runs a ReservationWorkflow with no parent; during(env) may
@@ -56,7 +57,7 @@ func TestReservationConfirmCommitsOnceDespiteRedelivery(t *testing.T) {
 	require.NoError(t, err)
 
 	require.Equal(t, ReservationHeld, held.Status, "the query shows the held stock")
-	require.Equal(t, []activities.Allocation{{SKU: "SKU-1", WarehouseID: "w1", Quantity: 2}}, held.Allocations)
+	require.Equal(t, []inventory.Allocation{{SKU: "SKU-1", WarehouseID: "w1", Quantity: 2}}, held.Allocations)
 	require.WithinDuration(t, start.Add(time.Hour), held.ExpiresAt, time.Second, "held for the TTL")
 	require.Equal(t, ReservationCommitted, st.Status)
 	require.Equal(t, []string{"res-o-1"}, f.committedIDs, "committed once")

@@ -3,7 +3,7 @@ package workflows
 import (
 	"time"
 
-	"github.com/orderflow/orderflow/activities"
+	"github.com/orderflow/orderflow/internal/domain/inventory"
 )
 
 // DefaultReservationTTL is how long stock stays held without a confirm or a
@@ -12,8 +12,8 @@ const DefaultReservationTTL = 15 * time.Minute
 
 // ReservationInput starts a ReservationWorkflow.
 type ReservationInput struct {
-	OrderID string                 `json:"order_id"`
-	Lines   []activities.StockLine `json:"lines"`
+	OrderID string           `json:"order_id"`
+	Lines   []inventory.Line `json:"lines"`
 	// TTL is how long stock is held without a confirm or a release, after
 	// which the workflow releases it; 0 means DefaultReservationTTL.
 	TTL time.Duration `json:"ttl,omitempty"`
@@ -32,11 +32,11 @@ const (
 // ReservationState is a ReservationWorkflow's state: its status query's
 // answer, the payload of its held signal and its result.
 type ReservationState struct {
-	ReservationID string                  `json:"reservation_id"`
-	OrderID       string                  `json:"order_id"`
-	Status        string                  `json:"status"`
-	Allocations   []activities.Allocation `json:"allocations,omitempty"`
-	ExpiresAt     time.Time               `json:"expires_at"`
+	ReservationID string                 `json:"reservation_id"`
+	OrderID       string                 `json:"order_id"`
+	Status        string                 `json:"status"`
+	Allocations   []inventory.Allocation `json:"allocations,omitempty"`
+	ExpiresAt     time.Time              `json:"expires_at"`
 	// Reason says why the stock was rejected or released.
 	Reason string `json:"reason,omitempty"`
 }

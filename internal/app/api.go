@@ -19,18 +19,12 @@ import (
 
 // RunAPI serves the REST API on cfg.APIAddr until ctx ends.
 func RunAPI(ctx context.Context, cfg config.API, logger *slog.Logger) error {
-	pool, err := openPostgres(ctx, cfg.Postgres)
+	c, err := connect(ctx, wants{Postgres: &cfg.Postgres, Redis: &cfg.Redis, Temporal: &cfg.Temporal}, logger)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
-	rdb := openRedis(cfg.Redis)
-	defer rdb.Close()
-	tc, err := dialTemporal(cfg.Temporal, logger)
-	if err != nil {
-		return err
-	}
-	defer tc.Close()
+	defer c.close()
+	pool, rdb := c.pool, c.redis
 	callbacks, err := notificationCallbacks(cfg)
 	if err != nil {
 		return err
@@ -41,16 +35,12 @@ func RunAPI(ctx context.Context, cfg config.API, logger *slog.Logger) error {
 	}
 
 	srv := &api.Server{
-		Orders:    orders.NewStore(pool),
-		Inventory: inventory.NewStore(pool, inventory.WithCache(inventory.NewCache(rdb, logger))),
-		Temporal:  tc,
-		Namespace: cfg.TemporalNamespace,
-		Logger:    logger,
-		Checks: map[string]httpx.Check{
-			"postgres": postgresCheck(pool),
-			"redis":    redisCheck(rdb),
-			"temporal": temporalCheck(tc),
-		},
+		Orders:             orders.NewStore(pool),
+		Inventory:          inventory.NewStore(pool, inventory.WithCache(inventory.NewCache(rdb, logger))),
+		Temporal:           c.temporal,
+		Namespace:          cfg.TemporalNamespace,
+		Logger:             logger,
+		Checks:             c.checks,
 		ReservationTTL:     cfg.ReservationTTL,
 		ApprovalThreshold:  cfg.ApprovalThreshold,
 		ApprovalTimeout:    cfg.ApprovalTimeout,

@@ -15,14 +15,12 @@ import (
 // and fails if any does; otherwise it rewrites those rows from the ledger
 // (and drops their cached stock). Both are safe while orders run.
 func RunInventoryRebuild(ctx context.Context, cfg config.InventoryRebuild, check bool, out io.Writer, logger *slog.Logger) error {
-	pool, err := openPostgres(ctx, cfg.Postgres)
+	c, err := connect(ctx, wants{Postgres: &cfg.Postgres, Redis: &cfg.Redis}, logger)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
-	rdb := openRedis(cfg.Redis)
-	defer rdb.Close()
-	stock := inventory.NewStore(pool, inventory.WithCache(inventory.NewCache(rdb, logger)))
+	defer c.close()
+	stock := inventory.NewStore(c.pool, inventory.WithCache(inventory.NewCache(c.redis, logger)))
 
 	if check {
 		drifts, err := stock.CheckProjection(ctx)

@@ -7,14 +7,12 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
-	"go.temporal.io/sdk/client"
 
 	"github.com/orderflow/orderflow/activities"
 	"github.com/orderflow/orderflow/internal/domain/inventory"
 	"github.com/orderflow/orderflow/internal/domain/orders"
 	"github.com/orderflow/orderflow/internal/domain/payments"
 	"github.com/orderflow/orderflow/internal/platform/config"
-	"github.com/orderflow/orderflow/internal/platform/events"
 	"github.com/orderflow/orderflow/internal/platform/httpx"
 	"github.com/orderflow/orderflow/workers"
 	"github.com/orderflow/orderflow/workflows"
@@ -52,87 +50,60 @@ func RunWorker(ctx context.Context, queue string, lookup config.Lookup, logger *
 // reconciler.
 func RunOrdersWorker(ctx context.Context, cfg config.OrdersWorker, logger *slog.Logger) error {
 	logger = logger.With("task_queue", workflows.OrdersTaskQueue)
-	tc, err := dialTemporal(cfg.Temporal, logger)
+	c, err := connect(ctx, wants{Temporal: &cfg.Temporal, Postgres: &cfg.Postgres, Kafka: &cfg.Kafka}, logger)
 	if err != nil {
 		return err
 	}
-	defer tc.Close()
-	pool, err := openPostgres(ctx, cfg.Postgres)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	pub := events.NewPublisher(cfg.KafkaBrokers)
-	defer pub.Close()
-	store := orders.NewStore(pool)
-	defer runRelay(ctx, func(ctx context.Context) { store.RunRelay(ctx, pub, logger) })()
-	reconciler := &workers.Reconciler{Store: store, Temporal: tc, Namespace: cfg.TemporalNamespace,
+	defer c.close()
+	store := orders.NewStore(c.pool)
+	defer runRelay(ctx, store.Relay(c.kafka, logger).Run)()
+	reconciler := &workers.Reconciler{Store: store, Temporal: c.temporal, Namespace: cfg.TemporalNamespace,
 		Every: cfg.ReconcileInterval, Lookback: reconcileLookback, Logger: logger}
 	go reconciler.Run(ctx)
 	acts := workers.Activities{
 		Orders:   &activities.OrderActivities{Store: store},
 		Payments: &activities.PaymentActivities{Gateway: payments.NewHTTPGateway(cfg.PaymentsURL, nil)},
 	}
-	checks := map[string]httpx.Check{"temporal": temporalCheck(tc), "postgres": postgresCheck(pool), "kafka": kafkaCheck(pub)}
-	return runWorker(ctx, tc, workflows.OrdersTaskQueue, acts, checks, cfg.Ops, cfg.Shutdown, logger)
+	return runWorker(ctx, c, workflows.OrdersTaskQueue, acts, cfg.Ops, cfg.Shutdown, logger)
 }
 
 // RunInventoryWorker runs the inventory worker: the stock reservations, the
 // stock ledger with its cache and outbox relay.
 func RunInventoryWorker(ctx context.Context, cfg config.InventoryWorker, logger *slog.Logger) error {
 	logger = logger.With("task_queue", workflows.InventoryTaskQueue)
-	tc, err := dialTemporal(cfg.Temporal, logger)
+	c, err := connect(ctx, wants{Temporal: &cfg.Temporal, Postgres: &cfg.Postgres, Redis: &cfg.Redis, Kafka: &cfg.Kafka}, logger)
 	if err != nil {
 		return err
 	}
-	defer tc.Close()
-	pool, err := openPostgres(ctx, cfg.Postgres)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	pub := events.NewPublisher(cfg.KafkaBrokers)
-	defer pub.Close()
-	rdb := openRedis(cfg.Redis)
-	defer rdb.Close()
-	stock := inventory.NewStore(pool, inventory.WithCache(inventory.NewCache(rdb, logger)))
-	defer runRelay(ctx, inventory.NewRelay(stock, pub, logger).Run)()
+	defer c.close()
+	stock := inventory.NewStore(c.pool, inventory.WithCache(inventory.NewCache(c.redis, logger)))
+	defer runRelay(ctx, stock.Relay(c.kafka, logger).Run)()
 	acts := workers.Activities{Inventory: &activities.InventoryActivities{Stock: stock}}
-	checks := map[string]httpx.Check{"temporal": temporalCheck(tc), "postgres": postgresCheck(pool),
-		"kafka": kafkaCheck(pub), "redis": redisCheck(rdb)}
-	return runWorker(ctx, tc, workflows.InventoryTaskQueue, acts, checks, cfg.Ops, cfg.Shutdown, logger)
+	return runWorker(ctx, c, workflows.InventoryTaskQueue, acts, cfg.Ops, cfg.Shutdown, logger)
 }
 
 // RunNotificationsWorker runs the notifications worker: the deliveries on
 // every channel, behind circuit breakers shared in Redis.
 func RunNotificationsWorker(ctx context.Context, cfg config.NotificationsWorker, logger *slog.Logger) error {
 	logger = logger.With("task_queue", workflows.NotificationsTaskQueue)
-	tc, err := dialTemporal(cfg.Temporal, logger)
+	c, err := connect(ctx, wants{Temporal: &cfg.Temporal, Postgres: &cfg.Postgres, Redis: &cfg.Redis}, logger)
 	if err != nil {
 		return err
 	}
-	defer tc.Close()
-	pool, err := openPostgres(ctx, cfg.Postgres)
+	defer c.close()
+	notify, err := notificationActivities(cfg, c.pool, c.redis, logger)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
-	rdb := openRedis(cfg.Redis)
-	defer rdb.Close()
-	notify, err := notificationActivities(cfg, pool, rdb, logger)
-	if err != nil {
-		return err
-	}
-	checks := map[string]httpx.Check{"temporal": temporalCheck(tc), "postgres": postgresCheck(pool), "redis": redisCheck(rdb)}
-	return runWorker(ctx, tc, workflows.NotificationsTaskQueue, workers.Activities{Notifications: notify}, checks, cfg.Ops, cfg.Shutdown, logger)
+	return runWorker(ctx, c, workflows.NotificationsTaskQueue, workers.Activities{Notifications: notify}, cfg.Ops, cfg.Shutdown, logger)
 }
 
 // runWorker runs the worker of queue, with its health, readiness and
 // metrics on the ops address, until ctx ends; then it stops polling and lets
 // in-flight tasks finish.
-func runWorker(ctx context.Context, tc client.Client, queue string, acts workers.Activities, checks map[string]httpx.Check,
+func runWorker(ctx context.Context, c *conns, queue string, acts workers.Activities,
 	ops config.Ops, shutdown config.Shutdown, logger *slog.Logger) error {
-	w, err := workers.New(tc, queue, acts)
+	w, err := workers.New(c.temporal, queue, acts)
 	if err != nil {
 		return err
 	}
@@ -143,7 +114,7 @@ func runWorker(ctx context.Context, tc client.Client, queue string, acts workers
 
 	r := mux.NewRouter()
 	httpx.InstallRouting(r)
-	httpx.MountOps(r, checks)
+	httpx.MountOps(r, c.checks)
 	srv := httpx.NewServer(ops.OpsAddr, httpx.Observe("worker-"+queue, logger, r))
 	opsCtx, stopOps := context.WithCancel(context.Background())
 	defer stopOps()

@@ -16,7 +16,6 @@ import (
 	enums "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
-	"github.com/orderflow/orderflow/activities"
 	"github.com/orderflow/orderflow/internal/devtools/sandbox"
 	"github.com/orderflow/orderflow/internal/domain/inventory"
 	"github.com/orderflow/orderflow/internal/domain/notifications"
@@ -160,7 +159,7 @@ func TestUnconfirmedReservationExpiresAndReleasesItsStock(t *testing.T) {
 	run, err := stack.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: workflows.ReservationID(orderID), TaskQueue: workflows.InventoryTaskQueue,
 	}, workflows.ReservationWorkflow, workflows.ReservationInput{
-		OrderID: orderID, Lines: []activities.StockLine{{SKU: sku, Quantity: 4}}, TTL: 2 * time.Second,
+		OrderID: orderID, Lines: []inventory.Line{{SKU: sku, Quantity: 4}}, TTL: 2 * time.Second,
 	})
 	require.NoError(t, err)
 
@@ -388,7 +387,7 @@ func BenchmarkReservationWorkflow(b *testing.B) {
 			// The confirm waits in the workflow's channel until the stock is held.
 			run, err := stack.temporal.SignalWithStartWorkflow(ctx, workflows.ReservationID(orderID), workflows.SignalConfirmReservation, nil,
 				client.StartWorkflowOptions{TaskQueue: workflows.InventoryTaskQueue}, workflows.ReservationWorkflow,
-				workflows.ReservationInput{OrderID: orderID, Lines: []activities.StockLine{{SKU: sku, Quantity: 1}}})
+				workflows.ReservationInput{OrderID: orderID, Lines: []inventory.Line{{SKU: sku, Quantity: 1}}})
 			if err != nil {
 				b.Error(err)
 				return

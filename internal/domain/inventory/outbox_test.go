@@ -13,7 +13,7 @@ import (
 	"github.com/orderflow/orderflow/internal/platform/events"
 )
 
-// recorder is a Publisher that keeps what it was given, or fails.
+// recorder is an events.BatchPublisher that keeps what it was given, or fails.
 type recorder struct {
 	mu        sync.Mutex
 	published []events.Message
@@ -47,13 +47,13 @@ func (r *recorder) of(sku string) []events.CloudEvent {
 }
 
 // drain publishes the whole outbox, as Run does every interval.
-func drain(t *testing.T, r *Relay) (int, error) {
+func drain(t *testing.T, r *events.Relay[Event, int64]) (int, error) {
 	t.Helper()
 	total := 0
 	for {
-		n, err := r.publishBatch(context.Background())
+		n, err := r.PublishBatch(context.Background())
 		total += n
-		if err != nil || n < relayBatch {
+		if err != nil || n < r.Batch {
 			return total, err
 		}
 	}
@@ -68,7 +68,7 @@ func TestRelayPublishesEachLedgerEventOnceInOrder(t *testing.T) {
 	require.NoError(t, s.Commit(ctx, "res-"+sku, "test"))
 
 	pub := &recorder{}
-	relay := NewRelay(s, pub, quiet)
+	relay := s.Relay(pub, quiet)
 	_, err = drain(t, relay)
 	require.NoError(t, err)
 	n, err := drain(t, relay)
@@ -91,16 +91,16 @@ func TestRelayPublishesEachLedgerEventOnceInOrder(t *testing.T) {
 
 func TestRelayKeepsWhatKafkaDidNotTake(t *testing.T) {
 	s := NewStore(testPool)
-	_, err := drain(t, NewRelay(s, &recorder{}, quiet)) // what other tests left
+	_, err := drain(t, s.Relay(&recorder{}, quiet)) // what other tests left
 	require.NoError(t, err)
 	sku := newSKU(t, map[string]int{"w1": 1, "w2": 1, "w3": 1})
 
-	n, err := drain(t, NewRelay(s, &recorder{down: true}, quiet))
+	n, err := drain(t, s.Relay(&recorder{down: true}, quiet))
 	require.ErrorContains(t, err, "broker down")
 	require.Zero(t, n)
 
 	later := &recorder{}
-	n, err = drain(t, NewRelay(s, later, quiet))
+	n, err = drain(t, s.Relay(later, quiet))
 	require.NoError(t, err)
 	require.Equal(t, 3, n, "the events stayed in the outbox")
 	require.Len(t, later.of(sku), 3)

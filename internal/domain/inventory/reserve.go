@@ -12,8 +12,8 @@ import (
 
 // Line asks for a quantity of one SKU.
 type Line struct {
-	SKU      string
-	Quantity int
+	SKU      string `json:"sku"`
+	Quantity int    `json:"quantity"`
 }
 
 // Allocation is the part of a line taken from one warehouse.

@@ -37,13 +37,19 @@ type Frontend struct {
 	APIClient
 }
 
-// OrdersWorker is `orderflow worker --queue orders`.
-type OrdersWorker struct {
+// Worker is what every worker reads: its probes' listener, Temporal and
+// its service's database.
+type Worker struct {
 	Log
 	Shutdown
 	Ops
 	Temporal
 	Postgres
+}
+
+// OrdersWorker is `orderflow worker --queue orders`.
+type OrdersWorker struct {
+	Worker
 	Kafka
 	Payments
 	Reconcile
@@ -51,22 +57,14 @@ type OrdersWorker struct {
 
 // InventoryWorker is `orderflow worker --queue inventory`.
 type InventoryWorker struct {
-	Log
-	Shutdown
-	Ops
-	Temporal
-	Postgres
+	Worker
 	Kafka
 	Redis
 }
 
 // NotificationsWorker is `orderflow worker --queue notifications`.
 type NotificationsWorker struct {
-	Log
-	Shutdown
-	Ops
-	Temporal
-	Postgres
+	Worker
 	Redis
 	Breaker
 	Providers
