@@ -1,5 +1,13 @@
 package activities
 
+import (
+	"errors"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"go.temporal.io/sdk/temporal"
+)
+
 // Application error types of the activities. Business failures that no retry
 // can fix are returned as non-retryable application errors; the workflows
 // tell them apart by these types.
@@ -31,3 +39,15 @@ const (
 	// breaker is open; NextRetryDelay is when it lets a call through.
 	ErrCircuitOpen = "CircuitOpen"
 )
+
+// writeError marks a write that the database refused for what it holds (a
+// data exception, SQLSTATE class 22: text with NUL, a number out of range)
+// as non-retryable: no retry can change the answer, and retrying would hold
+// the saga, and a worker slot, for the whole retry budget.
+func writeError(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && strings.HasPrefix(pgErr.Code, "22") {
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrPermanentWrite, err)
+	}
+	return err
+}

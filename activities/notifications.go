@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/url"
 
 	"github.com/orderflow/orderflow/internal/domain/notifications"
@@ -76,7 +77,11 @@ func (a *NotificationActivities) SendWebhook(ctx context.Context, req SendWebhoo
 }
 
 // RecordNotification stores a notification's state in the read model. It
-// runs as a local activity of NotificationWorkflow.
+// runs as a local activity of NotificationWorkflow; a state the database
+// refuses for what it holds is not retried (writeError).
 func (a *NotificationActivities) RecordNotification(ctx context.Context, req RecordNotificationRequest) error {
-	return a.Store.Save(ctx, req.Input, req.State)
+	if err := a.Store.Save(ctx, req.Input, req.State); err != nil {
+		return writeError(fmt.Errorf("save notification %s state: %w", req.State.NotificationID, err))
+	}
+	return nil
 }

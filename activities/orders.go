@@ -2,14 +2,10 @@ package activities
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strings"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/orderflow/orderflow/internal/domain/orders"
 	"github.com/orderflow/orderflow/internal/platform/requestid"
@@ -59,16 +55,4 @@ func eventReason(st orders.State) string {
 		return st.Attention
 	}
 	return st.FailureReason
-}
-
-// writeError marks a write that the database refused for what it holds (a
-// data exception, SQLSTATE class 22: text with NUL, a number out of range)
-// as non-retryable: no retry can change the answer, and retrying would hold
-// the saga, and a worker slot, for the whole retry budget.
-func writeError(err error) error {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && strings.HasPrefix(pgErr.Code, "22") {
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrPermanentWrite, err)
-	}
-	return err
 }

@@ -129,7 +129,9 @@ func (n *notification) record(ctx workflow.Context, status notifications.Status)
 	n.state.UpdatedAt = workflow.Now(ctx)
 	req := activities.RecordNotificationRequest{Input: n.in, State: n.state}
 	if err := workflow.ExecuteLocalActivity(recordCtx(ctx), notificationActivities.RecordNotification, req).Get(ctx, nil); err != nil {
-		// Reached only after a week of failed writes (recordCtx): the workflow goes on.
+		// A write the database refuses for good (non-retryable), or a week
+		// of failed writes (recordCtx): the notification goes on, and a
+		// later write of a newer state can still land.
 		workflow.GetLogger(ctx).Error("recording notification state failed", "notification_id", n.in.NotificationID, "error", err)
 	}
 }

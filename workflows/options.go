@@ -26,11 +26,6 @@ func OrderSearchAttributes(in orders.Input, status orders.Status) temporal.Searc
 	)
 }
 
-// Activities with side effects elsewhere set WaitForCancellation: when the
-// order is cancelled while one is running, the saga waits for its outcome
-// instead of abandoning it, so a reservation or authorization that completes
-// anyway is known, and compensated.
-
 // stockCtx runs ReservationWorkflow's stock changes as local activities: the
 // inventory worker running the workflow is the one with the database, and a
 // local activity costs a fraction of a regular one's history events. A
@@ -63,7 +58,11 @@ func settleCtx(ctx workflow.Context) workflow.Context {
 }
 
 // paymentCtx authorizes payments: a gateway that keeps failing for about two
-// minutes fails the order rather than holding stock for ever; a decline is final.
+// minutes fails the order rather than holding stock for ever; a decline is
+// final. WaitForCancellation: an order cancelled while its gateway call runs
+// waits for the call to end before it compensates, so the void never
+// overtakes the authorization it undoes (and finds it by the order's
+// reference when its answer was lost).
 func paymentCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 15 * time.Second,

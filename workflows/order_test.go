@@ -34,6 +34,7 @@ type fakeServices struct {
 	emailErr       error
 	lastEmail      activities.SendEmailRequest
 	lastSMS        activities.SendSMSRequest
+	smsSentAt      time.Time // the workflow clock when SendSMS ran
 	releasedIDs    []string
 	releases       []activities.ReleaseReservationRequest
 	committedIDs   []string
@@ -128,7 +129,7 @@ func (f *fakeServices) register(env *testsuite.TestWorkflowEnvironment) {
 	})
 	env.OnActivity(notificationActivities.SendSMS, mock.Anything, mock.Anything).Return(func(_ context.Context, req activities.SendSMSRequest) (activities.SendResult, error) {
 		f.count("SendSMS")
-		f.lastSMS = req
+		f.lastSMS, f.smsSentAt = req, env.Now()
 		return activities.SendResult{ProviderMessageID: "SM1"}, nil
 	})
 	env.OnActivity(notificationActivities.RecordNotification, mock.Anything, mock.Anything).Return(nil)
@@ -215,12 +216,37 @@ func TestOrderWorkflowNotifiesOnTheCustomersPreferredChannel(t *testing.T) {
 	f := &fakeServices{}
 	in := testOrder()
 	in.Contact.Channels = []string{notifications.ChannelSMS, notifications.ChannelEmail}
-	in.Contact.TimeZone, in.Contact.QuietHours = "Europe/Paris", &notifications.QuietHours{Start: "23:00", End: "23:01"}
 	st := runOrderInput(t, f, in)
 
 	require.Equal(t, orders.StatusCompleted, st.Status)
 	require.Equal(t, "+15005550006", f.lastSMS.To)
 	require.Zero(t, f.calls["SendEmail"])
+}
+
+// The customer's quiet hours travel with the order too, read in their time
+// zone: an order completed at 23:30 in Paris texts them at 07:00, and the
+// order itself does not wait for the message.
+func TestOrderWorkflowNotificationWaitsOutTheCustomersQuietHours(t *testing.T) {
+	paris, err := time.LoadLocation("Europe/Paris")
+	require.NoError(t, err)
+	f := &fakeServices{}
+	in := testOrder()
+	in.Contact.Channels = []string{notifications.ChannelSMS}
+	in.Contact.TimeZone, in.Contact.QuietHours = "Europe/Paris", &notifications.QuietHours{Start: "23:00", End: "07:00"}
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	f.register(env)
+	start := time.Date(2026, 3, 10, 23, 30, 0, 0, paris)
+	env.SetStartTime(start)
+	env.ExecuteWorkflow(OrderWorkflow, in)
+	require.NoError(t, env.GetWorkflowError())
+	var st orders.State
+	require.NoError(t, env.GetWorkflowResult(&st))
+
+	require.Equal(t, orders.StatusCompleted, st.Status)
+	require.Equal(t, 1, f.calls["SendSMS"])
+	sent := f.smsSentAt.In(paris)
+	require.Equal(t, time.Date(2026, 3, 11, 7, 0, 0, 0, paris), sent.Truncate(time.Minute), "sent when the quiet hours ended, not at %s", sent)
 }
 
 func TestOrderWorkflowDeclinedPaymentReleasesStock(t *testing.T) {

@@ -7,9 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/orderflow/orderflow/internal/devtools/sandbox"
 	"github.com/orderflow/orderflow/internal/domain/orders"
-	"github.com/orderflow/orderflow/workflows"
 )
 
 // Cancelling an order from Temporal (Web UI, CLI) while the gateway is
@@ -18,15 +16,15 @@ import (
 func TestCancelDuringAuthorizationVoidsAndReleases(t *testing.T) {
 	const sku = "KEYBOARD-TKL"
 	onHandBefore, reservedBefore := stockOf(t, sku)
-	require.NoError(t, stack.sandbox.AddFault(sandbox.Fault{Provider: sandbox.ProviderPayments, LatencyMS: 1500}))
-	t.Cleanup(stack.sandbox.ClearFaults)
+	authorizing := holdGateway(t, "authorize")
 
 	status, _, body := post(t, "/api/orders", orderBody(sku, 1, "tok_visa"))
 	require.Equal(t, 202, status, "%v", body)
 	id := body["id"].(string)
-	waitForStep(t, id, workflows.StepAuthorizePayment, workflows.StepRunning)
+	authorizing.waitFor(t, id)
 
 	require.NoError(t, stack.temporal.CancelWorkflow(context.Background(), orders.WorkflowID(id), ""))
+	authorizing.release()
 	o := waitForFinal(t, id)
 
 	require.Equal(t, orders.StatusCancelled, o.Status)
@@ -57,15 +55,14 @@ func waitForStep(t *testing.T, id, step, status string) {
 func TestCancelDuringCaptureCompletesTheOrder(t *testing.T) {
 	const sku = "TSHIRT-BLK-M"
 	onHandBefore, reservedBefore := stockOf(t, sku)
-	// A slow gateway leaves time to cancel while the capture runs.
-	require.NoError(t, stack.sandbox.AddFault(sandbox.Fault{Provider: sandbox.ProviderPayments, LatencyMS: 1000}))
-	t.Cleanup(stack.sandbox.ClearFaults)
+	capturing := holdGateway(t, "capture")
 	status, _, body := post(t, "/api/orders", orderBody(sku, 1, "tok_visa"))
 	require.Equal(t, 202, status, "%v", body)
 	id := body["id"].(string)
-	waitForStep(t, id, workflows.StepCapturePayment, workflows.StepRunning)
+	capturing.waitFor(t, id)
 
 	require.NoError(t, stack.temporal.CancelWorkflow(context.Background(), orders.WorkflowID(id), ""))
+	capturing.release()
 	o := waitForFinal(t, id)
 
 	require.Equal(t, orders.StatusCompleted, o.Status)

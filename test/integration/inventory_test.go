@@ -189,18 +189,18 @@ func TestUnconfirmedReservationExpiresAndReleasesItsStock(t *testing.T) {
 // Temporal's history: the order completes and the stock is exactly right.
 func TestInventoryWorkerKilledBetweenReserveAndConfirm(t *testing.T) {
 	sku := newTestSKU(t, map[string]int{"eu-west": 3, "us-east": 2})
-	require.NoError(t, stack.sandbox.AddFault(sandbox.Fault{Provider: sandbox.ProviderPayments, LatencyMS: 1500}))
-	t.Cleanup(stack.sandbox.ClearFaults)
+	authorizing := holdGateway(t, "authorize")
 
 	body := fmt.Sprintf(`{"items":[{"sku":%q,"quantity":4}],"payment":{"token":"tok_visa"}}`, sku)
 	status, _, resp := post(t, "/api/orders", body)
 	require.Equal(t, http.StatusAccepted, status, "%v", resp)
 	id := resp["id"].(string)
-	waitForStep(t, id, workflows.StepAuthorizePayment, workflows.StepRunning)
+	authorizing.waitFor(t, id) // the stock is held, the order not confirmed
 	require.Equal(t, 4, stockLevel(t, sku).Totals.Reserved, "held before the crash")
 
 	inventoryWorker.proc.Kill()
 	require.NoError(t, startInventoryWorker(context.Background()))
+	authorizing.release()
 
 	o := waitForFinal(t, id)
 	require.Equal(t, orders.StatusCompleted, o.Status, "failure: %s", o.FailureReason)

@@ -35,6 +35,7 @@ var watchedGatewayKey atomic.Pointer[gatewayWatch]
 // capture itself instead of only its answer.
 func gatewayFinishesWatchedCalls(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		holdIfAsked(r) // see gateway_hold_test.go
 		watch := watchedGatewayKey.Load()
 		if watch == nil || r.Header.Get("Idempotency-Key") != watch.key {
 			next.ServeHTTP(w, r)

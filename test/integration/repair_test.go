@@ -12,7 +12,6 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 
-	"github.com/orderflow/orderflow/internal/devtools/sandbox"
 	"github.com/orderflow/orderflow/internal/domain/orders"
 	"github.com/orderflow/orderflow/workflows"
 )
@@ -61,16 +60,15 @@ func TestTerminatedOrderIsRepaired(t *testing.T) {
 // A cancel that waits on a slow gateway (the authorization in flight) is
 // under way when the API stops waiting: 202, and the order ends cancelled.
 func TestCancelWaitingOnTheGatewayIsAccepted(t *testing.T) {
-	require.NoError(t, stack.sandbox.AddFault(sandbox.Fault{Provider: sandbox.ProviderPayments, LatencyMS: 14_000}))
-	t.Cleanup(stack.sandbox.ClearFaults)
+	authorizing := holdGateway(t, "authorize")
 	status, _, body := post(t, "/api/orders", orderBody("MUG-CERAMIC", 1, "tok_visa"))
 	require.Equal(t, 202, status, "%v", body)
 	id := body["id"].(string)
-	waitForStep(t, id, workflows.StepAuthorizePayment, workflows.StepRunning)
+	authorizing.waitFor(t, id)
 
 	status, _, body = post(t, "/api/orders/"+id+"/cancel", `{"reason":"too slow"}`)
 	require.Equal(t, 202, status, "still cancelling after the API's wait: %v", body)
-	stack.sandbox.ClearFaults()
+	authorizing.release()
 	require.Equal(t, orders.StatusCancelled, waitForFinal(t, id).Status)
 }
 
