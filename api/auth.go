@@ -8,11 +8,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/mail"
-	"strconv"
 	"time"
 	"unicode/utf8"
-
-	"github.com/gorilla/mux"
 
 	"github.com/orderflow/orderflow/internal/domain/users"
 	"github.com/orderflow/orderflow/internal/platform/auth"
@@ -21,29 +18,12 @@ import (
 	"github.com/orderflow/orderflow/internal/platform/ratelimit"
 )
 
-// authRoutes mounts sign-up, sign-in and the session endpoints, open to
-// everyone, and the caller's own profile.
-func (s *Server) authRoutes(a *mux.Router) {
-	handle(a, http.MethodPost, "/auth/register", auth.Public, s.register)
-	handle(a, http.MethodPost, "/auth/login", auth.Public, s.login)
-	handle(a, http.MethodPost, "/auth/refresh", auth.Public, s.refresh)
-	handle(a, http.MethodPost, "/auth/logout", auth.Public, s.logout)
-	handle(a, http.MethodGet, "/auth/jwks.json", auth.Public, s.jwks)
-	handle(a, http.MethodGet, "/users/me", auth.Signed, s.me)
-	handle(a, http.MethodPatch, "/users/me", auth.Signed, s.updateMe)
-}
-
 const (
 	maxEmailLength = 254
 	maxNameLength  = 100
 )
 
-type credentials struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
-}
-
-func (c credentials) validate() *httpx.Problem {
+func (c Credentials) validate() *httpx.Problem {
 	var errs []httpx.FieldError
 	if p := emailProblem("email", c.Email); p != nil {
 		errs = append(errs, *p)
@@ -54,12 +34,7 @@ func (c credentials) validate() *httpx.Problem {
 	return validationProblem(errs)
 }
 
-type registerRequest struct {
-	credentials
-	Name string `json:"name"`
-}
-
-func (req registerRequest) validate() *httpx.Problem {
+func (req RegisterRequest) validate() *httpx.Problem {
 	var errs []httpx.FieldError
 	if p := emailProblem("email", req.Email); p != nil {
 		errs = append(errs, *p)
@@ -67,7 +42,7 @@ func (req registerRequest) validate() *httpx.Problem {
 	if err := users.CheckPassword(req.Password); err != nil {
 		errs = append(errs, httpx.FieldError{Field: "password", Detail: err.Error()})
 	}
-	if p := nameProblem(req.Name); p != nil {
+	if p := nameProblem(deref(req.Name)); p != nil {
 		errs = append(errs, *p)
 	}
 	return validationProblem(errs)
@@ -90,150 +65,132 @@ func nameProblem(name string) *httpx.FieldError {
 
 // registered is the answer to every well-formed sign-up, new email or not:
 // anything else would tell strangers who has an account.
-var registered = map[string]string{
-	"detail": "If this email was not registered yet, its account now exists: sign in with POST /api/auth/login.",
-}
+const registered = "If this email was not registered yet, its account now exists: sign in with POST /api/auth/login."
 
-// register is POST /api/auth/register: a customer account. Whether the email
+// Register is POST /api/auth/register: a customer account. Whether the email
 // was free or not, the answer and its timing are the same (the password is
 // hashed either way).
-func (s *Server) register(w http.ResponseWriter, r *http.Request) {
-	var req registerRequest
+func (s *Server) Register(ctx context.Context, req RegisterRequestObject) (RegisterResponseObject, error) {
+	body := req.Body
 	// Per address only: counting sign-ups against the email would let
 	// anyone use up its owner's sign-ins.
-	if !decodeValid(w, r, &req) || !s.allowAttempts(w, r, s.ipAttempt(r)) {
-		return
+	if err := s.allowAttempts(ctx, s.ipAttempt(ctx)); err != nil {
+		return nil, err
 	}
-	u, err := s.Users.Create(r.Context(), users.NewAccount{Email: req.Email, Password: req.Password, Name: req.Name})
+	u, err := s.Users.Create(ctx, users.NewAccount{Email: body.Email, Password: body.Password, Name: deref(body.Name)})
 	switch {
 	case errors.Is(err, users.ErrEmailTaken):
-		s.Logger.Info("sign-up with a registered email", "request_id", httpx.RequestID(r.Context()))
+		s.Logger.Info("sign-up with a registered email", "request_id", httpx.RequestID(ctx))
 	case err != nil:
-		s.internalError(w, r, "could not create the account", err)
-		return
+		return nil, fail("could not create the account", err)
 	default:
-		s.Logger.Info("account created", "user_id", u.ID, "request_id", httpx.RequestID(r.Context()))
+		s.Logger.Info("account created", "user_id", u.ID, "request_id", httpx.RequestID(ctx))
 	}
-	httpx.WriteJSON(w, http.StatusAccepted, registered)
+	var resp Register202JSONResponse
+	resp.Body.Detail = registered
+	return resp, nil
 }
 
-// tokenResponse is what sign-in and refresh answer (RFC 6749 section 5.1).
-type tokenResponse struct {
-	AccessToken  string     `json:"access_token"`
-	TokenType    string     `json:"token_type"`
-	ExpiresIn    int        `json:"expires_in"` // seconds
-	RefreshToken string     `json:"refresh_token"`
-	User         users.User `json:"user"`
-}
-
-// login is POST /api/auth/login. A wrong password and an unknown email get
+// Login is POST /api/auth/login. A wrong password and an unknown email get
 // the same 401, after the same work.
-func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	var req credentials
-	if !decodeValid(w, r, &req) {
-		return
+func (s *Server) Login(ctx context.Context, req LoginRequestObject) (LoginResponseObject, error) {
+	body := req.Body
+	account, anywhere := s.accountAttempt(ctx, body.Email)
+	if err := s.allowAttempts(ctx, s.ipAttempt(ctx), account, anywhere); err != nil {
+		return nil, err
 	}
-	account, anywhere := s.accountAttempt(r, req.Email)
-	if !s.allowAttempts(w, r, s.ipAttempt(r), account, anywhere) {
-		return
-	}
-	u, err := s.Users.Authenticate(r.Context(), req.Email, req.Password)
+	u, err := s.Users.Authenticate(ctx, body.Email, body.Password)
 	switch {
 	case errors.Is(err, users.ErrBadCredentials):
-		s.Logger.Info("sign-in refused", "request_id", httpx.RequestID(r.Context()))
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusUnauthorized, users.ErrBadCredentials.Error()))
-		return
+		s.Logger.Info("sign-in refused", "request_id", httpx.RequestID(ctx))
+		return nil, httpx.NewProblem(http.StatusUnauthorized, users.ErrBadCredentials.Error())
 	case err != nil:
-		s.internalError(w, r, "could not sign in", err)
-		return
+		return nil, fail("could not sign in", err)
 	}
 	// The owner is in: their own mistypes no longer count.
 	for _, a := range []attempt{account, anywhere} {
 		if a.counter != nil {
-			if err := a.counter.Reset(r.Context(), a.key); err != nil {
-				s.Logger.Warn("could not reset the sign-in count", "request_id", httpx.RequestID(r.Context()), "error", err)
+			if err := a.counter.Reset(ctx, a.key); err != nil {
+				s.Logger.Warn("could not reset the sign-in count", "request_id", httpx.RequestID(ctx), "error", err)
 			}
 		}
 	}
-	refresh, err := s.Users.StartSession(r.Context(), u.ID, s.RefreshTokenTTL)
+	refresh, err := s.Users.StartSession(ctx, u.ID, s.RefreshTokenTTL)
 	if err != nil {
-		s.internalError(w, r, "could not start the session", err, "user_id", u.ID)
-		return
+		return nil, fail("could not start the session", err, "user_id", u.ID)
 	}
-	s.Logger.Info("signed in", "user_id", u.ID, "role", u.Role, "request_id", httpx.RequestID(r.Context()))
-	s.writeTokens(w, r, u, refresh)
+	s.Logger.Info("signed in", "user_id", u.ID, "role", u.Role, "request_id", httpx.RequestID(ctx))
+	tokens, err := s.tokens(u, refresh)
+	if err != nil {
+		return nil, err
+	}
+	return Login200JSONResponse{Body: tokens}, nil
 }
 
-type refreshRequest struct {
-	RefreshToken string `json:"refresh_token"`
-}
-
-func (req refreshRequest) validate() *httpx.Problem {
+func (req RefreshRequest) validate() *httpx.Problem {
 	if req.RefreshToken == "" || len(req.RefreshToken) > 256 {
 		return validationProblem([]httpx.FieldError{{Field: "refresh_token", Detail: "is required"}})
 	}
 	return nil
 }
 
-// refresh is POST /api/auth/refresh: the refresh token for a new access
-// token and the next refresh token. A refresh token works once; used again,
-// it ends its session for everyone holding one of its tokens.
-func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
-	var req refreshRequest
-	if !decodeValid(w, r, &req) {
-		return
-	}
-	u, next, err := s.Users.Refresh(r.Context(), req.RefreshToken, s.RefreshTokenTTL)
+// RefreshSession is POST /api/auth/refresh: the refresh token for a new
+// access token and the next refresh token. A refresh token works once; used
+// again, it ends its session for everyone holding one of its tokens.
+func (s *Server) RefreshSession(ctx context.Context, req RefreshSessionRequestObject) (RefreshSessionResponseObject, error) {
+	u, next, err := s.Users.Refresh(ctx, req.Body.RefreshToken, s.RefreshTokenTTL)
 	switch {
 	case errors.Is(err, users.ErrRefreshReused):
-		s.Logger.Warn("refresh token reused: session revoked", "request_id", httpx.RequestID(r.Context()))
+		s.Logger.Warn("refresh token reused: session revoked", "request_id", httpx.RequestID(ctx))
 		fallthrough
 	case errors.Is(err, users.ErrInvalidRefresh):
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusUnauthorized, "the refresh token is not valid: sign in again"))
-		return
+		return nil, httpx.NewProblem(http.StatusUnauthorized, "the refresh token is not valid: sign in again")
 	case err != nil:
-		s.internalError(w, r, "could not refresh the session", err)
-		return
+		return nil, fail("could not refresh the session", err)
 	}
-	s.writeTokens(w, r, u, next)
+	tokens, err := s.tokens(u, next)
+	if err != nil {
+		return nil, err
+	}
+	return RefreshSession200JSONResponse{Body: tokens}, nil
 }
 
-// logout is POST /api/auth/logout: it ends the refresh token's session. The
+// Logout is POST /api/auth/logout: it ends the refresh token's session. The
 // access tokens already out expire by themselves within AccessTokenTTL.
-func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
-	var req refreshRequest
-	if !decodeValid(w, r, &req) {
-		return
+func (s *Server) Logout(ctx context.Context, req LogoutRequestObject) (LogoutResponseObject, error) {
+	if err := s.Users.EndSession(ctx, req.Body.RefreshToken); err != nil {
+		return nil, fail("could not end the session", err)
 	}
-	if err := s.Users.EndSession(r.Context(), req.RefreshToken); err != nil {
-		s.internalError(w, r, "could not end the session", err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	return Logout204Response{}, nil
 }
 
-// jwks is GET /api/auth/jwks.json: the public keys that verify access tokens.
-func (s *Server) jwks(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "public, max-age=300")
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"keys": s.Keys.JWKS()})
+// jwksCaching lets clients keep the keys a while: a new key verifies only
+// tokens it signed, which come after it was published.
+var jwksCaching = "public, max-age=300"
+
+// GetJWKS is GET /api/auth/jwks.json: the public keys that verify access
+// tokens.
+func (s *Server) GetJWKS(context.Context, GetJWKSRequestObject) (GetJWKSResponseObject, error) {
+	resp := GetJWKS200JSONResponse{Headers: GetJWKS200ResponseHeaders{CacheControl: &jwksCaching}}
+	resp.Body.Keys = as[[]JWK](s.Keys.JWKS())
+	return resp, nil
 }
 
-func (s *Server) writeTokens(w http.ResponseWriter, r *http.Request, u users.User, refresh string) {
+// tokens signs an access token for u, beside its refresh token (RFC 6749
+// section 5.1).
+func (s *Server) tokens(u users.User, refresh string) (TokenResponse, error) {
 	access, err := s.Keys.Issue(auth.Principal{UserID: u.ID, Role: u.Role}, time.Now(), s.AccessTokenTTL)
 	if err != nil {
-		s.internalError(w, r, "could not sign the access token", err, "user_id", u.ID)
-		return
+		return TokenResponse{}, fail("could not sign the access token", err, "user_id", u.ID)
 	}
-	httpx.WriteJSON(w, http.StatusOK, tokenResponse{
-		AccessToken: access, TokenType: "Bearer", ExpiresIn: int(s.AccessTokenTTL.Seconds()),
-		RefreshToken: refresh, User: u,
-	})
+	return TokenResponse{AccessToken: access, TokenType: Bearer, ExpiresIn: int(s.AccessTokenTTL.Seconds()),
+		RefreshToken: refresh, User: as[User](u)}, nil
 }
 
 // actor names the caller in audit records, "admin:<user id>": the order
 // decisions in workflow histories, the stock ledger's adjustments.
-func actor(r *http.Request) string {
-	p, _ := auth.FromContext(r.Context())
+func actor(ctx context.Context) string {
+	p, _ := auth.FromContext(ctx)
 	return p.Role + ":" + p.UserID
 }
 
@@ -245,48 +202,47 @@ type attempt struct {
 	key     string
 }
 
-func (s *Server) ipAttempt(r *http.Request) attempt {
-	return attempt{s.Attempts.PerIP, ratelimit.IPKey(httpx.ClientIP(s.TrustedProxies)(r))}
+func (s *Server) ipAttempt(ctx context.Context) attempt {
+	return attempt{s.Attempts.PerIP, ratelimit.IPKey(clientAddr(ctx))}
 }
 
 // accountAttempt returns the counts of a sign-in to email: from this
 // address, and from anywhere. The email is hashed (no addresses in Redis)
 // and counted whether or not it has an account, which must not show.
-func (s *Server) accountAttempt(r *http.Request, email string) (fromHere, anywhere attempt) {
+func (s *Server) accountAttempt(ctx context.Context, email string) (fromHere, anywhere attempt) {
 	sum := sha256.Sum256([]byte(users.NormalizeEmail(email)))
 	account := "email:" + hex.EncodeToString(sum[:])
-	return attempt{s.Attempts.PerAccount, account + ":" + s.ipAttempt(r).key},
+	return attempt{s.Attempts.PerAccount, account + ":" + s.ipAttempt(ctx).key},
 		attempt{s.Attempts.PerAccountAnywhere, account}
 }
 
-// allowAttempts counts one attempt in each of attempts and answers 429 when
-// any is over its limit. It runs before the password is hashed, so a flood
-// of guesses costs little.
-func (s *Server) allowAttempts(w http.ResponseWriter, r *http.Request, attempts ...attempt) bool {
+// allowAttempts counts one attempt in each of attempts and is a 429
+// problem when any is over its limit. It runs before the password is
+// hashed, so a flood of guesses costs little.
+func (s *Server) allowAttempts(ctx context.Context, attempts ...attempt) error {
 	for _, a := range attempts {
 		if a.counter == nil {
 			continue
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), 250*time.Millisecond)
-		res, err := a.counter.Allow(ctx, a.key)
+		actx, cancel := context.WithTimeout(ctx, 250*time.Millisecond)
+		res, err := a.counter.Allow(actx, a.key)
 		cancel()
 		if err != nil {
 			// Refuse rather than fail open: unthrottled, the only bound on
 			// password guessing would be the hashing itself.
 			if throttleOutage.Allow() {
-				s.Logger.Warn("sign-in throttle unavailable; refusing sign-ins", "request_id", httpx.RequestID(r.Context()), "error", err)
+				s.Logger.Warn("sign-in throttle unavailable; refusing sign-ins", "request_id", httpx.RequestID(ctx), "error", err)
 			}
-			w.Header().Set("Retry-After", "5")
-			httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusServiceUnavailable, "sign-in is unavailable for a moment; retry shortly"))
-			return false
+			p := httpx.NewProblem(http.StatusServiceUnavailable, "sign-in is unavailable for a moment; retry shortly")
+			p.RetryAfter = 5
+			return p
 		}
 		if !res.Allowed {
 			retry := max(int(res.RetryAfter.Seconds()+0.999), 1)
-			w.Header().Set("Retry-After", strconv.Itoa(retry))
-			httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusTooManyRequests,
-				fmt.Sprintf("too many sign-in attempts; retry in %d s", retry)))
-			return false
+			p := httpx.NewProblem(http.StatusTooManyRequests, fmt.Sprintf("too many sign-in attempts; retry in %d s", retry))
+			p.RetryAfter = retry
+			return p
 		}
 	}
-	return true
+	return nil
 }

@@ -1,42 +1,28 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 
-	"github.com/gorilla/mux"
-
 	"github.com/orderflow/orderflow/internal/domain/inventory"
-	"github.com/orderflow/orderflow/internal/platform/auth"
 	"github.com/orderflow/orderflow/internal/platform/httpx"
 )
 
-// inventoryRoutes mounts the inventory service's endpoints on the /api router.
-func (s *Server) inventoryRoutes(a *mux.Router) {
-	handle(a, http.MethodGet, "/products/{sku}", auth.Public, s.getProduct)
-	handle(a, http.MethodGet, "/inventory/{sku}", auth.Signed, s.getStock)
-	// The ledger and reservations are the operators'.
-	handle(a, http.MethodGet, "/inventory/{sku}/events", auth.Admin, s.listStockEvents)
-	handle(a, http.MethodGet, "/reservations/{id}", auth.Admin, s.getReservation)
-	handle(a, http.MethodPost, "/inventory/{sku}/adjustments", auth.Admin, s.adjustStock)
-}
-
-// getStock answers a SKU's stock per warehouse and in total, from the Redis
-// cache that every stock change invalidates.
-func (s *Server) getStock(w http.ResponseWriter, r *http.Request) {
-	sku := mux.Vars(r)["sku"]
-	level, err := s.Inventory.StockLevel(r.Context(), sku)
+// GetStock is GET /api/inventory/{sku}: a SKU's stock per warehouse and in
+// total, from the Redis cache that every stock change invalidates.
+func (s *Server) GetStock(ctx context.Context, req GetStockRequestObject) (GetStockResponseObject, error) {
+	level, err := s.Inventory.StockLevel(ctx, req.Sku)
 	switch {
 	case errors.Is(err, inventory.ErrUnknownSKU):
-		httpx.WriteProblem(w, r, unknownSKU(sku))
+		return nil, unknownSKU(req.Sku)
 	case err != nil:
-		s.internalError(w, r, "could not read the stock", err, "sku", sku)
-	default:
-		httpx.WriteJSON(w, http.StatusOK, level)
+		return nil, fail("could not read the stock", err, "sku", req.Sku)
 	}
+	return GetStock200JSONResponse{Body: as[StockLevel](level)}, nil
 }
 
 const (
@@ -45,13 +31,7 @@ const (
 	maxWarehouseLength = 100
 )
 
-type adjustmentRequest struct {
-	Warehouse string `json:"warehouse"`
-	Delta     int    `json:"delta"`
-	Reason    string `json:"reason"`
-}
-
-func (req adjustmentRequest) validate() *httpx.Problem {
+func (req AdjustmentRequest) validate() *httpx.Problem {
 	var errs []httpx.FieldError
 	switch {
 	case strings.TrimSpace(req.Warehouse) == "":
@@ -74,108 +54,102 @@ func (req adjustmentRequest) validate() *httpx.Problem {
 	return nil
 }
 
-// adjustStock changes a SKU's on-hand stock in one warehouse (admin): a
-// positive delta receives goods, a negative one corrects the count, but never
-// below what orders hold. With an Idempotency-Key, a repeat returns the first
+// AdjustStock is POST /api/inventory/{sku}/adjustments (admin): a positive
+// delta receives goods, a negative one corrects the count, but never below
+// what orders hold. With an Idempotency-Key, a repeat returns the first
 // adjustment instead of applying it twice.
-func (s *Server) adjustStock(w http.ResponseWriter, r *http.Request) {
-	sku := mux.Vars(r)["sku"]
-	key, ok := idempotencyKey(w, r)
-	if !ok {
-		return
+func (s *Server) AdjustStock(ctx context.Context, req AdjustStockRequestObject) (AdjustStockResponseObject, error) {
+	sku, body := req.Sku, req.Body
+	key, err := idempotencyKey(req.Params.IdempotencyKey)
+	if err != nil {
+		return nil, err
 	}
-	var req adjustmentRequest
-	if !decodeValid(w, r, &req) {
-		return
-	}
-	ev, err := s.Inventory.Adjust(r.Context(), inventory.Adjustment{
-		SKU: sku, WarehouseID: req.Warehouse, Delta: req.Delta, Reason: req.Reason,
-		Actor:          actor(r),
+	ev, err := s.Inventory.Adjust(ctx, inventory.Adjustment{
+		SKU: sku, WarehouseID: body.Warehouse, Delta: body.Delta, Reason: body.Reason,
+		Actor:          actor(ctx),
 		IdempotencyKey: key,
 	})
 	var short *inventory.InsufficientStockError
 	switch {
 	case errors.As(err, &short):
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusConflict, short.Error()))
-		return
+		return nil, httpx.NewProblem(http.StatusConflict, short.Error())
 	case errors.Is(err, inventory.ErrUnknownSKU):
-		httpx.WriteProblem(w, r, unknownSKU(sku))
-		return
+		return nil, unknownSKU(sku)
 	case errors.Is(err, inventory.ErrUnknownWarehouse):
-		httpx.WriteProblem(w, r, validationProblem([]httpx.FieldError{{Field: "warehouse", Detail: "is not a known warehouse"}}))
-		return
+		return nil, validationProblem([]httpx.FieldError{{Field: "warehouse", Detail: "is not a known warehouse"}})
 	case errors.Is(err, inventory.ErrIdempotencyKeyReused):
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusUnprocessableEntity,
-			"Idempotency-Key "+strconv.Quote(key)+" was already used for a different adjustment"))
-		return
+		return nil, httpx.NewProblem(http.StatusUnprocessableEntity,
+			"Idempotency-Key "+strconv.Quote(key)+" was already used for a different adjustment")
 	case errors.Is(err, inventory.ErrCacheNotInvalidated):
 		s.Logger.Error("stock adjusted but the cache was not invalidated", "sku", sku, "event_id", ev.ID,
-			"request_id", httpx.RequestID(r.Context()), "error", err)
+			"request_id", httpx.RequestID(ctx), "error", err)
 		detail := "the adjustment was recorded, but cached stock could not be refreshed"
 		if key != "" {
 			detail += "; repeat the request with the same Idempotency-Key"
 		}
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusServiceUnavailable, detail))
-		return
+		return nil, httpx.NewProblem(http.StatusServiceUnavailable, detail)
 	case err != nil:
-		s.internalError(w, r, "could not adjust the stock", err, "sku", sku)
-		return
+		return nil, fail("could not adjust the stock", err, "sku", sku)
 	}
 	s.Logger.Info("stock adjusted", "sku", sku, "warehouse_id", ev.WarehouseID, "delta", ev.OnHandDelta, "event_id", ev.ID,
-		"request_id", httpx.RequestID(r.Context()))
-	level, err := s.Inventory.StockLevel(r.Context(), sku)
+		"request_id", httpx.RequestID(ctx))
+	level, err := s.Inventory.StockLevel(ctx, sku)
 	if err != nil {
-		s.internalError(w, r, "could not read the stock", err, "sku", sku)
-		return
+		return nil, fail("could not read the stock", err, "sku", sku)
 	}
-	httpx.WriteJSON(w, http.StatusCreated, map[string]any{"event": ev, "stock": level})
+	return AdjustStock201JSONResponse{Body: AdjustmentResult{Event: as[LedgerEvent](ev), Stock: as[StockLevel](level)}}, nil
 }
 
-// listStockEvents pages through a SKU's ledger, newest first.
-func (s *Server) listStockEvents(w http.ResponseWriter, r *http.Request) {
-	sku := mux.Vars(r)["sku"]
-	limit, p := pageLimit(r)
-	if p != nil {
-		httpx.WriteProblem(w, r, p)
-		return
+// ListStockEvents is GET /api/inventory/{sku}/events (admin): the SKU's
+// ledger, newest first, a page at a time.
+func (s *Server) ListStockEvents(ctx context.Context, req ListStockEventsRequestObject) (ListStockEventsResponseObject, error) {
+	limit, err := pageLimit(req.Params.Limit)
+	if err != nil {
+		return nil, err
 	}
-	page, err := s.Inventory.Events(r.Context(), sku, limit, r.URL.Query().Get("cursor"))
+	page, err := s.Inventory.Events(ctx, req.Sku, limit, deref(req.Params.Cursor))
 	switch {
 	case errors.Is(err, inventory.ErrUnknownSKU):
-		httpx.WriteProblem(w, r, unknownSKU(sku))
+		return nil, unknownSKU(req.Sku)
 	case errors.Is(err, inventory.ErrBadCursor):
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest, "cursor is not one this API returned"))
+		return nil, badCursor
 	case err != nil:
-		s.internalError(w, r, "could not list stock events", err, "sku", sku)
-	default:
-		httpx.WriteJSON(w, http.StatusOK, page)
+		return nil, fail("could not list stock events", err, "sku", req.Sku)
 	}
+	return ListStockEvents200JSONResponse{Body: as[LedgerEventPage](page)}, nil
 }
 
-// pageLimit reads ?limit= (default 20, at most 100).
-func pageLimit(r *http.Request) (int, *httpx.Problem) {
-	v := r.URL.Query().Get("limit")
-	if v == "" {
+var badCursor = httpx.NewProblem(http.StatusBadRequest, "cursor is not one this API returned")
+
+// pageLimit is ?limit= (default 20, at most 100).
+func pageLimit(limit *Limit) (int, error) {
+	if limit == nil {
 		return 20, nil
 	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > 100 {
+	if *limit < 1 || *limit > 100 {
 		return 0, httpx.NewProblem(http.StatusBadRequest, "limit must be an integer from 1 to 100")
 	}
-	return n, nil
+	return *limit, nil
 }
 
-// getReservation answers a stock reservation: its status, allocations per
-// warehouse and when it expires.
-func (s *Server) getReservation(w http.ResponseWriter, r *http.Request) {
-	id := mux.Vars(r)["id"]
-	res, err := s.Inventory.GetReservation(r.Context(), id)
+// deref is *p, or the zero value for nil: an optional parameter's value.
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+// GetReservation is GET /api/reservations/{id} (admin): a stock
+// reservation's status, allocations per warehouse and expiry.
+func (s *Server) GetReservation(ctx context.Context, req GetReservationRequestObject) (GetReservationResponseObject, error) {
+	res, err := s.Inventory.GetReservation(ctx, req.Id)
 	switch {
 	case errors.Is(err, inventory.ErrReservationNotFound):
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusNotFound, "no reservation "+strconv.Quote(id)))
+		return nil, httpx.NewProblem(http.StatusNotFound, "no reservation "+strconv.Quote(req.Id))
 	case err != nil:
-		s.internalError(w, r, "could not read the reservation", err, "reservation_id", id)
-	default:
-		httpx.WriteJSON(w, http.StatusOK, res)
+		return nil, fail("could not read the reservation", err, "reservation_id", req.Id)
 	}
+	return GetReservation200JSONResponse{Body: as[Reservation](res)}, nil
 }

@@ -20,74 +20,89 @@ import (
 // answers 202 (still cancelling) instead of 200 (cancelled).
 const cancelWait = 10 * time.Second
 
-type decisionRequest struct {
-	Reason string `json:"reason"`
-}
-
-// cancelOrder is POST /api/orders/{id}/cancel: the order workflow's cancel
+// CancelOrder is POST /api/orders/{id}/cancel: the order workflow's cancel
 // update. Its validator refuses once the payment is captured (409 with the
 // reason); otherwise the saga compensates and the answer is the cancelled
-// order.
-func (s *Server) cancelOrder(w http.ResponseWriter, r *http.Request) {
-	s.updateOrder(w, r, workflows.UpdateCancel, cancelWait)
+// order (200), or the order still cancelling after cancelWait (202).
+func (s *Server) CancelOrder(ctx context.Context, req CancelOrderRequestObject) (CancelOrderResponseObject, error) {
+	order, final, err := s.updateOrder(ctx, req.Id, req.Body, workflows.UpdateCancel, cancelWait)
+	switch {
+	case err != nil:
+		return nil, err
+	case final:
+		return CancelOrder200JSONResponse{Body: order}, nil
+	}
+	return CancelOrder202JSONResponse{Body: order}, nil
 }
 
-// decideOrder is POST /api/orders/{id}/approve and /reject (admin): the
-// update of that name, refused with 409 unless the order awaits approval.
-func (s *Server) decideOrder(update string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) { s.updateOrder(w, r, update, 0) }
+// ApproveOrder is POST /api/orders/{id}/approve (admin): refused with 409
+// unless the order awaits approval.
+func (s *Server) ApproveOrder(ctx context.Context, req ApproveOrderRequestObject) (ApproveOrderResponseObject, error) {
+	order, final, err := s.updateOrder(ctx, req.Id, req.Body, workflows.UpdateApprove, 0)
+	switch {
+	case err != nil:
+		return nil, err
+	case final:
+		return ApproveOrder200JSONResponse{Body: order}, nil
+	}
+	return ApproveOrder202JSONResponse{Body: order}, nil
+}
+
+// RejectOrder is POST /api/orders/{id}/reject (admin), like ApproveOrder.
+func (s *Server) RejectOrder(ctx context.Context, req RejectOrderRequestObject) (RejectOrderResponseObject, error) {
+	order, final, err := s.updateOrder(ctx, req.Id, req.Body, workflows.UpdateReject, 0)
+	switch {
+	case err != nil:
+		return nil, err
+	case final:
+		return RejectOrder200JSONResponse{Body: order}, nil
+	}
+	return RejectOrder202JSONResponse{Body: order}, nil
+}
+
+func (req DecisionRequest) validate() *httpx.Problem {
+	if len(deref(req.Reason)) > 500 {
+		return httpx.NewProblem(http.StatusUnprocessableEntity, "reason must be at most 500 characters")
+	}
+	return nil
 }
 
 // updateOrder sends update to the order's workflow and waits up to wait for
-// its result (0: only until it is accepted).
-func (s *Server) updateOrder(w http.ResponseWriter, r *http.Request, update string, wait time.Duration) {
-	var req decisionRequest
-	if r.ContentLength != 0 { // the body is optional
-		if p := httpx.DecodeJSON(w, r, &req); p != nil {
-			httpx.WriteProblem(w, r, p)
-			return
-		}
-	}
-	if len(req.Reason) > 500 {
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusUnprocessableEntity, "reason must be at most 500 characters"))
-		return
-	}
-	order, ok := s.findOrder(w, r)
-	if !ok {
-		return
+// its result (0: only until it is accepted). It answers the order as the
+// read model shows it then, and whether that is final.
+func (s *Server) updateOrder(ctx context.Context, id string, body *DecisionRequest, update string, wait time.Duration) (Order, bool, error) {
+	order, err := s.findOrder(ctx, id)
+	if err != nil {
+		return Order{}, false, err
 	}
 	if slices.Contains(orders.FinalStatuses, order.Status) {
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusConflict, "the order is already "+string(order.Status)))
-		return
+		return Order{}, false, httpx.NewProblem(http.StatusConflict, "the order is already "+string(order.Status))
 	}
-	by := actor(r) // into the workflow's history
-
-	handle, err := s.Temporal.UpdateWorkflow(r.Context(), client.UpdateWorkflowOptions{
+	var reason string
+	if body != nil {
+		reason = deref(body.Reason)
+	}
+	by := actor(ctx) // into the workflow's history
+	handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   order.WorkflowID,
 		UpdateName:   update,
-		Args:         []any{workflows.Decision{Reason: req.Reason, By: by}},
+		Args:         []any{workflows.Decision{Reason: reason, By: by}},
 		WaitForStage: client.WorkflowUpdateStageAccepted,
 	})
 	if err == nil && wait > 0 {
-		err = awaitUpdate(r.Context(), handle, wait)
+		err = awaitUpdate(ctx, handle, wait)
 	} else if err == nil {
-		err = handle.Get(r.Context(), nil) // rejections surface here
+		err = handle.Get(ctx, nil) // rejections surface here
 	}
 	if err != nil {
-		s.updateError(w, r, order, update, err)
-		return
+		return Order{}, false, s.updateError(ctx, order, update, err)
 	}
 	s.Logger.Info("order "+update+" accepted", "order_id", order.ID, "workflow_id", order.WorkflowID,
-		"by", by, "request_id", httpx.RequestID(r.Context()))
-	if order, err = s.Orders.Get(r.Context(), order.ID); err != nil {
-		s.internalError(w, r, "could not read the order", err, "order_id", order.ID)
-		return
+		"by", by, "request_id", httpx.RequestID(ctx))
+	if order, err = s.Orders.Get(ctx, order.ID); err != nil {
+		return Order{}, false, fail("could not read the order", err, "order_id", order.ID)
 	}
-	status := http.StatusAccepted
-	if slices.Contains(orders.FinalStatuses, order.Status) {
-		status = http.StatusOK
-	}
-	httpx.WriteJSON(w, status, order)
+	return as[Order](order), slices.Contains(orders.FinalStatuses, order.Status), nil
 }
 
 // awaitUpdate waits up to wait for an accepted update's outcome: nil when it
@@ -112,19 +127,18 @@ func awaitUpdate(ctx context.Context, handle client.WorkflowUpdateHandle, wait t
 
 // updateError maps a refused or failed update to a problem: the workflow's
 // own reasons are 409s, a closed workflow is a 409 with its final status.
-func (s *Server) updateError(w http.ResponseWriter, r *http.Request, order orders.Order, update string, err error) {
+func (s *Server) updateError(ctx context.Context, order orders.Order, update string, err error) error {
 	var appErr *temporal.ApplicationError
 	var notFound *serviceerror.NotFound
 	switch {
 	case errors.As(err, &appErr):
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusConflict, appErr.Message()))
+		return httpx.NewProblem(http.StatusConflict, appErr.Message())
 	case errors.As(err, &notFound):
 		// The read model is not final (checked above) but the workflow is
 		// closed: it was stopped from outside, and the reconciler repairs it.
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusConflict,
-			"the order's workflow was stopped before the order finished; it is being wound up automatically"))
-	default:
-		s.Logger.Warn("order update failed", "order_id", order.ID, "update", update, "request_id", httpx.RequestID(r.Context()), "error", err)
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusServiceUnavailable, "the order could not be reached; try again"))
+		return httpx.NewProblem(http.StatusConflict,
+			"the order's workflow was stopped before the order finished; it is being wound up automatically")
 	}
+	s.Logger.Warn("order update failed", "order_id", order.ID, "update", update, "request_id", httpx.RequestID(ctx), "error", err)
+	return httpx.NewProblem(http.StatusServiceUnavailable, "the order could not be reached; try again")
 }

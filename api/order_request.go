@@ -23,26 +23,9 @@ var (
 	idPattern = regexp.MustCompile(`^[A-Za-z0-9._:@-]+$`)
 )
 
-// createOrderRequest is the body of POST /api/orders.
-type createOrderRequest struct {
-	Items   []itemRequest `json:"items"`
-	Payment struct {
-		Token string `json:"token"`
-	} `json:"payment"`
-	Contact struct {
-		Email string `json:"email,omitempty"`
-		Phone string `json:"phone,omitempty"`
-	} `json:"contact"`
-}
-
-type itemRequest struct {
-	SKU      string `json:"sku"`
-	Quantity int    `json:"quantity"`
-}
-
 // validate checks everything that needs no database; unknown SKUs are found
 // when the order is priced.
-func (req *createOrderRequest) validate() *httpx.Problem {
+func (req CreateOrderRequest) validate() *httpx.Problem {
 	var errs []httpx.FieldError
 	add := func(field, format string, args ...any) {
 		errs = append(errs, httpx.FieldError{Field: field, Detail: fmt.Sprintf(format, args...)})
@@ -54,7 +37,7 @@ func (req *createOrderRequest) validate() *httpx.Problem {
 		add("items", "must hold at most %d items, got %d", maxItems, len(req.Items))
 	default:
 		for i, it := range req.Items {
-			if len(it.SKU) > maxIDLength || !idPattern.MatchString(it.SKU) {
+			if len(it.Sku) > maxIDLength || !idPattern.MatchString(it.Sku) {
 				add(fmt.Sprintf("items[%d].sku", i), "must be 1 to %d letters, digits or ._:@-", maxIDLength)
 			}
 			if it.Quantity <= 0 || it.Quantity > maxQuantity {
@@ -68,13 +51,15 @@ func (req *createOrderRequest) validate() *httpx.Problem {
 	case len(req.Payment.Token) > maxTokenLength:
 		add("payment.token", "must be at most %d characters", maxTokenLength)
 	}
-	if req.Contact.Email != "" {
-		if addr, err := mail.ParseAddress(req.Contact.Email); err != nil || addr.Address != req.Contact.Email {
-			add("contact.email", "must be a plain email address such as a@example.com")
+	if c := req.Contact; c != nil {
+		if email := deref(c.Email); email != "" {
+			if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email {
+				add("contact.email", "must be a plain email address such as a@example.com")
+			}
 		}
-	}
-	if req.Contact.Phone != "" && !e164.MatchString(req.Contact.Phone) {
-		add("contact.phone", "must be an E.164 number such as +15005550006")
+		if phone := deref(c.Phone); phone != "" && !e164.MatchString(phone) {
+			add("contact.phone", "must be an E.164 number such as +15005550006")
+		}
 	}
 	return validationProblem(errs)
 }

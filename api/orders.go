@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/gorilla/mux"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
@@ -30,67 +29,42 @@ const maxIdempotencyKeyLength = 255
 
 var visibleASCII = regexp.MustCompile(`^[\x21-\x7e]*$`)
 
-// validated is a request body that checks itself after decoding.
-type validated interface{ validate() *httpx.Problem }
-
-// decodeValid strictly decodes the body into req and validates it; a
-// problem with either is answered, and decodeValid returns false.
-func decodeValid(w http.ResponseWriter, r *http.Request, req validated) bool {
-	p := httpx.DecodeJSON(w, r, req)
-	if p == nil {
-		p = req.validate()
-	}
-	if p != nil {
-		httpx.WriteProblem(w, r, p)
-		return false
-	}
-	return true
-}
-
-// idempotencyKey reads the optional Idempotency-Key header; one that is too
-// long is answered with a 400 problem and ok false.
-func idempotencyKey(w http.ResponseWriter, r *http.Request) (key string, ok bool) {
-	key = r.Header.Get("Idempotency-Key")
+// idempotencyKey is the optional Idempotency-Key header; one that is too
+// long is a 400 problem.
+func idempotencyKey(header *IdempotencyKey) (string, error) {
+	key := deref(header)
 	if len(key) > maxIdempotencyKeyLength || !visibleASCII.MatchString(key) {
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest,
-			fmt.Sprintf("Idempotency-Key must be at most %d visible ASCII characters", maxIdempotencyKeyLength)))
-		return "", false
+		return "", httpx.NewProblem(http.StatusBadRequest,
+			fmt.Sprintf("Idempotency-Key must be at most %d visible ASCII characters", maxIdempotencyKeyLength))
 	}
-	return key, true
+	return key, nil
 }
 
-// createOrder accepts an order and starts its saga. With an Idempotency-Key
-// the same request returns the same order and starts one workflow.
-func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) {
-	key, ok := idempotencyKey(w, r)
-	if !ok {
-		return
+// CreateOrder is POST /api/orders: it accepts an order and starts its saga.
+// With an Idempotency-Key the same request returns the same order and
+// starts one workflow.
+func (s *Server) CreateOrder(ctx context.Context, request CreateOrderRequestObject) (CreateOrderResponseObject, error) {
+	key, err := idempotencyKey(request.Params.IdempotencyKey)
+	if err != nil {
+		return nil, err
 	}
-	var req createOrderRequest
-	if !decodeValid(w, r, &req) {
-		return
-	}
+	req := request.Body
 	// The customer is the caller, and their profile holds how they want
 	// to hear about the order.
-	customer, ok := s.currentUser(w, r)
-	if !ok {
-		return
-	}
-	in, p, err := s.priceOrder(r.Context(), req, customer)
+	customer, err := s.currentUser(ctx)
 	if err != nil {
-		s.internalError(w, r, "could not price the order", err)
-		return
+		return nil, err
 	}
-	if p != nil {
-		httpx.WriteProblem(w, r, p)
-		return
+	in, err := s.priceOrder(ctx, req, customer)
+	if err != nil {
+		return nil, err
 	}
 	// The hash covers the decoded request, so formatting does not matter.
 	canonical, _ := json.Marshal(req)
 	hash := sha256.Sum256(canonical)
 	// From here on, finish what was begun even if the client goes away: a
 	// claimed key must come with a started workflow.
-	ctx := context.WithoutCancel(r.Context())
+	ctx = context.WithoutCancel(ctx)
 
 	replayed := false
 	if key != "" {
@@ -98,30 +72,26 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) {
 		owner, err := s.Orders.ClaimKey(ctx, customer.ID+":"+key, hash[:], in.OrderID)
 		switch {
 		case errors.Is(err, orders.ErrIdempotencyKeyReused):
-			httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusUnprocessableEntity,
-				"Idempotency-Key "+strconv.Quote(key)+" was already used with a different request body"))
-			return
+			return nil, httpx.NewProblem(http.StatusUnprocessableEntity,
+				"Idempotency-Key "+strconv.Quote(key)+" was already used with a different request body")
 		case err != nil:
-			s.internalError(w, r, "could not record the Idempotency-Key", err)
-			return
+			return nil, fail("could not record the Idempotency-Key", err)
 		}
 		if replayed = owner != in.OrderID; replayed {
 			existing, err := s.Orders.Get(ctx, owner)
 			switch {
 			case err == nil && existing.Status != orders.StatusPending:
 				// Its workflow ran: answer with the order, start nothing.
-				s.accepted(w, r, existing, true)
-				return
+				return s.accepted(ctx, existing, true), nil
 			case err == nil:
 				// The stored order is what must run; the token is not stored,
 				// but the body matched, so it is the one sent the first time.
-				in = inputOf(existing)
+				in = existing.Input()
 				in.PaymentToken = req.Payment.Token
 			case errors.Is(err, orders.ErrNotFound):
 				in.OrderID = owner // the first request claimed the key and stopped short
 			default:
-				s.internalError(w, r, "could not read the order", err, "order_id", owner)
-				return
+				return nil, fail("could not read the order", err, "order_id", owner)
 			}
 		}
 	}
@@ -133,22 +103,21 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) {
 		if key != "" {
 			detail += "; repeat the request with the same Idempotency-Key"
 		}
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusServiceUnavailable, detail))
-		return
+		return nil, httpx.NewProblem(http.StatusServiceUnavailable, detail)
 	}
 	if err := s.Orders.Insert(ctx, in); err != nil {
 		// The workflow stores the row itself within moments.
 		s.Logger.Warn("could not store the new order; its workflow will", "order_id", in.OrderID, "error", err)
 	}
 	// The answer is the order as accepted; the saga may be further already.
-	s.accepted(w, r, pendingView(in), replayed)
+	return s.accepted(ctx, pendingView(in), replayed), nil
 }
 
-func (s *Server) accepted(w http.ResponseWriter, r *http.Request, order orders.Order, replayed bool) {
+func (s *Server) accepted(ctx context.Context, order orders.Order, replayed bool) CreateOrder202JSONResponse {
 	s.Logger.Info("order accepted", "order_id", order.ID, "workflow_id", order.WorkflowID,
-		"request_id", httpx.RequestID(r.Context()), "replayed", replayed)
-	w.Header().Set("Location", "/api/orders/"+order.ID)
-	httpx.WriteJSON(w, http.StatusAccepted, order)
+		"request_id", httpx.RequestID(ctx), "replayed", replayed)
+	location := "/api/orders/" + order.ID
+	return CreateOrder202JSONResponse{Body: as[Order](order), Headers: CreateOrder202ResponseHeaders{Location: &location}}
 }
 
 // pendingView is the order as it is about to be stored.
@@ -163,14 +132,14 @@ func pendingView(in orders.Input) orders.Order {
 // priceOrder turns the customer's request into a workflow input, pricing
 // each line from the catalogue. Unknown SKUs and mixed currencies are a 422
 // problem.
-func (s *Server) priceOrder(ctx context.Context, req createOrderRequest, customer users.User) (orders.Input, *httpx.Problem, error) {
+func (s *Server) priceOrder(ctx context.Context, req *CreateOrderRequest, customer users.User) (orders.Input, error) {
 	skus := make([]string, len(req.Items))
 	for i, it := range req.Items {
-		skus[i] = it.SKU
+		skus[i] = it.Sku
 	}
 	products, err := s.Inventory.Products(ctx, skus)
 	if err != nil {
-		return orders.Input{}, nil, err
+		return orders.Input{}, fail("could not price the order", err)
 	}
 	in := orders.Input{
 		OrderID:      uuid.Must(uuid.NewV7()).String(),
@@ -180,17 +149,19 @@ func (s *Server) priceOrder(ctx context.Context, req createOrderRequest, custome
 		PlacedAt:     time.Now().UTC(),
 	}
 	// Addresses given with the order are for this order only.
-	if req.Contact.Email != "" {
-		in.Contact.Email = req.Contact.Email
-	}
-	if req.Contact.Phone != "" {
-		in.Contact.Phone = req.Contact.Phone
+	if c := req.Contact; c != nil {
+		if email := deref(c.Email); email != "" {
+			in.Contact.Email = email
+		}
+		if phone := deref(c.Phone); phone != "" {
+			in.Contact.Phone = phone
+		}
 	}
 	var errs []httpx.FieldError
 	for i, it := range req.Items {
-		p, ok := products[it.SKU]
+		p, ok := products[it.Sku]
 		if !ok {
-			errs = append(errs, httpx.FieldError{Field: fmt.Sprintf("items[%d].sku", i), Detail: fmt.Sprintf("unknown SKU %q", it.SKU)})
+			errs = append(errs, httpx.FieldError{Field: fmt.Sprintf("items[%d].sku", i), Detail: fmt.Sprintf("unknown SKU %q", it.Sku)})
 			continue
 		}
 		if in.Currency == "" {
@@ -199,13 +170,13 @@ func (s *Server) priceOrder(ctx context.Context, req createOrderRequest, custome
 			errs = append(errs, httpx.FieldError{Field: fmt.Sprintf("items[%d].sku", i), Detail: "is priced in " + p.Currency + ", the order in " + in.Currency})
 			continue
 		}
-		in.Items = append(in.Items, orders.Item{SKU: it.SKU, Quantity: it.Quantity, UnitPrice: p.Price})
+		in.Items = append(in.Items, orders.Item{SKU: it.Sku, Quantity: it.Quantity, UnitPrice: p.Price})
 		in.Total += p.Price * int64(it.Quantity)
 	}
-	if len(errs) > 0 {
-		return in, validationProblem(errs), nil
+	if p := validationProblem(errs); p != nil {
+		return in, p
 	}
-	return in, nil, nil
+	return in, nil
 }
 
 // startOrder starts the order's workflow, or finds it running or finished:
@@ -237,93 +208,80 @@ func (s *Server) startOrder(ctx context.Context, in orders.Input) error {
 	return err
 }
 
-func inputOf(o orders.Order) orders.Input {
-	return orders.Input{
-		OrderID: o.ID, CustomerID: o.CustomerID, Items: o.Items, Currency: o.Currency, Total: o.Total,
-		Contact: o.Contact, PlacedAt: o.CreatedAt,
+// GetOrder is GET /api/orders/{id}.
+func (s *Server) GetOrder(ctx context.Context, req GetOrderRequestObject) (GetOrderResponseObject, error) {
+	o, err := s.findOrder(ctx, req.Id)
+	if err != nil {
+		return nil, err
 	}
+	return GetOrder200JSONResponse{Body: as[Order](o)}, nil
 }
 
-func (s *Server) getOrder(w http.ResponseWriter, r *http.Request) {
-	if o, ok := s.findOrder(w, r); ok {
-		httpx.WriteJSON(w, http.StatusOK, o)
-	}
-}
-
-// findOrder reads the order the path names, if the caller may see it:
-// admins see every order, customers their own. Someone else's order is a
-// 404 like a missing one, so order IDs tell nothing about other customers.
-func (s *Server) findOrder(w http.ResponseWriter, r *http.Request) (orders.Order, bool) {
-	id := mux.Vars(r)["id"]
+// findOrder reads the order id, if the caller may see it: admins see every
+// order, customers their own. Someone else's order is a 404 like a missing
+// one, so order IDs tell nothing about other customers.
+func (s *Server) findOrder(ctx context.Context, id string) (orders.Order, error) {
 	notFound := httpx.NewProblem(http.StatusNotFound, "no order "+strconv.Quote(id))
 	if _, err := uuid.Parse(id); err != nil {
-		httpx.WriteProblem(w, r, notFound)
-		return orders.Order{}, false
+		return orders.Order{}, notFound
 	}
-	o, err := s.Orders.Get(r.Context(), id)
-	caller, _ := auth.FromContext(r.Context())
+	o, err := s.Orders.Get(ctx, id)
+	caller, _ := auth.FromContext(ctx)
 	switch {
 	case errors.Is(err, orders.ErrNotFound), err == nil && !caller.IsAdmin() && o.CustomerID != caller.UserID:
-		httpx.WriteProblem(w, r, notFound)
-		return orders.Order{}, false
+		return orders.Order{}, notFound
 	case err != nil:
-		s.internalError(w, r, "could not read the order", err, "order_id", id)
-		return orders.Order{}, false
+		return orders.Order{}, fail("could not read the order", err, "order_id", id)
 	}
-	return o, true
+	return o, nil
 }
 
-func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	f := orders.ListFilter{CustomerID: q.Get("customer_id"), Cursor: q.Get("cursor"), Limit: 20}
+// ListOrders is GET /api/orders: a page of orders, newest first; a
+// customer's own, or anyone's for an admin.
+func (s *Server) ListOrders(ctx context.Context, req ListOrdersRequestObject) (ListOrdersResponseObject, error) {
+	q := req.Params
+	f := orders.ListFilter{CustomerID: deref(q.CustomerId), Cursor: deref(q.Cursor)}
 	if f.CustomerID != "" && (len(f.CustomerID) > maxIDLength || !idPattern.MatchString(f.CustomerID)) {
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest, "customer_id must be 1 to 128 letters, digits or ._:@-"))
-		return
+		return nil, httpx.NewProblem(http.StatusBadRequest, "customer_id must be 1 to 128 letters, digits or ._:@-")
 	}
-	// Customers list their own orders; admins anyone's.
-	if caller, _ := auth.FromContext(r.Context()); !caller.IsAdmin() {
+	if caller, _ := auth.FromContext(ctx); !caller.IsAdmin() {
 		if f.CustomerID != "" && f.CustomerID != caller.UserID {
-			httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusForbidden, "customers may list only their own orders"))
-			return
+			return nil, httpx.NewProblem(http.StatusForbidden, "customers may list only their own orders")
 		}
 		f.CustomerID = caller.UserID
 	}
-	if status := q.Get("status"); status != "" {
+	if q.Status != nil {
 		var err error
-		if f.Status, err = orders.ParseStatus(status); err != nil {
-			httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest, err.Error()))
-			return
+		if f.Status, err = orders.ParseStatus(string(*q.Status)); err != nil {
+			return nil, httpx.NewProblem(http.StatusBadRequest, err.Error())
 		}
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100 {
-			httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest, "limit must be an integer from 1 to 100"))
-			return
-		}
-		f.Limit = n
+	var err error
+	if f.Limit, err = pageLimit(q.Limit); err != nil {
+		return nil, err
 	}
-	page, err := s.Orders.List(r.Context(), f)
+	page, err := s.Orders.List(ctx, f)
 	switch {
 	case errors.Is(err, orders.ErrBadCursor):
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest, "cursor is not one this API returned"))
+		return nil, badCursor
 	case err != nil:
-		s.internalError(w, r, "could not list orders", err)
-	default:
-		httpx.WriteJSON(w, http.StatusOK, page)
+		return nil, fail("could not list orders", err)
 	}
+	return ListOrders200JSONResponse{Body: as[OrderPage](page)}, nil
 }
 
-func (s *Server) orderEvents(w http.ResponseWriter, r *http.Request) {
-	o, ok := s.findOrder(w, r)
-	if !ok {
-		return
+// ListOrderEvents is GET /api/orders/{id}/events: the order's events,
+// oldest first.
+func (s *Server) ListOrderEvents(ctx context.Context, req ListOrderEventsRequestObject) (ListOrderEventsResponseObject, error) {
+	o, err := s.findOrder(ctx, req.Id)
+	if err != nil {
+		return nil, err
 	}
-	evs, err := s.Orders.Events(r.Context(), o.ID)
-	switch {
-	case err != nil:
-		s.internalError(w, r, "could not read the order's events", err, "order_id", o.ID)
-	default:
-		httpx.WriteJSON(w, http.StatusOK, map[string]any{"events": evs})
+	evs, err := s.Orders.Events(ctx, o.ID)
+	if err != nil {
+		return nil, fail("could not read the order's events", err, "order_id", o.ID)
 	}
+	var resp ListOrderEvents200JSONResponse
+	resp.Body.Events = as[[]OrderEvent](evs)
+	return resp, nil
 }

@@ -1,36 +1,36 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
-
-	"github.com/gorilla/mux"
 
 	"github.com/orderflow/orderflow/internal/domain/inventory"
 	"github.com/orderflow/orderflow/internal/platform/httpx"
 )
 
-func (s *Server) listProducts(w http.ResponseWriter, r *http.Request) {
-	products, err := s.Inventory.ListProducts(r.Context())
+// ListProducts is GET /api/products: the catalogue.
+func (s *Server) ListProducts(ctx context.Context, _ ListProductsRequestObject) (ListProductsResponseObject, error) {
+	products, err := s.Inventory.ListProducts(ctx)
 	if err != nil {
-		s.internalError(w, r, "could not list products", err)
-		return
+		return nil, fail("could not list products", err)
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"products": products})
+	var resp ListProducts200JSONResponse
+	resp.Body.Products = as[[]Product](products)
+	return resp, nil
 }
 
-func (s *Server) getProduct(w http.ResponseWriter, r *http.Request) {
-	sku := mux.Vars(r)["sku"]
-	p, err := s.Inventory.Product(r.Context(), sku)
+// GetProduct is GET /api/products/{sku}.
+func (s *Server) GetProduct(ctx context.Context, req GetProductRequestObject) (GetProductResponseObject, error) {
+	p, err := s.Inventory.Product(ctx, req.Sku)
 	switch {
 	case errors.Is(err, inventory.ErrUnknownSKU):
-		httpx.WriteProblem(w, r, unknownSKU(sku))
+		return nil, unknownSKU(req.Sku)
 	case err != nil:
-		s.internalError(w, r, "could not read the product", err, "sku", sku)
-	default:
-		httpx.WriteJSON(w, http.StatusOK, p)
+		return nil, fail("could not read the product", err, "sku", req.Sku)
 	}
+	return GetProduct200JSONResponse{Body: as[Product](p)}, nil
 }
 
 func unknownSKU(sku string) *httpx.Problem {

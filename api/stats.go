@@ -13,50 +13,36 @@ import (
 	"github.com/orderflow/orderflow/workflows"
 )
 
-// queueStats is one task queue's load, for the dashboard and autoscaling
-// decisions: a growing backlog with few pollers means too few workers.
-type queueStats struct {
-	WorkflowBacklog int64 `json:"workflow_backlog"`
-	ActivityBacklog int64 `json:"activity_backlog"`
-	WorkflowPollers int   `json:"workflow_pollers"`
-	ActivityPollers int   `json:"activity_pollers"`
-}
-
-type statsResponse struct {
-	Orders     map[string]int64      `json:"orders"`
-	TaskQueues map[string]queueStats `json:"task_queues"`
-}
-
-// stats answers GET /api/stats: orders by status from the read model, and
-// per task queue the backlog and pollers from Temporal (DescribeTaskQueue).
-func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
-	counts, err := s.Orders.CountByStatus(r.Context())
+// GetStats is GET /api/stats (admin): orders by status from the read
+// model, and per task queue the backlog and pollers from Temporal
+// (DescribeTaskQueue), for the dashboard and autoscaling decisions: a
+// growing backlog with few pollers means too few workers.
+func (s *Server) GetStats(ctx context.Context, _ GetStatsRequestObject) (GetStatsResponseObject, error) {
+	counts, err := s.Orders.CountByStatus(ctx)
 	if err != nil {
-		s.internalError(w, r, "could not count orders", err)
-		return
+		return nil, fail("could not count orders", err)
 	}
-	resp := statsResponse{Orders: counts, TaskQueues: map[string]queueStats{}}
-	results := make([]queueStats, len(workflows.TaskQueues))
-	g, ctx := errgroup.WithContext(r.Context())
+	resp := Stats{Orders: counts, TaskQueues: map[string]QueueStats{}}
+	results := make([]QueueStats, len(workflows.TaskQueues))
+	g, gctx := errgroup.WithContext(ctx)
 	for i, q := range workflows.TaskQueues {
 		g.Go(func() (err error) {
-			results[i], err = s.describeQueue(ctx, q)
+			results[i], err = s.describeQueue(gctx, q)
 			return err
 		})
 	}
 	if err := g.Wait(); err != nil {
-		s.Logger.Warn("describe task queues failed", "request_id", httpx.RequestID(r.Context()), "error", err)
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusServiceUnavailable, "Temporal did not describe the task queues; try again"))
-		return
+		s.Logger.Warn("describe task queues failed", "request_id", httpx.RequestID(ctx), "error", err)
+		return nil, httpx.NewProblem(http.StatusServiceUnavailable, "Temporal did not describe the task queues; try again")
 	}
 	for i, q := range workflows.TaskQueues {
 		resp.TaskQueues[q] = results[i]
 	}
-	httpx.WriteJSON(w, http.StatusOK, resp)
+	return GetStats200JSONResponse{Body: resp}, nil
 }
 
-func (s *Server) describeQueue(ctx context.Context, queue string) (queueStats, error) {
-	var out queueStats
+func (s *Server) describeQueue(ctx context.Context, queue string) (QueueStats, error) {
+	var out QueueStats
 	for _, typ := range []enums.TaskQueueType{enums.TASK_QUEUE_TYPE_WORKFLOW, enums.TASK_QUEUE_TYPE_ACTIVITY} {
 		resp, err := s.Temporal.WorkflowService().DescribeTaskQueue(ctx, &workflowservice.DescribeTaskQueueRequest{
 			Namespace:     s.Namespace,

@@ -15,12 +15,8 @@ import (
 // MaxBodyBytes is the largest request body any JSON endpoint accepts.
 const MaxBodyBytes = 1 << 20
 
-// DecodeJSON strictly decodes one JSON object from the request body into dst:
-// unknown fields (names match exactly, in case too), trailing data, a wrong
-// content type, bodies over MaxBodyBytes or too slow to arrive all become
-// 4xx problems with a detail that says what is wrong, and so does a string
-// holding a NUL character, which PostgreSQL would refuse to store.
-func DecodeJSON(w http.ResponseWriter, r *http.Request, dst any) *Problem {
+// CheckJSONContentType refuses a body labelled as anything but JSON (415).
+func CheckJSONContentType(r *http.Request) *Problem {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		// curl -d labels bodies as form data by default; the body is still
@@ -30,19 +26,23 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, dst any) *Problem {
 			return NewProblem(http.StatusUnsupportedMediaType, "Content-Type must be application/json")
 		}
 	}
-	body, p := ReadBody(w, r)
-	if p != nil {
-		return p
-	}
+	return nil
+}
+
+// CheckJSON checks body, which dst was decoded from, for what encoding/json
+// lets through: data after the value (400), object keys that are not
+// exactly one of dst's JSON names (encoding/json matches them in any case,
+// and ignores unknown ones: 400), and NUL characters, which PostgreSQL
+// refuses in text and jsonb (422).
+func CheckJSON(body []byte, dst any) *Problem {
 	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(dst); err != nil {
-		return decodeProblem(err)
+	var skip json.RawMessage
+	if err := dec.Decode(&skip); err != nil {
+		return JSONProblem(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return NewProblem(http.StatusBadRequest, "request body must contain a single JSON object")
 	}
-	// encoding/json matches names in any case, and the decoded value does
-	// not show which names the body used.
 	return checkBody(body, dst)
 }
 
@@ -66,9 +66,9 @@ func ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, *Problem) {
 	}
 }
 
-// decodeProblem maps an error of encoding/json's to a problem. The body is
+// JSONProblem maps an error of encoding/json's to a problem. The body is
 // read already, so no I/O error, with its socket addresses, gets this far.
-func decodeProblem(err error) *Problem {
+func JSONProblem(err error) *Problem {
 	var (
 		syntaxErr *json.SyntaxError
 		typeErr   *json.UnmarshalTypeError

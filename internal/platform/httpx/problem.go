@@ -6,6 +6,7 @@ package httpx
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 )
 
 // Problem is an RFC 9457 problem detail.
@@ -17,6 +18,9 @@ type Problem struct {
 	Instance string `json:"instance,omitempty"`
 	// Errors lists field-level validation failures, when there are any.
 	Errors []FieldError `json:"errors,omitempty"`
+	// RetryAfter, in seconds, goes out as the Retry-After header of a 429
+	// or a 503.
+	RetryAfter int `json:"-"`
 }
 
 // FieldError names one invalid field of a request body.
@@ -40,6 +44,9 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if p.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(p.RetryAfter))
+	}
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)
 }

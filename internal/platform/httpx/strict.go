@@ -43,7 +43,7 @@ func checkBody(body []byte, dst any) *Problem {
 	dec.UseNumber() // numbers are only skipped: none can overflow
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return decodeProblem(err)
+		return JSONProblem(err)
 	}
 	var c bodyCheck
 	c.value(v, reflect.TypeOf(dst))
