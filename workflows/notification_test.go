@@ -31,10 +31,10 @@ type fakeChannels struct {
 	records []notifications.State
 }
 
-func newNotificationEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *fakeChannels) {
+func (s *workflowSuite) newNotificationEnv() (*testsuite.TestWorkflowEnvironment, *fakeChannels) {
+	t := s.T()
 	t.Helper()
-	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestWorkflowEnvironment()
+	env := s.env
 	f := &fakeChannels{env: env, fail: map[string][]error{}, always: map[string]error{},
 		calls: map[string][]time.Time{}, keys: map[string]string{}}
 	// Each send activity behaves the same: it fails as told, or succeeds.
@@ -118,8 +118,9 @@ func gaps(times []time.Time) []time.Duration {
 	return out
 }
 
-func TestNotificationRetriesTransientFailuresWithBackoff(t *testing.T) {
-	env, f := newNotificationEnv(t)
+func (s *NotificationWorkflowSuite) TestNotificationRetriesTransientFailuresWithBackoff() {
+	t := s.T()
+	env, f := s.newNotificationEnv()
 	f.fail["SendSMS"] = []error{errTwilio503, errTwilio503, errTwilio503}
 	env.ExecuteWorkflow(NotificationWorkflow, smsThenEmail("n-1"))
 
@@ -134,8 +135,9 @@ func TestNotificationRetriesTransientFailuresWithBackoff(t *testing.T) {
 	assert.Equal(t, []notifications.Status{notifications.StatusPending, notifications.StatusSent}, f.statuses())
 }
 
-func TestNotificationWaitsAsTheProviderOrItsBreakerSays(t *testing.T) {
-	env, f := newNotificationEnv(t)
+func (s *NotificationWorkflowSuite) TestNotificationWaitsAsTheProviderOrItsBreakerSays() {
+	t := s.T()
+	env, f := s.newNotificationEnv()
 	retryAfter := temporal.NewApplicationErrorWithOptions("twilio: transient error 429", activities.ErrTransientDelivery,
 		temporal.ApplicationErrorOptions{NextRetryDelay: 30 * time.Second})
 	breakerOpen := temporal.NewApplicationErrorWithOptions("circuit breaker twilio is open", activities.ErrCircuitOpen,
@@ -155,8 +157,9 @@ func TestNotificationWaitsAsTheProviderOrItsBreakerSays(t *testing.T) {
 	assert.Equal(t, want, gaps(f.calls["SendSMS"]))
 }
 
-func TestNotificationFallsBackToNextChannelOnPermanentFailure(t *testing.T) {
-	env, f := newNotificationEnv(t)
+func (s *NotificationWorkflowSuite) TestNotificationFallsBackToNextChannelOnPermanentFailure() {
+	t := s.T()
+	env, f := s.newNotificationEnv()
 	f.fail["SendSMS"] = []error{errInvalidTo}
 	env.ExecuteWorkflow(NotificationWorkflow, smsThenEmail("n-1"))
 
@@ -168,8 +171,9 @@ func TestNotificationFallsBackToNextChannelOnPermanentFailure(t *testing.T) {
 	assert.Equal(t, "n-1:email", f.keys["SendEmail"])
 }
 
-func TestNotificationFallsBackWhenAChannelExhaustsItsBudget(t *testing.T) {
-	env, f := newNotificationEnv(t)
+func (s *NotificationWorkflowSuite) TestNotificationFallsBackWhenAChannelExhaustsItsBudget() {
+	t := s.T()
+	env, f := s.newNotificationEnv()
 	f.always["SendSMS"] = errTwilio503
 	start := env.Now()
 	env.ExecuteWorkflow(NotificationWorkflow, smsThenEmail("n-1"))
@@ -185,8 +189,9 @@ func TestNotificationFallsBackWhenAChannelExhaustsItsBudget(t *testing.T) {
 	assert.Equal(t, budget.maxInterval, gaps(sms)[len(sms)-2], "the backoff stops growing at the maximum interval")
 }
 
-func TestNotificationSkipsChannelsWithoutAnAddress(t *testing.T) {
-	env, f := newNotificationEnv(t)
+func (s *NotificationWorkflowSuite) TestNotificationSkipsChannelsWithoutAnAddress() {
+	t := s.T()
+	env, f := s.newNotificationEnv()
 	in := smsThenEmail("n-1")
 	in.Phone = ""
 	in.Channels = []string{notifications.ChannelSMS, "carrier-pigeon", notifications.ChannelEmail}
@@ -198,8 +203,9 @@ func TestNotificationSkipsChannelsWithoutAnAddress(t *testing.T) {
 	assert.Equal(t, map[string]string{notifications.ChannelSMS: "no address for this channel", "carrier-pigeon": "unknown channel"}, st.Failures)
 }
 
-func TestNotificationPushAndWebhookChannels(t *testing.T) {
-	env, f := newNotificationEnv(t)
+func (s *NotificationWorkflowSuite) TestNotificationPushAndWebhookChannels() {
+	t := s.T()
+	env, f := s.newNotificationEnv()
 	f.fail["SendPush"] = []error{temporal.NewNonRetryableApplicationError("push: 410 unregistered", activities.ErrPermanentDelivery, nil)}
 	env.ExecuteWorkflow(NotificationWorkflow, notifications.Input{
 		NotificationID: "n-1", Kind: "order.completed", Channels: []string{notifications.ChannelPush, notifications.ChannelWebhook},
@@ -211,8 +217,9 @@ func TestNotificationPushAndWebhookChannels(t *testing.T) {
 	assert.Equal(t, "n-1:webhook", f.keys["SendWebhook"])
 }
 
-func TestQuietHoursHoldSMSUntilMorning(t *testing.T) {
-	env, f := newNotificationEnv(t)
+func (s *NotificationWorkflowSuite) TestQuietHoursHoldSMSUntilMorning() {
+	t := s.T()
+	env, f := s.newNotificationEnv()
 	newYork, err := time.LoadLocation("America/New_York")
 	require.NoError(t, err)
 	env.SetStartTime(time.Date(2026, 3, 6, 23, 30, 0, 0, newYork))
@@ -231,7 +238,7 @@ func TestQuietHoursHoldSMSUntilMorning(t *testing.T) {
 	assert.Nil(t, st.ScheduledFor)
 }
 
-func TestQuietHoursDoNotHoldUrgentMessagesOrEmail(t *testing.T) {
+func (s *NotificationWorkflowSuite) TestQuietHoursDoNotHoldUrgentMessagesOrEmail() {
 	night := time.Date(2026, 3, 6, 23, 30, 0, 0, time.UTC)
 	quiet := &notifications.QuietHours{Start: "22:00", End: "07:00"}
 	for name, in := range map[string]notifications.Input{
@@ -239,8 +246,9 @@ func TestQuietHoursDoNotHoldUrgentMessagesOrEmail(t *testing.T) {
 		"email":      {NotificationID: "n-2", Channels: []string{notifications.ChannelEmail}, Email: "a@example.com", QuietHours: quiet, Body: "b"},
 		"bad zone":   {NotificationID: "n-3", Channels: []string{notifications.ChannelSMS}, Phone: "+15005550006", QuietHours: quiet, TimeZone: "Mars/Olympus", Body: "b"},
 	} {
-		t.Run(name, func(t *testing.T) {
-			env, f := newNotificationEnv(t)
+		s.Run(name, func() {
+			t := s.T()
+			env, f := s.newNotificationEnv()
 			env.SetStartTime(night)
 			env.ExecuteWorkflow(NotificationWorkflow, in)
 			result(t, env)
@@ -251,8 +259,9 @@ func TestQuietHoursDoNotHoldUrgentMessagesOrEmail(t *testing.T) {
 	}
 }
 
-func TestFailedNotificationWaitsForAManualRetry(t *testing.T) {
-	env, f := newNotificationEnv(t)
+func (s *NotificationWorkflowSuite) TestFailedNotificationWaitsForAManualRetry() {
+	t := s.T()
+	env, f := s.newNotificationEnv()
 	f.fail["SendSMS"] = []error{errInvalidTo}
 	f.fail["SendEmail"] = []error{errBounced}
 	var whileFailed notifications.State
@@ -275,8 +284,9 @@ func TestFailedNotificationWaitsForAManualRetry(t *testing.T) {
 	assert.Equal(t, []notifications.Status{notifications.StatusPending, notifications.StatusFailed, notifications.StatusPending, notifications.StatusSent}, f.statuses())
 }
 
-func TestFailedNotificationGivesUpAfterTheRetryWindow(t *testing.T) {
-	env, f := newNotificationEnv(t)
+func (s *NotificationWorkflowSuite) TestFailedNotificationGivesUpAfterTheRetryWindow() {
+	t := s.T()
+	env, f := s.newNotificationEnv()
 	f.always["SendSMS"] = errInvalidTo
 	f.always["SendEmail"] = errBounced
 	// A retry asked for while the channels were still being tried is not
@@ -293,7 +303,8 @@ func TestFailedNotificationGivesUpAfterTheRetryWindow(t *testing.T) {
 	assert.GreaterOrEqual(t, env.Now().Sub(f.calls["SendSMS"][0]), RetryWindow)
 }
 
-func TestQuietHoursEnd(t *testing.T) {
+func (s *NotificationWorkflowSuite) TestQuietHoursEnd() {
+	t := s.T()
 	paris, err := time.LoadLocation("Europe/Paris")
 	require.NoError(t, err)
 	at := func(day, hour, minute int) time.Time { return time.Date(2026, 3, day, hour, minute, 0, 0, paris) }
@@ -333,7 +344,8 @@ func TestQuietHoursEnd(t *testing.T) {
 	assert.Equal(t, time.Date(2026, 3, 7, 7, 0, 0, 0, time.UTC), got, `"" is UTC`)
 }
 
-func TestChannelFailureSaysWhyTheChannelStopped(t *testing.T) {
+func (s *NotificationWorkflowSuite) TestChannelFailureSaysWhyTheChannelStopped() {
+	t := s.T()
 	assert.Equal(t, "sendgrid: permanent error 400: address bounced", channelFailure(errBounced))
 	assert.Equal(t, "address bounced", channelFailure(temporal.NewApplicationError("address bounced", activities.ErrPermanentDelivery)))
 	assert.Equal(t, "retry budget exhausted: twilio: transient error 503: unavailable", channelFailure(errTwilio503))

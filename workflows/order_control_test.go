@@ -1,7 +1,6 @@
 package workflows
 
 import (
-	"testing"
 	"time"
 
 	"github.com/orderflow/orderflow/internal/domain/orders"
@@ -17,10 +16,10 @@ func approvalOrder() orders.Input {
 
 // runWithCallbacks runs an order and fires each callback after its delay
 // (workflow time, which the test environment skips through).
-func runWithCallbacks(t *testing.T, f *fakeServices, in orders.Input, at map[time.Duration]func(*testsuite.TestWorkflowEnvironment)) (orders.State, *testsuite.TestWorkflowEnvironment) {
+func (s *workflowSuite) runWithCallbacks(f *fakeServices, in orders.Input, at map[time.Duration]func(*testsuite.TestWorkflowEnvironment)) (orders.State, *testsuite.TestWorkflowEnvironment) {
+	t := s.T()
 	t.Helper()
-	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestWorkflowEnvironment()
+	env := s.env
 	f.register(env)
 	for d, fn := range at {
 		env.RegisterDelayedCallback(func() { fn(env) }, d)
@@ -34,10 +33,11 @@ func runWithCallbacks(t *testing.T, f *fakeServices, in orders.Input, at map[tim
 	return st, env
 }
 
-func TestApprovedOrderCompletes(t *testing.T) {
+func (s *OrderWorkflowSuite) TestApprovedOrderCompletes() {
+	t := s.T()
 	f := &fakeServices{}
 	var accepted bool
-	st, _ := runWithCallbacks(t, f, approvalOrder(), map[time.Duration]func(*testsuite.TestWorkflowEnvironment){
+	st, _ := s.runWithCallbacks(f, approvalOrder(), map[time.Duration]func(*testsuite.TestWorkflowEnvironment){
 		10 * time.Minute: func(env *testsuite.TestWorkflowEnvironment) {
 			env.UpdateWorkflow(UpdateApprove, "a1", &testsuite.TestUpdateCallback{
 				OnAccept: func() { accepted = true },
@@ -56,9 +56,10 @@ func TestApprovedOrderCompletes(t *testing.T) {
 	require.True(t, sawAwaiting, "the read model showed the order awaiting approval")
 }
 
-func TestRejectedOrderIsCancelledAndCompensated(t *testing.T) {
+func (s *OrderWorkflowSuite) TestRejectedOrderIsCancelledAndCompensated() {
+	t := s.T()
 	f := &fakeServices{}
-	st, _ := runWithCallbacks(t, f, approvalOrder(), map[time.Duration]func(*testsuite.TestWorkflowEnvironment){
+	st, _ := s.runWithCallbacks(f, approvalOrder(), map[time.Duration]func(*testsuite.TestWorkflowEnvironment){
 		time.Minute: func(env *testsuite.TestWorkflowEnvironment) {
 			env.SignalWorkflow(SignalReject, Decision{Reason: "fraud check failed"}) // the CLI's way
 		},
@@ -71,9 +72,10 @@ func TestRejectedOrderIsCancelledAndCompensated(t *testing.T) {
 	require.Equal(t, []string{"res-o-1"}, f.releasedIDs)
 }
 
-func TestUnapprovedOrderIsCancelledAfterTheTimeout(t *testing.T) {
+func (s *OrderWorkflowSuite) TestUnapprovedOrderIsCancelledAfterTheTimeout() {
+	t := s.T()
 	f := &fakeServices{}
-	st, _ := runWithCallbacks(t, f, approvalOrder(), nil)
+	st, _ := s.runWithCallbacks(f, approvalOrder(), nil)
 	require.Equal(t, orders.StatusCancelled, st.Status)
 	require.Equal(t, notApprovedReason, st.FailureReason)
 	require.Equal(t, "not approved within 1h0m0s", stepErrors(st)[StepAwaitApproval])
@@ -81,11 +83,12 @@ func TestUnapprovedOrderIsCancelledAfterTheTimeout(t *testing.T) {
 	require.Equal(t, []string{"res-o-1"}, f.releasedIDs)
 }
 
-func TestCancelUpdateCompensatesAndAnswersWithTheOutcome(t *testing.T) {
+func (s *OrderWorkflowSuite) TestCancelUpdateCompensatesAndAnswersWithTheOutcome() {
+	t := s.T()
 	f := &fakeServices{}
 	var result orders.State
 	var updateErr error
-	st, _ := runWithCallbacks(t, f, approvalOrder(), map[time.Duration]func(*testsuite.TestWorkflowEnvironment){
+	st, _ := s.runWithCallbacks(f, approvalOrder(), map[time.Duration]func(*testsuite.TestWorkflowEnvironment){
 		time.Minute: func(env *testsuite.TestWorkflowEnvironment) {
 			env.UpdateWorkflow(UpdateCancel, "c1", &testsuite.TestUpdateCallback{
 				OnReject: func(err error) { t.Errorf("cancel rejected: %v", err) },
@@ -106,24 +109,26 @@ func TestCancelUpdateCompensatesAndAnswersWithTheOutcome(t *testing.T) {
 	require.Equal(t, []string{"res-o-1"}, f.releasedIDs)
 }
 
-func TestCancelIsRefusedOnceCapturedOrFinished(t *testing.T) {
-	s := &orderSaga{state: orders.State{Status: orders.StatusProcessing}}
-	require.NoError(t, s.validateCancel())
+func (s *OrderWorkflowSuite) TestCancelIsRefusedOnceCapturedOrFinished() {
+	t := s.T()
+	saga := &orderSaga{state: orders.State{Status: orders.StatusProcessing}}
+	require.NoError(t, saga.validateCancel())
 
-	s.state.CaptureID = "cap_1"
-	require.ErrorContains(t, s.validateCancel(), "payment was captured")
+	saga.state.CaptureID = "cap_1"
+	require.ErrorContains(t, saga.validateCancel(), "payment was captured")
 
-	s.done, s.state.Status = true, orders.StatusCompleted
-	require.ErrorContains(t, s.validateCancel(), "already completed")
+	saga.done, saga.state.Status = true, orders.StatusCompleted
+	require.ErrorContains(t, saga.validateCancel(), "already completed")
 
-	s = &orderSaga{state: orders.State{Status: orders.StatusProcessing}, ctl: control{cancel: &Decision{}}}
-	require.ErrorContains(t, s.validateCancel(), "already being cancelled")
+	saga = &orderSaga{state: orders.State{Status: orders.StatusProcessing}, ctl: control{cancel: &Decision{}}}
+	require.ErrorContains(t, saga.validateCancel(), "already being cancelled")
 }
 
-func TestApproveIsRefusedWhenNotAwaitingApproval(t *testing.T) {
+func (s *OrderWorkflowSuite) TestApproveIsRefusedWhenNotAwaitingApproval() {
+	t := s.T()
 	f := &fakeServices{}
 	var rejected error
-	st, _ := runWithCallbacks(t, f, testOrder(), map[time.Duration]func(*testsuite.TestWorkflowEnvironment){
+	st, _ := s.runWithCallbacks(f, testOrder(), map[time.Duration]func(*testsuite.TestWorkflowEnvironment){
 		0: func(env *testsuite.TestWorkflowEnvironment) {
 			env.UpdateWorkflow(UpdateApprove, "a1", &testsuite.TestUpdateCallback{OnReject: func(err error) { rejected = err }}, Decision{})
 		},

@@ -1,7 +1,6 @@
 package workflows
 
 import (
-	"testing"
 	"time"
 
 	"github.com/orderflow/orderflow/activities"
@@ -9,13 +8,12 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/testsuite"
 )
 
-func runRepair(t *testing.T, f *fakeServices, st orders.State) orders.State {
+func (s *workflowSuite) runRepair(f *fakeServices, st orders.State) orders.State {
+	t := s.T()
 	t.Helper()
-	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestWorkflowEnvironment()
+	env := s.env
 	f.register(env)
 	env.RegisterWorkflow(RepairOrderWorkflow)
 	env.OnSignalExternalWorkflow(mock.Anything, "res-o-1", "", SignalReleaseReservation, mock.Anything).Return(nil)
@@ -30,11 +28,12 @@ func runRepair(t *testing.T, f *fakeServices, st orders.State) orders.State {
 // An order terminated while it awaited approval: its stock goes back, the
 // authorization the gateway holds for it is found and voided, and it ends
 // cancelled, newer than anything the terminated run recorded.
-func TestRepairOfATerminatedOrderReleasesAndVoids(t *testing.T) {
+func (s *RepairOrderWorkflowSuite) TestRepairOfATerminatedOrderReleasesAndVoids() {
+	t := s.T()
 	f := &fakeServices{}
 	last := orders.State{OrderID: "o-1", Status: orders.StatusAwaitingApproval, Version: 7, UpdatedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
 		Steps: []orders.Step{{Name: StepReserveStock, Status: StepCompleted}, {Name: StepAuthorizePayment, Status: StepCompleted}, {Name: StepAwaitApproval, Status: StepRunning}}}
-	st := runRepair(t, f, last)
+	st := s.runRepair(f, last)
 
 	require.Equal(t, orders.StatusCancelled, st.Status)
 	require.Equal(t, stoppedReason, st.FailureReason)
@@ -49,9 +48,10 @@ func TestRepairOfATerminatedOrderReleasesAndVoids(t *testing.T) {
 
 // Terminated after its stock was sold (and so paid for): the order
 // completed in all but its bookkeeping, and is recorded completed.
-func TestRepairOfAnOrderWhoseStockWasSoldCompletesIt(t *testing.T) {
+func (s *RepairOrderWorkflowSuite) TestRepairOfAnOrderWhoseStockWasSoldCompletesIt() {
+	t := s.T()
 	f := &fakeServices{releaseErr: temporal.NewNonRetryableApplicationError("reservation was committed", activities.ErrReservationCommitted, nil)}
-	st := runRepair(t, f, orders.State{OrderID: "o-1", Status: orders.StatusProcessing, Steps: []orders.Step{}})
+	st := s.runRepair(f, orders.State{OrderID: "o-1", Status: orders.StatusProcessing, Steps: []orders.Step{}})
 
 	require.Equal(t, orders.StatusCompleted, st.Status)
 	require.Zero(t, f.calls["VoidPayment"], "a sold order keeps its payment")

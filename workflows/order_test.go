@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/orderflow/orderflow/activities"
@@ -146,15 +145,16 @@ func testOrder() orders.Input {
 	}
 }
 
-func runOrder(t *testing.T, f *fakeServices) orders.State {
+func (s *workflowSuite) runOrder(f *fakeServices) orders.State {
+	t := s.T()
 	t.Helper()
-	return runOrderInput(t, f, testOrder())
+	return s.runOrderInput(f, testOrder())
 }
 
-func runOrderInput(t *testing.T, f *fakeServices, in orders.Input) orders.State {
+func (s *workflowSuite) runOrderInput(f *fakeServices, in orders.Input) orders.State {
+	t := s.T()
 	t.Helper()
-	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestWorkflowEnvironment()
+	env := s.env
 	f.register(env)
 	env.ExecuteWorkflow(OrderWorkflow, in)
 	require.True(t, env.IsWorkflowCompleted())
@@ -180,9 +180,10 @@ func stepErrors(st orders.State) map[string]string {
 	return out
 }
 
-func TestOrderWorkflowCompletes(t *testing.T) {
+func (s *OrderWorkflowSuite) TestOrderWorkflowCompletes() {
+	t := s.T()
 	f := &fakeServices{}
-	st := runOrder(t, f)
+	st := s.runOrder(f)
 
 	require.Equal(t, orders.StatusCompleted, st.Status)
 	require.Equal(t, map[string]string{
@@ -212,11 +213,12 @@ func TestOrderWorkflowCompletes(t *testing.T) {
 
 // The customer's preferences travel with the order: SMS first, so the
 // confirmation goes by SMS and no email is sent.
-func TestOrderWorkflowNotifiesOnTheCustomersPreferredChannel(t *testing.T) {
+func (s *OrderWorkflowSuite) TestOrderWorkflowNotifiesOnTheCustomersPreferredChannel() {
+	t := s.T()
 	f := &fakeServices{}
 	in := testOrder()
 	in.Contact.Channels = []string{notifications.ChannelSMS, notifications.ChannelEmail}
-	st := runOrderInput(t, f, in)
+	st := s.runOrderInput(f, in)
 
 	require.Equal(t, orders.StatusCompleted, st.Status)
 	require.Equal(t, "+15005550006", f.lastSMS.To)
@@ -226,15 +228,15 @@ func TestOrderWorkflowNotifiesOnTheCustomersPreferredChannel(t *testing.T) {
 // The customer's quiet hours travel with the order too, read in their time
 // zone: an order completed at 23:30 in Paris texts them at 07:00, and the
 // order itself does not wait for the message.
-func TestOrderWorkflowNotificationWaitsOutTheCustomersQuietHours(t *testing.T) {
+func (s *OrderWorkflowSuite) TestOrderWorkflowNotificationWaitsOutTheCustomersQuietHours() {
+	t := s.T()
 	paris, err := time.LoadLocation("Europe/Paris")
 	require.NoError(t, err)
 	f := &fakeServices{}
 	in := testOrder()
 	in.Contact.Channels = []string{notifications.ChannelSMS}
 	in.Contact.TimeZone, in.Contact.QuietHours = "Europe/Paris", &notifications.QuietHours{Start: "23:00", End: "07:00"}
-	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestWorkflowEnvironment()
+	env := s.env
 	f.register(env)
 	start := time.Date(2026, 3, 10, 23, 30, 0, 0, paris)
 	env.SetStartTime(start)
@@ -249,9 +251,10 @@ func TestOrderWorkflowNotificationWaitsOutTheCustomersQuietHours(t *testing.T) {
 	require.Equal(t, time.Date(2026, 3, 11, 7, 0, 0, 0, paris), sent.Truncate(time.Minute), "sent when the quiet hours ended, not at %s", sent)
 }
 
-func TestOrderWorkflowDeclinedPaymentReleasesStock(t *testing.T) {
+func (s *OrderWorkflowSuite) TestOrderWorkflowDeclinedPaymentReleasesStock() {
+	t := s.T()
 	f := &fakeServices{authorizeErr: temporal.NewNonRetryableApplicationError("card declined", activities.ErrPaymentDeclined, nil)}
-	st := runOrder(t, f)
+	st := s.runOrder(f)
 
 	require.Equal(t, orders.StatusFailed, st.Status)
 	require.Equal(t, "Card declined.", st.FailureReason)
@@ -265,9 +268,10 @@ func TestOrderWorkflowDeclinedPaymentReleasesStock(t *testing.T) {
 	require.Contains(t, f.lastEmail.Body, "Card declined.")
 }
 
-func TestOrderWorkflowRetriesTransientCaptureFailures(t *testing.T) {
+func (s *OrderWorkflowSuite) TestOrderWorkflowRetriesTransientCaptureFailures() {
+	t := s.T()
 	f := &fakeServices{captureFails: 2}
-	st := runOrder(t, f)
+	st := s.runOrder(f)
 
 	require.Equal(t, orders.StatusCompleted, st.Status)
 	require.Equal(t, 3, f.calls["CapturePayment"], "two failures, then success")
@@ -275,9 +279,10 @@ func TestOrderWorkflowRetriesTransientCaptureFailures(t *testing.T) {
 	require.Empty(t, f.voidedAuthIDs)
 }
 
-func TestOrderWorkflowOutOfStockCompensatesNothing(t *testing.T) {
+func (s *OrderWorkflowSuite) TestOrderWorkflowOutOfStockCompensatesNothing() {
+	t := s.T()
 	f := &fakeServices{reserveErr: temporal.NewNonRetryableApplicationError("SKU-1: 2 requested, 1 available", activities.ErrOutOfStock, nil)}
-	st := runOrder(t, f)
+	st := s.runOrder(f)
 
 	require.Equal(t, orders.StatusFailed, st.Status)
 	require.Equal(t, "SKU-1: 2 requested, 1 available.", st.FailureReason)
@@ -286,10 +291,10 @@ func TestOrderWorkflowOutOfStockCompensatesNothing(t *testing.T) {
 	require.Empty(t, f.releasedIDs)
 }
 
-func TestOrderWorkflowPaymentFailureAfterAuthorizeVoidsAndReleases(t *testing.T) {
+func (s *OrderWorkflowSuite) TestOrderWorkflowPaymentFailureAfterAuthorizeVoidsAndReleases() {
+	t := s.T()
 	f := &fakeServices{captureFails: 1 << 30} // the gateway never captures
-	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestWorkflowEnvironment()
+	env := s.env
 	f.register(env)
 	env.ExecuteWorkflow(OrderWorkflow, testOrder())
 	require.NoError(t, env.GetWorkflowError())
@@ -309,10 +314,10 @@ func TestOrderWorkflowPaymentFailureAfterAuthorizeVoidsAndReleases(t *testing.T)
 	require.Equal(t, []string{StepVoidPayment, StepReleaseReservation}, order)
 }
 
-func TestOrderWorkflowCancelledWhileAuthorizingCompensates(t *testing.T) {
+func (s *OrderWorkflowSuite) TestOrderWorkflowCancelledWhileAuthorizingCompensates() {
+	t := s.T()
 	f := &fakeServices{}
-	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestWorkflowEnvironment()
+	env := s.env
 	f.register(env)
 	// The order is cancelled while the gateway call is in flight. (The test
 	// environment cancels the activity at once; waiting for an in-flight call
@@ -334,11 +339,12 @@ func TestOrderWorkflowCancelledWhileAuthorizingCompensates(t *testing.T) {
 	require.Contains(t, f.lastEmail.Body, "cancelled")
 }
 
-func TestOrderWorkflowVoidsAnAuthorizationWhoseOutcomeIsUnknown(t *testing.T) {
+func (s *OrderWorkflowSuite) TestOrderWorkflowVoidsAnAuthorizationWhoseOutcomeIsUnknown() {
+	t := s.T()
 	// The gateway never answers the authorization: it may have authorized
 	// all the same, so the void looks the order's authorizations up.
 	f := &fakeServices{authorizeErr: errors.New("gateway returned 503")}
-	st := runOrder(t, f)
+	st := s.runOrder(f)
 
 	require.Equal(t, orders.StatusFailed, st.Status)
 	require.Equal(t, unavailableReason, st.FailureReason, "no technical detail for the customer")
@@ -356,9 +362,10 @@ func TestOrderWorkflowVoidsAnAuthorizationWhoseOutcomeIsUnknown(t *testing.T) {
 // The void still looks the authorization up (an earlier attempt may have
 // authorized, its answer lost), finds none, and the order ends, instead of
 // compensating for ever.
-func TestOrderWorkflowGatewayErrorsEndTheOrder(t *testing.T) {
+func (s *OrderWorkflowSuite) TestOrderWorkflowGatewayErrorsEndTheOrder() {
+	t := s.T()
 	f := &fakeServices{authorizeErr: temporal.NewApplicationError("payment gateway failed (500)", activities.ErrPaymentGatewayFailed)}
-	st := runOrder(t, f)
+	st := s.runOrder(f)
 
 	require.Equal(t, orders.StatusFailed, st.Status)
 	require.Equal(t, 8, f.calls["AuthorizePayment"])
@@ -371,10 +378,10 @@ func TestOrderWorkflowGatewayErrorsEndTheOrder(t *testing.T) {
 // A void that fails for its whole budget leaves the order to an operator:
 // status needs_attention with what is undone, its event, and a wait for the
 // retry-compensation signal, after which it ends as it would have.
-func TestOrderWorkflowNeedsAttentionWhenAVoidFailsForGood(t *testing.T) {
+func (s *OrderWorkflowSuite) TestOrderWorkflowNeedsAttentionWhenAVoidFailsForGood() {
+	t := s.T()
 	f := &fakeServices{captureFails: 1 << 30, voidFails: 1 << 30}
-	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestWorkflowEnvironment()
+	env := s.env
 	f.register(env)
 	var upserts []orders.Status
 	env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
@@ -415,10 +422,10 @@ func TestOrderWorkflowNeedsAttentionWhenAVoidFailsForGood(t *testing.T) {
 
 // OrderStatus follows every status: after an approval it goes back to
 // processing, then to completed.
-func TestOrderStatusSearchAttributeFollowsTheStatus(t *testing.T) {
+func (s *OrderWorkflowSuite) TestOrderStatusSearchAttributeFollowsTheStatus() {
+	t := s.T()
 	f := &fakeServices{}
-	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestWorkflowEnvironment()
+	env := s.env
 	f.register(env)
 	require.NoError(t, env.SetTypedSearchAttributesOnStart(OrderSearchAttributes(approvalOrder(), orders.StatusProcessing)))
 	var upserts []orders.Status

@@ -3,7 +3,6 @@ package workflows
 import (
 	"context"
 	"errors"
-	"testing"
 	"time"
 
 	"github.com/orderflow/orderflow/activities"
@@ -21,10 +20,10 @@ func testReservation() ReservationInput {
 
 // runReservation runs a ReservationWorkflow with no parent; during(env) may
 // schedule signals and queries with env.RegisterDelayedCallback.
-func runReservation(t *testing.T, f *fakeServices, in ReservationInput, during func(*testsuite.TestWorkflowEnvironment)) (ReservationState, error) {
+func (s *workflowSuite) runReservation(f *fakeServices, in ReservationInput, during func(*testsuite.TestWorkflowEnvironment)) (ReservationState, error) {
+	t := s.T()
 	t.Helper()
-	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestWorkflowEnvironment()
+	env := s.env
 	f.register(env)
 	if during != nil {
 		during(env)
@@ -39,11 +38,12 @@ func runReservation(t *testing.T, f *fakeServices, in ReservationInput, during f
 	return st, nil
 }
 
-func TestReservationConfirmCommitsOnceDespiteRedelivery(t *testing.T) {
+func (s *ReservationWorkflowSuite) TestReservationConfirmCommitsOnceDespiteRedelivery() {
+	t := s.T()
 	f := &fakeServices{}
 	var held ReservationState
 	var start time.Time
-	st, err := runReservation(t, f, testReservation(), func(env *testsuite.TestWorkflowEnvironment) {
+	st, err := s.runReservation(f, testReservation(), func(env *testsuite.TestWorkflowEnvironment) {
 		start = env.Now()
 		env.RegisterDelayedCallback(func() {
 			v, err := env.QueryWorkflow(QueryStatus)
@@ -64,9 +64,10 @@ func TestReservationConfirmCommitsOnceDespiteRedelivery(t *testing.T) {
 	require.Empty(t, f.releasedIDs, "the release after the confirm changed nothing")
 }
 
-func TestReservationReleaseSignalGivesStockBack(t *testing.T) {
+func (s *ReservationWorkflowSuite) TestReservationReleaseSignalGivesStockBack() {
+	t := s.T()
 	f := &fakeServices{}
-	st, err := runReservation(t, f, testReservation(), func(env *testsuite.TestWorkflowEnvironment) {
+	st, err := s.runReservation(f, testReservation(), func(env *testsuite.TestWorkflowEnvironment) {
 		env.RegisterDelayedCallback(func() {
 			env.SignalWorkflow(SignalReleaseReservation, ReleaseSignal{Reason: "card declined"})
 		}, time.Minute)
@@ -79,12 +80,13 @@ func TestReservationReleaseSignalGivesStockBack(t *testing.T) {
 	require.Empty(t, f.committedIDs)
 }
 
-func TestReservationExpiresAfterItsTTL(t *testing.T) {
+func (s *ReservationWorkflowSuite) TestReservationExpiresAfterItsTTL() {
+	t := s.T()
 	f := &fakeServices{}
 	in := testReservation()
 	in.TTL = 10 * time.Minute
 	var start, releasedAt time.Time
-	st, err := runReservation(t, f, in, func(env *testsuite.TestWorkflowEnvironment) {
+	st, err := s.runReservation(f, in, func(env *testsuite.TestWorkflowEnvironment) {
 		start = env.Now()
 		env.SetOnLocalActivityStartedListener(func(info *activity.Info, _ context.Context, _ []any) {
 			if info.ActivityType.Name == "ReleaseReservation" {
@@ -101,12 +103,13 @@ func TestReservationExpiresAfterItsTTL(t *testing.T) {
 	require.Empty(t, f.committedIDs)
 }
 
-func TestReservationDefaultTTLIsFifteenMinutes(t *testing.T) {
+func (s *ReservationWorkflowSuite) TestReservationDefaultTTLIsFifteenMinutes() {
+	t := s.T()
 	f := &fakeServices{}
 	in := testReservation()
 	in.TTL = 0
 	var start time.Time
-	st, err := runReservation(t, f, in, func(env *testsuite.TestWorkflowEnvironment) {
+	st, err := s.runReservation(f, in, func(env *testsuite.TestWorkflowEnvironment) {
 		start = env.Now()
 	})
 	require.NoError(t, err)
@@ -114,9 +117,10 @@ func TestReservationDefaultTTLIsFifteenMinutes(t *testing.T) {
 	require.WithinDuration(t, start.Add(15*time.Minute), st.ExpiresAt, time.Second)
 }
 
-func TestReservationOutOfStockIsRejectedWithNothingHeld(t *testing.T) {
+func (s *ReservationWorkflowSuite) TestReservationOutOfStockIsRejectedWithNothingHeld() {
+	t := s.T()
 	f := &fakeServices{reserveErr: temporal.NewNonRetryableApplicationError("out of stock: SKU-1: 2 requested, 1 available", activities.ErrOutOfStock, nil)}
-	st, err := runReservation(t, f, testReservation(), nil)
+	st, err := s.runReservation(f, testReservation(), nil)
 	require.NoError(t, err)
 
 	require.Equal(t, ReservationRejected, st.Status)
@@ -126,18 +130,20 @@ func TestReservationOutOfStockIsRejectedWithNothingHeld(t *testing.T) {
 	require.Empty(t, f.committedIDs)
 }
 
-func TestReservationThatCannotBeMadeReleasesWhateverWasHeld(t *testing.T) {
+func (s *ReservationWorkflowSuite) TestReservationThatCannotBeMadeReleasesWhateverWasHeld() {
+	t := s.T()
 	f := &fakeServices{reserveErr: errors.New("connection refused")}
-	_, err := runReservation(t, f, testReservation(), nil)
+	_, err := s.runReservation(f, testReservation(), nil)
 
 	require.Error(t, err, "the database never answered")
 	require.Greater(t, f.calls["ReserveStock"], 5, "retried for its whole budget")
 	require.Equal(t, []string{"res-o-1"}, f.releasedIDs, "an attempt may have reserved: released to be sure")
 }
 
-func TestReservationCancelledReleasesItsStock(t *testing.T) {
+func (s *ReservationWorkflowSuite) TestReservationCancelledReleasesItsStock() {
+	t := s.T()
 	f := &fakeServices{}
-	_, err := runReservation(t, f, testReservation(), func(env *testsuite.TestWorkflowEnvironment) {
+	_, err := s.runReservation(f, testReservation(), func(env *testsuite.TestWorkflowEnvironment) {
 		env.RegisterDelayedCallback(env.CancelWorkflow, time.Minute)
 	})
 
@@ -149,11 +155,12 @@ func TestReservationCancelledReleasesItsStock(t *testing.T) {
 // The order's reservation runs out while the gateway is slow to capture: the
 // money was taken for stock that went back, so the order fails and the
 // capture is refunded.
-func TestOrderWorkflowReservationExpiredDuringCaptureRefunds(t *testing.T) {
+func (s *ReservationWorkflowSuite) TestOrderWorkflowReservationExpiredDuringCaptureRefunds() {
+	t := s.T()
 	f := &fakeServices{captureFails: 4} // 1+2+4+8 s of retries
 	in := testOrder()
 	in.ReservationTTL = 5 * time.Second
-	st := runOrderInput(t, f, in)
+	st := s.runOrderInput(f, in)
 
 	require.Equal(t, orders.StatusFailed, st.Status)
 	require.Equal(t, "The stock reservation expired before the payment completed.", st.FailureReason)
@@ -169,11 +176,12 @@ func TestOrderWorkflowReservationExpiredDuringCaptureRefunds(t *testing.T) {
 
 // The reservation runs out while the payment is being authorized: no money
 // is taken for stock that went back.
-func TestOrderWorkflowReservationExpiredBeforeCaptureVoids(t *testing.T) {
+func (s *ReservationWorkflowSuite) TestOrderWorkflowReservationExpiredBeforeCaptureVoids() {
+	t := s.T()
 	f := &fakeServices{authorizeFails: 3} // 1+2+4 s of retries
 	in := testOrder()
 	in.ReservationTTL = 5 * time.Second
-	st := runOrderInput(t, f, in)
+	st := s.runOrderInput(f, in)
 
 	require.Equal(t, orders.StatusFailed, st.Status)
 	require.Equal(t, "The stock reservation expired before the payment completed.", st.FailureReason)

@@ -1,0 +1,42 @@
+package workflows
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/suite"
+	"go.temporal.io/sdk/testsuite"
+)
+
+// workflowSuite gives each test a fresh Temporal test environment; the
+// tests of each workflow are one suite, whose fakes (activities mocked by
+// reference) live beside it: fakeServices in order_test.go, fakeChannels in
+// notification_test.go.
+type workflowSuite struct {
+	suite.Suite
+	testsuite.WorkflowTestSuite
+	env *testsuite.TestWorkflowEnvironment
+}
+
+func (s *workflowSuite) SetupTest() { s.env = s.NewTestWorkflowEnvironment() }
+
+// SetupSubTest gives each s.Run subtest an environment of its own too.
+func (s *workflowSuite) SetupSubTest() { s.env = s.NewTestWorkflowEnvironment() }
+
+// OrderWorkflowSuite tests the order saga: order_test.go, order_control_test.go.
+type OrderWorkflowSuite struct{ workflowSuite }
+
+// RepairOrderWorkflowSuite tests the repair of an order closed without an outcome.
+type RepairOrderWorkflowSuite struct{ workflowSuite }
+
+// ReservationWorkflowSuite tests the stock reservation, alone and within an order.
+type ReservationWorkflowSuite struct{ workflowSuite }
+
+// NotificationWorkflowSuite tests the delivery of one message.
+type NotificationWorkflowSuite struct{ workflowSuite }
+
+func TestOrderWorkflow(t *testing.T)       { suite.Run(t, new(OrderWorkflowSuite)) }
+func TestRepairOrderWorkflow(t *testing.T) { suite.Run(t, new(RepairOrderWorkflowSuite)) }
+func TestReservationWorkflow(t *testing.T) { suite.Run(t, new(ReservationWorkflowSuite)) }
+func TestNotificationWorkflow(t *testing.T) {
+	suite.Run(t, new(NotificationWorkflowSuite))
+}
