@@ -16,16 +16,7 @@ import (
 func TestCancelDuringAuthorizationVoidsAndReleases(t *testing.T) {
 	const sku = "KEYBOARD-TKL"
 	onHandBefore, reservedBefore := stockOf(t, sku)
-	authorizing := holdGateway(t, "authorize")
-
-	status, _, body := post(t, "/api/orders", orderBody(sku, 1, "tok_visa"))
-	require.Equal(t, 202, status, "%v", body)
-	id := body["id"].(string)
-	authorizing.waitFor(t, id)
-
-	require.NoError(t, stack.temporal.CancelWorkflow(context.Background(), orders.WorkflowID(id), ""))
-	authorizing.release()
-	o := waitForFinal(t, id)
+	id, o := cancelDuring(t, "authorize", sku)
 
 	require.Equal(t, orders.StatusCancelled, o.Status)
 	require.Len(t, paymentOps("authorize", id+":"), 1, "the in-flight authorization completed")
@@ -34,6 +25,21 @@ func TestCancelDuringAuthorizationVoidsAndReleases(t *testing.T) {
 	onHand, reserved := stockOf(t, sku)
 	require.Equal(t, onHandBefore, onHand)
 	require.Equal(t, reservedBefore, reserved)
+}
+
+// cancelDuring places an order of one sku and cancels it from Temporal while
+// its op call (authorize, capture) is at the gateway, then lets the call
+// finish; it returns the order as it ended.
+func cancelDuring(t *testing.T, op, sku string) (string, orders.Order) {
+	t.Helper()
+	held := holdGateway(t, op)
+	status, _, body := post(t, "/api/orders", orderBody(sku, 1, "tok_visa"))
+	require.Equal(t, 202, status, "%v", body)
+	id := body["id"].(string)
+	held.waitFor(t, id)
+	require.NoError(t, stack.temporal.CancelWorkflow(context.Background(), orders.WorkflowID(id), ""))
+	held.release()
+	return id, waitForFinal(t, id)
 }
 
 func waitForStep(t *testing.T, id, step, status string) {
@@ -55,15 +61,7 @@ func waitForStep(t *testing.T, id, step, status string) {
 func TestCancelDuringCaptureCompletesTheOrder(t *testing.T) {
 	const sku = "TSHIRT-BLK-M"
 	onHandBefore, reservedBefore := stockOf(t, sku)
-	capturing := holdGateway(t, "capture")
-	status, _, body := post(t, "/api/orders", orderBody(sku, 1, "tok_visa"))
-	require.Equal(t, 202, status, "%v", body)
-	id := body["id"].(string)
-	capturing.waitFor(t, id)
-
-	require.NoError(t, stack.temporal.CancelWorkflow(context.Background(), orders.WorkflowID(id), ""))
-	capturing.release()
-	o := waitForFinal(t, id)
+	id, o := cancelDuring(t, "capture", sku)
 
 	require.Equal(t, orders.StatusCompleted, o.Status)
 	require.Eventually(t, func() bool { return executionStatus(t, orders.WorkflowID(id)) == "Completed" },

@@ -124,15 +124,30 @@ func (s *Sandbox) authorize(_ *http.Request, body []byte, key string) (int, any)
 	return http.StatusCreated, *a
 }
 
-func (s *Sandbox) capture(r *http.Request, body []byte, key string) (int, any) {
+// authorizationOf is the authorization the path names; nil with the
+// gateway's 404 when there is none.
+func (s *Sandbox) authorizationOf(r *http.Request) (*authorization, int, any) {
 	id := mux.Vars(r)["id"]
 	a, ok := s.ledger.authorizations[id]
 	if !ok {
-		return paymentFailure(http.StatusNotFound, "resource_missing", fmt.Sprintf("No such authorization: '%s'", id))
+		status, body := paymentFailure(http.StatusNotFound, "resource_missing", fmt.Sprintf("No such authorization: '%s'", id))
+		return nil, status, body
 	}
-	var req struct {
-		Amount int64 `json:"amount"` // 0: the full authorized amount
+	return a, 0, nil
+}
+
+// amountRequest is the body of a capture or a refund: 0 is the whole
+// amount (authorized, or left to refund).
+type amountRequest struct {
+	Amount int64 `json:"amount"`
+}
+
+func (s *Sandbox) capture(r *http.Request, body []byte, key string) (int, any) {
+	a, status, failure := s.authorizationOf(r)
+	if a == nil {
+		return status, failure
 	}
+	var req amountRequest
 	if err := decodeJSON(body, &req); err != nil {
 		return paymentFailure(http.StatusBadRequest, "invalid_request", err.Error())
 	}
@@ -157,10 +172,9 @@ func (s *Sandbox) capture(r *http.Request, body []byte, key string) (int, any) {
 }
 
 func (s *Sandbox) void(r *http.Request, _ []byte, key string) (int, any) {
-	id := mux.Vars(r)["id"]
-	a, ok := s.ledger.authorizations[id]
-	if !ok {
-		return paymentFailure(http.StatusNotFound, "resource_missing", fmt.Sprintf("No such authorization: '%s'", id))
+	a, status, failure := s.authorizationOf(r)
+	if a == nil {
+		return status, failure
 	}
 	switch a.Status {
 	case "captured":
@@ -179,9 +193,7 @@ func (s *Sandbox) refund(r *http.Request, body []byte, key string) (int, any) {
 	if !ok {
 		return paymentFailure(http.StatusNotFound, "resource_missing", fmt.Sprintf("No such capture: '%s'", id))
 	}
-	var req struct {
-		Amount int64 `json:"amount"` // 0: whatever is left to refund
-	}
+	var req amountRequest
 	if err := decodeJSON(body, &req); err != nil {
 		return paymentFailure(http.StatusBadRequest, "invalid_request", err.Error())
 	}

@@ -8,7 +8,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -47,4 +50,33 @@ func Start(ctx context.Context, dir string, maxConns int) (*pgxpool.Pool, func()
 		return nil, nil, fmt.Errorf("migrate: %w", err)
 	}
 	return pool, stop, nil
+}
+
+// Main is a package's TestMain around one PostgreSQL: it starts the server
+// in a temporary directory, hands the pool to setup (which may start more
+// there), runs the tests and stops it all. It returns the exit code.
+func Main(m *testing.M, name string, maxConns int, setup func(ctx context.Context, dir string, pool *pgxpool.Pool) (stop func(), err error)) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dir, err := os.MkdirTemp("", name+"-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	pool, stop, err := Start(ctx, dir, maxConns)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer stop()
+	stopSetup, err := setup(ctx, dir, pool)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if stopSetup != nil {
+		defer stopSetup()
+	}
+	return m.Run()
 }

@@ -28,41 +28,28 @@ var (
 
 var quiet = slog.New(slog.DiscardHandler)
 
-func TestMain(m *testing.M) { os.Exit(runTests(m)) }
-
-func runTests(m *testing.M) int {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	dir, err := os.MkdirTemp("", "inventory-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
+func TestMain(m *testing.M) {
 	// More connections than the default (4 on 2 cores), so concurrent
 	// writers really race.
-	pool, stop, err := testdb.Start(ctx, dir, 20)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer stop()
-	testPool = pool
-	rd, err := devstack.StartRedis(ctx, devstack.RedisOptions{DataDir: filepath.Join(dir, "redis"), Logger: quiet})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "start Redis:", err)
-		return 1
-	}
-	defer rd.Stop(context.Background())
-	testRedis = redis.NewClient(&redis.Options{Addr: rd.Addr()})
-	defer testRedis.Close()
-	for _, w := range []string{"w1", "w2", "w3"} {
-		if err := NewStore(testPool).AddWarehouse(ctx, w, "Warehouse "+w); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
+	os.Exit(testdb.Main(m, "inventory", 20, func(ctx context.Context, dir string, pool *pgxpool.Pool) (func(), error) {
+		testPool = pool
+		rd, err := devstack.StartRedis(ctx, devstack.RedisOptions{DataDir: filepath.Join(dir, "redis"), Logger: quiet})
+		if err != nil {
+			return nil, fmt.Errorf("start Redis: %w", err)
 		}
-	}
-	return m.Run()
+		testRedis = redis.NewClient(&redis.Options{Addr: rd.Addr()})
+		stop := func() {
+			testRedis.Close()
+			_ = rd.Stop(context.Background())
+		}
+		for _, w := range []string{"w1", "w2", "w3"} {
+			if err := NewStore(testPool).AddWarehouse(ctx, w, "Warehouse "+w); err != nil {
+				stop()
+				return nil, err
+			}
+		}
+		return stop, nil
+	}))
 }
 
 var skuSeq atomic.Int64

@@ -2,11 +2,11 @@ package notifications_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -17,25 +17,11 @@ import (
 // The store is tested against a real PostgreSQL, started once for the package.
 var store *notifications.Store
 
-func TestMain(m *testing.M) { os.Exit(run(m)) }
-
-func run(m *testing.M) int {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	dir, err := os.MkdirTemp("", "notifications-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	pool, stop, err := testdb.Start(ctx, dir, 0)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer stop()
-	store = notifications.NewStore(pool)
-	return m.Run()
+func TestMain(m *testing.M) {
+	os.Exit(testdb.Main(m, "notifications", 0, func(_ context.Context, _ string, pool *pgxpool.Pool) (func(), error) {
+		store = notifications.NewStore(pool)
+		return nil, nil
+	}))
 }
 
 var ctx = context.Background()

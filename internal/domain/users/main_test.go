@@ -2,10 +2,8 @@ package users_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -16,23 +14,9 @@ import (
 // package: the refresh token rules rest on its row locks.
 var testPool *pgxpool.Pool
 
-func TestMain(m *testing.M) { os.Exit(runTests(m)) }
-
-func runTests(m *testing.M) int {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	dir, err := os.MkdirTemp("", "users-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	pool, stop, err := testdb.Start(ctx, dir, 0)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer stop()
-	testPool = pool
-	return m.Run()
+func TestMain(m *testing.M) {
+	os.Exit(testdb.Main(m, "users", 0, func(_ context.Context, _ string, pool *pgxpool.Pool) (func(), error) {
+		testPool = pool
+		return nil, nil
+	}))
 }

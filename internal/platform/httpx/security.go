@@ -12,15 +12,25 @@ import (
 // personal, answers. A handler may still set its own Cache-Control (the
 // OpenAPI document is public and cacheable).
 func APISecurityHeaders(next http.Handler) http.Handler {
+	return SecurityHeaders("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if IsAPIPath(r.URL.Path) {
+				w.Header().Set("Cache-Control", "no-store")
+			}
+			next.ServeHTTP(w, r)
+		}))
+}
+
+// SecurityHeaders sets, on every response of next, its
+// Content-Security-Policy csp, no framing, no Referer and no content
+// sniffing.
+func SecurityHeaders(csp string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+		h.Set("Content-Security-Policy", csp)
 		h.Set("X-Frame-Options", "DENY")
-		if IsAPIPath(r.URL.Path) {
-			h.Set("Cache-Control", "no-store")
-		}
 		next.ServeHTTP(w, r)
 	})
 }
