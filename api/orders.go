@@ -59,9 +59,7 @@ func (s *Server) CreateOrder(ctx context.Context, request CreateOrderRequestObje
 	if err != nil {
 		return nil, err
 	}
-	// The hash covers the decoded request, so formatting does not matter.
-	canonical, _ := json.Marshal(req)
-	hash := sha256.Sum256(canonical)
+	hash := requestHash(req)
 	// From here on, finish what was begun even if the client goes away: a
 	// claimed key must come with a started workflow.
 	ctx = context.WithoutCancel(ctx)
@@ -111,6 +109,36 @@ func (s *Server) CreateOrder(ctx context.Context, request CreateOrderRequestObje
 	}
 	// The answer is the order as accepted; the saga may be further already.
 	return s.accepted(ctx, pendingView(in), replayed), nil
+}
+
+// requestHash fingerprints an order request for its Idempotency-Key: the
+// decoded request, so formatting does not matter, in the layout that the
+// keys claimed so far were hashed in (a retry across an upgrade must still
+// match its first request).
+func requestHash(req *CreateOrderRequest) [sha256.Size]byte {
+	type item struct {
+		SKU      string `json:"sku"`
+		Quantity int    `json:"quantity"`
+	}
+	var v struct {
+		Items   []item `json:"items"`
+		Payment struct {
+			Token string `json:"token"`
+		} `json:"payment"`
+		Contact struct {
+			Email string `json:"email,omitempty"`
+			Phone string `json:"phone,omitempty"`
+		} `json:"contact"`
+	}
+	for _, it := range req.Items {
+		v.Items = append(v.Items, item{SKU: it.Sku, Quantity: it.Quantity})
+	}
+	v.Payment.Token = req.Payment.Token
+	if c := req.Contact; c != nil {
+		v.Contact.Email, v.Contact.Phone = deref(c.Email), deref(c.Phone)
+	}
+	canonical, _ := json.Marshal(v)
+	return sha256.Sum256(canonical)
 }
 
 func (s *Server) accepted(ctx context.Context, order orders.Order, replayed bool) CreateOrder202JSONResponse {
