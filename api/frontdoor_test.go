@@ -66,3 +66,17 @@ func TestAPIResponsesCarrySecurityHeaders(t *testing.T) {
 		}
 	}
 }
+
+// A proxy may add its own X-Request-ID to the client's: the request still
+// goes through, under the first.
+func TestRepeatedRequestIDIsNotRefused(t *testing.T) {
+	e := newEdge(t, &Server{})
+	req := httptest.NewRequest(http.MethodGet, "/api/auth/jwks.json", nil)
+	req.Header.Add("X-Request-ID", "client-1")
+	req.Header.Add("X-Request-ID", "proxy-2")
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK || rec.Header().Get("X-Request-ID") != "client-1" {
+		t.Fatalf("got %d, request ID %q: %s", rec.Code, rec.Header().Get("X-Request-ID"), rec.Body)
+	}
+}

@@ -112,14 +112,16 @@ func (s *Server) ListStockEvents(ctx context.Context, req ListStockEventsRequest
 	case errors.Is(err, inventory.ErrUnknownSKU):
 		return nil, unknownSKU(req.Sku)
 	case errors.Is(err, inventory.ErrBadCursor):
-		return nil, badCursor
+		return nil, badCursor()
 	case err != nil:
 		return nil, fail("could not list stock events", err, "sku", req.Sku)
 	}
 	return ListStockEvents200JSONResponse{Body: as[LedgerEventPage](page)}, nil
 }
 
-var badCursor = httpx.NewProblem(http.StatusBadRequest, "cursor is not one this API returned")
+func badCursor() *httpx.Problem {
+	return httpx.NewProblem(http.StatusBadRequest, "cursor is not one this API returned")
+}
 
 // pageLimit is ?limit= (default 20, at most 100).
 func pageLimit(limit *Limit) (int, error) {

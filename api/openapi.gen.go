@@ -857,9 +857,6 @@ type NotificationID = string
 // OrderID defines model for OrderID.
 type OrderID = string
 
-// RequestID defines model for RequestID.
-type RequestID = string
-
 // SKU defines model for SKU.
 type SKU = string
 
@@ -899,49 +896,10 @@ type UnprocessableEntity = Problem
 // UnsupportedMediaType An RFC 9457 problem detail.
 type UnsupportedMediaType = Problem
 
-// GetJWKSParams defines parameters for GetJWKS.
-type GetJWKSParams struct {
-	// XRequestID follows the request through the services and the logs; echoed in the response when well-formed (1 to 128 of `A-Za-z0-9._:-`), replaced by a fresh one otherwise
-	XRequestID *RequestID `json:"X-Request-ID,omitempty"`
-}
-
-// LoginParams defines parameters for Login.
-type LoginParams struct {
-	// XRequestID follows the request through the services and the logs; echoed in the response when well-formed (1 to 128 of `A-Za-z0-9._:-`), replaced by a fresh one otherwise
-	XRequestID *RequestID `json:"X-Request-ID,omitempty"`
-}
-
-// LogoutParams defines parameters for Logout.
-type LogoutParams struct {
-	// XRequestID follows the request through the services and the logs; echoed in the response when well-formed (1 to 128 of `A-Za-z0-9._:-`), replaced by a fresh one otherwise
-	XRequestID *RequestID `json:"X-Request-ID,omitempty"`
-}
-
-// RefreshSessionParams defines parameters for RefreshSession.
-type RefreshSessionParams struct {
-	// XRequestID follows the request through the services and the logs; echoed in the response when well-formed (1 to 128 of `A-Za-z0-9._:-`), replaced by a fresh one otherwise
-	XRequestID *RequestID `json:"X-Request-ID,omitempty"`
-}
-
-// RegisterParams defines parameters for Register.
-type RegisterParams struct {
-	// XRequestID follows the request through the services and the logs; echoed in the response when well-formed (1 to 128 of `A-Za-z0-9._:-`), replaced by a fresh one otherwise
-	XRequestID *RequestID `json:"X-Request-ID,omitempty"`
-}
-
-// GetStockParams defines parameters for GetStock.
-type GetStockParams struct {
-	// XRequestID follows the request through the services and the logs; echoed in the response when well-formed (1 to 128 of `A-Za-z0-9._:-`), replaced by a fresh one otherwise
-	XRequestID *RequestID `json:"X-Request-ID,omitempty"`
-}
-
 // AdjustStockParams defines parameters for AdjustStock.
 type AdjustStockParams struct {
 	// IdempotencyKey makes the request safe to repeat: the same key with the same body answers the first result; the same key with another body is 422
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
-
-	// XRequestID follows the request through the services and the logs; echoed in the response when well-formed (1 to 128 of `A-Za-z0-9._:-`), replaced by a fresh one otherwise
-	XRequestID *RequestID `json:"X-Request-ID,omitempty"`
 }
 
 // ListStockEventsParams defines parameters for ListStockEvents.
@@ -951,30 +909,12 @@ type ListStockEventsParams struct {
 
 	// Cursor the `next_cursor` of the previous page; opaque
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
-
-	// XRequestID follows the request through the services and the logs; echoed in the response when well-formed (1 to 128 of `A-Za-z0-9._:-`), replaced by a fresh one otherwise
-	XRequestID *RequestID `json:"X-Request-ID,omitempty"`
 }
 
 // ListNotificationsParams defines parameters for ListNotifications.
 type ListNotificationsParams struct {
 	// OrderId the order whose messages to list
 	OrderId string `form:"order_id" json:"order_id"`
-
-	// XRequestID follows the request through the services and the logs; echoed in the response when well-formed (1 to 128 of `A-Za-z0-9._:-`), replaced by a fresh one otherwise
-	XRequestID *RequestID `json:"X-Request-ID,omitempty"`
-}
-
-// GetNotificationParams defines parameters for GetNotification.
-type GetNotificationParams struct {
-	// XRequestID follows the request through the services and the logs; echoed in the response when well-formed (1 to 128 of `A-Za-z0-9._:-`), replaced by a fresh one otherwise
-	XRequestID *RequestID `json:"X-Request-ID,omitempty"`
-}
-
-// RetryNotificationParams defines parameters for RetryNotification.
-type RetryNotificationParams struct {
-	// XRequestID follows the request through the services and the logs; echoed in the response when well-formed (1 to 128 of `A-Za-z0-9._:-`), replaced by a fresh one otherwise
-	XRequestID *RequestID `json:"X-Request-ID,omitempty"`
 }
 
 // ListOrdersParams defines parameters for ListOrders.
@@ -990,84 +930,12 @@ type ListOrdersParams struct {
 
 	// Cursor the `next_cursor` of the previous page; opaque
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
-
-	// XRequestID follows the request through the services and the logs; echoed in the response when well-formed (1 to 128 of `A-Za-z0-9._:-`), replaced by a fresh one otherwise
-	XRequestID *RequestID `json:"X-Request-ID,omitempty"`
 }
 
 // CreateOrderParams defines parameters for CreateOrder.
 type CreateOrderParams struct {
 	// IdempotencyKey makes the request safe to repeat: the same key with the same body answers the first result; the same key with another body is 422
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
-
-	// XRequestID follows the request through the services and the logs; echoed in the response when well-formed (1 to 128 of `A-Za-z0-9._:-`), replaced by a fresh one otherwise
-	XRequestID *RequestID `json:"X-Request-ID,omitempty"`
-}
-
-// GetOrderParams defines parameters for GetOrder.
-type GetOrderParams struct {
-	// XRequestID follows the request through the services and the logs; echoed in the response when well-formed (1 to 128 of `A-Za-z0-9._:-`), replaced by a fresh one otherwise
-	XRequestID *RequestID `json:"X-Request-ID,omitempty"`
-}
-
-// ApproveOrderParams defines parameters for ApproveOrder.
-type ApproveOrderParams struct {
-	// XRequestID follows the request through the services and the logs; echoed in the response when well-formed (1 to 128 of `A-Za-z0-9._:-`), replaced by a fresh one otherwise
-	XRequestID *RequestID `json:"X-Request-ID,omitempty"`
-}
-
-// CancelOrderParams defines parameters for CancelOrder.
-type CancelOrderParams struct {
-	// XRequestID follows the request through the services and the logs; echoed in the response when well-formed (1 to 128 of `A-Za-z0-9._:-`), replaced by a fresh one otherwise
-	XRequestID *RequestID `json:"X-Request-ID,omitempty"`
-}
-
-// ListOrderEventsParams defines parameters for ListOrderEvents.
-type ListOrderEventsParams struct {
-	// XRequestID follows the request through the services and the logs; echoed in the response when well-formed (1 to 128 of `A-Za-z0-9._:-`), replaced by a fresh one otherwise
-	XRequestID *RequestID `json:"X-Request-ID,omitempty"`
-}
-
-// RejectOrderParams defines parameters for RejectOrder.
-type RejectOrderParams struct {
-	// XRequestID follows the request through the services and the logs; echoed in the response when well-formed (1 to 128 of `A-Za-z0-9._:-`), replaced by a fresh one otherwise
-	XRequestID *RequestID `json:"X-Request-ID,omitempty"`
-}
-
-// ListProductsParams defines parameters for ListProducts.
-type ListProductsParams struct {
-	// XRequestID follows the request through the services and the logs; echoed in the response when well-formed (1 to 128 of `A-Za-z0-9._:-`), replaced by a fresh one otherwise
-	XRequestID *RequestID `json:"X-Request-ID,omitempty"`
-}
-
-// GetProductParams defines parameters for GetProduct.
-type GetProductParams struct {
-	// XRequestID follows the request through the services and the logs; echoed in the response when well-formed (1 to 128 of `A-Za-z0-9._:-`), replaced by a fresh one otherwise
-	XRequestID *RequestID `json:"X-Request-ID,omitempty"`
-}
-
-// GetReservationParams defines parameters for GetReservation.
-type GetReservationParams struct {
-	// XRequestID follows the request through the services and the logs; echoed in the response when well-formed (1 to 128 of `A-Za-z0-9._:-`), replaced by a fresh one otherwise
-	XRequestID *RequestID `json:"X-Request-ID,omitempty"`
-}
-
-// GetStatsParams defines parameters for GetStats.
-type GetStatsParams struct {
-	// XRequestID follows the request through the services and the logs; echoed in the response when well-formed (1 to 128 of `A-Za-z0-9._:-`), replaced by a fresh one otherwise
-	XRequestID *RequestID `json:"X-Request-ID,omitempty"`
-}
-
-// GetMeParams defines parameters for GetMe.
-type GetMeParams struct {
-	// XRequestID follows the request through the services and the logs; echoed in the response when well-formed (1 to 128 of `A-Za-z0-9._:-`), replaced by a fresh one otherwise
-	XRequestID *RequestID `json:"X-Request-ID,omitempty"`
-}
-
-// UpdateMeParams defines parameters for UpdateMe.
-type UpdateMeParams struct {
-	// XRequestID follows the request through the services and the logs; echoed in the response when well-formed (1 to 128 of `A-Za-z0-9._:-`), replaced by a fresh one otherwise
-	XRequestID *RequestID `json:"X-Request-ID,omitempty"`
 }
 
 // LoginJSONRequestBody defines body for Login for application/json ContentType.
@@ -1104,22 +972,22 @@ type UpdateMeJSONRequestBody = ProfilePatch
 type ServerInterface interface {
 	// GetJWKS The public keys that verify access tokens
 	// (GET /api/auth/jwks.json)
-	GetJWKS(w http.ResponseWriter, r *http.Request, params GetJWKSParams)
+	GetJWKS(w http.ResponseWriter, r *http.Request)
 	// Login Sign in
 	// (POST /api/auth/login)
-	Login(w http.ResponseWriter, r *http.Request, params LoginParams)
+	Login(w http.ResponseWriter, r *http.Request)
 	// Logout Sign out: end the session
 	// (POST /api/auth/logout)
-	Logout(w http.ResponseWriter, r *http.Request, params LogoutParams)
+	Logout(w http.ResponseWriter, r *http.Request)
 	// RefreshSession Trade a refresh token for new tokens
 	// (POST /api/auth/refresh)
-	RefreshSession(w http.ResponseWriter, r *http.Request, params RefreshSessionParams)
+	RefreshSession(w http.ResponseWriter, r *http.Request)
 	// Register Create a customer account
 	// (POST /api/auth/register)
-	Register(w http.ResponseWriter, r *http.Request, params RegisterParams)
+	Register(w http.ResponseWriter, r *http.Request)
 	// GetStock A SKU's stock per warehouse and in total
 	// (GET /api/inventory/{sku})
-	GetStock(w http.ResponseWriter, r *http.Request, sku SKU, params GetStockParams)
+	GetStock(w http.ResponseWriter, r *http.Request, sku SKU)
 	// AdjustStock Adjust a SKU's stock in one warehouse (admin)
 	// (POST /api/inventory/{sku}/adjustments)
 	AdjustStock(w http.ResponseWriter, r *http.Request, sku SKU, params AdjustStockParams)
@@ -1131,10 +999,10 @@ type ServerInterface interface {
 	ListNotifications(w http.ResponseWriter, r *http.Request, params ListNotificationsParams)
 	// GetNotification A message: its state, the provider calls made and what the providers reported (admin)
 	// (GET /api/notifications/{id})
-	GetNotification(w http.ResponseWriter, r *http.Request, id NotificationID, params GetNotificationParams)
+	GetNotification(w http.ResponseWriter, r *http.Request, id NotificationID)
 	// RetryNotification Retry a message that failed on every channel (admin)
 	// (POST /api/notifications/{id}/retry)
-	RetryNotification(w http.ResponseWriter, r *http.Request, id NotificationID, params RetryNotificationParams)
+	RetryNotification(w http.ResponseWriter, r *http.Request, id NotificationID)
 	// ListOrders List orders, newest first
 	// (GET /api/orders)
 	ListOrders(w http.ResponseWriter, r *http.Request, params ListOrdersParams)
@@ -1143,37 +1011,37 @@ type ServerInterface interface {
 	CreateOrder(w http.ResponseWriter, r *http.Request, params CreateOrderParams)
 	// GetOrder Get an order
 	// (GET /api/orders/{id})
-	GetOrder(w http.ResponseWriter, r *http.Request, id OrderID, params GetOrderParams)
+	GetOrder(w http.ResponseWriter, r *http.Request, id OrderID)
 	// ApproveOrder Approve an order awaiting approval (admin)
 	// (POST /api/orders/{id}/approve)
-	ApproveOrder(w http.ResponseWriter, r *http.Request, id OrderID, params ApproveOrderParams)
+	ApproveOrder(w http.ResponseWriter, r *http.Request, id OrderID)
 	// CancelOrder Cancel an order
 	// (POST /api/orders/{id}/cancel)
-	CancelOrder(w http.ResponseWriter, r *http.Request, id OrderID, params CancelOrderParams)
+	CancelOrder(w http.ResponseWriter, r *http.Request, id OrderID)
 	// ListOrderEvents An order's events, oldest first
 	// (GET /api/orders/{id}/events)
-	ListOrderEvents(w http.ResponseWriter, r *http.Request, id OrderID, params ListOrderEventsParams)
+	ListOrderEvents(w http.ResponseWriter, r *http.Request, id OrderID)
 	// RejectOrder Reject an order awaiting approval (admin)
 	// (POST /api/orders/{id}/reject)
-	RejectOrder(w http.ResponseWriter, r *http.Request, id OrderID, params RejectOrderParams)
+	RejectOrder(w http.ResponseWriter, r *http.Request, id OrderID)
 	// ListProducts The catalogue, by SKU
 	// (GET /api/products)
-	ListProducts(w http.ResponseWriter, r *http.Request, params ListProductsParams)
+	ListProducts(w http.ResponseWriter, r *http.Request)
 	// GetProduct One product
 	// (GET /api/products/{sku})
-	GetProduct(w http.ResponseWriter, r *http.Request, sku SKU, params GetProductParams)
+	GetProduct(w http.ResponseWriter, r *http.Request, sku SKU)
 	// GetReservation A stock reservation: status, allocations per warehouse, expiry (admin)
 	// (GET /api/reservations/{id})
-	GetReservation(w http.ResponseWriter, r *http.Request, id string, params GetReservationParams)
+	GetReservation(w http.ResponseWriter, r *http.Request, id string)
 	// GetStats Orders by status, and each task queue's backlog and pollers (admin)
 	// (GET /api/stats)
-	GetStats(w http.ResponseWriter, r *http.Request, params GetStatsParams)
+	GetStats(w http.ResponseWriter, r *http.Request)
 	// GetMe The caller's account
 	// (GET /api/users/me)
-	GetMe(w http.ResponseWriter, r *http.Request, params GetMeParams)
+	GetMe(w http.ResponseWriter, r *http.Request)
 	// UpdateMe Change the caller's profile
 	// (PATCH /api/users/me)
-	UpdateMe(w http.ResponseWriter, r *http.Request, params UpdateMeParams)
+	UpdateMe(w http.ResponseWriter, r *http.Request)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -1188,35 +1056,8 @@ type MiddlewareFunc func(http.Handler) http.Handler
 // GetJWKS operation middleware
 func (siw *ServerInterfaceWrapper) GetJWKS(w http.ResponseWriter, r *http.Request) {
 
-	var err error
-	_ = err
-
-	// Parameter object where we will unmarshal all parameters from the context
-	var params GetJWKSParams
-
-	headers := r.Header
-
-	// ------------- Optional header parameter "X-Request-ID" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-ID")]; found {
-		var XRequestID RequestID
-		n := len(valueList)
-		if n != 1 {
-			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-ID", Count: n})
-			return
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-ID", Err: err})
-			return
-		}
-
-		params.XRequestID = &XRequestID
-
-	}
-
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetJWKS(w, r, params)
+		siw.Handler.GetJWKS(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1229,35 +1070,8 @@ func (siw *ServerInterfaceWrapper) GetJWKS(w http.ResponseWriter, r *http.Reques
 // Login operation middleware
 func (siw *ServerInterfaceWrapper) Login(w http.ResponseWriter, r *http.Request) {
 
-	var err error
-	_ = err
-
-	// Parameter object where we will unmarshal all parameters from the context
-	var params LoginParams
-
-	headers := r.Header
-
-	// ------------- Optional header parameter "X-Request-ID" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-ID")]; found {
-		var XRequestID RequestID
-		n := len(valueList)
-		if n != 1 {
-			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-ID", Count: n})
-			return
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-ID", Err: err})
-			return
-		}
-
-		params.XRequestID = &XRequestID
-
-	}
-
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.Login(w, r, params)
+		siw.Handler.Login(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1270,35 +1084,8 @@ func (siw *ServerInterfaceWrapper) Login(w http.ResponseWriter, r *http.Request)
 // Logout operation middleware
 func (siw *ServerInterfaceWrapper) Logout(w http.ResponseWriter, r *http.Request) {
 
-	var err error
-	_ = err
-
-	// Parameter object where we will unmarshal all parameters from the context
-	var params LogoutParams
-
-	headers := r.Header
-
-	// ------------- Optional header parameter "X-Request-ID" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-ID")]; found {
-		var XRequestID RequestID
-		n := len(valueList)
-		if n != 1 {
-			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-ID", Count: n})
-			return
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-ID", Err: err})
-			return
-		}
-
-		params.XRequestID = &XRequestID
-
-	}
-
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.Logout(w, r, params)
+		siw.Handler.Logout(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1311,35 +1098,8 @@ func (siw *ServerInterfaceWrapper) Logout(w http.ResponseWriter, r *http.Request
 // RefreshSession operation middleware
 func (siw *ServerInterfaceWrapper) RefreshSession(w http.ResponseWriter, r *http.Request) {
 
-	var err error
-	_ = err
-
-	// Parameter object where we will unmarshal all parameters from the context
-	var params RefreshSessionParams
-
-	headers := r.Header
-
-	// ------------- Optional header parameter "X-Request-ID" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-ID")]; found {
-		var XRequestID RequestID
-		n := len(valueList)
-		if n != 1 {
-			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-ID", Count: n})
-			return
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-ID", Err: err})
-			return
-		}
-
-		params.XRequestID = &XRequestID
-
-	}
-
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.RefreshSession(w, r, params)
+		siw.Handler.RefreshSession(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1352,35 +1112,8 @@ func (siw *ServerInterfaceWrapper) RefreshSession(w http.ResponseWriter, r *http
 // Register operation middleware
 func (siw *ServerInterfaceWrapper) Register(w http.ResponseWriter, r *http.Request) {
 
-	var err error
-	_ = err
-
-	// Parameter object where we will unmarshal all parameters from the context
-	var params RegisterParams
-
-	headers := r.Header
-
-	// ------------- Optional header parameter "X-Request-ID" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-ID")]; found {
-		var XRequestID RequestID
-		n := len(valueList)
-		if n != 1 {
-			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-ID", Count: n})
-			return
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-ID", Err: err})
-			return
-		}
-
-		params.XRequestID = &XRequestID
-
-	}
-
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.Register(w, r, params)
+		siw.Handler.Register(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1405,32 +1138,8 @@ func (siw *ServerInterfaceWrapper) GetStock(w http.ResponseWriter, r *http.Reque
 		return
 	}
 
-	// Parameter object where we will unmarshal all parameters from the context
-	var params GetStockParams
-
-	headers := r.Header
-
-	// ------------- Optional header parameter "X-Request-ID" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-ID")]; found {
-		var XRequestID RequestID
-		n := len(valueList)
-		if n != 1 {
-			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-ID", Count: n})
-			return
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-ID", Err: err})
-			return
-		}
-
-		params.XRequestID = &XRequestID
-
-	}
-
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetStock(w, r, sku, params)
+		siw.Handler.GetStock(w, r, sku)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1476,25 +1185,6 @@ func (siw *ServerInterfaceWrapper) AdjustStock(w http.ResponseWriter, r *http.Re
 		}
 
 		params.IdempotencyKey = &IdempotencyKey
-
-	}
-
-	// ------------- Optional header parameter "X-Request-ID" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-ID")]; found {
-		var XRequestID RequestID
-		n := len(valueList)
-		if n != 1 {
-			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-ID", Count: n})
-			return
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-ID", Err: err})
-			return
-		}
-
-		params.XRequestID = &XRequestID
 
 	}
 
@@ -1553,27 +1243,6 @@ func (siw *ServerInterfaceWrapper) ListStockEvents(w http.ResponseWriter, r *htt
 		return
 	}
 
-	headers := r.Header
-
-	// ------------- Optional header parameter "X-Request-ID" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-ID")]; found {
-		var XRequestID RequestID
-		n := len(valueList)
-		if n != 1 {
-			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-ID", Count: n})
-			return
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-ID", Err: err})
-			return
-		}
-
-		params.XRequestID = &XRequestID
-
-	}
-
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListStockEvents(w, r, sku, params)
 	}))
@@ -1607,27 +1276,6 @@ func (siw *ServerInterfaceWrapper) ListNotifications(w http.ResponseWriter, r *h
 		return
 	}
 
-	headers := r.Header
-
-	// ------------- Optional header parameter "X-Request-ID" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-ID")]; found {
-		var XRequestID RequestID
-		n := len(valueList)
-		if n != 1 {
-			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-ID", Count: n})
-			return
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-ID", Err: err})
-			return
-		}
-
-		params.XRequestID = &XRequestID
-
-	}
-
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListNotifications(w, r, params)
 	}))
@@ -1654,32 +1302,8 @@ func (siw *ServerInterfaceWrapper) GetNotification(w http.ResponseWriter, r *htt
 		return
 	}
 
-	// Parameter object where we will unmarshal all parameters from the context
-	var params GetNotificationParams
-
-	headers := r.Header
-
-	// ------------- Optional header parameter "X-Request-ID" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-ID")]; found {
-		var XRequestID RequestID
-		n := len(valueList)
-		if n != 1 {
-			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-ID", Count: n})
-			return
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-ID", Err: err})
-			return
-		}
-
-		params.XRequestID = &XRequestID
-
-	}
-
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetNotification(w, r, id, params)
+		siw.Handler.GetNotification(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1704,32 +1328,8 @@ func (siw *ServerInterfaceWrapper) RetryNotification(w http.ResponseWriter, r *h
 		return
 	}
 
-	// Parameter object where we will unmarshal all parameters from the context
-	var params RetryNotificationParams
-
-	headers := r.Header
-
-	// ------------- Optional header parameter "X-Request-ID" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-ID")]; found {
-		var XRequestID RequestID
-		n := len(valueList)
-		if n != 1 {
-			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-ID", Count: n})
-			return
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-ID", Err: err})
-			return
-		}
-
-		params.XRequestID = &XRequestID
-
-	}
-
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.RetryNotification(w, r, id, params)
+		siw.Handler.RetryNotification(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1800,27 +1400,6 @@ func (siw *ServerInterfaceWrapper) ListOrders(w http.ResponseWriter, r *http.Req
 		return
 	}
 
-	headers := r.Header
-
-	// ------------- Optional header parameter "X-Request-ID" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-ID")]; found {
-		var XRequestID RequestID
-		n := len(valueList)
-		if n != 1 {
-			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-ID", Count: n})
-			return
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-ID", Err: err})
-			return
-		}
-
-		params.XRequestID = &XRequestID
-
-	}
-
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListOrders(w, r, params)
 	}))
@@ -1862,25 +1441,6 @@ func (siw *ServerInterfaceWrapper) CreateOrder(w http.ResponseWriter, r *http.Re
 
 	}
 
-	// ------------- Optional header parameter "X-Request-ID" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-ID")]; found {
-		var XRequestID RequestID
-		n := len(valueList)
-		if n != 1 {
-			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-ID", Count: n})
-			return
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-ID", Err: err})
-			return
-		}
-
-		params.XRequestID = &XRequestID
-
-	}
-
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.CreateOrder(w, r, params)
 	}))
@@ -1907,32 +1467,8 @@ func (siw *ServerInterfaceWrapper) GetOrder(w http.ResponseWriter, r *http.Reque
 		return
 	}
 
-	// Parameter object where we will unmarshal all parameters from the context
-	var params GetOrderParams
-
-	headers := r.Header
-
-	// ------------- Optional header parameter "X-Request-ID" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-ID")]; found {
-		var XRequestID RequestID
-		n := len(valueList)
-		if n != 1 {
-			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-ID", Count: n})
-			return
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-ID", Err: err})
-			return
-		}
-
-		params.XRequestID = &XRequestID
-
-	}
-
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetOrder(w, r, id, params)
+		siw.Handler.GetOrder(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1957,32 +1493,8 @@ func (siw *ServerInterfaceWrapper) ApproveOrder(w http.ResponseWriter, r *http.R
 		return
 	}
 
-	// Parameter object where we will unmarshal all parameters from the context
-	var params ApproveOrderParams
-
-	headers := r.Header
-
-	// ------------- Optional header parameter "X-Request-ID" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-ID")]; found {
-		var XRequestID RequestID
-		n := len(valueList)
-		if n != 1 {
-			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-ID", Count: n})
-			return
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-ID", Err: err})
-			return
-		}
-
-		params.XRequestID = &XRequestID
-
-	}
-
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ApproveOrder(w, r, id, params)
+		siw.Handler.ApproveOrder(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2007,32 +1519,8 @@ func (siw *ServerInterfaceWrapper) CancelOrder(w http.ResponseWriter, r *http.Re
 		return
 	}
 
-	// Parameter object where we will unmarshal all parameters from the context
-	var params CancelOrderParams
-
-	headers := r.Header
-
-	// ------------- Optional header parameter "X-Request-ID" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-ID")]; found {
-		var XRequestID RequestID
-		n := len(valueList)
-		if n != 1 {
-			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-ID", Count: n})
-			return
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-ID", Err: err})
-			return
-		}
-
-		params.XRequestID = &XRequestID
-
-	}
-
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.CancelOrder(w, r, id, params)
+		siw.Handler.CancelOrder(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2057,32 +1545,8 @@ func (siw *ServerInterfaceWrapper) ListOrderEvents(w http.ResponseWriter, r *htt
 		return
 	}
 
-	// Parameter object where we will unmarshal all parameters from the context
-	var params ListOrderEventsParams
-
-	headers := r.Header
-
-	// ------------- Optional header parameter "X-Request-ID" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-ID")]; found {
-		var XRequestID RequestID
-		n := len(valueList)
-		if n != 1 {
-			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-ID", Count: n})
-			return
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-ID", Err: err})
-			return
-		}
-
-		params.XRequestID = &XRequestID
-
-	}
-
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ListOrderEvents(w, r, id, params)
+		siw.Handler.ListOrderEvents(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2107,32 +1571,8 @@ func (siw *ServerInterfaceWrapper) RejectOrder(w http.ResponseWriter, r *http.Re
 		return
 	}
 
-	// Parameter object where we will unmarshal all parameters from the context
-	var params RejectOrderParams
-
-	headers := r.Header
-
-	// ------------- Optional header parameter "X-Request-ID" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-ID")]; found {
-		var XRequestID RequestID
-		n := len(valueList)
-		if n != 1 {
-			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-ID", Count: n})
-			return
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-ID", Err: err})
-			return
-		}
-
-		params.XRequestID = &XRequestID
-
-	}
-
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.RejectOrder(w, r, id, params)
+		siw.Handler.RejectOrder(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2145,35 +1585,8 @@ func (siw *ServerInterfaceWrapper) RejectOrder(w http.ResponseWriter, r *http.Re
 // ListProducts operation middleware
 func (siw *ServerInterfaceWrapper) ListProducts(w http.ResponseWriter, r *http.Request) {
 
-	var err error
-	_ = err
-
-	// Parameter object where we will unmarshal all parameters from the context
-	var params ListProductsParams
-
-	headers := r.Header
-
-	// ------------- Optional header parameter "X-Request-ID" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-ID")]; found {
-		var XRequestID RequestID
-		n := len(valueList)
-		if n != 1 {
-			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-ID", Count: n})
-			return
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-ID", Err: err})
-			return
-		}
-
-		params.XRequestID = &XRequestID
-
-	}
-
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ListProducts(w, r, params)
+		siw.Handler.ListProducts(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2198,32 +1611,8 @@ func (siw *ServerInterfaceWrapper) GetProduct(w http.ResponseWriter, r *http.Req
 		return
 	}
 
-	// Parameter object where we will unmarshal all parameters from the context
-	var params GetProductParams
-
-	headers := r.Header
-
-	// ------------- Optional header parameter "X-Request-ID" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-ID")]; found {
-		var XRequestID RequestID
-		n := len(valueList)
-		if n != 1 {
-			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-ID", Count: n})
-			return
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-ID", Err: err})
-			return
-		}
-
-		params.XRequestID = &XRequestID
-
-	}
-
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetProduct(w, r, sku, params)
+		siw.Handler.GetProduct(w, r, sku)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2248,32 +1637,8 @@ func (siw *ServerInterfaceWrapper) GetReservation(w http.ResponseWriter, r *http
 		return
 	}
 
-	// Parameter object where we will unmarshal all parameters from the context
-	var params GetReservationParams
-
-	headers := r.Header
-
-	// ------------- Optional header parameter "X-Request-ID" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-ID")]; found {
-		var XRequestID RequestID
-		n := len(valueList)
-		if n != 1 {
-			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-ID", Count: n})
-			return
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-ID", Err: err})
-			return
-		}
-
-		params.XRequestID = &XRequestID
-
-	}
-
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetReservation(w, r, id, params)
+		siw.Handler.GetReservation(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2286,35 +1651,8 @@ func (siw *ServerInterfaceWrapper) GetReservation(w http.ResponseWriter, r *http
 // GetStats operation middleware
 func (siw *ServerInterfaceWrapper) GetStats(w http.ResponseWriter, r *http.Request) {
 
-	var err error
-	_ = err
-
-	// Parameter object where we will unmarshal all parameters from the context
-	var params GetStatsParams
-
-	headers := r.Header
-
-	// ------------- Optional header parameter "X-Request-ID" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-ID")]; found {
-		var XRequestID RequestID
-		n := len(valueList)
-		if n != 1 {
-			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-ID", Count: n})
-			return
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-ID", Err: err})
-			return
-		}
-
-		params.XRequestID = &XRequestID
-
-	}
-
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetStats(w, r, params)
+		siw.Handler.GetStats(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2327,35 +1665,8 @@ func (siw *ServerInterfaceWrapper) GetStats(w http.ResponseWriter, r *http.Reque
 // GetMe operation middleware
 func (siw *ServerInterfaceWrapper) GetMe(w http.ResponseWriter, r *http.Request) {
 
-	var err error
-	_ = err
-
-	// Parameter object where we will unmarshal all parameters from the context
-	var params GetMeParams
-
-	headers := r.Header
-
-	// ------------- Optional header parameter "X-Request-ID" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-ID")]; found {
-		var XRequestID RequestID
-		n := len(valueList)
-		if n != 1 {
-			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-ID", Count: n})
-			return
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-ID", Err: err})
-			return
-		}
-
-		params.XRequestID = &XRequestID
-
-	}
-
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetMe(w, r, params)
+		siw.Handler.GetMe(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2368,35 +1679,8 @@ func (siw *ServerInterfaceWrapper) GetMe(w http.ResponseWriter, r *http.Request)
 // UpdateMe operation middleware
 func (siw *ServerInterfaceWrapper) UpdateMe(w http.ResponseWriter, r *http.Request) {
 
-	var err error
-	_ = err
-
-	// Parameter object where we will unmarshal all parameters from the context
-	var params UpdateMeParams
-
-	headers := r.Header
-
-	// ------------- Optional header parameter "X-Request-ID" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Request-ID")]; found {
-		var XRequestID RequestID
-		n := len(valueList)
-		if n != 1 {
-			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Request-ID", Count: n})
-			return
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", valueList[0], &XRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Request-ID", Err: err})
-			return
-		}
-
-		params.XRequestID = &XRequestID
-
-	}
-
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.UpdateMe(w, r, params)
+		siw.Handler.UpdateMe(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2729,7 +2013,6 @@ type UnsupportedMediaTypeApplicationProblemPlusJSONResponse struct {
 }
 
 type GetJWKSRequestObject struct {
-	Params GetJWKSParams
 }
 
 type GetJWKSResponseObject interface {
@@ -2817,8 +2100,7 @@ func (response GetJWKS429ApplicationProblemPlusJSONResponse) VisitGetJWKSRespons
 }
 
 type LoginRequestObject struct {
-	Params LoginParams
-	Body   *LoginJSONRequestBody
+	Body *LoginJSONRequestBody
 }
 
 type LoginResponseObject interface {
@@ -3126,8 +2408,7 @@ func (response Login500ApplicationProblemPlusJSONResponse) VisitLoginResponse(w 
 }
 
 type LogoutRequestObject struct {
-	Params LogoutParams
-	Body   *LogoutJSONRequestBody
+	Body *LogoutJSONRequestBody
 }
 
 type LogoutResponseObject interface {
@@ -3387,8 +2668,7 @@ func (response Logout500ApplicationProblemPlusJSONResponse) VisitLogoutResponse(
 }
 
 type RefreshSessionRequestObject struct {
-	Params RefreshSessionParams
-	Body   *RefreshSessionJSONRequestBody
+	Body *RefreshSessionJSONRequestBody
 }
 
 type RefreshSessionResponseObject interface {
@@ -3696,8 +2976,7 @@ func (response RefreshSession500ApplicationProblemPlusJSONResponse) VisitRefresh
 }
 
 type RegisterRequestObject struct {
-	Params RegisterParams
-	Body   *RegisterJSONRequestBody
+	Body *RegisterJSONRequestBody
 }
 
 type RegisterResponseObject interface {
@@ -3967,8 +3246,7 @@ func (response Register500ApplicationProblemPlusJSONResponse) VisitRegisterRespo
 }
 
 type GetStockRequestObject struct {
-	Sku    SKU `json:"sku"`
-	Params GetStockParams
+	Sku SKU `json:"sku"`
 }
 
 type GetStockResponseObject interface {
@@ -5026,8 +4304,7 @@ func (response ListNotifications500ApplicationProblemPlusJSONResponse) VisitList
 }
 
 type GetNotificationRequestObject struct {
-	Id     NotificationID `json:"id"`
-	Params GetNotificationParams
+	Id NotificationID `json:"id"`
 }
 
 type GetNotificationResponseObject interface {
@@ -5236,8 +4513,7 @@ func (response GetNotification500ApplicationProblemPlusJSONResponse) VisitGetNot
 }
 
 type RetryNotificationRequestObject struct {
-	Id     NotificationID `json:"id"`
-	Params RetryNotificationParams
+	Id NotificationID `json:"id"`
 }
 
 type RetryNotificationResponseObject interface {
@@ -6068,8 +5344,7 @@ func (response CreateOrder503ApplicationProblemPlusJSONResponse) VisitCreateOrde
 }
 
 type GetOrderRequestObject struct {
-	Id     OrderID `json:"id"`
-	Params GetOrderParams
+	Id OrderID `json:"id"`
 }
 
 type GetOrderResponseObject interface {
@@ -6247,9 +5522,8 @@ func (response GetOrder500ApplicationProblemPlusJSONResponse) VisitGetOrderRespo
 }
 
 type ApproveOrderRequestObject struct {
-	Id     OrderID `json:"id"`
-	Params ApproveOrderParams
-	Body   *ApproveOrderJSONRequestBody
+	Id   OrderID `json:"id"`
+	Body *ApproveOrderJSONRequestBody
 }
 
 type ApproveOrderResponseObject interface {
@@ -6715,9 +5989,8 @@ func (response ApproveOrder503ApplicationProblemPlusJSONResponse) VisitApproveOr
 }
 
 type CancelOrderRequestObject struct {
-	Id     OrderID `json:"id"`
-	Params CancelOrderParams
-	Body   *CancelOrderJSONRequestBody
+	Id   OrderID `json:"id"`
+	Body *CancelOrderJSONRequestBody
 }
 
 type CancelOrderResponseObject interface {
@@ -7152,8 +6425,7 @@ func (response CancelOrder503ApplicationProblemPlusJSONResponse) VisitCancelOrde
 }
 
 type ListOrderEventsRequestObject struct {
-	Id     OrderID `json:"id"`
-	Params ListOrderEventsParams
+	Id OrderID `json:"id"`
 }
 
 type ListOrderEventsResponseObject interface {
@@ -7333,9 +6605,8 @@ func (response ListOrderEvents500ApplicationProblemPlusJSONResponse) VisitListOr
 }
 
 type RejectOrderRequestObject struct {
-	Id     OrderID `json:"id"`
-	Params RejectOrderParams
-	Body   *RejectOrderJSONRequestBody
+	Id   OrderID `json:"id"`
+	Body *RejectOrderJSONRequestBody
 }
 
 type RejectOrderResponseObject interface {
@@ -7801,7 +7072,6 @@ func (response RejectOrder503ApplicationProblemPlusJSONResponse) VisitRejectOrde
 }
 
 type ListProductsRequestObject struct {
-	Params ListProductsParams
 }
 
 type ListProductsResponseObject interface {
@@ -7916,8 +7186,7 @@ func (response ListProducts500ApplicationProblemPlusJSONResponse) VisitListProdu
 }
 
 type GetProductRequestObject struct {
-	Sku    SKU `json:"sku"`
-	Params GetProductParams
+	Sku SKU `json:"sku"`
 }
 
 type GetProductResponseObject interface {
@@ -8061,8 +7330,7 @@ func (response GetProduct500ApplicationProblemPlusJSONResponse) VisitGetProductR
 }
 
 type GetReservationRequestObject struct {
-	Id     string `json:"id"`
-	Params GetReservationParams
+	Id string `json:"id"`
 }
 
 type GetReservationResponseObject interface {
@@ -8271,7 +7539,6 @@ func (response GetReservation500ApplicationProblemPlusJSONResponse) VisitGetRese
 }
 
 type GetStatsRequestObject struct {
-	Params GetStatsParams
 }
 
 type GetStatsResponseObject interface {
@@ -8480,7 +7747,6 @@ func (response GetStats503ApplicationProblemPlusJSONResponse) VisitGetStatsRespo
 }
 
 type GetMeRequestObject struct {
-	Params GetMeParams
 }
 
 type GetMeResponseObject interface {
@@ -8627,8 +7893,7 @@ func (response GetMe500ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w 
 }
 
 type UpdateMeRequestObject struct {
-	Params UpdateMeParams
-	Body   *UpdateMeJSONRequestBody
+	Body *UpdateMeJSONRequestBody
 }
 
 type UpdateMeResponseObject interface {
@@ -9125,10 +8390,8 @@ type strictHandler struct {
 }
 
 // GetJWKS operation middleware
-func (sh *strictHandler) GetJWKS(w http.ResponseWriter, r *http.Request, params GetJWKSParams) {
+func (sh *strictHandler) GetJWKS(w http.ResponseWriter, r *http.Request) {
 	var request GetJWKSRequestObject
-
-	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.GetJWKS(ctx, request.(GetJWKSRequestObject))
@@ -9151,10 +8414,8 @@ func (sh *strictHandler) GetJWKS(w http.ResponseWriter, r *http.Request, params 
 }
 
 // Login operation middleware
-func (sh *strictHandler) Login(w http.ResponseWriter, r *http.Request, params LoginParams) {
+func (sh *strictHandler) Login(w http.ResponseWriter, r *http.Request) {
 	var request LoginRequestObject
-
-	request.Params = params
 
 	var body LoginJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -9184,10 +8445,8 @@ func (sh *strictHandler) Login(w http.ResponseWriter, r *http.Request, params Lo
 }
 
 // Logout operation middleware
-func (sh *strictHandler) Logout(w http.ResponseWriter, r *http.Request, params LogoutParams) {
+func (sh *strictHandler) Logout(w http.ResponseWriter, r *http.Request) {
 	var request LogoutRequestObject
-
-	request.Params = params
 
 	var body LogoutJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -9217,10 +8476,8 @@ func (sh *strictHandler) Logout(w http.ResponseWriter, r *http.Request, params L
 }
 
 // RefreshSession operation middleware
-func (sh *strictHandler) RefreshSession(w http.ResponseWriter, r *http.Request, params RefreshSessionParams) {
+func (sh *strictHandler) RefreshSession(w http.ResponseWriter, r *http.Request) {
 	var request RefreshSessionRequestObject
-
-	request.Params = params
 
 	var body RefreshSessionJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -9250,10 +8507,8 @@ func (sh *strictHandler) RefreshSession(w http.ResponseWriter, r *http.Request, 
 }
 
 // Register operation middleware
-func (sh *strictHandler) Register(w http.ResponseWriter, r *http.Request, params RegisterParams) {
+func (sh *strictHandler) Register(w http.ResponseWriter, r *http.Request) {
 	var request RegisterRequestObject
-
-	request.Params = params
 
 	var body RegisterJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -9283,11 +8538,10 @@ func (sh *strictHandler) Register(w http.ResponseWriter, r *http.Request, params
 }
 
 // GetStock operation middleware
-func (sh *strictHandler) GetStock(w http.ResponseWriter, r *http.Request, sku SKU, params GetStockParams) {
+func (sh *strictHandler) GetStock(w http.ResponseWriter, r *http.Request, sku SKU) {
 	var request GetStockRequestObject
 
 	request.Sku = sku
-	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.GetStock(ctx, request.(GetStockRequestObject))
@@ -9397,11 +8651,10 @@ func (sh *strictHandler) ListNotifications(w http.ResponseWriter, r *http.Reques
 }
 
 // GetNotification operation middleware
-func (sh *strictHandler) GetNotification(w http.ResponseWriter, r *http.Request, id NotificationID, params GetNotificationParams) {
+func (sh *strictHandler) GetNotification(w http.ResponseWriter, r *http.Request, id NotificationID) {
 	var request GetNotificationRequestObject
 
 	request.Id = id
-	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.GetNotification(ctx, request.(GetNotificationRequestObject))
@@ -9424,11 +8677,10 @@ func (sh *strictHandler) GetNotification(w http.ResponseWriter, r *http.Request,
 }
 
 // RetryNotification operation middleware
-func (sh *strictHandler) RetryNotification(w http.ResponseWriter, r *http.Request, id NotificationID, params RetryNotificationParams) {
+func (sh *strictHandler) RetryNotification(w http.ResponseWriter, r *http.Request, id NotificationID) {
 	var request RetryNotificationRequestObject
 
 	request.Id = id
-	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.RetryNotification(ctx, request.(RetryNotificationRequestObject))
@@ -9510,11 +8762,10 @@ func (sh *strictHandler) CreateOrder(w http.ResponseWriter, r *http.Request, par
 }
 
 // GetOrder operation middleware
-func (sh *strictHandler) GetOrder(w http.ResponseWriter, r *http.Request, id OrderID, params GetOrderParams) {
+func (sh *strictHandler) GetOrder(w http.ResponseWriter, r *http.Request, id OrderID) {
 	var request GetOrderRequestObject
 
 	request.Id = id
-	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.GetOrder(ctx, request.(GetOrderRequestObject))
@@ -9537,11 +8788,10 @@ func (sh *strictHandler) GetOrder(w http.ResponseWriter, r *http.Request, id Ord
 }
 
 // ApproveOrder operation middleware
-func (sh *strictHandler) ApproveOrder(w http.ResponseWriter, r *http.Request, id OrderID, params ApproveOrderParams) {
+func (sh *strictHandler) ApproveOrder(w http.ResponseWriter, r *http.Request, id OrderID) {
 	var request ApproveOrderRequestObject
 
 	request.Id = id
-	request.Params = params
 
 	var body ApproveOrderJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -9574,11 +8824,10 @@ func (sh *strictHandler) ApproveOrder(w http.ResponseWriter, r *http.Request, id
 }
 
 // CancelOrder operation middleware
-func (sh *strictHandler) CancelOrder(w http.ResponseWriter, r *http.Request, id OrderID, params CancelOrderParams) {
+func (sh *strictHandler) CancelOrder(w http.ResponseWriter, r *http.Request, id OrderID) {
 	var request CancelOrderRequestObject
 
 	request.Id = id
-	request.Params = params
 
 	var body CancelOrderJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -9611,11 +8860,10 @@ func (sh *strictHandler) CancelOrder(w http.ResponseWriter, r *http.Request, id 
 }
 
 // ListOrderEvents operation middleware
-func (sh *strictHandler) ListOrderEvents(w http.ResponseWriter, r *http.Request, id OrderID, params ListOrderEventsParams) {
+func (sh *strictHandler) ListOrderEvents(w http.ResponseWriter, r *http.Request, id OrderID) {
 	var request ListOrderEventsRequestObject
 
 	request.Id = id
-	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.ListOrderEvents(ctx, request.(ListOrderEventsRequestObject))
@@ -9638,11 +8886,10 @@ func (sh *strictHandler) ListOrderEvents(w http.ResponseWriter, r *http.Request,
 }
 
 // RejectOrder operation middleware
-func (sh *strictHandler) RejectOrder(w http.ResponseWriter, r *http.Request, id OrderID, params RejectOrderParams) {
+func (sh *strictHandler) RejectOrder(w http.ResponseWriter, r *http.Request, id OrderID) {
 	var request RejectOrderRequestObject
 
 	request.Id = id
-	request.Params = params
 
 	var body RejectOrderJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -9675,10 +8922,8 @@ func (sh *strictHandler) RejectOrder(w http.ResponseWriter, r *http.Request, id 
 }
 
 // ListProducts operation middleware
-func (sh *strictHandler) ListProducts(w http.ResponseWriter, r *http.Request, params ListProductsParams) {
+func (sh *strictHandler) ListProducts(w http.ResponseWriter, r *http.Request) {
 	var request ListProductsRequestObject
-
-	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.ListProducts(ctx, request.(ListProductsRequestObject))
@@ -9701,11 +8946,10 @@ func (sh *strictHandler) ListProducts(w http.ResponseWriter, r *http.Request, pa
 }
 
 // GetProduct operation middleware
-func (sh *strictHandler) GetProduct(w http.ResponseWriter, r *http.Request, sku SKU, params GetProductParams) {
+func (sh *strictHandler) GetProduct(w http.ResponseWriter, r *http.Request, sku SKU) {
 	var request GetProductRequestObject
 
 	request.Sku = sku
-	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.GetProduct(ctx, request.(GetProductRequestObject))
@@ -9728,11 +8972,10 @@ func (sh *strictHandler) GetProduct(w http.ResponseWriter, r *http.Request, sku 
 }
 
 // GetReservation operation middleware
-func (sh *strictHandler) GetReservation(w http.ResponseWriter, r *http.Request, id string, params GetReservationParams) {
+func (sh *strictHandler) GetReservation(w http.ResponseWriter, r *http.Request, id string) {
 	var request GetReservationRequestObject
 
 	request.Id = id
-	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.GetReservation(ctx, request.(GetReservationRequestObject))
@@ -9755,10 +8998,8 @@ func (sh *strictHandler) GetReservation(w http.ResponseWriter, r *http.Request, 
 }
 
 // GetStats operation middleware
-func (sh *strictHandler) GetStats(w http.ResponseWriter, r *http.Request, params GetStatsParams) {
+func (sh *strictHandler) GetStats(w http.ResponseWriter, r *http.Request) {
 	var request GetStatsRequestObject
-
-	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.GetStats(ctx, request.(GetStatsRequestObject))
@@ -9781,10 +9022,8 @@ func (sh *strictHandler) GetStats(w http.ResponseWriter, r *http.Request, params
 }
 
 // GetMe operation middleware
-func (sh *strictHandler) GetMe(w http.ResponseWriter, r *http.Request, params GetMeParams) {
+func (sh *strictHandler) GetMe(w http.ResponseWriter, r *http.Request) {
 	var request GetMeRequestObject
-
-	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.GetMe(ctx, request.(GetMeRequestObject))
@@ -9807,10 +9046,8 @@ func (sh *strictHandler) GetMe(w http.ResponseWriter, r *http.Request, params Ge
 }
 
 // UpdateMe operation middleware
-func (sh *strictHandler) UpdateMe(w http.ResponseWriter, r *http.Request, params UpdateMeParams) {
+func (sh *strictHandler) UpdateMe(w http.ResponseWriter, r *http.Request) {
 	var request UpdateMeRequestObject
-
-	request.Params = params
 
 	var body UpdateMeJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {

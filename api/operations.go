@@ -44,11 +44,10 @@ func readBody(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if p := httpx.CheckJSONContentType(r); p != nil {
-			httpx.WriteProblem(w, r, p)
-			return
-		}
 		body, p := httpx.ReadBody(w, r)
+		if p == nil && len(body) > 0 { // an empty body has no type to check
+			p = httpx.CheckJSONContentType(r)
+		}
 		if p != nil {
 			httpx.WriteProblem(w, r, p)
 			return

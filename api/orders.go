@@ -278,7 +278,7 @@ func (s *Server) ListOrders(ctx context.Context, req ListOrdersRequestObject) (L
 		}
 		f.CustomerID = caller.UserID
 	}
-	if q.Status != nil {
+	if q.Status != nil && *q.Status != "" { // ?status= is no filter
 		var err error
 		if f.Status, err = orders.ParseStatus(string(*q.Status)); err != nil {
 			return nil, httpx.NewProblem(http.StatusBadRequest, err.Error())
@@ -291,7 +291,7 @@ func (s *Server) ListOrders(ctx context.Context, req ListOrdersRequestObject) (L
 	page, err := s.Orders.List(ctx, f)
 	switch {
 	case errors.Is(err, orders.ErrBadCursor):
-		return nil, badCursor
+		return nil, badCursor()
 	case err != nil:
 		return nil, fail("could not list orders", err)
 	}

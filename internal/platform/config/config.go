@@ -14,6 +14,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/caarlos0/env/v11"
 )
@@ -27,8 +28,9 @@ type Lookup func(name string) (string, bool)
 // default (see RefusePublicDefaults).
 func Load[T any](lookup Lookup) (T, error) {
 	var c T
-	if err := env.ParseWithOptions(&c, env.Options{Environment: environment(lookup, Names(c))}); err != nil {
-		return c, err
+	values := environment(lookup, Names(c))
+	if err := env.ParseWithOptions(&c, env.Options{Environment: values}); err != nil {
+		return c, parseError(err, c, values)
 	}
 	if err := validate(reflect.ValueOf(c)); err != nil {
 		return c, err
@@ -61,6 +63,45 @@ func Defaults[T any]() T {
 		panic(err) // the defaults are valid: config_test checks them
 	}
 	return c
+}
+
+// parseError names the variable, and the value, of each setting that did
+// not parse (env names the Go field).
+func parseError(err error, settings any, values map[string]string) error {
+	var agg env.AggregateError
+	if !errors.As(err, &agg) {
+		return err
+	}
+	vars := map[string]string{} // field name: variable
+	walk(reflect.ValueOf(settings), func(name string, f reflect.StructField, _ reflect.Value) { vars[f.Name] = name })
+	errs := make([]error, len(agg.Errors))
+	for i, e := range agg.Errors {
+		var pe env.ParseError
+		if errors.As(e, &pe) && vars[pe.Name] != "" {
+			name := vars[pe.Name]
+			if want := describeType(pe.Type); want != "" {
+				e = fmt.Errorf("%s=%q: want %s", name, values[name], want)
+			} else { // one of ours: its error says what it wants
+				e = fmt.Errorf("%s=%q: %v", name, values[name], pe.Err)
+			}
+		}
+		errs[i] = e
+	}
+	return errors.Join(errs...)
+}
+
+// describeType says in words what a setting of a built-in type t takes;
+// "" for the types of this package.
+func describeType(t reflect.Type) string {
+	switch {
+	case t == reflect.TypeFor[time.Duration]():
+		return "a duration such as 30s"
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64:
+		return "a whole number"
+	case t.Kind() == reflect.Bool:
+		return "true or false"
+	}
+	return ""
 }
 
 // environment collects the named variables that lookup knows.

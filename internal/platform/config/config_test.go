@@ -76,8 +76,15 @@ func TestInvalidValuesAreRejected(t *testing.T) {
 		"wildcard":    {"CORS_ALLOWED_ORIGINS": "*"},
 		"path":        {"CORS_ALLOWED_ORIGINS": "https://a.example.com/app"},
 	} {
-		if _, err := Load[Stack](lookup(env)); err == nil {
+		_, err := Load[Stack](lookup(env))
+		if err == nil {
 			t.Errorf("%s: want an error for %v", name, env)
+			continue
+		}
+		for k := range env {
+			if !strings.Contains(err.Error(), k) {
+				t.Errorf("%s: the error does not name %s: %v", name, k, err)
+			}
 		}
 	}
 	if _, err := Load[Dev](lookup(map[string]string{"API_PORT": "70000"})); err == nil {
@@ -99,6 +106,12 @@ func TestEnvironRoundTrips(t *testing.T) {
 	want.ReservationTTL, want.ApprovalTimeout, want.ShutdownTimeout = time.Minute, 2*time.Hour, 3*time.Second
 	want.RateLimitPerMinute, want.CORSAllowedOrigins = 42, Origins{"https://dash.example.com", "http://localhost:3000"}
 	want.TrustedProxies = Prefixes{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("fd00::/8"), netip.MustParsePrefix("192.0.2.7/32")}
+	empty := Defaults[Stack]()
+	empty.TrustedProxies, empty.CORSAllowedOrigins = Prefixes{}, Origins{}
+	if got, err := From[Stack](empty); err != nil ||
+		len(got.TrustedProxies) != 0 || len(got.CORSAllowedOrigins) != 0 {
+		t.Fatalf("an empty list came back as %v, %v (%v): \"none\" must say it", got.TrustedProxies, got.CORSAllowedOrigins, err)
+	}
 
 	got, err := From[Stack](want)
 	if err != nil {
@@ -140,8 +153,10 @@ func TestProductionRefusesDevelopmentCredentials(t *testing.T) {
 	}
 	seed := strings.TrimPrefix(dev.JWTSigningKeys, "dev-1:")
 	prod := func(keys, email, password string) map[string]string {
-		return map[string]string{"ENVIRONMENT": "production", "JWT_SIGNING_KEYS": keys, "ADMIN_EMAIL": email, "ADMIN_PASSWORD": password}
+		return map[string]string{"ENVIRONMENT": "production", "JWT_SIGNING_KEYS": keys, "ADMIN_EMAIL": email, "ADMIN_PASSWORD": password,
+			"TWILIO_AUTH_TOKEN": "0123456789abcdef0123456789abcdef", "WEBHOOK_SIGNING_SECRET": "whsec_3kq", "SENDGRID_API_KEY": "SG.real", "PUSH_API_KEY": "pk_real"}
 	}
+	withEnv := func(env map[string]string, k, v string) map[string]string { env[k] = v; return env }
 	own := "prod-1:n0Jp5KQ3cpBqzC5wNfJ2d1mYq4bS8uVw9xE7aT6hLk0="
 	if _, err := Load[Stack](lookup(prod(own, "ops@example.com", "a long admin password"))); err != nil {
 		t.Fatalf("real credentials refused: %v", err)
@@ -154,6 +169,8 @@ func TestProductionRefusesDevelopmentCredentials(t *testing.T) {
 		"no key":                 prod("", "ops@example.com", "a long admin password"),
 		"demo admin password":    prod(own, "ops@example.com", dev.AdminPassword),
 		"demo admin email":       prod(own, strings.ToUpper(dev.AdminEmail), "a long admin password"),
+		"no Twilio token":        withEnv(prod(own, "ops@example.com", "a long admin password"), "TWILIO_AUTH_TOKEN", ""),
+		"sandbox webhook secret": withEnv(prod(own, "ops@example.com", "a long admin password"), "WEBHOOK_SIGNING_SECRET", "whsec_sandbox"),
 	} {
 		if _, err := Load[Stack](lookup(env)); err == nil {
 			t.Errorf("%s: accepted in production", name)
@@ -161,8 +178,12 @@ func TestProductionRefusesDevelopmentCredentials(t *testing.T) {
 			t.Errorf("%s: the error shows the key: %v", name, err)
 		}
 	}
-	// Roles that hold no public default run in production on their own.
+	// Roles that hold no public default run in production on their own;
+	// the notifications worker needs the providers' real credentials.
 	if _, err := Load[OrdersWorker](lookup(map[string]string{"ENVIRONMENT": "production"})); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := Load[NotificationsWorker](lookup(map[string]string{"ENVIRONMENT": "production"})); err == nil {
+		t.Fatal("the notifications worker ran in production on the sandbox credentials")
 	}
 }

@@ -119,13 +119,13 @@ type PublicAPI struct {
 // and signs the status callbacks the API verifies.
 type TwilioAuth struct {
 	// twilio-go refuses a token that is not alphanumeric before sending.
-	TwilioAuthToken string `env:"TWILIO_AUTH_TOKEN" envDefault:"sandboxtoken00000000000000000000"`
+	TwilioAuthToken string `env:"TWILIO_AUTH_TOKEN" envDefault:"sandboxtoken00000000000000000000" public:"default"`
 }
 
 // WebhookSigning signs outgoing webhooks (X-Orderflow-Signature).
 type WebhookSigning struct {
 	// Development only: production sets it from its secret store.
-	WebhookSigningSecret string `env:"WEBHOOK_SIGNING_SECRET" envDefault:"whsec_sandbox"`
+	WebhookSigningSecret string `env:"WEBHOOK_SIGNING_SECRET" envDefault:"whsec_sandbox" public:"default"`
 }
 
 // SendGridEvents verifies SendGrid's signed event webhook.
@@ -175,10 +175,11 @@ type FrontDoor struct {
 	// when it names a request's client: the dashboard's proxy, the ingress
 	// controller. Anyone else could write any address there and escape the
 	// rate limit, so the default (also what an empty value means) trusts
-	// loopback only.
+	// loopback only; "none" trusts no one.
 	TrustedProxies Prefixes `env:"TRUSTED_PROXIES" envDefault:"127.0.0.0/8,::1/128"`
 	// CORSAllowedOrigins are the browser origins (the dashboard's) that may
-	// call the api from another origin; never "*".
+	// call the api from another origin; never "*". "none" allows none (an
+	// empty value is the default, the local dashboard's).
 	CORSAllowedOrigins Origins `env:"CORS_ALLOWED_ORIGINS" envDefault:"http://127.0.0.1:3000,http://localhost:3000"`
 }
 
@@ -246,13 +247,13 @@ func (c Reconcile) Validate() error { return positive("RECONCILE_INTERVAL", c.Re
 // (https://api.sendgrid.com, https://api.twilio.com) and keys from its secret
 // store.
 type Providers struct {
-	SendGridAPIKey   string `env:"SENDGRID_API_KEY" envDefault:"SG.sandbox"`
+	SendGridAPIKey   string `env:"SENDGRID_API_KEY" envDefault:"SG.sandbox" public:"default"`
 	SendGridBaseURL  string `env:"SENDGRID_BASE_URL" envDefault:"http://127.0.0.1:4010"`
 	EmailFrom        string `env:"EMAIL_FROM" envDefault:"orders@orderflow.local"`
 	TwilioAccountSID string `env:"TWILIO_ACCOUNT_SID" envDefault:"AC00000000000000000000000000000000"`
 	TwilioBaseURL    string `env:"TWILIO_BASE_URL" envDefault:"http://127.0.0.1:4010"`
 	TwilioFrom       string `env:"TWILIO_FROM" envDefault:"+15005550006"`
-	PushAPIKey       string `env:"PUSH_API_KEY" envDefault:"push-sandbox"`
+	PushAPIKey       string `env:"PUSH_API_KEY" envDefault:"push-sandbox" public:"default"`
 	PushBaseURL      string `env:"PUSH_BASE_URL" envDefault:"http://127.0.0.1:4010"`
 }
 

@@ -62,9 +62,12 @@ type InventoryWorker struct {
 	Redis
 }
 
-// NotificationsWorker is `orderflow worker --queue notifications`.
+// NotificationsWorker is `orderflow worker --queue notifications`. It
+// holds the providers' credentials, so production refuses their public
+// development values.
 type NotificationsWorker struct {
 	Worker
+	Environment
 	Redis
 	Breaker
 	Providers

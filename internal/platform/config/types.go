@@ -20,12 +20,21 @@ func (l *List) UnmarshalText(text []byte) error {
 // MarshalText writes the list as UnmarshalText reads it.
 func (l List) MarshalText() ([]byte, error) { return []byte(strings.Join(l, ",")), nil }
 
-// Prefixes are CIDRs or bare addresses (one host each), comma-separated.
+// none is how a list setting says it is empty: an empty value is unset,
+// which is the default.
+const none = "none"
+
+// Prefixes are CIDRs or bare addresses (one host each), comma-separated, or
+// "none".
 type Prefixes []netip.Prefix
 
 // UnmarshalText parses the prefixes.
 func (p *Prefixes) UnmarshalText(text []byte) error {
 	out := Prefixes{}
+	if string(text) == none {
+		*p = out
+		return nil
+	}
 	for _, s := range splitList(string(text)) {
 		if prefix, err := netip.ParsePrefix(s); err == nil {
 			out = append(out, prefix.Masked())
@@ -43,6 +52,9 @@ func (p *Prefixes) UnmarshalText(text []byte) error {
 
 // MarshalText writes the prefixes as UnmarshalText reads them.
 func (p Prefixes) MarshalText() ([]byte, error) {
+	if len(p) == 0 {
+		return []byte(none), nil
+	}
 	s := make([]string, len(p))
 	for i, prefix := range p {
 		s[i] = prefix.String()
@@ -51,12 +63,16 @@ func (p Prefixes) MarshalText() ([]byte, error) {
 }
 
 // Origins are browser origins, scheme://host[:port] and nothing more,
-// comma-separated. A wildcard would let any site read the API's answers
+// comma-separated, or "none". A wildcard would let any site read the API's answers
 // with the user's credentials, so it is refused.
 type Origins []string
 
 // UnmarshalText parses the origins.
 func (o *Origins) UnmarshalText(text []byte) error {
+	if string(text) == none {
+		*o = Origins{}
+		return nil
+	}
 	origins := splitList(string(text))
 	for _, s := range origins {
 		u, err := url.Parse(s)
@@ -70,7 +86,12 @@ func (o *Origins) UnmarshalText(text []byte) error {
 }
 
 // MarshalText writes the origins as UnmarshalText reads them.
-func (o Origins) MarshalText() ([]byte, error) { return []byte(strings.Join(o, ",")), nil }
+func (o Origins) MarshalText() ([]byte, error) {
+	if len(o) == 0 {
+		return []byte(none), nil
+	}
+	return []byte(strings.Join(o, ",")), nil
+}
 
 func splitList(s string) []string {
 	var out []string

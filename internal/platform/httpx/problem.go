@@ -38,7 +38,8 @@ func NewProblem(status int, detail string) *Problem {
 }
 
 // WriteProblem writes p as application/problem+json.
-func WriteProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
+func WriteProblem(w http.ResponseWriter, r *http.Request, problem *Problem) {
+	p := *problem // a problem may be shared: each answer gets its own instance
 	if p.Instance == "" && r != nil {
 		p.Instance = r.URL.Path
 	}
