@@ -38,13 +38,19 @@ func TestCommitSellsTheStockOnce(t *testing.T) {
 	require.ErrorIs(t, s.Release(ctx, Release{ReservationID: id, OrderID: "o", Actor: "test"}), ErrReservationCommitted)
 }
 
+// holdTwoOfFive reserves 2 of a new SKU's 5 units in w1, as an order does.
+func holdTwoOfFive(t *testing.T) (s *Store, sku, id string) {
+	t.Helper()
+	sku = newSKU(t, map[string]int{"w1": 5})
+	s, id = NewStore(testPool), "res-"+sku
+	_, err := s.Reserve(context.Background(), reserveReq(id, Line{SKU: sku, Quantity: 2}))
+	require.NoError(t, err)
+	return s, sku, id
+}
+
 func TestReleaseGivesTheStockBackOnce(t *testing.T) {
 	ctx := context.Background()
-	sku := newSKU(t, map[string]int{"w1": 5})
-	s := NewStore(testPool)
-	id := "res-" + sku
-	_, err := s.Reserve(ctx, reserveReq(id, Line{SKU: sku, Quantity: 2}))
-	require.NoError(t, err)
+	s, sku, id := holdTwoOfFive(t)
 
 	rel := Release{ReservationID: id, OrderID: "order-" + id, Actor: "test", Reason: "card declined"}
 	require.NoError(t, s.Release(ctx, rel))
@@ -62,11 +68,7 @@ func TestReleaseGivesTheStockBackOnce(t *testing.T) {
 
 func TestExpiryIsARelease(t *testing.T) {
 	ctx := context.Background()
-	sku := newSKU(t, map[string]int{"w1": 5})
-	s := NewStore(testPool)
-	id := "res-" + sku
-	_, err := s.Reserve(ctx, reserveReq(id, Line{SKU: sku, Quantity: 2}))
-	require.NoError(t, err)
+	s, sku, id := holdTwoOfFive(t)
 
 	require.NoError(t, s.Release(ctx, Release{ReservationID: id, Actor: "test", Reason: "reservation expired", Expired: true}))
 
