@@ -52,22 +52,10 @@ func (s *workflowSuite) newNotificationEnv() (*testsuite.TestWorkflowEnvironment
 		}
 		return activities.SendResult{Provider: "fake", ProviderMessageID: name + "-1"}, nil
 	}
-	env.OnActivity(notificationActivities.SendEmail, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, req activities.SendEmailRequest) (activities.SendResult, error) {
-			return send("SendEmail", req.Delivery)
-		})
-	env.OnActivity(notificationActivities.SendSMS, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, req activities.SendSMSRequest) (activities.SendResult, error) {
-			return send("SendSMS", req.Delivery)
-		})
-	env.OnActivity(notificationActivities.SendPush, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, req activities.SendPushRequest) (activities.SendResult, error) {
-			return send("SendPush", req.Delivery)
-		})
-	env.OnActivity(notificationActivities.SendWebhook, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, req activities.SendWebhookRequest) (activities.SendResult, error) {
-			return send("SendWebhook", req.Delivery)
-		})
+	fakeSend(env, notificationActivities.SendEmail, "SendEmail", func(r activities.SendEmailRequest) activities.Delivery { return r.Delivery }, send)
+	fakeSend(env, notificationActivities.SendSMS, "SendSMS", func(r activities.SendSMSRequest) activities.Delivery { return r.Delivery }, send)
+	fakeSend(env, notificationActivities.SendPush, "SendPush", func(r activities.SendPushRequest) activities.Delivery { return r.Delivery }, send)
+	fakeSend(env, notificationActivities.SendWebhook, "SendWebhook", func(r activities.SendWebhookRequest) activities.Delivery { return r.Delivery }, send)
 	env.OnActivity(notificationActivities.RecordNotification, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, req activities.RecordNotificationRequest) error {
 			f.mu.Lock()
@@ -76,6 +64,15 @@ func (s *workflowSuite) newNotificationEnv() (*testsuite.TestWorkflowEnvironment
 			return nil
 		})
 	return env, f
+}
+
+// fakeSend mocks one send activity, by reference, with send: the fakes of
+// every channel behave alike, on the request's Delivery.
+func fakeSend[R any](env *testsuite.TestWorkflowEnvironment, activity func(context.Context, R) (activities.SendResult, error), name string,
+	delivery func(R) activities.Delivery, send func(string, activities.Delivery) (activities.SendResult, error)) {
+	env.OnActivity(activity, mock.Anything, mock.Anything).Return(func(_ context.Context, req R) (activities.SendResult, error) {
+		return send(name, delivery(req))
+	})
 }
 
 func (f *fakeChannels) statuses() []notifications.Status {
