@@ -20,6 +20,7 @@ import (
 	"github.com/orderflow/orderflow/internal/platform/events"
 	"github.com/orderflow/orderflow/internal/platform/httpx"
 	"github.com/orderflow/orderflow/internal/platform/requestid"
+	"github.com/orderflow/orderflow/internal/platform/telemetry"
 )
 
 // wants names the connections a role opens; nil ones are not.
@@ -104,10 +105,15 @@ func openRedis(cfg config.Redis) *redis.Client {
 // dialTemporal returns a client that connects on first use, so the process
 // starts (and reports not ready) while Temporal is still coming up.
 func dialTemporal(cfg config.Temporal, logger *slog.Logger) (client.Client, error) {
+	metrics, err := telemetry.TemporalMetrics()
+	if err != nil {
+		return nil, fmt.Errorf("temporal metrics: %w", err)
+	}
 	return client.NewLazyClient(client.Options{
-		HostPort:  cfg.TemporalAddress,
-		Namespace: cfg.TemporalNamespace,
-		Logger:    sdklog.NewStructuredLogger(logger.With("component", "temporal-sdk")),
+		HostPort:       cfg.TemporalAddress,
+		Namespace:      cfg.TemporalNamespace,
+		Logger:         sdklog.NewStructuredLogger(logger.With("component", "temporal-sdk")),
+		MetricsHandler: metrics,
 		// The request ID goes from the API's calls into workflows, child
 		// workflows and activities, whichever role runs this client.
 		ContextPropagators: []workflow.ContextPropagator{requestid.Propagator()},
