@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"os"
+	"reflect"
 	"strings"
 )
 
@@ -85,10 +86,35 @@ func JSONProblem(err error) *Problem {
 		if field == "" {
 			field = "body"
 		}
+		want := jsonKind(typeErr.Type)
 		return &Problem{Type: "about:blank", Title: http.StatusText(http.StatusBadRequest), Status: http.StatusBadRequest,
-			Detail: fmt.Sprintf("%s must be %s", field, typeErr.Type),
-			Errors: []FieldError{{Field: field, Detail: "must be " + typeErr.Type.String()}}}
+			Detail: fmt.Sprintf("%s must be %s", field, want),
+			Errors: []FieldError{{Field: field, Detail: "must be " + want}}}
 	default:
 		return NewProblem(http.StatusBadRequest, "malformed JSON: "+err.Error())
 	}
+}
+
+// jsonKind names what a client must send for a value of Go type t, in
+// JSON's words: the Go type's name means nothing to the client.
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return "a " + t.String()
 }

@@ -34,7 +34,8 @@ func TestDecodeJSON(t *testing.T) {
 		{"unknown field", "application/json", `{"name":"a","extra":1}`, 400, `unknown field "extra"`},
 		{"field name in another case", "application/json", `{"Name":"a"}`, 400, `unknown field "Name"`},
 		{"field names in both cases", "application/json", `{"name":"a","NAME":"b"}`, 400, `unknown field "NAME"`},
-		{"wrong type", "application/json", `{"count":"two"}`, 400, "count must be int"},
+		{"wrong type", "application/json", `{"count":"two"}`, 400, "count must be an integer"},
+		{"not an object", "application/json", `["a"]`, 400, "body must be an object"},
 		{"two objects", "application/json", `{"name":"a"}{"name":"b"}`, 400, "single JSON object"},
 		{"too large", "application/json", `{"name":"` + strings.Repeat("x", MaxBodyBytes) + `"}`, 413, "exceeds"},
 	}
