@@ -23,20 +23,27 @@ func TestWorkersExportTemporalSDKMetrics(t *testing.T) {
 	for _, q := range workflows.TaskQueues {
 		require.Eventually(t, func() bool {
 			body := scrape(t, stack.workerOps[q]+"/metrics")
-			for _, want := range []string{
-				`temporal_worker_task_slots_available{`,
-				`temporal_workflow_task_execution_latency_seconds_count{`,
-				`temporal_request_total{`,
-				`task_queue="` + q + `"`,
-			} {
-				if !strings.Contains(body, want) {
-					t.Logf("worker %s: no %s yet", q, want)
+			for _, name := range []string{"temporal_worker_task_slots_available", "temporal_workflow_task_execution_latency_seconds_count",
+				"temporal_request_total"} {
+				if !hasSeries(body, name, `task_queue="`+q+`"`) {
+					t.Logf("worker %s: no %s of its queue yet", q, name)
 					return false
 				}
 			}
 			return true
-		}, 30*time.Second, 500*time.Millisecond, "worker %s exports the SDK's metrics", q)
+		}, 30*time.Second, 500*time.Millisecond, "worker %s exports the SDK's metrics of its queue", q)
 	}
+}
+
+// hasSeries reports whether the exposition text holds a series of metric
+// name whose labels include label.
+func hasSeries(body, name, label string) bool {
+	for _, line := range strings.Split(body, "\n") {
+		if labels, ok := strings.CutPrefix(line, name+"{"); ok && strings.Contains(labels[:strings.Index(labels, "}")+1], label) {
+			return true
+		}
+	}
+	return false
 }
 
 func scrape(t *testing.T, url string) string {
