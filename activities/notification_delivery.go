@@ -55,6 +55,7 @@ func (a *NotificationActivities) deliver(ctx context.Context, d Delivery, r rout
 	}
 	if sent {
 		logger.Info("already sent; not sending again", "provider_message_id", id)
+		r.count("sent")
 		return SendResult{Provider: r.provider, ProviderMessageID: id}, nil
 	}
 
@@ -68,6 +69,7 @@ func (a *NotificationActivities) deliver(ctx context.Context, d Delivery, r rout
 		// in the same instant the breaker closes.
 		wait := open.RetryIn + rand.N(time.Second)
 		logger.Info("circuit breaker open; waiting", "breaker", open.Name, "retry_in", wait)
+		r.count("breaker_open")
 		return SendResult{}, temporal.NewApplicationErrorWithOptions(err.Error(), ErrCircuitOpen,
 			temporal.ApplicationErrorOptions{NextRetryDelay: wait})
 	}
@@ -104,8 +106,14 @@ func (a *NotificationActivities) deliver(ctx context.Context, d Delivery, r rout
 
 	if sendErr != nil {
 		logger.Warn("provider call failed", "status_code", outcome.StatusCode, "permanent", outcome.Permanent, "error", sendErr)
+		if outcome.Permanent {
+			r.count("refused")
+		} else {
+			r.count("failed")
+		}
 		return SendResult{}, deliveryError(sendErr)
 	}
+	r.count("sent")
 	logger.Info("message sent", "provider_message_id", receipt.MessageID, "status_code", receipt.Status)
 	return SendResult{Provider: r.provider, ProviderMessageID: receipt.MessageID}, nil
 }

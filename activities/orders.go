@@ -8,7 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promauto"
 
 	"github.com/orderflow/orderflow/internal/domain/orders"
-	"github.com/orderflow/orderflow/internal/platform/requestid"
+	"github.com/orderflow/orderflow/internal/platform/events"
 )
 
 // OrderActivities keep the orders read model and its outbox of order events.
@@ -27,7 +27,9 @@ func (a *OrderActivities) RecordOrderState(ctx context.Context, req RecordOrderS
 		ev = &orders.Event{
 			ID: orders.WorkflowID(req.State.OrderID) + "/" + req.Event, Type: req.Event,
 			Status: req.State.Status, Reason: eventReason(req.State), OccurredAt: req.State.UpdatedAt,
-			RequestID: requestid.From(ctx), // from the workflow's header: see requestid.Propagator
+			// The request ID comes from the workflow's header (see
+			// requestid.Propagator), the trace from the activity's span.
+			Origin: events.OriginOf(ctx),
 		}
 	}
 	if err := a.Store.SaveState(ctx, req.Input, req.State, ev); err != nil {

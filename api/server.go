@@ -13,6 +13,8 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/rs/cors"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 	"go.temporal.io/sdk/client"
 
 	"github.com/orderflow/orderflow/internal/domain/inventory"
@@ -31,6 +33,8 @@ type Server struct {
 	Temporal  client.Client
 	Namespace string // the Temporal namespace, for DescribeTaskQueue
 	Logger    *slog.Logger
+	// Tracing traces each request (nil: none).
+	Tracing trace.TracerProvider
 	// Checks are the readiness checks of the API's dependencies.
 	Checks map[string]httpx.Check
 	// ReservationTTL is how long each order's stock stays held while it is paid for.
@@ -109,7 +113,14 @@ func (s *Server) Handler() http.Handler {
 	}
 	h = s.cors().Handler(s.withClientAddr(h))
 	h = httpx.APISecurityHeaders(h)
-	return httpx.WithRequestID(httpx.Observe("api", s.Logger, h))
+	return httpx.Trace(s.tracerProvider(), "api", httpx.WithRequestID(httpx.Observe("api", s.Logger, h)))
+}
+
+func (s *Server) tracerProvider() trace.TracerProvider {
+	if s.Tracing == nil {
+		return noop.NewTracerProvider()
+	}
+	return s.Tracing
 }
 
 // cors lets the dashboard's origins, and only those, call the API from the

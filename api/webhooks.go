@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/sendgrid/sendgrid-go/helpers/eventwebhook"
 	"github.com/twilio/twilio-go/client"
 
@@ -44,6 +46,24 @@ type sendGridEvent struct {
 	Reason      string `json:"reason"`
 }
 
+// callbacksRefused counts the provider callbacks refused before they were
+// read: unsigned, signed wrongly (forged, altered, or a key that does not
+// match the provider's), or with no key to check them by.
+var callbacksRefused = promauto.NewCounterVec(prometheus.CounterOpts{
+	Name: "orderflow_callbacks_refused_total",
+	Help: "Provider callbacks refused, by provider and reason (missing_signature, bad_signature, no_key).",
+}, []string{"provider", "reason"})
+
+// Every reason is exported at 0 from the start, so that an alert sees the
+// first refusal as an increase.
+func init() {
+	for _, reason := range []string{"missing_signature", "bad_signature"} {
+		callbacksRefused.WithLabelValues(providers.TwilioName, reason)
+		callbacksRefused.WithLabelValues(providers.SendGridName, reason)
+	}
+	callbacksRefused.WithLabelValues(providers.SendGridName, "no_key")
+}
+
 // twilioWebhook is POST /webhooks/twilio: a message's status, as a form
 // signed with X-Twilio-Signature. A forged or altered callback is refused
 // before anything is read from it.
@@ -55,12 +75,14 @@ func (s *Server) twilioWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	signature := r.Header.Get("X-Twilio-Signature")
 	if signature == "" {
+		callbacksRefused.WithLabelValues(providers.TwilioName, "missing_signature").Inc()
 		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusUnauthorized, "X-Twilio-Signature is missing"))
 		return
 	}
 	validator := client.NewRequestValidator(s.Callbacks.TwilioAuthToken)
 	if !validator.ValidateBody(strings.TrimRight(s.Callbacks.PublicURL, "/")+r.URL.RequestURI(), body, signature) {
 		s.Logger.Warn("refused a Twilio callback with a bad signature", "request_id", httpx.RequestID(r.Context()))
+		callbacksRefused.WithLabelValues(providers.TwilioName, "bad_signature").Inc()
 		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusForbidden, "X-Twilio-Signature does not match"))
 		return
 	}
@@ -87,16 +109,19 @@ func (s *Server) sendGridWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	signature, timestamp := r.Header.Get(eventwebhook.VerificationHTTPHeader), r.Header.Get(eventwebhook.TimestampHTTPHeader)
 	if signature == "" || timestamp == "" {
+		callbacksRefused.WithLabelValues(providers.SendGridName, "missing_signature").Inc()
 		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusUnauthorized, eventwebhook.VerificationHTTPHeader+" and "+eventwebhook.TimestampHTTPHeader+" are required"))
 		return
 	}
 	if s.Callbacks.SendGridKey == nil {
 		s.Logger.Warn("refused a SendGrid event batch: SENDGRID_WEBHOOK_PUBLIC_KEY is not set")
+		callbacksRefused.WithLabelValues(providers.SendGridName, "no_key").Inc()
 		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusForbidden, "this API verifies no SendGrid signatures"))
 		return
 	}
 	if ok, err := eventwebhook.VerifySignature(s.Callbacks.SendGridKey, body, signature, timestamp); err != nil || !ok {
 		s.Logger.Warn("refused a SendGrid event batch with a bad signature", "request_id", httpx.RequestID(r.Context()))
+		callbacksRefused.WithLabelValues(providers.SendGridName, "bad_signature").Inc()
 		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusForbidden, eventwebhook.VerificationHTTPHeader+" does not match"))
 		return
 	}

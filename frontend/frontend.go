@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/orderflow/orderflow/internal/platform/httpx"
 )
@@ -21,13 +22,15 @@ import (
 //go:embed static
 var static embed.FS
 
-// New returns the dashboard's handler, proxying /api/ to apiURL.
-func New(apiURL string, logger *slog.Logger) (http.Handler, error) {
+// New returns the dashboard's handler, proxying /api/ to apiURL; tp traces
+// each request and its call to the API.
+func New(apiURL string, logger *slog.Logger, tp trace.TracerProvider) (http.Handler, error) {
 	target, err := url.Parse(apiURL)
 	if err != nil || target.Scheme == "" || target.Host == "" {
 		return nil, fmt.Errorf("API_URL=%q: want an absolute URL such as http://127.0.0.1:8080", apiURL)
 	}
 	proxy := &httputil.ReverseProxy{
+		Transport: httpx.TracedTransport(tp, "api"),
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(target)
 			r.SetXForwarded()
@@ -35,7 +38,9 @@ func New(apiURL string, logger *slog.Logger) (http.Handler, error) {
 			r.Out.Header.Set(httpx.RequestIDHeader, httpx.RequestID(r.In.Context()))
 		},
 		ModifyResponse: func(resp *http.Response) error {
-			resp.Header.Del(httpx.RequestIDHeader) // ours is set already, and equal
+			// Ours are set already, and equal.
+			resp.Header.Del(httpx.RequestIDHeader)
+			resp.Header.Del(httpx.TraceIDHeader)
 			return nil
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
@@ -65,5 +70,5 @@ func New(apiURL string, logger *slog.Logger) (http.Handler, error) {
 	r.PathPrefix("/api/").Handler(proxy)
 	// The dashboard runs no script from anywhere but itself, and is not framed.
 	r.PathPrefix("/").Handler(httpx.SecurityHeaders("default-src 'self'; frame-ancestors 'none'", http.FileServerFS(files)))
-	return httpx.WithRequestID(httpx.Observe("frontend", logger, r)), nil
+	return httpx.Trace(tp, "frontend", httpx.WithRequestID(httpx.Observe("frontend", logger, r))), nil
 }

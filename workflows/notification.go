@@ -33,6 +33,7 @@ func NotificationWorkflow(ctx workflow.Context, in notifications.Input) (notific
 			return n.state, err // cancelled (Web UI, CLI): not a delivery failure
 		}
 		n.record(ctx, notifications.StatusFailed)
+		countNotification(ctx, n.state)
 		logger.Warn("every channel failed; waiting for a retry signal", "notification_id", in.NotificationID,
 			"order_id", in.OrderID, "round", n.state.Round, "failures", n.state.Failures)
 		// A retry asked for while the channels were still being tried had
@@ -82,6 +83,7 @@ func (n *notification) deliver(ctx workflow.Context) bool {
 		}
 		n.state.Channel, n.state.Provider, n.state.ProviderMessageID = channel, sent.Provider, sent.ProviderMessageID
 		n.record(ctx, notifications.StatusSent)
+		countNotification(ctx, n.state)
 		return true
 	}
 	return false

@@ -50,6 +50,7 @@ func OrderWorkflow(ctx workflow.Context, in orders.Input) (orders.State, error) 
 	s.state.Status = final
 	s.state.Attention = ""
 	s.record(dctx, final.Event())
+	countOrder(dctx, final, failureClass(final, err))
 	s.done = true
 	// A cancel update waiting for the outcome answers before the run closes.
 	_ = workflow.Await(dctx, func() bool { return workflow.AllHandlersFinished(dctx) })
@@ -166,6 +167,7 @@ func (s *orderSaga) step(ctx workflow.Context, name string, fn func() error) err
 	s.record(ctx, "")
 	err := fn()
 	done := workflow.Now(ctx)
+	recordStep(ctx, name, done.Sub(s.state.Steps[i].StartedAt), err)
 	s.state.Steps[i].CompletedAt = &done
 	s.state.Steps[i].Status = StepCompleted
 	if err != nil {

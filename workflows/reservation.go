@@ -34,6 +34,9 @@ func ReservationWorkflow(ctx workflow.Context, in ReservationInput) (Reservation
 	r.state.ExpiresAt = workflow.Now(ctx).Add(ttl)
 
 	if err := r.reserve(ctx); err != nil || r.state.Status != ReservationHeld {
+		if err == nil {
+			countReservation(ctx, r.state.Status) // rejected, or sold before a reset
+		}
 		return r.state, err
 	}
 	r.tellParent(ctx)
@@ -153,6 +156,7 @@ func (r *reservation) settle(ctx workflow.Context, end ending) error {
 		return err
 	}
 	r.state.Status, r.state.Reason = end.status, end.reason
+	countReservation(ctx, end.status)
 	return nil
 }
 

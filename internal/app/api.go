@@ -19,7 +19,7 @@ import (
 
 // RunAPI serves the REST API on cfg.APIAddr until ctx ends.
 func RunAPI(ctx context.Context, cfg config.API, logger *slog.Logger) error {
-	c, err := connect(ctx, wants{Postgres: &cfg.Postgres, Redis: &cfg.Redis, Temporal: &cfg.Temporal}, logger)
+	c, err := connect(ctx, wants{Role: "api", Postgres: &cfg.Postgres, Redis: &cfg.Redis, Temporal: &cfg.Temporal}, logger)
 	if err != nil {
 		return err
 	}
@@ -40,6 +40,7 @@ func RunAPI(ctx context.Context, cfg config.API, logger *slog.Logger) error {
 		Temporal:           c.temporal,
 		Namespace:          cfg.TemporalNamespace,
 		Logger:             logger,
+		Tracing:            c.tracing.Provider,
 		Checks:             c.checks,
 		ReservationTTL:     cfg.ReservationTTL,
 		ApprovalThreshold:  cfg.ApprovalThreshold,

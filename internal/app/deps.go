@@ -9,10 +9,15 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
+	"github.com/exaring/otelpgx"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/extra/redisotel/v9"
 	"github.com/redis/go-redis/v9"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/contrib/opentelemetry"
+	"go.temporal.io/sdk/interceptor"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/workflow"
 
@@ -23,16 +28,20 @@ import (
 	"github.com/orderflow/orderflow/internal/platform/telemetry"
 )
 
-// wants names the connections a role opens; nil ones are not.
+// wants names the role (its service name in traces and pool metrics) and
+// the connections it opens; nil ones are not.
 type wants struct {
+	Role     string
 	Temporal *config.Temporal
 	Postgres *config.Postgres
 	Redis    *config.Redis
 	Kafka    *config.Kafka
 }
 
-// conns are a role's open connections, with the readiness check of each.
+// conns are a role's open connections, with the readiness check of each,
+// and its tracing.
 type conns struct {
+	tracing  *telemetry.Tracing
 	temporal client.Client
 	pool     *pgxpool.Pool
 	redis    *redis.Client
@@ -40,35 +49,51 @@ type conns struct {
 	checks   map[string]httpx.Check
 }
 
+// readinessEvery is how often a role checks its dependencies for
+// orderflow_dependency_ready, as often as a kubelet probes /readyz.
+const readinessEvery = 10 * time.Second
+
 // connect opens what w asks for. Every connection is lazy, so a dependency
 // that starts after the role only makes its readiness fail until it
 // answers; an error is a setting that cannot work.
 func connect(ctx context.Context, w wants, logger *slog.Logger) (*conns, error) {
-	c := &conns{checks: map[string]httpx.Check{}}
+	tracing, err := telemetry.StartTracing(ctx, "orderflow-"+w.Role)
+	if err != nil {
+		return nil, fmt.Errorf("tracing (OTEL_* variables): %w", err)
+	}
+	c := &conns{tracing: tracing, checks: map[string]httpx.Check{}}
+	if err := c.open(ctx, w, logger); err != nil {
+		c.close()
+		return nil, err
+	}
+	go httpx.WatchReadiness(ctx, w.Role, c.checks, readinessEvery)
+	return c, nil
+}
+
+func (c *conns) open(ctx context.Context, w wants, logger *slog.Logger) (err error) {
 	if w.Temporal != nil {
-		tc, err := dialTemporal(*w.Temporal, logger)
-		if err != nil {
-			return nil, err
+		if c.temporal, err = dialTemporal(*w.Temporal, c.tracing, logger); err != nil {
+			return err
 		}
-		c.temporal, c.checks["temporal"] = tc, temporalCheck(tc)
+		c.checks["temporal"] = temporalCheck(c.temporal)
 	}
 	if w.Postgres != nil {
-		pool, err := openPostgres(ctx, *w.Postgres)
-		if err != nil {
-			c.close()
-			return nil, err
+		if c.pool, err = openPostgres(ctx, *w.Postgres, c.tracing); err != nil {
+			return err
 		}
-		c.pool, c.checks["postgres"] = pool, postgresCheck(pool)
+		c.checks["postgres"] = postgresCheck(c.pool)
 	}
 	if w.Redis != nil {
-		c.redis = openRedis(*w.Redis)
+		if c.redis, err = openRedis(*w.Redis, c.tracing); err != nil {
+			return err
+		}
 		c.checks["redis"] = redisCheck(c.redis)
 	}
 	if w.Kafka != nil {
 		c.kafka = events.NewPublisher(w.Kafka.KafkaBrokers)
 		c.checks["kafka"] = kafkaCheck(c.kafka)
 	}
-	return c, nil
+	return nil
 }
 
 // close closes the connections in the reverse order of connect.
@@ -85,31 +110,83 @@ func (c *conns) close() {
 	if c.temporal != nil {
 		c.temporal.Close()
 	}
+	// The spans still buffered go out, within a bound: a collector that is
+	// down must not hold the role's exit.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = c.tracing.Shutdown(ctx)
 }
 
 // openPostgres returns a pool; it connects lazily, so a database that starts
 // after us only makes readiness fail until it answers.
-func openPostgres(ctx context.Context, cfg config.Postgres) (*pgxpool.Pool, error) {
+// Its pool statistics are metrics (pgxpool_*); with tracing on, each query
+// is a span.
+func openPostgres(ctx context.Context, cfg config.Postgres, tracing *telemetry.Tracing) (*pgxpool.Pool, error) {
 	pc, err := pgxpool.ParseConfig(cfg.DatabaseURL)
 	if err != nil {
 		// The parse error may quote the URL, password included: say less.
 		return nil, fmt.Errorf("DATABASE_URL is not a valid PostgreSQL URL")
 	}
-	return pgxpool.NewWithConfig(ctx, pc)
+	if tracing.Enabled {
+		// Statements are traced without their parameters, which hold
+		// customers' data.
+		pc.ConnConfig.Tracer = otelpgx.NewTracer(otelpgx.WithTracerProvider(tracing.Provider), otelpgx.WithTrimSQLInSpanName())
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, err
+	}
+	meters, err := telemetry.MeterProvider()
+	if err == nil {
+		err = otelpgx.RecordStats(pool, otelpgx.WithStatsMeterProvider(meters))
+	}
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres pool metrics: %w", err)
+	}
+	return pool, nil
 }
 
-func openRedis(cfg config.Redis) *redis.Client {
-	return redis.NewClient(&redis.Options{Addr: cfg.RedisAddr, Password: cfg.RedisPassword})
+// openRedis returns a client whose pool statistics are metrics
+// (db_client_connections_*); with tracing on, each command is a span.
+func openRedis(cfg config.Redis, tracing *telemetry.Tracing) (*redis.Client, error) {
+	rdb := redis.NewClient(&redis.Options{Addr: cfg.RedisAddr, Password: cfg.RedisPassword})
+	meters, err := telemetry.MeterProvider()
+	if err == nil {
+		err = redisotel.InstrumentMetrics(rdb, redisotel.WithMeterProvider(meters))
+	}
+	if err == nil && tracing.Enabled {
+		err = redisotel.InstrumentTracing(rdb, redisotel.WithTracerProvider(tracing.Provider))
+	}
+	if err != nil {
+		rdb.Close()
+		return nil, fmt.Errorf("redis instrumentation: %w", err)
+	}
+	return rdb, nil
 }
 
 // dialTemporal returns a client that connects on first use, so the process
 // starts (and reports not ready) while Temporal is still coming up.
-func dialTemporal(cfg config.Temporal, logger *slog.Logger) (client.Client, error) {
+func dialTemporal(cfg config.Temporal, tracing *telemetry.Tracing, logger *slog.Logger) (client.Client, error) {
 	metrics, err := telemetry.TemporalMetrics()
 	if err != nil {
 		return nil, fmt.Errorf("temporal metrics: %w", err)
 	}
+	var interceptors []interceptor.ClientInterceptor
+	if tracing.Enabled {
+		// One trace from the API's StartWorkflow through the workflow, its
+		// activities and children, whichever worker runs them; workers made
+		// from this client use it too.
+		tracer, err := opentelemetry.NewTracingInterceptor(opentelemetry.TracerOptions{
+			Tracer: tracing.Provider.Tracer("go.temporal.io/sdk"), TextMapPropagator: telemetry.Propagator,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("temporal tracing: %w", err)
+		}
+		interceptors = append(interceptors, tracer)
+	}
 	return client.NewLazyClient(client.Options{
+		Interceptors:   interceptors,
 		HostPort:       cfg.TemporalAddress,
 		Namespace:      cfg.TemporalNamespace,
 		Logger:         sdklog.NewStructuredLogger(logger.With("component", "temporal-sdk")),

@@ -11,7 +11,12 @@ import (
 
 // RunFrontend serves the dashboard on cfg.FrontendAddr until ctx ends.
 func RunFrontend(ctx context.Context, cfg config.Frontend, logger *slog.Logger) error {
-	h, err := frontend.New(cfg.APIURL, logger)
+	c, err := connect(ctx, wants{Role: "frontend"}, logger)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	h, err := frontend.New(cfg.APIURL, logger, c.tracing.Provider)
 	if err != nil {
 		return err
 	}

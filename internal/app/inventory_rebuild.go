@@ -15,7 +15,7 @@ import (
 // and fails if any does; otherwise it rewrites those rows from the ledger
 // (and drops their cached stock). Both are safe while orders run.
 func RunInventoryRebuild(ctx context.Context, cfg config.InventoryRebuild, check bool, out io.Writer, logger *slog.Logger) error {
-	c, err := connect(ctx, wants{Postgres: &cfg.Postgres, Redis: &cfg.Redis}, logger)
+	c, err := connect(ctx, wants{Role: "inventory-rebuild", Postgres: &cfg.Postgres, Redis: &cfg.Redis}, logger)
 	if err != nil {
 		return err
 	}

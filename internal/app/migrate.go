@@ -32,11 +32,12 @@ func migrate(ctx context.Context, cfg config.Migrate, demo *config.DemoCustomer,
 	if err := users.CheckPassword(cfg.AdminPassword); err != nil {
 		return fmt.Errorf("ADMIN_PASSWORD %w", err)
 	}
-	pool, err := openPostgres(ctx, cfg.Postgres)
+	c, err := connect(ctx, wants{Role: "migrate", Postgres: &cfg.Postgres}, logger)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
+	defer c.close()
+	pool := c.pool
 	if err := migrations.Up(ctx, pool, logger); err != nil {
 		return err
 	}

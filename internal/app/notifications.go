@@ -7,10 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
-
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/redis/go-redis/v9"
+	"time"
 
 	"github.com/orderflow/orderflow/activities"
 	"github.com/orderflow/orderflow/api"
@@ -18,13 +17,17 @@ import (
 	"github.com/orderflow/orderflow/internal/domain/notifications/providers"
 	"github.com/orderflow/orderflow/internal/platform/breaker"
 	"github.com/orderflow/orderflow/internal/platform/config"
+	"github.com/orderflow/orderflow/internal/platform/httpx"
 )
 
 // notificationActivities wires the notifications worker: the providers'
 // senders (the sandbox's or the real ones, by base URL), its store, and the
 // circuit breakers it shares with the other notification workers in Redis.
-func notificationActivities(cfg config.NotificationsWorker, pool *pgxpool.Pool, rdb *redis.Client, logger *slog.Logger) (*activities.NotificationActivities, error) {
-	sms, err := providers.NewTwilio(cfg.TwilioAccountSID, cfg.TwilioAuthToken, cfg.TwilioBaseURL, nil)
+func notificationActivities(cfg config.NotificationsWorker, c *conns, logger *slog.Logger) (*activities.NotificationActivities, error) {
+	client := func(provider string) *http.Client {
+		return httpx.ProviderClient(provider, providerTimeout, c.tracing.Provider)
+	}
+	sms, err := providers.NewTwilio(cfg.TwilioAccountSID, cfg.TwilioAuthToken, cfg.TwilioBaseURL, client(providers.TwilioName))
 	if err != nil {
 		return nil, fmt.Errorf("twilio: %w", err)
 	}
@@ -33,18 +36,23 @@ func notificationActivities(cfg config.NotificationsWorker, pool *pgxpool.Pool, 
 		statusCallback = strings.TrimRight(cfg.PublicAPIURL, "/") + api.TwilioWebhookPath
 	}
 	return &activities.NotificationActivities{
-		Email:             providers.NewSendGrid(cfg.SendGridAPIKey, cfg.SendGridBaseURL, nil),
+		Email:             providers.NewSendGrid(cfg.SendGridAPIKey, cfg.SendGridBaseURL, client(providers.SendGridName)),
 		SMS:               sms,
-		Push:              providers.NewPush(cfg.PushAPIKey, cfg.PushBaseURL, nil),
-		Webhooks:          providers.NewWebhook(cfg.WebhookSigningSecret, nil),
+		Push:              providers.NewPush(cfg.PushAPIKey, cfg.PushBaseURL, client(providers.PushName)),
+		Webhooks:          providers.NewWebhook(cfg.WebhookSigningSecret, client(providers.WebhookName)),
 		EmailFrom:         cfg.EmailFrom,
 		SMSFrom:           cfg.TwilioFrom,
 		SMSStatusCallback: statusCallback,
-		Store:             notifications.NewStore(pool),
-		Breakers: breaker.NewSet(rdb, breaker.Settings{Failures: cfg.BreakerFailures, OpenFor: cfg.BreakerOpenFor},
+		Store:             notifications.NewStore(c.pool),
+		Breakers: breaker.NewSet(c.redis, breaker.Settings{Failures: cfg.BreakerFailures, OpenFor: cfg.BreakerOpenFor},
 			logger.With("component", "breaker")),
 	}, nil
 }
+
+// providerTimeout bounds one call to a provider or the payment gateway, so
+// that a hung provider cannot hold an activity until its own, much longer,
+// timeout.
+const providerTimeout = 10 * time.Second
 
 // notificationCallbacks is what the API verifies provider callbacks with.
 func notificationCallbacks(cfg config.API) (api.Callbacks, error) {

@@ -50,7 +50,7 @@ func RunWorker(ctx context.Context, queue string, lookup config.Lookup, logger *
 // reconciler.
 func RunOrdersWorker(ctx context.Context, cfg config.OrdersWorker, logger *slog.Logger) error {
 	logger = logger.With("task_queue", workflows.OrdersTaskQueue)
-	c, err := connect(ctx, wants{Temporal: &cfg.Temporal, Postgres: &cfg.Postgres, Kafka: &cfg.Kafka}, logger)
+	c, err := connect(ctx, wants{Role: "worker-orders", Temporal: &cfg.Temporal, Postgres: &cfg.Postgres, Kafka: &cfg.Kafka}, logger)
 	if err != nil {
 		return err
 	}
@@ -60,9 +60,10 @@ func RunOrdersWorker(ctx context.Context, cfg config.OrdersWorker, logger *slog.
 	reconciler := &workers.Reconciler{Store: store, Temporal: c.temporal, Namespace: cfg.TemporalNamespace,
 		Every: cfg.ReconcileInterval, Lookback: reconcileLookback, Logger: logger}
 	go reconciler.Run(ctx)
+	go workers.CountApprovals(ctx, store)
 	acts := workers.Activities{
 		Orders:   &activities.OrderActivities{Store: store},
-		Payments: &activities.PaymentActivities{Gateway: payments.NewHTTPGateway(cfg.PaymentsURL, nil)},
+		Payments: &activities.PaymentActivities{Gateway: payments.NewHTTPGateway(cfg.PaymentsURL, httpx.ProviderClient("payments", providerTimeout, c.tracing.Provider))},
 	}
 	return runWorker(ctx, c, workflows.OrdersTaskQueue, acts, cfg.Ops, cfg.Shutdown, logger)
 }
@@ -71,13 +72,14 @@ func RunOrdersWorker(ctx context.Context, cfg config.OrdersWorker, logger *slog.
 // stock ledger with its cache and outbox relay.
 func RunInventoryWorker(ctx context.Context, cfg config.InventoryWorker, logger *slog.Logger) error {
 	logger = logger.With("task_queue", workflows.InventoryTaskQueue)
-	c, err := connect(ctx, wants{Temporal: &cfg.Temporal, Postgres: &cfg.Postgres, Redis: &cfg.Redis, Kafka: &cfg.Kafka}, logger)
+	c, err := connect(ctx, wants{Role: "worker-inventory", Temporal: &cfg.Temporal, Postgres: &cfg.Postgres, Redis: &cfg.Redis, Kafka: &cfg.Kafka}, logger)
 	if err != nil {
 		return err
 	}
 	defer c.close()
 	stock := inventory.NewStore(c.pool, inventory.WithCache(inventory.NewCache(c.redis, logger)))
 	defer runRelay(ctx, stock.Relay(c.kafka, logger).Run)()
+	go workers.CountHeldReservations(ctx, stock)
 	acts := workers.Activities{Inventory: &activities.InventoryActivities{Stock: stock}}
 	return runWorker(ctx, c, workflows.InventoryTaskQueue, acts, cfg.Ops, cfg.Shutdown, logger)
 }
@@ -86,12 +88,12 @@ func RunInventoryWorker(ctx context.Context, cfg config.InventoryWorker, logger 
 // every channel, behind circuit breakers shared in Redis.
 func RunNotificationsWorker(ctx context.Context, cfg config.NotificationsWorker, logger *slog.Logger) error {
 	logger = logger.With("task_queue", workflows.NotificationsTaskQueue)
-	c, err := connect(ctx, wants{Temporal: &cfg.Temporal, Postgres: &cfg.Postgres, Redis: &cfg.Redis}, logger)
+	c, err := connect(ctx, wants{Role: "worker-notifications", Temporal: &cfg.Temporal, Postgres: &cfg.Postgres, Redis: &cfg.Redis}, logger)
 	if err != nil {
 		return err
 	}
 	defer c.close()
-	notify, err := notificationActivities(cfg, c.pool, c.redis, logger)
+	notify, err := notificationActivities(cfg, c, logger)
 	if err != nil {
 		return err
 	}

@@ -40,6 +40,8 @@ var stack struct {
 	db       *pgxpool.Pool
 	temporal client.Client
 	infra    *app.Infra // to restart servers under load
+	// spans are what every role exported (collector_test.go).
+	spans *collector
 	// workerOps maps a task queue to its worker's ops URL (in-process or
 	// the current worker process).
 	workerOps map[string]string
@@ -78,6 +80,16 @@ func runMain(m *testing.M) int {
 	}
 	defer infra.Stop(context.Background())
 	stack.infra = infra
+
+	// Every role traces, in this process and in the worker processes, which
+	// inherit the environment; the batches go out every 100 ms.
+	stack.spans = startCollector()
+	defer stack.spans.srv.Close()
+	for name, value := range map[string]string{
+		"OTEL_EXPORTER_OTLP_ENDPOINT": stack.spans.srv.URL, "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf", "OTEL_BSP_SCHEDULE_DELAY": "100",
+	} {
+		os.Setenv(name, value)
+	}
 
 	// The API's address comes first: the sandbox posts delivery callbacks to it.
 	apiAddr := freeAddr()

@@ -9,8 +9,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/orderflow/orderflow/internal/platform/requestid"
+	"github.com/orderflow/orderflow/internal/platform/events"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 )
 
 // Ledger event kinds.
@@ -36,9 +37,8 @@ type Event struct {
 	Actor         string    `json:"actor"`
 	Reason        string    `json:"reason,omitempty"`
 	CreatedAt     time.Time `json:"created_at"`
-	// RequestID is the X-Request-ID behind the change (the API's, or the
-	// order's through its workflows), or ""; a Kafka header, not data.
-	RequestID string `json:"-"`
+	// Origin is the request and trace behind the change.
+	events.Origin `json:"-"`
 }
 
 // change is an event about to be applied: ID, Version and CreatedAt are
@@ -64,8 +64,8 @@ WITH updated AS (
 	RETURNING version
 ), appended AS (
 	INSERT INTO inventory.stock_events (sku, warehouse_id, kind, on_hand_delta, reserved_delta, version,
-		reservation_id, order_id, actor, reason, idempotency_key, request_id)
-	SELECT $1, $2, $6, $3, $4, version, NULLIF($7, ''), NULLIF($8, ''), $9, $10, $11, $12 FROM updated
+		reservation_id, order_id, actor, reason, idempotency_key, request_id, trace_parent)
+	SELECT $1, $2, $6, $3, $4, version, NULLIF($7, ''), NULLIF($8, ''), $9, $10, $11, $12, $13 FROM updated
 	RETURNING id, version, created_at
 ), queued AS (
 	INSERT INTO inventory.outbox (event_id) SELECT id FROM appended
@@ -76,9 +76,9 @@ SELECT id, version, created_at FROM appended`
 // returns errConflict.
 func apply(ctx context.Context, tx pgx.Tx, c change) (Event, error) {
 	ev := c.Event
-	ev.RequestID = requestid.From(ctx)
+	ev.Origin = events.OriginOf(ctx)
 	err := tx.QueryRow(ctx, applySQL, ev.SKU, ev.WarehouseID, ev.OnHandDelta, ev.ReservedDelta, c.ifVersion,
-		ev.Kind, ev.ReservationID, ev.OrderID, ev.Actor, ev.Reason, c.key, ev.RequestID).Scan(&ev.ID, &ev.Version, &ev.CreatedAt)
+		ev.Kind, ev.ReservationID, ev.OrderID, ev.Actor, ev.Reason, c.key, ev.RequestID, ev.TraceParent).Scan(&ev.ID, &ev.Version, &ev.CreatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		if c.ifVersion != nil {
 			return ev, errConflict
@@ -87,6 +87,13 @@ func apply(ctx context.Context, tx pgx.Tx, c change) (Event, error) {
 	}
 	return ev, err
 }
+
+// stockConflicts counts the compare-and-sets lost to another writer of the
+// same stock row, each retried: a steady rate says writers crowd one SKU.
+var stockConflicts = promauto.NewCounter(prometheus.CounterOpts{
+	Name: "orderflow_stock_conflicts_total",
+	Help: "Optimistic-locking conflicts on stock rows, each retried.",
+})
 
 // maxConflictRetries bounds the optimistic-locking loop. Past it the caller
 // fails with errConflict; a Temporal activity is then retried with backoff.
@@ -101,6 +108,7 @@ func retryConflicts[T any](ctx context.Context, try func() (T, error)) (T, error
 		if !errors.Is(err, errConflict) || attempt == maxConflictRetries {
 			return v, err
 		}
+		stockConflicts.Inc()
 		select {
 		case <-ctx.Done():
 			return v, ctx.Err()
@@ -110,7 +118,7 @@ func retryConflicts[T any](ctx context.Context, try func() (T, error)) (T, error
 }
 
 const eventColumns = `id, sku, warehouse_id, kind, on_hand_delta, reserved_delta, version,
-	COALESCE(reservation_id, ''), COALESCE(order_id, ''), actor, reason, created_at, request_id`
+	COALESCE(reservation_id, ''), COALESCE(order_id, ''), actor, reason, created_at, request_id, trace_parent`
 
 // EventPage is one page of a SKU's ledger, newest first.
 type EventPage struct {

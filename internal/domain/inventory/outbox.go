@@ -24,12 +24,14 @@ var outbox = events.Outbox[Event, int64]{
 	Lock:  0x696e76656e746f72, // "inventor"
 	Claim: `SELECT ` + eventColumns + ` FROM inventory.outbox o JOIN inventory.stock_events e ON e.id = o.event_id
 		ORDER BY o.event_id LIMIT $1`,
-	Done:     `DELETE FROM inventory.outbox WHERE event_id = ANY($1)`,
+	Done: `DELETE FROM inventory.outbox WHERE event_id = ANY($1)`,
+	Pending: `SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(e.created_at)), 0)::float8
+		FROM inventory.outbox o JOIN inventory.stock_events e ON e.id = o.event_id`,
 	Batch:    200,
 	Interval: 200 * time.Millisecond,
 	Message: func(ev Event) (events.Message, int64, error) {
 		ce, err := events.New("stock-event-"+strconv.FormatInt(ev.ID, 10), "inventory."+ev.Kind, "/orderflow/inventory", ev.SKU, ev.CreatedAt, ev)
-		return events.Message{Key: ev.SKU, Event: ce, RequestID: ev.RequestID}, ev.ID, err
+		return events.Message{Key: ev.SKU, Event: ce, Origin: ev.Origin}, ev.ID, err
 	},
 }
 

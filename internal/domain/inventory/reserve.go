@@ -222,3 +222,10 @@ func getReservation(ctx context.Context, q querier, id string) (Reservation, err
 	res.Allocations, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Allocation])
 	return res, err
 }
+
+// HeldReservations returns how many reservations hold stock now.
+func (s *Store) HeldReservations(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM inventory.reservations WHERE status = $1`, StatusReserved).Scan(&n)
+	return n, err
+}

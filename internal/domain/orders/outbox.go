@@ -16,12 +16,14 @@ var outbox = events.Outbox[Event, string]{
 	Claim: `SELECT ` + eventColumns + ` FROM orders.order_events
 		WHERE published_at IS NULL ORDER BY occurred_at, id LIMIT $1`,
 	// The events stay: they are the order's history (GET /api/orders/{id}/events).
-	Done:     `UPDATE orders.order_events SET published_at = now() WHERE id = ANY($1)`,
+	Done: `UPDATE orders.order_events SET published_at = now() WHERE id = ANY($1)`,
+	Pending: `SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(occurred_at)), 0)::float8
+		FROM orders.order_events WHERE published_at IS NULL`,
 	Batch:    100,
 	Interval: 100 * time.Millisecond,
 	Message: func(ev Event) (events.Message, string, error) {
 		ce, err := events.New(ev.ID, ev.Type, "/orderflow/orders", ev.OrderID, ev.OccurredAt, eventData(ev))
-		return events.Message{Key: ev.OrderID, Event: ce, RequestID: ev.RequestID}, ev.ID, err
+		return events.Message{Key: ev.OrderID, Event: ce, Origin: ev.Origin}, ev.ID, err
 	},
 }
 

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/orderflow/orderflow/internal/platform/events"
 )
 
 // Event is one order event, as GET /api/orders/{id}/events shows it and as
@@ -19,9 +20,8 @@ type Event struct {
 	Total      int64     `json:"-"`
 	Currency   string    `json:"-"`
 	OccurredAt time.Time `json:"occurred_at"`
-	// RequestID is the X-Request-ID of the request that placed the order,
-	// or "" (an order started from the CLI); a Kafka header, not data.
-	RequestID string `json:"-"`
+	// Origin is the request and trace of the saga step that wrote it.
+	events.Origin `json:"-"`
 }
 
 // SaveState stores a saga state unless a newer one is stored already, and
@@ -48,9 +48,9 @@ func (s *Store) SaveState(ctx context.Context, in Input, st State, ev *Event) er
 			return nil
 		}
 		_, err := tx.Exec(ctx, `
-			INSERT INTO orders.order_events (id, order_id, type, status, reason, customer_id, total, currency, occurred_at, request_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING`,
-			ev.ID, st.OrderID, ev.Type, ev.Status, ev.Reason, in.CustomerID, in.Total, in.Currency, ev.OccurredAt, ev.RequestID)
+			INSERT INTO orders.order_events (id, order_id, type, status, reason, customer_id, total, currency, occurred_at, request_id, trace_parent)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING`,
+			ev.ID, st.OrderID, ev.Type, ev.Status, ev.Reason, in.CustomerID, in.Total, in.Currency, ev.OccurredAt, ev.RequestID, ev.TraceParent)
 		return err
 	})
 }
@@ -67,4 +67,4 @@ func (s *Store) Events(ctx context.Context, orderID string) ([]Event, error) {
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[Event])
 }
 
-const eventColumns = `id, order_id, type, status, reason, customer_id, total, currency, occurred_at, request_id`
+const eventColumns = `id, order_id, type, status, reason, customer_id, total, currency, occurred_at, request_id, trace_parent`

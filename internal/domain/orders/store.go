@@ -74,6 +74,13 @@ func (s *Store) CountByStatus(ctx context.Context) (map[string]int64, error) {
 	return counts, rows.Err()
 }
 
+// CountInStatus returns how many orders are in status.
+func (s *Store) CountInStatus(ctx context.Context, status Status) (int64, error) {
+	var n int64
+	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM orders.orders WHERE status = $1`, status).Scan(&n)
+	return n, err
+}
+
 // Unfinished returns the orders among ids that have no final status.
 func (s *Store) Unfinished(ctx context.Context, ids []string) ([]Order, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+orderColumns+` FROM orders.orders WHERE id = ANY($1) AND NOT status = ANY($2)`,

@@ -29,6 +29,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/redis/go-redis/v9"
 	"github.com/sony/gobreaker/v2"
 )
@@ -117,6 +119,7 @@ func (b *Breaker) Allow(ctx context.Context) (*Ticket, error) {
 		return &Ticket{b: b}, nil
 	}
 	now := time.Now()
+	b.observe(st, now)
 	switch {
 	case st.State == gobreaker.StateClosed:
 		return &Ticket{b: b}, nil
@@ -141,10 +144,7 @@ func (b *Breaker) State(ctx context.Context) (gobreaker.State, error) {
 	if err != nil {
 		return gobreaker.StateClosed, err
 	}
-	if st.State == gobreaker.StateOpen && !time.Now().Before(st.Expiry) {
-		return gobreaker.StateHalfOpen, nil
-	}
-	return st.State, nil
+	return effectiveState(st, time.Now()), nil
 }
 
 // Ticket is the permission to make one call. Report its outcome, or Release
@@ -195,7 +195,9 @@ func (b *Breaker) record(healthy bool) error {
 		case errors.Is(err, outcome), errors.Is(err, gobreaker.ErrOpenState), errors.Is(err, gobreaker.ErrTooManyRequests):
 			// Recorded, or ignored because the breaker already decided
 			// (a late failure while open, a second result while half-open).
-			b.logTransition(before, b.store.read[b.stateKey()])
+			after := b.store.read[b.stateKey()]
+			b.logTransition(before, after)
+			breakerState.WithLabelValues(b.name).Set(float64(stateOf(after)))
 			return nil
 		default:
 			return err
@@ -253,3 +255,24 @@ func stateOf(data []byte) gobreaker.State {
 func (b *Breaker) stateKey() string { return "gobreaker:state:" + b.name }
 
 func (b *Breaker) probeKey() string { return "breaker:probe:" + b.name }
+
+// breakerState is each breaker's state as this worker last saw it: on every
+// call it asks to make and every outcome it records. An open breaker that
+// is due for a probe shows half-open.
+var breakerState = promauto.NewGaugeVec(prometheus.GaugeOpts{
+	Name: "orderflow_breaker_state",
+	Help: "Circuit breaker state by provider: 0 closed, 1 half-open, 2 open.",
+}, []string{"provider"})
+
+func (b *Breaker) observe(st gobreaker.SharedState, now time.Time) {
+	breakerState.WithLabelValues(b.name).Set(float64(effectiveState(st, now)))
+}
+
+// effectiveState is the state a call finds: an open breaker past its
+// expiry lets a probe through, as a half-open one does.
+func effectiveState(st gobreaker.SharedState, now time.Time) gobreaker.State {
+	if st.State == gobreaker.StateOpen && !now.Before(st.Expiry) {
+		return gobreaker.StateHalfOpen
+	}
+	return st.State
+}

@@ -25,6 +25,9 @@ type CloudEvent struct {
 	Time            time.Time       `json:"time"`
 	DataContentType string          `json:"datacontenttype"`
 	Data            json.RawMessage `json:"data"`
+	// TraceParent is the distributed tracing extension's attribute: the
+	// W3C traceparent of the change that wrote the event.
+	TraceParent string `json:"traceparent,omitempty"`
 }
 
 // New builds an event. The ID must be deterministic for the fact it reports

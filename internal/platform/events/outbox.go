@@ -7,6 +7,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"github.com/orderflow/orderflow/internal/platform/telemetry"
 )
 
 // Outbox is a service's table of events, written in the transaction of the
@@ -26,6 +30,10 @@ type Outbox[E any, ID any] struct {
 	Claim string
 	// Done takes the published events ($1: their IDs) out of the outbox.
 	Done string
+	// Pending counts the events waiting and the age in seconds of the
+	// oldest (0 when none), for orderflow_outbox_depth and
+	// orderflow_outbox_oldest_age_seconds.
+	Pending string
 	// Batch bounds one transaction: a crash re-publishes at most this many.
 	Batch int
 	// Interval is the most an event waits before it is published.
@@ -50,6 +58,9 @@ type Relay[E any, ID any] struct {
 
 // Relay returns the relay of o, the outbox in pool's database.
 func (o Outbox[E, ID]) Relay(pool *pgxpool.Pool, pub BatchPublisher, logger *slog.Logger) *Relay[E, ID] {
+	// Exported at 0 from the start, so that a rate or an alert sees the
+	// first error as an increase.
+	publishErrors.WithLabelValues(o.Topic)
 	return &Relay[E, ID]{Outbox: o, pool: pool, pub: pub, logger: logger}
 }
 
@@ -57,6 +68,7 @@ func (o Outbox[E, ID]) Relay(pool *pgxpool.Pool, pub BatchPublisher, logger *slo
 // until one comes back short. A Kafka outage delays events, logged and
 // retried at the next interval; the changes they report go on.
 func (r *Relay[E, ID]) Run(ctx context.Context) {
+	go telemetry.Sample(ctx, measureEvery, r.measure)
 	tick := time.NewTicker(r.Interval)
 	defer tick.Stop()
 	for {
@@ -106,8 +118,10 @@ func (r *Relay[E, ID]) PublishBatch(ctx context.Context) (int, error) {
 			}
 		}
 		if err := r.pub.PublishBatch(ctx, r.Topic, msgs); err != nil {
+			publishErrors.WithLabelValues(r.Topic).Inc()
 			return err
 		}
+		published.WithLabelValues(r.Topic).Add(float64(len(msgs)))
 		if _, err := tx.Exec(ctx, r.Done, ids); err != nil {
 			return err
 		}
@@ -116,3 +130,38 @@ func (r *Relay[E, ID]) PublishBatch(ctx context.Context) (int, error) {
 	})
 	return n, err
 }
+
+// measureEvery is how often a relay measures its outbox: often enough for an
+// alert on its lag, rarely enough that the count costs nothing.
+const measureEvery = 5 * time.Second
+
+// measure records the outbox's depth and lag. Every replica's relay
+// measures, leader or not: they all see the same table.
+func (r *Relay[E, ID]) measure(ctx context.Context) {
+	var depth int64
+	var age float64
+	if err := r.pool.QueryRow(ctx, r.Pending).Scan(&depth, &age); err != nil {
+		return // the relay's own next attempt logs a database that is down
+	}
+	outboxDepth.WithLabelValues(r.Name).Set(float64(depth))
+	outboxAge.WithLabelValues(r.Name).Set(age)
+}
+
+var (
+	outboxDepth = promauto.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "orderflow_outbox_depth",
+		Help: "Events in the outbox waiting for Kafka, by outbox.",
+	}, []string{"outbox"})
+	outboxAge = promauto.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "orderflow_outbox_oldest_age_seconds",
+		Help: "Age of the oldest event waiting in the outbox (0 when it is empty), by outbox.",
+	}, []string{"outbox"})
+	published = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "orderflow_kafka_events_published_total",
+		Help: "Events the outbox relays published to Kafka, by topic.",
+	}, []string{"topic"})
+	publishErrors = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "orderflow_kafka_publish_errors_total",
+		Help: "Batches of events Kafka did not acknowledge (retried at the next interval), by topic.",
+	}, []string{"topic"})
+)

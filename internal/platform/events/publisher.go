@@ -29,17 +29,21 @@ func NewPublisher(brokers []string) *Publisher {
 	}}
 }
 
-// Message is one event and the key that picks its partition.
+// Message is one event, the key that picks its partition, and its origin:
+// the request ID goes out as the RequestIDHeader header, the trace parent
+// as the traceparent header and CloudEvents attribute (the distributed
+// tracing extension), so a consumer can continue the trace.
 type Message struct {
 	Key   string
 	Event CloudEvent
-	// RequestID, if any, goes out as the RequestIDHeader header: the
-	// X-Request-ID of the request that caused the event.
-	RequestID string
+	Origin
 }
 
-// RequestIDHeader is the Kafka header that carries Message.RequestID.
-const RequestIDHeader = "request_id"
+// The Kafka headers that carry a message's Origin.
+const (
+	RequestIDHeader   = "request_id"
+	TraceParentHeader = "traceparent"
+)
 
 // Publish writes ev to topic keyed by key and waits for the broker's ack.
 func (p *Publisher) Publish(ctx context.Context, topic, key string, ev CloudEvent) error {
@@ -50,6 +54,7 @@ func (p *Publisher) Publish(ctx context.Context, topic, key string, ev CloudEven
 func (p *Publisher) PublishBatch(ctx context.Context, topic string, msgs []Message) error {
 	out := make([]kafka.Message, len(msgs))
 	for i, m := range msgs {
+		m.Event.TraceParent = m.TraceParent
 		value, err := json.Marshal(m.Event)
 		if err != nil {
 			return err
@@ -66,6 +71,9 @@ func (p *Publisher) PublishBatch(ctx context.Context, topic string, msgs []Messa
 		}
 		if m.RequestID != "" {
 			out[i].Headers = append(out[i].Headers, kafka.Header{Key: RequestIDHeader, Value: []byte(m.RequestID)})
+		}
+		if m.TraceParent != "" {
+			out[i].Headers = append(out[i].Headers, kafka.Header{Key: TraceParentHeader, Value: []byte(m.TraceParent)})
 		}
 	}
 	return p.w.WriteMessages(ctx, out...)

@@ -7,7 +7,11 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/orderflow/orderflow/internal/platform/telemetry"
 )
 
 // Check reports whether one dependency answers.
@@ -33,6 +37,31 @@ func MountOps(r *mux.Router, checks map[string]Check) {
 		WriteJSON(w, status, map[string]any{"status": http.StatusText(status), "checks": results})
 	}).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/metrics", promhttp.Handler()).Methods(http.MethodGet)
+}
+
+// dependencyReady is each role's dependencies' readiness, as WatchReadiness
+// last found it (the role label keeps apart the roles that share a process
+// in tests; in a cluster it says what the job says).
+var dependencyReady = promauto.NewGaugeVec(prometheus.GaugeOpts{
+	Name: "orderflow_dependency_ready",
+	Help: "1 when the dependency answered the role's readiness check, 0 when not.",
+}, []string{"role", "dependency"})
+
+// WatchReadiness runs the checks every interval until ctx ends and records
+// each in orderflow_dependency_ready, so that an alert sees a dependency a
+// role cannot reach even when nothing probes its /readyz.
+func WatchReadiness(ctx context.Context, role string, checks map[string]Check, every time.Duration) {
+	telemetry.Sample(ctx, every, func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		for name, state := range runChecks(ctx, checks) {
+			ready := 0.0
+			if state == "ok" {
+				ready = 1
+			}
+			dependencyReady.WithLabelValues(role, name).Set(ready)
+		}
+	})
 }
 
 // runChecks runs every check concurrently so one slow dependency does not

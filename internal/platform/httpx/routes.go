@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/gorilla/mux"
+	semconv "go.opentelemetry.io/otel/semconv/v1.37.0"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // routeKey holds, in a request's context, where the matched route's
@@ -88,11 +90,15 @@ func allowedMethods(r *mux.Router, req *http.Request) []string {
 // sees.
 func recordRoute(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if dst, ok := r.Context().Value(routeKey{}).(*string); ok {
-			if route := mux.CurrentRoute(r); route != nil {
-				if tpl, err := route.GetPathTemplate(); err == nil {
+		if route := mux.CurrentRoute(r); route != nil {
+			if tpl, err := route.GetPathTemplate(); err == nil {
+				if dst, ok := r.Context().Value(routeKey{}).(*string); ok {
 					*dst = tpl
 				}
+				// The server span (Trace) is named once the route is known.
+				span := trace.SpanFromContext(r.Context())
+				span.SetName(r.Method + " " + tpl)
+				span.SetAttributes(semconv.HTTPRoute(tpl))
 			}
 		}
 		next.ServeHTTP(w, r)
