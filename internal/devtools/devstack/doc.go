@@ -1,6 +1,6 @@
 // Package devstack starts and stops the local infrastructure on loopback:
-// PostgreSQL, Redis and the Temporal dev server as child processes, and a
-// Kafka-protocol broker (kfake) in process.
+// PostgreSQL, Redis, the Temporal dev server, Prometheus and Jaeger as child
+// processes, and a Kafka-protocol broker (kfake) in process.
 //
 // Two callers use it: `orderflow dev` (fixed default ports, data under .data/
 // that survives restarts) and the integration tests (free ports, temporary
