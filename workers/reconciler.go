@@ -72,6 +72,14 @@ var closedWithoutOutcome = []enums.WorkflowExecutionStatus{
 	enums.WORKFLOW_EXECUTION_STATUS_FAILED,
 }
 
+// Each way is exported at 0 from the start, so that an alert sees the first
+// repair as an increase.
+func init() {
+	for _, status := range closedWithoutOutcome {
+		repairsStarted.WithLabelValues(status.String())
+	}
+}
+
 // Scan runs one pass and returns how many repairs it started.
 func (r *Reconciler) Scan(ctx context.Context) (int, error) {
 	closed, err := r.closedOrders(ctx)
