@@ -4,13 +4,19 @@ GO    ?= go
 BIN   := bin
 # The Temporal CLI (dev server + Web UI) is pinned in temporal/cli/go.mod.
 TEMPORAL := $(BIN)/temporal
+# Jaeger all-in-one (traces of the local stack) is pinned in jaeger/go.mod.
+JAEGER   := $(BIN)/jaeger
 
 .PHONY: run test build vet fmt-check temporal bench clean help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
+# Jaeger is built for `make run` only (minutes the first time), so that
+# `make test` stays fast. A failed build is reported and ignored (the leading
+# -): `orderflow dev` then says Jaeger is missing and runs untraced.
 run: build ## build, then run the whole platform on loopback (Ctrl-C stops it)
+	-$(MAKE) --no-print-directory $(JAEGER)
 	$(BIN)/orderflow dev
 
 # Unit tests run with the race detector; the integration tests start the real
@@ -24,6 +30,9 @@ build: $(TEMPORAL) ## build bin/orderflow and the pinned bin/temporal
 
 $(TEMPORAL): temporal/cli/go.mod temporal/cli/go.sum
 	cd temporal/cli && $(GO) build -o ../../$(TEMPORAL) github.com/temporalio/cli/cmd/temporal
+
+$(JAEGER): jaeger/go.mod jaeger/go.sum
+	cd jaeger && $(GO) build -o ../$(JAEGER) github.com/jaegertracing/jaeger/cmd/jaeger
 
 # The CLI reads TEMPORAL_ADDRESS (default localhost:7233) itself.
 temporal: $(TEMPORAL) ## run the pinned Temporal CLI: make temporal ARGS="workflow list"

@@ -2,11 +2,9 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,6 +44,8 @@ func RunDev(ctx context.Context, lookup config.Lookup, logger *slog.Logger) erro
 		{"sandboxes", "SANDBOX_PORT", p.SandboxPort}, {"api", "API_PORT", p.APIPort}, {"frontend", "FRONTEND_PORT", p.FrontendPort},
 		{"worker orders", "WORKER_ORDERS_PORT", p.WorkerOrdersPort}, {"worker inventory", "WORKER_INVENTORY_PORT", p.WorkerInventoryPort},
 		{"worker notifications", "WORKER_NOTIFICATIONS_PORT", p.WorkerNotificationsPort},
+		{"Prometheus", "PROMETHEUS_PORT", p.PrometheusPort}, {"Jaeger UI", "JAEGER_PORT", p.JaegerPort},
+		{"Jaeger OTLP/gRPC", "OTLP_GRPC_PORT", p.OTLPGRPCPort}, {"Jaeger OTLP/HTTP", "OTLP_HTTP_PORT", p.OTLPHTTPPort},
 	} {
 		if err := devstack.CheckPortFree(port.name, port.port, port.env); err != nil {
 			return err
@@ -95,17 +95,37 @@ func RunDev(ctx context.Context, lookup config.Lookup, logger *slog.Logger) erro
 	if err != nil {
 		return err
 	}
+	// Observed roles are scraped by Prometheus, job label their name, and
+	// send traces to Jaeger as orderflow-<name>; the sandbox stands in for
+	// third parties, so it is neither.
 	roles := []struct {
 		name, addr string
 		args       []string
+		observed   bool
 	}{
-		{"sandbox", cfg.SandboxAddr, []string{"sandbox"}},
-		{"api", cfg.APIAddr, []string{"api"}},
-		{"worker-orders", loop(p.WorkerOrdersPort), []string{"worker", "--queue", workflows.OrdersTaskQueue}},
-		{"worker-inventory", loop(p.WorkerInventoryPort), []string{"worker", "--queue", workflows.InventoryTaskQueue}},
-		{"worker-notifications", loop(p.WorkerNotificationsPort), []string{"worker", "--queue", workflows.NotificationsTaskQueue}},
-		{"frontend", cfg.FrontendAddr, []string{"frontend"}},
+		{"sandbox", cfg.SandboxAddr, []string{"sandbox"}, false},
+		{"api", cfg.APIAddr, []string{"api"}, true},
+		{"worker-orders", loop(p.WorkerOrdersPort), []string{"worker", "--queue", workflows.OrdersTaskQueue}, true},
+		{"worker-inventory", loop(p.WorkerInventoryPort), []string{"worker", "--queue", workflows.InventoryTaskQueue}, true},
+		{"worker-notifications", loop(p.WorkerNotificationsPort), []string{"worker", "--queue", workflows.NotificationsTaskQueue}, true},
+		{"frontend", cfg.FrontendAddr, []string{"frontend"}, true},
 	}
+	jobs := []devstack.ScrapeJob{{Job: "temporal", URL: infra.TemporalMetricsURL}}
+	for _, r := range roles {
+		if r.observed {
+			jobs = append(jobs, devstack.ScrapeJob{Job: r.name, URL: "http://" + r.addr + "/metrics"})
+		}
+	}
+	// Started before the roles, which need Jaeger's address; stopped after
+	// them (defers run in reverse), so their last spans reach it.
+	obs := startObservability(ctx, dev, jobs, logger)
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := obs.stop(stopCtx); err != nil {
+			logger.Error("stopping Prometheus and Jaeger", "error", err)
+		}
+	}()
 	procs := make([]*devstack.Process, len(roles))
 	defer func() {
 		// Children first, in reverse: the frontend, then workers drain, then the API.
@@ -125,10 +145,13 @@ func RunDev(ctx context.Context, lookup config.Lookup, logger *slog.Logger) erro
 		r := roles[i]
 		env := append(os.Environ(), config.Environ(cfg)...)
 		env = append(env, "OPS_ADDR="+r.addr)
+		if r.observed {
+			env = append(env, obs.otelEnv(r.name)...)
+		}
 		p, err := devstack.StartProcess(ctx, devstack.ProcessSpec{
 			Name: r.name, Path: self, Args: r.args, Env: env,
 			LogPath: filepath.Join(dataDir, "logs", r.name+".log"),
-		}, logger, httpReady("http://"+r.addr+"/readyz"))
+		}, logger, devstack.HTTPReady("http://"+r.addr+"/readyz"))
 		if err != nil {
 			return err
 		}
@@ -148,7 +171,7 @@ func RunDev(ctx context.Context, lookup config.Lookup, logger *slog.Logger) erro
 		}
 	}
 
-	printTable(os.Stdout, cfg, infra, p, dataDir)
+	printTable(os.Stdout, cfg, infra, obs, p, dataDir)
 
 	// A role that dies is started again, as Kubernetes restarts a pod, so a
 	// worker killed mid-order shows the order completing once it is back.
@@ -209,28 +232,7 @@ func (b *crashBackoff) next(now time.Time) time.Duration {
 	return b.delay
 }
 
-// httpReady probes a role's /readyz.
-func httpReady(url string) func(context.Context) error {
-	client := &http.Client{Timeout: 2 * time.Second}
-	return func(ctx context.Context) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return err
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			return err
-		}
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return errors.New(url + " answered " + resp.Status + ": " + string(body))
-		}
-		return nil
-	}
-}
-
-func printTable(w io.Writer, cfg config.Stack, infra *Infra, ports config.DevPorts, dataDir string) {
+func printTable(w io.Writer, cfg config.Stack, infra *Infra, obs *observability, ports config.DevPorts, dataDir string) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprint(tw, "\norderflow is running. Ctrl-C stops everything.\n\n")
 	fmt.Fprintln(tw, "WHAT\tWHERE")
@@ -245,6 +247,19 @@ func printTable(w io.Writer, cfg config.Stack, infra *Infra, ports config.DevPor
 	for _, w := range []devPort{{"orders", "", ports.WorkerOrdersPort}, {"inventory", "", ports.WorkerInventoryPort},
 		{"notifications", "", ports.WorkerNotificationsPort}} {
 		fmt.Fprintf(tw, "worker %s\thttp://127.0.0.1:%d/metrics\n", w.name, w.port)
+	}
+	if obs.prometheus != nil {
+		fmt.Fprintf(tw, "Prometheus\t%s/targets  (every role, Temporal, the alert rules)\n", obs.prometheus.URL())
+	} else {
+		fmt.Fprintf(tw, "Prometheus\tnot running: %v\n", obs.prometheusErr)
+	}
+	// Built from the Go module, Jaeger's web UI is a placeholder page
+	// (devstack.Jaeger.UIURL): the row points at the query API.
+	if obs.jaeger != nil {
+		fmt.Fprintf(tw, "Jaeger (traces)\t%s/api/traces?service=orderflow-api  (OTLP in: grpc %s, http %s)\n",
+			obs.jaeger.UIURL(), obs.jaeger.OTLPGRPCAddr(), obs.jaeger.OTLPHTTPEndpoint())
+	} else {
+		fmt.Fprintf(tw, "Jaeger (traces)\tnot running: %v\n", obs.jaegerErr)
 	}
 	fmt.Fprintf(tw, "logs\t%s/\n", filepath.Join(dataDir, "logs"))
 	// Development accounts on a loopback-only stack: printed so the first

@@ -34,6 +34,8 @@ type Infra struct {
 	Redis    *devstack.Redis
 	Kafka    *devstack.Kafka
 	Temporal *devstack.Temporal
+	// TemporalMetricsURL is the dev server's own /metrics, on a free port.
+	TemporalMetricsURL string
 }
 
 // searchAttributes are the namespace's custom search attributes that
@@ -80,6 +82,7 @@ func StartInfra(ctx context.Context, o InfraOptions) (_ *Infra, err error) {
 	}); err != nil {
 		return nil, err
 	}
+	in.TemporalMetricsURL = in.Temporal.MetricsURL()
 	return in, nil
 }
 

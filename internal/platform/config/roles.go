@@ -154,6 +154,9 @@ type Dev struct {
 	Log
 	DataDir     string `env:"ORDERFLOW_DATA_DIR" envDefault:".data"`
 	TemporalCLI string `env:"TEMPORAL_CLI" envDefault:"bin/temporal"`
+	// Jaeger is built by `make run` only; without it the stack runs
+	// untraced.
+	Jaeger string `env:"JAEGER_BIN" envDefault:"bin/jaeger"`
 	DevPorts
 }
 
@@ -170,6 +173,10 @@ type DevPorts struct {
 	WorkerOrdersPort        int `env:"WORKER_ORDERS_PORT" envDefault:"9101"`
 	WorkerInventoryPort     int `env:"WORKER_INVENTORY_PORT" envDefault:"9102"`
 	WorkerNotificationsPort int `env:"WORKER_NOTIFICATIONS_PORT" envDefault:"9103"`
+	PrometheusPort          int `env:"PROMETHEUS_PORT" envDefault:"9090"`
+	JaegerPort              int `env:"JAEGER_PORT" envDefault:"16686"`
+	OTLPGRPCPort            int `env:"OTLP_GRPC_PORT" envDefault:"4317"` // Jaeger's OTLP receivers,
+	OTLPHTTPPort            int `env:"OTLP_HTTP_PORT" envDefault:"4318"` // where every role sends its traces
 }
 
 // Validate checks every port is one.
