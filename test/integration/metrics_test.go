@@ -3,6 +3,7 @@ package integration
 import (
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -55,4 +56,62 @@ func scrape(t *testing.T, url string) string {
 	b, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	return string(b)
+}
+
+// One order moves the orders worker's order counters by exactly one: its
+// outcome recorded from the workflow (replay-safe) and its event from the
+// activity that wrote it.
+func TestOrderCountersMoveByOnePerOrder(t *testing.T) {
+	ops := stack.workerOps[workflows.OrdersTaskQueue] + "/metrics"
+	outcome := func() float64 {
+		return sumOf(scrape(t, ops), "orderflow_orders_total", `outcome="completed"`, `failure_class="none"`)
+	}
+	event := func() float64 { return sumOf(scrape(t, ops), "orderflow_order_events_total", `type="order.completed"`) }
+	// Earlier tests' notifications and repairs may still be finishing: wait
+	// until the counters stand still before counting.
+	var outcomes, events float64
+	require.Eventually(t, func() bool {
+		o, e := outcome(), event()
+		still := o == outcomes && e == events
+		outcomes, events = o, e
+		return still
+	}, 30*time.Second, time.Second)
+
+	id := placeOrder(t, orderBody("MUG-CERAMIC", 1, "tok_visa"))
+	require.Equal(t, orders.StatusCompleted, waitForFinal(t, id).Status)
+	require.Eventually(t, func() bool { return outcome() == outcomes+1 && event() == events+1 }, 10*time.Second, 200*time.Millisecond,
+		"orderflow_orders_total and orderflow_order_events_total each grow by one")
+	time.Sleep(2 * time.Second) // a second count would show by now (the worker records as it goes)
+	require.Equal(t, outcomes+1, outcome())
+	require.Equal(t, events+1, event())
+}
+
+// sumOf adds up the samples of metric name whose labels include every one
+// of labels.
+func sumOf(body, name string, labels ...string) float64 {
+	var sum float64
+	for _, line := range strings.Split(body, "\n") {
+		rest, ok := strings.CutPrefix(line, name+"{")
+		if !ok {
+			continue
+		}
+		set, value, _ := strings.Cut(rest, "} ")
+		if !containsAll(set, labels) {
+			continue
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+		if err == nil {
+			sum += v
+		}
+	}
+	return sum
+}
+
+func containsAll(set string, labels []string) bool {
+	for _, l := range labels {
+		if !strings.Contains(set, l) {
+			return false
+		}
+	}
+	return true
 }

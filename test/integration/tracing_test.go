@@ -71,6 +71,18 @@ func TestAnOrderIsOneTrace(t *testing.T) {
 		}
 	}
 
+	// An operator finds the trace from the order: its workflow ID tags the
+	// saga's spans.
+	var tagged bool
+	for _, s := range spans {
+		for _, attr := range s.Attributes {
+			if s.Name == "RunWorkflow:OrderWorkflow" && attr.Key == "temporalWorkflowID" {
+				tagged = attr.GetValue().GetStringValue() == orders.WorkflowID(id)
+			}
+		}
+	}
+	require.True(t, tagged, "RunWorkflow:OrderWorkflow has temporalWorkflowID=%s", orders.WorkflowID(id))
+
 	ev, m := readOrderMessage(t, id, "order.completed")
 	require.Len(t, headerValues(m, events.TraceParentHeader), 1)
 	require.Equal(t, traceID, strings.Split(headerValues(m, events.TraceParentHeader)[0], "-")[1], "the event's traceparent header")
