@@ -326,6 +326,33 @@ func (e TokenResponseTokenType) Valid() bool {
 	}
 }
 
+// Defines values for TraceSpanKind.
+const (
+	SpanKindClient   TraceSpanKind = "client"
+	SpanKindConsumer TraceSpanKind = "consumer"
+	SpanKindInternal TraceSpanKind = "internal"
+	SpanKindProducer TraceSpanKind = "producer"
+	SpanKindServer   TraceSpanKind = "server"
+)
+
+// Valid indicates whether the value is a known member of the TraceSpanKind enum.
+func (e TraceSpanKind) Valid() bool {
+	switch e {
+	case SpanKindClient:
+		return true
+	case SpanKindConsumer:
+		return true
+	case SpanKindInternal:
+		return true
+	case SpanKindProducer:
+		return true
+	case SpanKindServer:
+		return true
+	default:
+		return false
+	}
+}
+
 // AdjustmentRequest Example: {"delta":25,"reason":"delivery 2026-014","warehouse":"eu-west"}
 type AdjustmentRequest struct {
 	// Delta non-zero: positive receives goods, negative corrects the count
@@ -646,6 +673,23 @@ type OrderPage struct {
 // OrderStatus `pending`: accepted, its saga not started yet; `processing`: the saga runs; `awaiting_approval`: authorized, above the approval threshold, held until approved or rejected (or cancelled at `APPROVAL_TIMEOUT`); `needs_attention`: a compensation (void, refund, stock release) failed for its whole retry budget, and the order waits for an operator (see `attention`); `completed`; `failed` (see `failure_reason`); `cancelled`.
 type OrderStatus string
 
+// OrderTrace An order's trace, simplified for display. Times are the spans' own clocks (each role's host); durations are in microseconds, the trace store's resolution.
+//
+// Example: {"duration_us":3214408,"spans":[{"attributes":{"http.request.method":"POST","http.response.status_code":"202","http.route":"/api/orders"},"duration_us":17974,"error":false,"kind":"server","name":"POST /api/orders","offset_us":0,"service":"orderflow-api","span_id":"4dff51027891a703","start_time":"2026-12-03T08:14:31.312684Z"},{"attributes":{"temporalWorkflowID":"order-01a23af8-2791-7a7a-a320-4fd91b67b6c4"},"duration_us":15429,"error":false,"kind":"client","name":"StartWorkflow:OrderWorkflow","offset_us":1039,"parent_span_id":"4dff51027891a703","service":"orderflow-api","span_id":"059c37d44c11ef4a","start_time":"2026-12-03T08:14:31.313723Z"},{"attributes":{"temporalActivityID":"5","temporalWorkflowID":"order-01a23af8-2791-7a7a-a320-4fd91b67b6c4"},"duration_us":9169,"error":true,"kind":"server","name":"RunActivity:AuthorizePayment","offset_us":107653,"parent_span_id":"62e204402f2b9738","service":"orderflow-worker-orders","span_id":"5484ab34bdd0567d","start_time":"2026-12-03T08:14:31.420337Z","status_message":"Your card was declined. (type: PaymentDeclined, retryable: false)"}],"start_time":"2026-12-03T08:14:31.312684Z","trace_id":"1bcd7810b7f3974dd250ffc5944a7e1d"}
+type OrderTrace struct {
+	// DurationUs from the first span's start to the last span's end
+	DurationUs int64 `json:"duration_us"`
+
+	// Spans every span, by start time
+	Spans []TraceSpan `json:"spans"`
+
+	// StartTime when its first span started
+	StartTime time.Time `json:"start_time"`
+
+	// TraceId the trace's ID in hex, as the `X-Trace-ID` response header and the logs' `trace_id` give it
+	TraceId string `json:"trace_id"`
+}
+
 // PreferenceChannel a channel the profile has an address for
 type PreferenceChannel string
 
@@ -802,6 +846,39 @@ type TokenResponse struct {
 
 // TokenResponseTokenType defines model for TokenResponse.TokenType.
 type TokenResponseTokenType string
+
+// TraceSpan defines model for TraceSpan.
+type TraceSpan struct {
+	// Attributes those of the span's attributes worth showing, as text, when it has them: `temporalWorkflowID`, `temporalActivityID`, `http.request.method`, `http.route`, `http.response.status_code`, `error.type`, `db.system.name`, `messaging.destination.name`
+	Attributes *map[string]string `json:"attributes,omitempty"`
+	DurationUs int64              `json:"duration_us"`
+
+	// Error the span's status is an error
+	Error bool `json:"error"`
+
+	// Kind OpenTelemetry's span kind; absent when the span does not say
+	Kind *TraceSpanKind `json:"kind,omitempty"`
+
+	// Name `POST /api/orders` (a request, by route template), `StartWorkflow:OrderWorkflow`, `RunActivity:CapturePayment`, `payments POST` (a provider call), a SQL verb, a Redis command
+	Name string `json:"name"`
+
+	// OffsetUs its start, in microseconds after the trace's `start_time`
+	OffsetUs int64 `json:"offset_us"`
+
+	// ParentSpanId absent for the trace's root; a parent that is not among the spans (not received by the trace store) makes the span a root of its own
+	ParentSpanId *string `json:"parent_span_id,omitempty"`
+
+	// Service the role that recorded it: `orderflow-api`, `orderflow-worker-orders`, ...
+	Service   string    `json:"service"`
+	SpanId    string    `json:"span_id"`
+	StartTime time.Time `json:"start_time"`
+
+	// StatusMessage the error: the status description, or the message of the exception the span recorded
+	StatusMessage *string `json:"status_message,omitempty"`
+}
+
+// TraceSpanKind OpenTelemetry's span kind; absent when the span does not say
+type TraceSpanKind string
 
 // User An account: its profile and notification preferences. The password is never shown.
 //
@@ -1024,6 +1101,9 @@ type ServerInterface interface {
 	// RejectOrder Reject an order awaiting approval (admin)
 	// (POST /api/orders/{id}/reject)
 	RejectOrder(w http.ResponseWriter, r *http.Request, id OrderID)
+	// GetOrderTrace The order's trace, span by span (admin)
+	// (GET /api/orders/{id}/trace)
+	GetOrderTrace(w http.ResponseWriter, r *http.Request, id OrderID)
 	// ListProducts The catalogue, by SKU
 	// (GET /api/products)
 	ListProducts(w http.ResponseWriter, r *http.Request)
@@ -1582,6 +1662,32 @@ func (siw *ServerInterfaceWrapper) RejectOrder(w http.ResponseWriter, r *http.Re
 	handler.ServeHTTP(w, r)
 }
 
+// GetOrderTrace operation middleware
+func (siw *ServerInterfaceWrapper) GetOrderTrace(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id OrderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", mux.Vars(r)["id"], &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetOrderTrace(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ListProducts operation middleware
 func (siw *ServerInterfaceWrapper) ListProducts(w http.ResponseWriter, r *http.Request) {
 
@@ -1824,6 +1930,8 @@ func HandlerWithOptions(si ServerInterface, options GorillaServerOptions) http.H
 	r.HandleFunc(options.BaseURL+"/api/orders/{id}", wrapper.GetOrder).Methods(http.MethodGet)
 
 	r.HandleFunc(options.BaseURL+"/api/orders/{id}/events", wrapper.ListOrderEvents).Methods(http.MethodGet)
+
+	r.HandleFunc(options.BaseURL+"/api/orders/{id}/trace", wrapper.GetOrderTrace).Methods(http.MethodGet)
 
 	r.HandleFunc(options.BaseURL+"/api/orders/{id}/cancel", wrapper.CancelOrder).Methods(http.MethodPost)
 
@@ -7071,6 +7179,268 @@ func (response RejectOrder503ApplicationProblemPlusJSONResponse) VisitRejectOrde
 	return err
 }
 
+type GetOrderTraceRequestObject struct {
+	Id OrderID `json:"id"`
+}
+
+type GetOrderTraceResponseObject interface {
+	VisitGetOrderTraceResponse(w http.ResponseWriter) error
+}
+
+type GetOrderTrace200ResponseHeaders struct {
+	RateLimitLimit     *int
+	RateLimitPolicy    *string
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	XRequestID         *string
+}
+
+type GetOrderTrace200JSONResponse struct {
+	Body    OrderTrace
+	Headers GetOrderTrace200ResponseHeaders
+}
+
+func (response GetOrderTrace200JSONResponse) VisitGetOrderTraceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestID != nil {
+		w.Header().Set("X-Request-ID", fmt.Sprint(*response.Headers.XRequestID))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrderTrace401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrderTrace401ApplicationProblemPlusJSONResponse) VisitGetOrderTraceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XRequestID != nil {
+		w.Header().Set("X-Request-ID", fmt.Sprint(*response.Headers.XRequestID))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrderTrace403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrderTrace403ApplicationProblemPlusJSONResponse) VisitGetOrderTraceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestID != nil {
+		w.Header().Set("X-Request-ID", fmt.Sprint(*response.Headers.XRequestID))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrderTrace404ResponseHeaders struct {
+	RateLimitLimit     *int
+	RateLimitPolicy    *string
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	XRequestID         *string
+}
+
+type GetOrderTrace404ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers GetOrderTrace404ResponseHeaders
+}
+
+func (response GetOrderTrace404ApplicationProblemPlusJSONResponse) VisitGetOrderTraceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestID != nil {
+		w.Header().Set("X-Request-ID", fmt.Sprint(*response.Headers.XRequestID))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrderTrace429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrderTrace429ApplicationProblemPlusJSONResponse) VisitGetOrderTraceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestID != nil {
+		w.Header().Set("X-Request-ID", fmt.Sprint(*response.Headers.XRequestID))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrderTrace500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrderTrace500ApplicationProblemPlusJSONResponse) VisitGetOrderTraceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestID != nil {
+		w.Header().Set("X-Request-ID", fmt.Sprint(*response.Headers.XRequestID))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrderTrace503ResponseHeaders struct {
+	RateLimitLimit     *int
+	RateLimitPolicy    *string
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	RetryAfter         *int
+	XRequestID         *string
+}
+
+type GetOrderTrace503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers GetOrderTrace503ResponseHeaders
+}
+
+func (response GetOrderTrace503ApplicationProblemPlusJSONResponse) VisitGetOrderTraceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestID != nil {
+		w.Header().Set("X-Request-ID", fmt.Sprint(*response.Headers.XRequestID))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListProductsRequestObject struct {
 }
 
@@ -8330,6 +8700,9 @@ type StrictServerInterface interface {
 	// RejectOrder Reject an order awaiting approval (admin)
 	// (POST /api/orders/{id}/reject)
 	RejectOrder(ctx context.Context, request RejectOrderRequestObject) (RejectOrderResponseObject, error)
+	// GetOrderTrace The order's trace, span by span (admin)
+	// (GET /api/orders/{id}/trace)
+	GetOrderTrace(ctx context.Context, request GetOrderTraceRequestObject) (GetOrderTraceResponseObject, error)
 	// ListProducts The catalogue, by SKU
 	// (GET /api/products)
 	ListProducts(ctx context.Context, request ListProductsRequestObject) (ListProductsResponseObject, error)
@@ -8914,6 +9287,32 @@ func (sh *strictHandler) RejectOrder(w http.ResponseWriter, r *http.Request, id 
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(RejectOrderResponseObject); ok {
 		if err := validResponse.VisitRejectOrderResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetOrderTrace operation middleware
+func (sh *strictHandler) GetOrderTrace(w http.ResponseWriter, r *http.Request, id OrderID) {
+	var request GetOrderTraceRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOrderTrace(ctx, request.(GetOrderTraceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOrderTrace")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetOrderTraceResponseObject); ok {
+		if err := validResponse.VisitGetOrderTraceResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {

@@ -35,6 +35,10 @@ type Server struct {
 	Logger    *slog.Logger
 	// Tracing traces each request (nil: none).
 	Tracing trace.TracerProvider
+	// Traces is where an order's trace is read back (nil: tracing is not
+	// configured), among the spans of TraceService, the API's own.
+	Traces       TraceFinder
+	TraceService string
 	// Checks are the readiness checks of the API's dependencies.
 	Checks map[string]httpx.Check
 	// ReservationTTL is how long each order's stock stays held while it is paid for.
@@ -131,7 +135,7 @@ func (s *Server) cors() *cors.Cors {
 		AllowedOrigins:   s.CORSAllowedOrigins,
 		AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
 		AllowedHeaders:   []string{"Content-Type", "Authorization", "Idempotency-Key", httpx.RequestIDHeader},
-		ExposedHeaders:   []string{"Location", httpx.RequestIDHeader, "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy"},
+		ExposedHeaders:   []string{"Location", httpx.RequestIDHeader, httpx.TraceIDHeader, "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy"},
 		AllowCredentials: true,
 		MaxAge:           600,
 	})

@@ -1,7 +1,7 @@
 // The dashboard: sign in, then the orders list, newest first from
 // GET /api/orders and refreshed every 2 s (older pages included, as far as
-// they were loaded); platform stats and approvals for admins; the signed-in
-// user's notification preferences.
+// they were loaded); platform stats, approvals and each order's trace for
+// admins; the signed-in user's notification preferences.
 "use strict";
 
 const $ = id => document.getElementById(id);
@@ -549,6 +549,13 @@ function actionsCell(o) {
     td.append(actionButton(o, "approve", "Approve"), actionButton(o, "reject", "Reject"));
   }
   if (!FINAL.includes(o.status)) td.append(actionButton(o, "cancel", "Cancel"));
+  if (isAdmin()) {
+    const open = traceOpen(o.id);
+    const b = actionButton(o, "trace", open ? "Hide trace" : "Trace");
+    b.setAttribute("aria-expanded", String(open));
+    b.title = "The order's trace: every span from the API through the saga's workers";
+    td.append(b);
+  }
   return td;
 }
 
@@ -613,6 +620,7 @@ function resetOrders() {
   nextCursor = "";
   listedAt = 0;
   drawn.clear();
+  openTrace = null;
   moreButton.hidden = true;
   appSection.classList.remove("stale");
   refreshed.textContent = "";
@@ -751,13 +759,17 @@ function renderOrders() {
     rows.replaceChildren(messageRow(noOrdersText()));
     return;
   }
-  const wanted = listed.map(o => {
-    const from = JSON.stringify(o) + (isAdmin() ? " admin" : ""); // admins get more buttons
+  // An order whose trace is open has it drawn in a row of its own below.
+  if (openTrace && !listed.some(o => o.id === openTrace.id)) openTrace = null;
+  const wanted = listed.flatMap(o => {
+    const from = JSON.stringify(o) + (isAdmin() ? " admin" : "") + (traceOpen(o.id) ? " trace" : ""); // admins get more buttons
     const had = drawn.get(o.id);
-    if (had && had.from === from) return had.tr;
-    const tr = orderRow(o);
-    drawn.set(o.id, { from, tr });
-    return tr;
+    let tr = had && had.tr;
+    if (!had || had.from !== from) {
+      tr = orderRow(o);
+      drawn.set(o.id, { from, tr });
+    }
+    return traceOpen(o.id) ? [tr, openTrace.tr] : [tr];
   });
   let at = rows.firstElementChild;
   for (const tr of wanted) {
@@ -837,6 +849,251 @@ async function act(id, action) {
   } finally {
     setBusy(id, false);
   }
+}
+
+// ---- Traces ----
+
+// An admin opens an order's trace (GET /api/orders/{id}/trace) below its
+// row: a waterfall of its spans, one row each, indented under its parent,
+// its bar placed by start and sized by duration, coloured by the service
+// that recorded it. openTrace is the open one: {id, tr, load}, where load
+// changes with every request, so a late answer for an earlier one is dropped.
+let openTrace = null;
+let showStorageSpans = false; // database and cache statements: many, and short
+
+const SERVICE_COLOURS = ["#0969da", "#1a7f37", "#8250df", "#bc4c00", "#bf3989", "#0a7f8f", "#6e7781", "#9a6700"];
+
+function traceOpen(id) {
+  return Boolean(openTrace && openTrace.id === id);
+}
+
+function toggleTrace(id) {
+  if (traceOpen(id)) {
+    openTrace = null;
+  } else {
+    const tr = document.createElement("tr");
+    tr.className = "trace-row";
+    tr.setAttribute("role", "row");
+    const td = document.createElement("td");
+    td.colSpan = 7;
+    td.setAttribute("role", "cell");
+    const box = document.createElement("section");
+    box.className = "trace";
+    box.setAttribute("aria-label", "Trace of order " + id);
+    box.setAttribute("aria-live", "polite");
+    td.appendChild(box);
+    tr.appendChild(td);
+    openTrace = { id, tr, box, load: 0, trace: null };
+    loadTrace(openTrace);
+  }
+  renderOrders();
+}
+
+async function loadTrace(t) {
+  const s = session;
+  const load = ++t.load;
+  traceNote(t.box, "Loading the trace…");
+  try {
+    const trace = await api("GET", "/api/orders/" + encodeURIComponent(t.id) + "/trace");
+    if (session !== s || openTrace !== t || t.load !== load) return;
+    t.trace = trace;
+    renderTrace(t);
+  } catch (err) {
+    if (session !== s || openTrace !== t || t.load !== load) return;
+    // Tracing not configured, the store down (503) or no trace kept (404):
+    // one line that says so, with the API's reason.
+    if (err.status === 503 || err.status === 404) traceNote(t.box, sentence(err.message), reloadButton(t));
+    else {
+      showProblem(t.box, "Could not load the trace: ", err);
+      t.box.appendChild(reloadButton(t));
+    }
+  }
+}
+
+function sentence(text) {
+  text = String(text || "");
+  return text.charAt(0).toUpperCase() + text.slice(1) + (/[.!?]$/.test(text) ? "" : ".");
+}
+
+function traceNote(box, text, ...extra) {
+  const p = document.createElement("p");
+  p.className = "trace-note";
+  p.textContent = text;
+  if (extra.length) p.append(" ", ...extra);
+  box.className = "trace";
+  box.replaceChildren(p);
+}
+
+function reloadButton(t) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = "Reload";
+  b.addEventListener("click", () => loadTrace(t));
+  return b;
+}
+
+function micros(us) {
+  if (us < 1000) return us + " µs";
+  if (us < 1e6) return (us / 1000).toFixed(us < 10000 ? 2 : 1) + " ms";
+  if (us < 6e7) return (us / 1e6).toFixed(2) + " s";
+  return (us / 6e7).toFixed(1) + " min";
+}
+
+function isStorageSpan(span) {
+  return Boolean(span.attributes && span.attributes["db.system.name"]);
+}
+
+// traceRows orders the spans as a tree: each after its parent, siblings by
+// start, depth its indentation. A span whose parent is not in the trace is a
+// root; hidden spans give their place to their children.
+function traceRows(spans, shown) {
+  const byID = new Map(spans.map(span => [span.span_id, span]));
+  const children = new Map();
+  const roots = [];
+  for (const span of spans) {
+    const parent = span.parent_span_id && byID.has(span.parent_span_id) ? span.parent_span_id : "";
+    if (!parent) roots.push(span);
+    else {
+      if (!children.has(parent)) children.set(parent, []);
+      children.get(parent).push(span);
+    }
+  }
+  const out = [];
+  const seen = new Set();
+  const walk = (span, depth) => {
+    if (seen.has(span.span_id)) return; // a cycle would be the store's bug; never loop on it
+    seen.add(span.span_id);
+    const visible = shown(span);
+    if (visible) out.push({ span, depth });
+    const kids = (children.get(span.span_id) || []).slice().sort((a, b) => a.offset_us - b.offset_us);
+    for (const kid of kids) walk(kid, visible ? depth + 1 : depth);
+  };
+  roots.sort((a, b) => a.offset_us - b.offset_us).forEach(root => walk(root, 0));
+  return out;
+}
+
+function renderTrace(t) {
+  const trace = t.trace;
+  const total = Math.max(1, trace.duration_us);
+  const colours = new Map();
+  for (const span of trace.spans) {
+    if (!colours.has(span.service)) colours.set(span.service, SERVICE_COLOURS[colours.size % SERVICE_COLOURS.length]);
+  }
+  const storage = trace.spans.filter(isStorageSpan).length;
+  const failed = trace.spans.filter(span => span.error).length;
+
+  const head = document.createElement("div");
+  head.className = "trace-head";
+  const title = document.createElement("strong");
+  title.textContent = "Trace ";
+  const id = document.createElement("code");
+  id.textContent = trace.trace_id;
+  title.appendChild(id);
+  const summary = document.createElement("span");
+  summary.textContent = trace.spans.length + " spans · " + micros(trace.duration_us) +
+    (failed ? " · " + failed + (failed === 1 ? " error" : " errors") : "") +
+    " · started " + new Date(trace.start_time).toLocaleTimeString();
+  if (failed) summary.classList.add("reason");
+  const toggle = document.createElement("label");
+  const box = document.createElement("input");
+  box.type = "checkbox";
+  box.checked = showStorageSpans;
+  box.addEventListener("change", () => {
+    showStorageSpans = box.checked;
+    renderTrace(t);
+  });
+  toggle.append(box, " database and cache spans (" + storage + ")");
+  head.append(title, summary, toggle, reloadButton(t));
+
+  const legend = document.createElement("ul");
+  legend.className = "trace-legend";
+  for (const [service, colour] of colours) {
+    const li = document.createElement("li");
+    const swatch = document.createElement("span");
+    swatch.className = "swatch";
+    swatch.style.background = colour;
+    li.append(swatch, service);
+    legend.appendChild(li);
+  }
+
+  const list = document.createElement("ol");
+  list.className = "waterfall";
+  const axis = document.createElement("li");
+  axis.className = "axis";
+  axis.setAttribute("aria-hidden", "true");
+  const axisName = document.createElement("span");
+  axisName.textContent = "span";
+  const axisDuration = document.createElement("span");
+  axisDuration.className = "duration";
+  axisDuration.textContent = "duration";
+  const ticks = document.createElement("span");
+  ticks.className = "timeline";
+  for (const f of [0, 0.25, 0.5, 0.75, 1]) {
+    const tick = document.createElement("span");
+    tick.className = "tick";
+    tick.style.left = f * 100 + "%";
+    tick.textContent = f ? micros(Math.round(f * total)) : "0";
+    ticks.appendChild(tick);
+  }
+  axis.append(axisName, axisDuration, ticks);
+  list.appendChild(axis);
+
+  // A failed statement shows even among the hidden ones.
+  for (const { span, depth } of traceRows(trace.spans, span => showStorageSpans || span.error || !isStorageSpan(span))) {
+    list.appendChild(spanRow(span, depth, total, colours.get(span.service)));
+  }
+  t.box.className = "trace";
+  t.box.replaceChildren(head, legend, list);
+}
+
+function spanRow(span, depth, total, colour) {
+  const li = document.createElement("li");
+  if (span.error) li.classList.add("error");
+  const attrs = span.attributes || {};
+  li.title = [
+    span.name,
+    span.service + (span.kind ? " (" + span.kind + ")" : "") + " · at +" + micros(span.offset_us) + " · " + micros(span.duration_us),
+    ...Object.entries(attrs).map(([k, v]) => k + ": " + v),
+    span.error ? "error: " + (span.status_message || "(no message)") : "",
+  ].filter(Boolean).join("\n");
+
+  const name = document.createElement("span");
+  name.className = "name";
+  name.style.paddingLeft = Math.min(depth, 16) * 14 + "px";
+  const dot = document.createElement("span");
+  dot.className = "swatch";
+  dot.style.background = colour;
+  name.appendChild(dot);
+  if (span.error) {
+    const mark = document.createElement("span");
+    mark.className = "error-mark";
+    mark.textContent = "⚠";
+    mark.setAttribute("aria-label", "error");
+    name.appendChild(mark);
+  }
+  name.appendChild(document.createTextNode(span.name));
+  if (span.error && span.status_message) {
+    const why = document.createElement("span");
+    why.className = "reason";
+    why.textContent = " " + span.status_message;
+    name.appendChild(why);
+  }
+
+  const duration = document.createElement("span");
+  duration.className = "duration";
+  duration.textContent = micros(span.duration_us);
+
+  const timeline = document.createElement("span");
+  timeline.className = "timeline";
+  const bar = document.createElement("span");
+  bar.className = "bar";
+  bar.style.left = (span.offset_us / total) * 100 + "%";
+  bar.style.width = (span.duration_us / total) * 100 + "%";
+  bar.style.background = colour;
+  timeline.appendChild(bar);
+
+  li.append(name, duration, timeline);
+  return li;
 }
 
 // ---- Preferences ----
@@ -1030,7 +1287,9 @@ statusFilter.addEventListener("change", startOrders);
 moreButton.addEventListener("click", loadOlder);
 rows.addEventListener("click", event => {
   const button = event.target.closest("button[data-action]");
-  if (button) act(button.dataset.order, button.dataset.action);
+  if (!button) return;
+  if (button.dataset.action === "trace") toggleTrace(button.dataset.order);
+  else act(button.dataset.order, button.dataset.action);
 });
 prefs.addEventListener("toggle", openPreferences);
 prefsForm.addEventListener("submit", savePreferences);

@@ -15,6 +15,7 @@ import (
 	"github.com/orderflow/orderflow/internal/platform/config"
 	"github.com/orderflow/orderflow/internal/platform/httpx"
 	"github.com/orderflow/orderflow/internal/platform/ratelimit"
+	"github.com/orderflow/orderflow/internal/platform/telemetry"
 )
 
 // RunAPI serves the REST API on cfg.APIAddr until ctx ends.
@@ -41,6 +42,7 @@ func RunAPI(ctx context.Context, cfg config.API, logger *slog.Logger) error {
 		Namespace:          cfg.TemporalNamespace,
 		Logger:             logger,
 		Tracing:            c.tracing.Provider,
+		TraceService:       c.tracing.Service,
 		Checks:             c.checks,
 		ReservationTTL:     cfg.ReservationTTL,
 		ApprovalThreshold:  cfg.ApprovalThreshold,
@@ -59,6 +61,11 @@ func RunAPI(ctx context.Context, cfg config.API, logger *slog.Logger) error {
 			PerAccount:         ratelimit.NewRedis(rdb, "login:", cfg.LoginAttemptsPerAccount, config.LoginWindow),
 			PerAccountAnywhere: ratelimit.NewRedis(rdb, "login-any:", config.AccountAttemptsAnywhere*cfg.LoginAttemptsPerAccount, config.LoginWindow),
 		},
+	}
+	if cfg.TracesQueryURL != "" {
+		if srv.Traces, err = telemetry.NewTraceStore(cfg.TracesQueryURL); err != nil {
+			return fmt.Errorf("TRACES_QUERY_URL: %w", err)
+		}
 	}
 	if cfg.RateLimitPerMinute > 0 {
 		srv.RateLimit = ratelimit.NewRedis(rdb, "api:", cfg.RateLimitPerMinute, time.Minute)

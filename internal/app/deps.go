@@ -156,7 +156,9 @@ func openRedis(cfg config.Redis, tracing *telemetry.Tracing) (*redis.Client, err
 		err = redisotel.InstrumentMetrics(rdb, redisotel.WithMeterProvider(meters))
 	}
 	if err == nil && tracing.Enabled {
-		err = redisotel.InstrumentTracing(rdb, redisotel.WithTracerProvider(tracing.Provider))
+		// Commands are traced without their arguments: keys and values hold
+		// customers' IDs and addresses (rate limits, sessions, the cache).
+		err = redisotel.InstrumentTracing(rdb, redisotel.WithTracerProvider(tracing.Provider), redisotel.WithDBStatement(false))
 	}
 	if err != nil {
 		rdb.Close()

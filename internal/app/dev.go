@@ -119,6 +119,7 @@ func RunDev(ctx context.Context, lookup config.Lookup, logger *slog.Logger) erro
 	// Started before the roles, which need Jaeger's address; stopped after
 	// them (defers run in reverse), so their last spans reach it.
 	obs := startObservability(ctx, dev, jobs, logger)
+	cfg.TracesQueryURL = obs.tracesQueryURL()
 	defer func() {
 		stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()

@@ -58,6 +58,16 @@ func (o *observability) otelEnv(role string) []string {
 	}
 }
 
+// tracesQueryURL is where the API reads the roles' traces back
+// (TRACES_QUERY_URL): Jaeger's query service; without Jaeger it is empty,
+// and the API says tracing is not configured.
+func (o *observability) tracesQueryURL() string {
+	if o.jaeger == nil {
+		return ""
+	}
+	return o.jaeger.UIURL()
+}
+
 // stop stops what started.
 func (o *observability) stop(ctx context.Context) error {
 	var errs []error

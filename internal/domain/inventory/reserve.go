@@ -45,9 +45,8 @@ type ReserveRequest struct {
 
 // OutOfStockError says which SKU fell short, by how much.
 type OutOfStockError struct {
-	SKU       string
-	Requested int
-	Available int
+	SKU                  string
+	Requested, Available int
 }
 
 func (e *OutOfStockError) Error() string {

@@ -75,6 +75,7 @@ func TestInvalidValuesAreRejected(t *testing.T) {
 		"proxies":     {"TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"},
 		"wildcard":    {"CORS_ALLOWED_ORIGINS": "*"},
 		"path":        {"CORS_ALLOWED_ORIGINS": "https://a.example.com/app"},
+		"trace store": {"TRACES_QUERY_URL": "jaeger:16686"},
 	} {
 		_, err := Load[Stack](lookup(env))
 		if err == nil {

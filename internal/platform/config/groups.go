@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -156,6 +157,26 @@ func (c OrderPolicy) Validate() error {
 		err = fmt.Errorf("APPROVAL_THRESHOLD=%d: want an amount in minor units (0 turns approvals off)", c.ApprovalThreshold)
 	}
 	return errors.Join(err, positive("RESERVATION_TTL", c.ReservationTTL), positive("APPROVAL_TIMEOUT", c.ApprovalTimeout))
+}
+
+// TraceQuery is where the API reads traces back, to show an order's trace
+// (GET /api/orders/{id}/trace).
+type TraceQuery struct {
+	// TracesQueryURL is a Jaeger query service (http://host:16686), asked
+	// through its HTTP API (/api/traces, which Jaeger v1 and v2 serve);
+	// "" means tracing is not configured, and the endpoint answers 503.
+	TracesQueryURL string `env:"TRACES_QUERY_URL"`
+}
+
+// Validate checks the URL.
+func (c TraceQuery) Validate() error {
+	if c.TracesQueryURL == "" {
+		return nil
+	}
+	if u, err := url.Parse(c.TracesQueryURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("TRACES_QUERY_URL=%q: want the Jaeger query service's URL, such as http://127.0.0.1:16686, or nothing", c.TracesQueryURL)
+	}
+	return nil
 }
 
 // SignedInPerAddress times RateLimitPerMinute is how many requests the

@@ -27,6 +27,7 @@ type API struct {
 	PublicAPI
 	TwilioAuth
 	SendGridEvents
+	TraceQuery
 }
 
 // Frontend is `orderflow frontend`.
@@ -138,6 +139,7 @@ type Stack struct {
 	TwilioAuth
 	WebhookSigning
 	SendGridEvents
+	TraceQuery
 	Payments
 	Reconcile
 	Providers

@@ -23,7 +23,10 @@ type Tracing struct {
 	Provider trace.TracerProvider
 	// Enabled is false when no exporter is configured: the provider is a
 	// no-op and the instrumentation that costs something is left out.
-	Enabled  bool
+	Enabled bool
+	// Service is the service name the role's spans are stored under
+	// (OTEL_SERVICE_NAME, else orderflow-<role>).
+	Service  string
 	shutdown func(context.Context) error
 }
 
@@ -35,7 +38,7 @@ type Tracing struct {
 // names the role when OTEL_SERVICE_NAME does not.
 func StartTracing(ctx context.Context, service string) (*Tracing, error) {
 	if !tracingConfigured() {
-		return &Tracing{Provider: noop.NewTracerProvider(), shutdown: func(context.Context) error { return nil }}, nil
+		return &Tracing{Provider: noop.NewTracerProvider(), Service: service, shutdown: func(context.Context) error { return nil }}, nil
 	}
 	exporter, err := autoexport.NewSpanExporter(ctx)
 	if err != nil {
@@ -53,7 +56,8 @@ func StartTracing(ctx context.Context, service string) (*Tracing, error) {
 	// The sampler comes from OTEL_TRACES_SAMPLER (parent-based, always on by
 	// default); the batcher from OTEL_BSP_*.
 	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exporter), sdktrace.WithResource(res))
-	return &Tracing{Provider: tp, Enabled: true, shutdown: tp.Shutdown}, nil
+	name, _ := res.Set().Value(semconv.ServiceNameKey)
+	return &Tracing{Provider: tp, Enabled: true, Service: name.AsString(), shutdown: tp.Shutdown}, nil
 }
 
 // Shutdown sends the spans still buffered and stops the exporter.
