@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/orderflow/orderflow/internal/domain/inventory"
 	"github.com/orderflow/orderflow/internal/domain/notifications"
@@ -59,6 +60,13 @@ type Server struct {
 	TrustedProxies []netip.Prefix
 	// CORSAllowedOrigins may call /api from a browser page of theirs.
 	CORSAllowedOrigins []string
+	// Codec encrypts and decrypts Temporal payloads for the codec server
+	// (codec.go), which TemporalUIOrigins may call from a browser page of
+	// theirs; DecodeForLocalWebUI (development only) lets the local Web UI
+	// decode without a token (trustLocalWebUI).
+	Codec               converter.PayloadCodec
+	TemporalUIOrigins   []string
+	DecodeForLocalWebUI bool
 
 	// Users are the accounts; Keys sign their access tokens, good for
 	// AccessTokenTTL, and refresh tokens are good for RefreshTokenTTL.
@@ -88,7 +96,7 @@ type Attempts struct {
 // the dashboard), the caller's identity from their bearer token, then the
 // rate limit of /api. Each route requires its documented access (routes).
 func (s *Server) Handler() http.Handler {
-	h := http.Handler(s.routes())
+	h := s.trustLocalWebUI(s.routes())
 	// Only the public API: probes, metrics and the providers' signed
 	// webhooks (/webhooks/*) come from a few known senders that a per-IP
 	// limit would throttle as one client.
@@ -115,7 +123,7 @@ func (s *Server) Handler() http.Handler {
 	if s.Keys != nil {
 		h = auth.Authenticate(s.Keys)(h)
 	}
-	h = s.cors().Handler(s.withClientAddr(h))
+	h = s.withCORS(s.withClientAddr(h))
 	h = httpx.APISecurityHeaders(h)
 	return httpx.Trace(s.tracerProvider(), "api", httpx.WithRequestID(httpx.Observe("api", s.Logger, h)))
 }
@@ -151,9 +159,9 @@ func (s *Server) rateLimitKey(r *http.Request) string {
 }
 
 // routes registers every endpoint: the platform's probes and metrics, the
-// providers' webhooks and this document by hand, the rest generated from
-// openapi.yaml; each requires the access its operation documents
-// (requireAccess).
+// providers' webhooks, the codec server and this document by hand, the rest
+// generated from openapi.yaml; each requires the access its operation
+// documents (requireAccess).
 func (s *Server) routes() *mux.Router {
 	r := mux.NewRouter()
 	r.Use(requireAccess)
@@ -161,6 +169,7 @@ func (s *Server) routes() *mux.Router {
 	// The providers sign their callbacks; the handlers check the signatures.
 	r.HandleFunc(TwilioWebhookPath, s.twilioWebhook).Methods(http.MethodPost)
 	r.HandleFunc(SendGridWebhookPath, s.sendGridWebhook).Methods(http.MethodPost)
+	s.mountCodec(r)
 	r.HandleFunc("/api/openapi.json", serveOpenAPI).Methods(http.MethodGet)
 	s.mountOperations(r)
 	httpx.InstallRouting(r)

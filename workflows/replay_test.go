@@ -14,6 +14,9 @@ import (
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
+
+	"github.com/orderflow/orderflow/internal/platform/config"
+	"github.com/orderflow/orderflow/internal/platform/payloadcrypt"
 )
 
 // TestReplayRecordedHistories replays every history in testdata/histories
@@ -39,7 +42,16 @@ import (
 // step run for every order (recording the step even when there is no
 // timeout), the v0 histories would fail here: that change would need
 // workflow.GetVersion around the new step.
+//
+// The histories are replayed with the workers' converters
+// (payloadcrypt, with the development key the local stack records them
+// with): the current ones hold encrypted payloads, and clear-*.json (like
+// v0-*.json) were recorded before payloads were encrypted, i.e. executions
+// running when encryption was deployed: their clear payloads decode as
+// they are.
 func TestReplayRecordedHistories(t *testing.T) {
+	codec, err := payloadcrypt.New(config.Defaults[config.PayloadEncryption]().PayloadEncryptionKeys)
+	require.NoError(t, err)
 	files, err := filepath.Glob(filepath.Join("testdata", "histories", "*.json"))
 	require.NoError(t, err)
 	require.NotEmpty(t, files, "no recorded histories: the replay test would prove nothing")
@@ -50,7 +62,10 @@ func TestReplayRecordedHistories(t *testing.T) {
 		recorded[hist.Events[0].GetWorkflowExecutionStartedEventAttributes().GetWorkflowType().GetName()] = true
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".json"), func(t *testing.T) {
 			// A fresh replayer per history: its workflow results are kept by ID.
-			replayer := worker.NewWorkflowReplayer()
+			replayer, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{
+				DataConverter: codec.DataConverter(), FailureConverter: codec.FailureConverter(),
+			})
+			require.NoError(t, err)
 			replayer.RegisterWorkflow(OrderWorkflow)
 			replayer.RegisterWorkflow(ReservationWorkflow)
 			replayer.RegisterWorkflow(NotificationWorkflow)

@@ -20,7 +20,7 @@ import (
 
 // RunAPI serves the REST API on cfg.APIAddr until ctx ends.
 func RunAPI(ctx context.Context, cfg config.API, logger *slog.Logger) error {
-	c, err := connect(ctx, wants{Role: "api", Postgres: &cfg.Postgres, Redis: &cfg.Redis, Temporal: &cfg.Temporal}, logger)
+	c, err := connect(ctx, wants{Role: "api", Postgres: &cfg.Postgres, Redis: &cfg.Redis, Temporal: &cfg.Temporal, Payloads: &cfg.PayloadEncryption}, logger)
 	if err != nil {
 		return err
 	}
@@ -39,7 +39,7 @@ func RunAPI(ctx context.Context, cfg config.API, logger *slog.Logger) error {
 		Orders:             orders.NewStore(pool),
 		Inventory:          inventory.NewStore(pool, inventory.WithCache(inventory.NewCache(rdb, logger))),
 		Temporal:           c.temporal,
-		Namespace:          cfg.TemporalNamespace,
+		Namespace:          c.namespace,
 		Logger:             logger,
 		Tracing:            c.tracing.Provider,
 		TraceService:       c.tracing.Service,
@@ -61,6 +61,12 @@ func RunAPI(ctx context.Context, cfg config.API, logger *slog.Logger) error {
 			PerAccount:         ratelimit.NewRedis(rdb, "login:", cfg.LoginAttemptsPerAccount, config.LoginWindow),
 			PerAccountAnywhere: ratelimit.NewRedis(rdb, "login-any:", config.AccountAttemptsAnywhere*cfg.LoginAttemptsPerAccount, config.LoginWindow),
 		},
+		// The codec server decrypts with the keys the client encrypts with.
+		// The dev server's Web UI has no sign-in, so in development it
+		// decodes without a token; in production only an admin does.
+		Codec:               c.codec,
+		TemporalUIOrigins:   cfg.TemporalUIOrigins,
+		DecodeForLocalWebUI: cfg.Environment.Environment == config.Development,
 	}
 	if cfg.TracesQueryURL != "" {
 		if srv.Traces, err = telemetry.NewTraceStore(cfg.TracesQueryURL); err != nil {

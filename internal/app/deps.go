@@ -6,6 +6,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -24,6 +25,7 @@ import (
 	"github.com/orderflow/orderflow/internal/platform/config"
 	"github.com/orderflow/orderflow/internal/platform/events"
 	"github.com/orderflow/orderflow/internal/platform/httpx"
+	"github.com/orderflow/orderflow/internal/platform/payloadcrypt"
 	"github.com/orderflow/orderflow/internal/platform/requestid"
 	"github.com/orderflow/orderflow/internal/platform/telemetry"
 )
@@ -33,6 +35,8 @@ import (
 type wants struct {
 	Role     string
 	Temporal *config.Temporal
+	// Payloads are the keys of Temporal's payloads: set with Temporal.
+	Payloads *config.PayloadEncryption
 	Postgres *config.Postgres
 	Redis    *config.Redis
 	Kafka    *config.Kafka
@@ -43,10 +47,17 @@ type wants struct {
 type conns struct {
 	tracing  *telemetry.Tracing
 	temporal client.Client
-	pool     *pgxpool.Pool
-	redis    *redis.Client
-	kafka    *events.Publisher
-	checks   map[string]httpx.Check
+	// namespace is the client's Temporal namespace, which the settings or
+	// the profile they name chose (the SDK's "default" when neither does).
+	namespace string
+	pool      *pgxpool.Pool
+	redis     *redis.Client
+	kafka     *events.Publisher
+	checks    map[string]httpx.Check
+
+	// codec encrypts the client's payloads; the api's codec server
+	// decodes with it.
+	codec *payloadcrypt.Codec
 }
 
 // readinessEvery is how often a role checks its dependencies for
@@ -72,7 +83,10 @@ func connect(ctx context.Context, w wants, logger *slog.Logger) (*conns, error) 
 
 func (c *conns) open(ctx context.Context, w wants, logger *slog.Logger) (err error) {
 	if w.Temporal != nil {
-		if c.temporal, err = dialTemporal(*w.Temporal, c.tracing, logger); err != nil {
+		if c.codec, err = payloadcrypt.New(w.Payloads.PayloadEncryptionKeys); err != nil {
+			return fmt.Errorf("PAYLOAD_ENCRYPTION_KEYS: %w", err)
+		}
+		if c.temporal, c.namespace, err = dialTemporal(ctx, *w.Temporal, c.codec, c.tracing, logger); err != nil {
 			return err
 		}
 		c.checks["temporal"] = temporalCheck(c.temporal)
@@ -84,14 +98,21 @@ func (c *conns) open(ctx context.Context, w wants, logger *slog.Logger) (err err
 		c.checks["postgres"] = postgresCheck(c.pool)
 	}
 	if w.Redis != nil {
-		if c.redis, err = openRedis(*w.Redis, c.tracing); err != nil {
+		if c.redis, err = openRedis(ctx, *w.Redis, c.tracing); err != nil {
 			return err
 		}
 		c.checks["redis"] = redisCheck(c.redis)
 	}
 	if w.Kafka != nil {
-		c.kafka = events.NewPublisher(w.Kafka.KafkaBrokers)
+		sec, err := kafkaSecurity(*w.Kafka)
+		if err != nil {
+			return err
+		}
+		c.kafka = events.NewPublisher(w.Kafka.KafkaBrokers, sec)
 		c.checks["kafka"] = kafkaCheck(c.kafka)
+		if err := checkKafkaSecurity(ctx, c.kafka, *w.Kafka, sec); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -147,10 +168,19 @@ func openPostgres(ctx context.Context, cfg config.Postgres, tracing *telemetry.T
 	return pool, nil
 }
 
-// openRedis returns a client whose pool statistics are metrics
-// (db_client_connections_*); with tracing on, each command is a span.
-func openRedis(cfg config.Redis, tracing *telemetry.Tracing) (*redis.Client, error) {
-	rdb := redis.NewClient(&redis.Options{Addr: cfg.RedisAddr, Password: cfg.RedisPassword})
+// openRedis returns a client of REDIS_URL whose pool statistics are
+// metrics (db_client_connections_*); with tracing on, each command is a
+// span. It connects lazily, but a rediss:// server that refuses our TLS
+// fails the start (checkRedisTLS).
+func openRedis(ctx context.Context, cfg config.Redis, tracing *telemetry.Tracing) (*redis.Client, error) {
+	opts, err := redisOptions(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRedisTLS(ctx, opts, cfg); err != nil {
+		return nil, err
+	}
+	rdb := redis.NewClient(opts)
 	meters, err := telemetry.MeterProvider()
 	if err == nil {
 		err = redisotel.InstrumentMetrics(rdb, redisotel.WithMeterProvider(meters))
@@ -167,12 +197,22 @@ func openRedis(cfg config.Redis, tracing *telemetry.Tracing) (*redis.Client, err
 	return rdb, nil
 }
 
-// dialTemporal returns a client that connects on first use, so the process
-// starts (and reports not ready) while Temporal is still coming up.
-func dialTemporal(cfg config.Temporal, tracing *telemetry.Tracing, logger *slog.Logger) (client.Client, error) {
+// dialTemporal returns a client, and its namespace, that connects on first
+// use, so the process starts (and reports not ready) while Temporal is
+// still coming up; only a server that refuses our TLS fails the start
+// (checkTemporalTLS). Address, namespace, API key and TLS come from the
+// SDK's environment configuration (temporalOptions), the rest from here.
+func dialTemporal(ctx context.Context, cfg config.Temporal, codec *payloadcrypt.Codec, tracing *telemetry.Tracing, logger *slog.Logger) (client.Client, string, error) {
+	opts, err := temporalOptions(cfg)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := checkTemporalTLS(ctx, cfg, opts); err != nil {
+		return nil, "", err
+	}
 	metrics, err := telemetry.TemporalMetrics()
 	if err != nil {
-		return nil, fmt.Errorf("temporal metrics: %w", err)
+		return nil, "", fmt.Errorf("temporal metrics: %w", err)
 	}
 	var interceptors []interceptor.ClientInterceptor
 	if tracing.Enabled {
@@ -183,20 +223,22 @@ func dialTemporal(cfg config.Temporal, tracing *telemetry.Tracing, logger *slog.
 			Tracer: tracing.Provider.Tracer("go.temporal.io/sdk"), TextMapPropagator: telemetry.Propagator,
 		})
 		if err != nil {
-			return nil, fmt.Errorf("temporal tracing: %w", err)
+			return nil, "", fmt.Errorf("temporal tracing: %w", err)
 		}
 		interceptors = append(interceptors, tracer)
 	}
-	return client.NewLazyClient(client.Options{
-		Interceptors:   interceptors,
-		HostPort:       cfg.TemporalAddress,
-		Namespace:      cfg.TemporalNamespace,
-		Logger:         sdklog.NewStructuredLogger(logger.With("component", "temporal-sdk")),
-		MetricsHandler: metrics,
-		// The request ID goes from the API's calls into workflows, child
-		// workflows and activities, whichever role runs this client.
-		ContextPropagators: []workflow.ContextPropagator{requestid.Propagator()},
-	})
+	opts.Interceptors = interceptors
+	opts.Logger = sdklog.NewStructuredLogger(logger.With("component", "temporal-sdk"))
+	opts.MetricsHandler = metrics
+	// The request ID goes from the API's calls into workflows, child
+	// workflows and activities, whichever role runs this client.
+	opts.ContextPropagators = []workflow.ContextPropagator{requestid.Propagator()}
+	// Every payload is encrypted, and failures' messages with them; the
+	// workers made from this client use the same converters.
+	opts.DataConverter, opts.FailureConverter = codec.DataConverter(), codec.FailureConverter()
+	opts.Namespace = cmp.Or(opts.Namespace, client.DefaultNamespace)
+	c, err := client.NewLazyClient(opts)
+	return c, opts.Namespace, err
 }
 
 func postgresCheck(pool *pgxpool.Pool) httpx.Check {

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/orderflow/orderflow/api"
 	"github.com/orderflow/orderflow/internal/devtools/devstack"
 	"github.com/orderflow/orderflow/internal/devtools/sandbox"
 	"github.com/orderflow/orderflow/internal/platform/config"
@@ -55,6 +56,7 @@ func RunDev(ctx context.Context, lookup config.Lookup, logger *slog.Logger) erro
 	infra, err := StartInfra(ctx, InfraOptions{
 		DataDir: dataDir, TemporalCLI: dev.TemporalCLI, Logger: logger,
 		Postgres: p.PostgresPort, Redis: p.RedisPort, Kafka: p.KafkaPort, Temporal: p.TemporalPort, TemporalUI: p.TemporalUIPort,
+		CodecEndpoint: fmt.Sprintf("http://127.0.0.1:%d%s", p.APIPort, api.CodecPath),
 	})
 	if err != nil {
 		return err
@@ -82,6 +84,8 @@ func RunDev(ctx context.Context, lookup config.Lookup, logger *slog.Logger) erro
 	// the API verifies them with its public half.
 	cfg.SandboxSendGridWebhookKey, cfg.SendGridWebhookPublicKey = sandbox.NewEventWebhookKey()
 	cfg.FrontendAddr = loop(p.FrontendPort)
+	// The Web UI decodes payloads through the api's codec server.
+	cfg.TemporalUIOrigins = config.Origins{infra.Temporal.UIURL(), fmt.Sprintf("http://localhost:%d", p.TemporalUIPort)}
 
 	seed, err := config.From[config.Seed](cfg)
 	if err != nil {
@@ -242,7 +246,7 @@ func printTable(w io.Writer, cfg config.Stack, infra *Infra, obs *observability,
 	fmt.Fprintf(tw, "Temporal Web UI\t%s\n", infra.Temporal.UIURL())
 	fmt.Fprintf(tw, "Temporal frontend\t%s (bin/temporal --address %s ...)\n", cfg.TemporalAddress, cfg.TemporalAddress)
 	fmt.Fprintf(tw, "PostgreSQL\tpostgres://orderflow:***@127.0.0.1:%d/orderflow\n", ports.PostgresPort)
-	fmt.Fprintf(tw, "Redis\t%s\n", cfg.RedisAddr)
+	fmt.Fprintf(tw, "Redis\t%s\n", cfg.RedisURL)
 	fmt.Fprintf(tw, "Kafka (kfake)\t%s\n", strings.Join(cfg.KafkaBrokers, ","))
 	fmt.Fprintf(tw, "sandboxes\thttp://%s/_sandbox/messages  (payments, SendGrid, Twilio)\n", cfg.SandboxAddr)
 	for _, w := range []devPort{{"orders", "", ports.WorkerOrdersPort}, {"inventory", "", ports.WorkerInventoryPort},

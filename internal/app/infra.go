@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
 	"path/filepath"
 
 	"github.com/orderflow/orderflow/internal/devtools/devstack"
@@ -22,6 +23,9 @@ type InfraOptions struct {
 	Kafka       int
 	Temporal    int
 	TemporalUI  int
+	// CodecEndpoint is the api's codec server, which the Web UI decodes
+	// payloads through ("" when no api serves one, as in the tests).
+	CodecEndpoint string
 	// Fast trades PostgreSQL durability for speed (tests).
 	Fast   bool
 	Logger *slog.Logger
@@ -77,7 +81,7 @@ func StartInfra(ctx context.Context, o InfraOptions) (_ *Infra, err error) {
 	}
 	if in.Temporal, err = devstack.StartTemporal(ctx, devstack.TemporalOptions{
 		CLIPath: o.TemporalCLI, DBFile: filepath.Join(o.DataDir, "temporal", "temporal.db"),
-		Port: o.Temporal, UIPort: o.TemporalUI, SearchAttributes: searchAttributes,
+		Port: o.Temporal, UIPort: o.TemporalUI, SearchAttributes: searchAttributes, CodecEndpoint: o.CodecEndpoint,
 		LogFile: filepath.Join(logs, "temporal.log"), Logger: o.Logger,
 	}); err != nil {
 		return nil, err
@@ -86,12 +90,17 @@ func StartInfra(ctx context.Context, o InfraOptions) (_ *Infra, err error) {
 	return in, nil
 }
 
-// Configure points the stack's settings at this infrastructure.
+// Configure points the stack's settings at this infrastructure. Its
+// servers take plain connections without credentials, so every Kafka,
+// Redis and Temporal setting is replaced, not only the address: an API key
+// or a TLS file exported for the temporal CLI, or a profile in the user's
+// configuration file, would turn TLS on towards the dev server.
 func (in *Infra) Configure(cfg config.Stack) config.Stack {
 	cfg.DatabaseURL = in.Postgres.URL()
-	cfg.RedisAddr = in.Redis.Addr()
-	cfg.KafkaBrokers = config.List(in.Kafka.Brokers())
-	cfg.TemporalAddress = in.Temporal.Address()
+	cfg.Redis = config.Redis{RedisURL: in.Redis.URL()}
+	cfg.Kafka = config.Kafka{KafkaBrokers: config.List(in.Kafka.Brokers())}
+	// An empty file of profiles: none of the user's applies.
+	cfg.Temporal = config.Temporal{TemporalAddress: in.Temporal.Address(), TemporalNamespace: in.Temporal.Namespace(), TemporalConfigFile: os.DevNull}
 	return cfg
 }
 

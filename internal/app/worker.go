@@ -50,14 +50,14 @@ func RunWorker(ctx context.Context, queue string, lookup config.Lookup, logger *
 // reconciler.
 func RunOrdersWorker(ctx context.Context, cfg config.OrdersWorker, logger *slog.Logger) error {
 	logger = logger.With("task_queue", workflows.OrdersTaskQueue)
-	c, err := connect(ctx, wants{Role: "worker-orders", Temporal: &cfg.Temporal, Postgres: &cfg.Postgres, Kafka: &cfg.Kafka}, logger)
+	c, err := connect(ctx, wants{Role: "worker-orders", Temporal: &cfg.Temporal, Payloads: &cfg.PayloadEncryption, Postgres: &cfg.Postgres, Kafka: &cfg.Kafka}, logger)
 	if err != nil {
 		return err
 	}
 	defer c.close()
 	store := orders.NewStore(c.pool)
 	defer runRelay(ctx, store.Relay(c.kafka, logger).Run)()
-	reconciler := &workers.Reconciler{Store: store, Temporal: c.temporal, Namespace: cfg.TemporalNamespace,
+	reconciler := &workers.Reconciler{Store: store, Temporal: c.temporal, Namespace: c.namespace,
 		Every: cfg.ReconcileInterval, Lookback: reconcileLookback, Logger: logger}
 	go reconciler.Run(ctx)
 	go workers.CountApprovals(ctx, store)
@@ -72,7 +72,7 @@ func RunOrdersWorker(ctx context.Context, cfg config.OrdersWorker, logger *slog.
 // stock ledger with its cache and outbox relay.
 func RunInventoryWorker(ctx context.Context, cfg config.InventoryWorker, logger *slog.Logger) error {
 	logger = logger.With("task_queue", workflows.InventoryTaskQueue)
-	c, err := connect(ctx, wants{Role: "worker-inventory", Temporal: &cfg.Temporal, Postgres: &cfg.Postgres, Redis: &cfg.Redis, Kafka: &cfg.Kafka}, logger)
+	c, err := connect(ctx, wants{Role: "worker-inventory", Temporal: &cfg.Temporal, Payloads: &cfg.PayloadEncryption, Postgres: &cfg.Postgres, Redis: &cfg.Redis, Kafka: &cfg.Kafka}, logger)
 	if err != nil {
 		return err
 	}
@@ -88,7 +88,7 @@ func RunInventoryWorker(ctx context.Context, cfg config.InventoryWorker, logger 
 // every channel, behind circuit breakers shared in Redis.
 func RunNotificationsWorker(ctx context.Context, cfg config.NotificationsWorker, logger *slog.Logger) error {
 	logger = logger.With("task_queue", workflows.NotificationsTaskQueue)
-	c, err := connect(ctx, wants{Role: "worker-notifications", Temporal: &cfg.Temporal, Postgres: &cfg.Postgres, Redis: &cfg.Redis}, logger)
+	c, err := connect(ctx, wants{Role: "worker-notifications", Temporal: &cfg.Temporal, Payloads: &cfg.PayloadEncryption, Postgres: &cfg.Postgres, Redis: &cfg.Redis}, logger)
 	if err != nil {
 		return err
 	}

@@ -22,8 +22,11 @@ package integration
 // Never re-record to make a failing replay test pass: that failure is the
 // test telling you that running orders would break on deploy.
 // (Adding a scenario here is fine too: re-recording the current version's
-// files changes only their IDs and times, and v*-*.json files are never
-// rewritten.)
+// files changes only their IDs and times, and v*-*.json and clear-*.json
+// files are never rewritten.) The payloads are encrypted with the stack's
+// development key, the default of PAYLOAD_ENCRYPTION_KEYS, which the replay
+// test decrypts them with: a history recorded with another key would not
+// replay there.
 
 import (
 	"context"

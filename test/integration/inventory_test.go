@@ -53,7 +53,7 @@ func stockLevel(t *testing.T, sku string) inventory.StockLevel {
 func requireLedgerMatchesStock(t *testing.T) {
 	t.Helper()
 	cmd := exec.Command(inventoryWorker.binary, "inventory-rebuild", "--check")
-	cmd.Env = []string{"DATABASE_URL=" + stack.cfg.DatabaseURL, "REDIS_ADDR=" + stack.cfg.RedisAddr, "KAFKA_BROKERS=" + strings.Join(stack.cfg.KafkaBrokers, ",")}
+	cmd.Env = []string{"DATABASE_URL=" + stack.cfg.DatabaseURL, "REDIS_URL=" + stack.cfg.RedisURL, "KAFKA_BROKERS=" + strings.Join(stack.cfg.KafkaBrokers, ",")}
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "ledger replay differs from the stock rows:\n%s", out)
 	require.Contains(t, string(out), "every stock row equals the replay of its ledger")

@@ -29,6 +29,7 @@ import (
 	"github.com/orderflow/orderflow/internal/devtools/sandbox"
 	"github.com/orderflow/orderflow/internal/platform/config"
 	"github.com/orderflow/orderflow/internal/platform/logging"
+	"github.com/orderflow/orderflow/internal/platform/payloadcrypt"
 	"github.com/orderflow/orderflow/workflows"
 )
 
@@ -40,6 +41,9 @@ var stack struct {
 	db       *pgxpool.Pool
 	temporal client.Client
 	infra    *app.Infra // to restart servers under load
+	// codec is the roles' payload encryption, which temporal uses too;
+	// payloads read raw from a history need it.
+	codec *payloadcrypt.Codec
 	// spans are what every role exported (collector_test.go).
 	spans *collector
 	// workerOps maps a task queue to its worker's ops URL (in-process or
@@ -133,7 +137,12 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer stack.db.Close()
-	if stack.temporal, err = client.Dial(client.Options{HostPort: cfg.TemporalAddress, Logger: silentSDKLogger()}); err != nil {
+	if stack.codec, err = payloadcrypt.New(cfg.PayloadEncryptionKeys); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if stack.temporal, err = client.Dial(client.Options{HostPort: cfg.TemporalAddress, Logger: silentSDKLogger(),
+		DataConverter: stack.codec.DataConverter(), FailureConverter: stack.codec.FailureConverter()}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}

@@ -175,7 +175,9 @@ func TestInvalidNumberFallsBackToEmail(t *testing.T) {
 }
 
 func TestProviderOutageIsNotHammered(t *testing.T) {
-	rdb := redis.NewClient(&redis.Options{Addr: stack.cfg.RedisAddr})
+	opts, err := redis.ParseURL(stack.cfg.RedisURL)
+	require.NoError(t, err)
+	rdb := redis.NewClient(opts)
 	defer rdb.Close()
 	twilio := breaker.New(rdb, providers.TwilioName, breaker.Settings{}, slog.New(slog.DiscardHandler))
 	addFault(t, sandbox.Fault{Provider: sandbox.ProviderTwilio, Down: true})

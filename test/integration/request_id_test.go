@@ -11,7 +11,6 @@ import (
 
 	"github.com/segmentio/kafka-go"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/converter"
 
 	"github.com/orderflow/orderflow/internal/domain/orders"
 	"github.com/orderflow/orderflow/internal/platform/events"
@@ -35,7 +34,7 @@ func TestRequestIDFollowsTheOrder(t *testing.T) {
 	payload := desc.WorkflowExecutionInfo.GetMemo().GetFields()["request_id"]
 	require.NotNil(t, payload, "the workflow's memo has request_id")
 	var memo string
-	require.NoError(t, converter.GetDefaultDataConverter().FromPayload(payload, &memo))
+	require.NoError(t, stack.codec.DataConverter().FromPayload(payload, &memo), "the memo is encrypted")
 	require.Equal(t, reqID, memo)
 
 	for _, eventType := range []string{"order.processing", "order.completed"} {

@@ -95,6 +95,9 @@ func StartRedis(ctx context.Context, o RedisOptions) (*Redis, error) {
 // Addr is the server's host:port on loopback.
 func (r *Redis) Addr() string { return loopback(r.port) }
 
+// URL is the server as REDIS_URL names it: no password, database 0.
+func (r *Redis) URL() string { return "redis://" + r.Addr() + "/0" }
+
 // Stop shuts Redis down (it flushes the append-only file first) and waits
 // for it; if ctx ends first, or after 20 s, the server is killed. Calling it
 // again does nothing.

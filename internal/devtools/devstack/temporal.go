@@ -32,6 +32,9 @@ type TemporalOptions struct {
 	Port, UIPort, HTTPPort, MetricsPort int
 	// Namespace is registered at start; "" means "default" (always present).
 	Namespace string
+	// CodecEndpoint is the codec server the Web UI decodes payloads
+	// through (the api's /codec); "" shows them as they are stored.
+	CodecEndpoint string
 	// SearchAttributes maps custom search attribute names to their types:
 	// Text, Keyword, Int, Double, Bool, Datetime or KeywordList. Missing ones
 	// are added to the namespace at every start, so a name added later
@@ -112,6 +115,9 @@ func StartTemporal(ctx context.Context, o TemporalOptions) (*Temporal, error) {
 		"--log-level", "warn",
 		"--color", "never",
 	}
+	if o.CodecEndpoint != "" {
+		args = append(args, "--ui-codec-endpoint", o.CodecEndpoint)
+	}
 	if o.DBFile != "" {
 		dbFile, err := filepath.Abs(o.DBFile)
 		if err != nil {
@@ -151,6 +157,9 @@ func (t *Temporal) UIURL() string { return "http://" + loopback(t.opts.UIPort) }
 
 // MetricsURL is where the server's own Prometheus metrics are served.
 func (t *Temporal) MetricsURL() string { return "http://" + loopback(t.opts.MetricsPort) + "/metrics" }
+
+// Namespace is the namespace registered at start, for TEMPORAL_NAMESPACE.
+func (t *Temporal) Namespace() string { return t.opts.Namespace }
 
 // Stop shuts the server down cleanly and waits for it; if ctx ends first, or
 // after 20 s, the server is killed. Calling it again does nothing.

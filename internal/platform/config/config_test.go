@@ -17,7 +17,8 @@ func TestDefaultsRunTheLocalStack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.APIAddr != "127.0.0.1:8080" || c.TemporalAddress != "127.0.0.1:7233" || c.KafkaBrokers[0] != "127.0.0.1:9092" ||
+	// Temporal's address is the profile's, else the SDK's localhost:7233.
+	if c.APIAddr != "127.0.0.1:8080" || c.TemporalAddress != "" || c.KafkaBrokers[0] != "127.0.0.1:9092" ||
 		c.ShutdownTimeout != 30*time.Second || c.Environment.Environment != Development {
 		t.Fatalf("unexpected defaults: %+v", c)
 	}
@@ -76,6 +77,10 @@ func TestInvalidValuesAreRejected(t *testing.T) {
 		"wildcard":    {"CORS_ALLOWED_ORIGINS": "*"},
 		"path":        {"CORS_ALLOWED_ORIGINS": "https://a.example.com/app"},
 		"trace store": {"TRACES_QUERY_URL": "jaeger:16686"},
+		"payload key": {"PAYLOAD_ENCRYPTION_KEYS": "k1:not base64"},
+		"key length":  {"PAYLOAD_ENCRYPTION_KEYS": "k1:c2hvcnQ="},
+		"same kid":    {"PAYLOAD_ENCRYPTION_KEYS": "k1:NMtm2w8IL4CobaXGJRcrtpXJQU4x5IgiDK8Ks2qdync=,k1:NMtm2w8IL4CobaXGJRcrtpXJQU4x5IgiDK8Ks2qdync="},
+		"ui origins":  {"TEMPORAL_UI_ORIGINS": "*"},
 	} {
 		_, err := Load[Stack](lookup(env))
 		if err == nil {
@@ -101,8 +106,11 @@ func TestEnvironRoundTrips(t *testing.T) {
 		t.Fatal(err)
 	}
 	want.LogLevel, want.DatabaseURL, want.KafkaBrokers = "debug", "postgres://x@db:1/y", List{"k1:1", "k2:2"}
-	want.RedisPassword, want.PushAPIKey = "secret", "push-key"
+	want.RedisURL, want.PushAPIKey = "rediss://orderflow:secret@cache:6380/2", "push-key"
+	want.TemporalAPIKey, want.TemporalTLS, want.TemporalProfile = "api-key", "true", "cloud"
+	want.KafkaSASLMechanism, want.KafkaSASLUsername, want.KafkaSASLPassword, want.KafkaTLS = "SCRAM-SHA-512", "relay", "pw", true
 	want.SandboxStateFile = "/tmp/sandbox.json"
+	want.PayloadEncryptionKeys, want.TemporalUIOrigins = "k2:Kx7Q0m2Wc9Yb4Vn1Tr6Ls3Pd8Fh5Jg0Ae2Uk7Oi9Zq4=,k1:NMtm2w8IL4CobaXGJRcrtpXJQU4x5IgiDK8Ks2qdync=", Origins{"https://temporal.example.com"}
 	want.BreakerFailures, want.BreakerOpenFor, want.ApprovalThreshold = 9, 7*time.Second, 1234
 	want.ReservationTTL, want.ApprovalTimeout, want.ShutdownTimeout = time.Minute, 2*time.Hour, 3*time.Second
 	want.RateLimitPerMinute, want.CORSAllowedOrigins = 42, Origins{"https://dash.example.com", "http://localhost:3000"}
@@ -153,9 +161,12 @@ func TestProductionRefusesDevelopmentCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	seed := strings.TrimPrefix(dev.JWTSigningKeys, "dev-1:")
+	devPayloadKey := strings.TrimPrefix(dev.PayloadEncryptionKeys, "dev-1:")
+	ownPayloadKeys := "2025-01:Kx7Q0m2Wc9Yb4Vn1Tr6Ls3Pd8Fh5Jg0Ae2Uk7Oi9Zq4="
 	prod := func(keys, email, password string) map[string]string {
 		return map[string]string{"ENVIRONMENT": "production", "JWT_SIGNING_KEYS": keys, "ADMIN_EMAIL": email, "ADMIN_PASSWORD": password,
-			"TWILIO_AUTH_TOKEN": "0123456789abcdef0123456789abcdef", "WEBHOOK_SIGNING_SECRET": "whsec_3kq", "SENDGRID_API_KEY": "SG.real", "PUSH_API_KEY": "pk_real"}
+			"TWILIO_AUTH_TOKEN": "0123456789abcdef0123456789abcdef", "WEBHOOK_SIGNING_SECRET": "whsec_3kq", "SENDGRID_API_KEY": "SG.real", "PUSH_API_KEY": "pk_real",
+			"PAYLOAD_ENCRYPTION_KEYS": ownPayloadKeys}
 	}
 	withEnv := func(env map[string]string, k, v string) map[string]string { env[k] = v; return env }
 	own := "prod-1:n0Jp5KQ3cpBqzC5wNfJ2d1mYq4bS8uVw9xE7aT6hLk0="
@@ -172,17 +183,29 @@ func TestProductionRefusesDevelopmentCredentials(t *testing.T) {
 		"demo admin email":       prod(own, strings.ToUpper(dev.AdminEmail), "a long admin password"),
 		"no Twilio token":        withEnv(prod(own, "ops@example.com", "a long admin password"), "TWILIO_AUTH_TOKEN", ""),
 		"sandbox webhook secret": withEnv(prod(own, "ops@example.com", "a long admin password"), "WEBHOOK_SIGNING_SECRET", "whsec_sandbox"),
+		"dev payload key":        withEnv(prod(own, "ops@example.com", "a long admin password"), "PAYLOAD_ENCRYPTION_KEYS", dev.PayloadEncryptionKeys),
+		"dev payload key kept":   withEnv(prod(own, "ops@example.com", "a long admin password"), "PAYLOAD_ENCRYPTION_KEYS", ownPayloadKeys+",old:"+devPayloadKey),
+		"no payload key":         withEnv(prod(own, "ops@example.com", "a long admin password"), "PAYLOAD_ENCRYPTION_KEYS", ""),
 	} {
 		if _, err := Load[Stack](lookup(env)); err == nil {
 			t.Errorf("%s: accepted in production", name)
-		} else if strings.Contains(err.Error(), seed) {
+		} else if strings.Contains(err.Error(), seed) || strings.Contains(err.Error(), devPayloadKey) {
 			t.Errorf("%s: the error shows the key: %v", name, err)
 		}
 	}
-	// Roles that hold no public default run in production on their own;
-	// the notifications worker needs the providers' real credentials.
-	if _, err := Load[OrdersWorker](lookup(map[string]string{"ENVIRONMENT": "production"})); err != nil {
+	// A worker runs in production on its own payload keys, never on the
+	// development one; the notifications worker needs the providers' real
+	// credentials too.
+	if _, err := Load[OrdersWorker](lookup(map[string]string{"ENVIRONMENT": "production", "PAYLOAD_ENCRYPTION_KEYS": ownPayloadKeys})); err != nil {
 		t.Fatal(err)
+	}
+	for _, worker := range []func(Lookup) error{
+		func(l Lookup) error { _, err := Load[OrdersWorker](l); return err },
+		func(l Lookup) error { _, err := Load[InventoryWorker](l); return err },
+	} {
+		if err := worker(lookup(map[string]string{"ENVIRONMENT": "production"})); err == nil || !strings.Contains(err.Error(), "PAYLOAD_ENCRYPTION_KEYS") {
+			t.Fatalf("a worker ran in production on the development payload key: %v", err)
+		}
 	}
 	if _, err := Load[NotificationsWorker](lookup(map[string]string{"ENVIRONMENT": "production"})); err == nil {
 		t.Fatal("the notifications worker ran in production on the sandbox credentials")

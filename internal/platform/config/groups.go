@@ -64,30 +64,8 @@ type Postgres struct {
 	DatabaseURL string `env:"DATABASE_URL" envDefault:"postgres://orderflow:orderflow@127.0.0.1:5432/orderflow?sslmode=disable"`
 }
 
-// Redis holds caches, rate-limit counters and the shared circuit breakers.
-type Redis struct {
-	RedisAddr     string `env:"REDIS_ADDR" envDefault:"127.0.0.1:6379"`
-	RedisPassword string `env:"REDIS_PASSWORD"`
-}
-
-// Temporal is the Temporal frontend and namespace.
-type Temporal struct {
-	TemporalAddress   string `env:"TEMPORAL_ADDRESS" envDefault:"127.0.0.1:7233"`
-	TemporalNamespace string `env:"TEMPORAL_NAMESPACE" envDefault:"default"`
-}
-
-// Kafka is where the outbox relays publish.
-type Kafka struct {
-	KafkaBrokers List `env:"KAFKA_BROKERS" envDefault:"127.0.0.1:9092"`
-}
-
-// Validate checks there is a broker.
-func (c Kafka) Validate() error {
-	if len(c.KafkaBrokers) == 0 {
-		return errors.New("KAFKA_BROKERS is empty: want host:port[,host:port]")
-	}
-	return nil
-}
+// Redis, Temporal and Kafka, the connections with TLS and credentials of
+// their own, are in redis.go, temporal.go and kafka.go.
 
 // Ops is a worker's health, readiness and metrics listener.
 type Ops struct {

@@ -19,6 +19,8 @@ type API struct {
 	Postgres
 	Redis
 	Temporal
+	PayloadEncryption
+	CodecServer
 	OrderPolicy
 	FrontDoor
 	SignIn
@@ -38,13 +40,16 @@ type Frontend struct {
 	APIClient
 }
 
-// Worker is what every worker reads: its probes' listener, Temporal and
-// its service's database.
+// Worker is what every worker reads: its probes' listener, Temporal with
+// its payload keys and its service's database. Production refuses the
+// development payload key (Environment).
 type Worker struct {
 	Log
 	Shutdown
+	Environment
 	Ops
 	Temporal
+	PayloadEncryption
 	Postgres
 }
 
@@ -68,7 +73,6 @@ type InventoryWorker struct {
 // development values.
 type NotificationsWorker struct {
 	Worker
-	Environment
 	Redis
 	Breaker
 	Providers
@@ -131,6 +135,8 @@ type Stack struct {
 	Postgres
 	Redis
 	Temporal
+	PayloadEncryption
+	CodecServer
 	Kafka
 	OrderPolicy
 	FrontDoor

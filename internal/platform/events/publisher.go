@@ -2,24 +2,38 @@ package events
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/sasl"
 )
 
 // Publisher writes CloudEvents to Kafka. It is safe for concurrent use.
 type Publisher struct {
-	brokers []string
-	w       *kafka.Writer
+	brokers   []string
+	dialer    *kafka.Dialer // for Ping
+	transport *kafka.Transport
+	w         *kafka.Writer
+}
+
+// Security is how the publisher reaches the brokers: TLS and a SASL
+// mechanism, each nil for none.
+type Security struct {
+	TLS  *tls.Config
+	SASL sasl.Mechanism
 }
 
 // NewPublisher returns a publisher to the given brokers. Topics are created
 // on first use when the broker allows it.
-func NewPublisher(brokers []string) *Publisher {
-	return &Publisher{brokers: brokers, w: &kafka.Writer{
-		Addr:     kafka.TCP(brokers...),
-		Balancer: &kafka.Hash{}, // same key, same partition: per-aggregate ordering
+func NewPublisher(brokers []string, sec Security) *Publisher {
+	// The writer's transport and Ping's dialer sign in alike.
+	transport := &kafka.Transport{TLS: sec.TLS, SASL: sec.SASL}
+	return &Publisher{brokers: brokers, transport: transport, dialer: &kafka.Dialer{TLS: sec.TLS, SASLMechanism: sec.SASL}, w: &kafka.Writer{
+		Addr:      kafka.TCP(brokers...),
+		Transport: transport,
+		Balancer:  &kafka.Hash{}, // same key, same partition: per-aggregate ordering
 		// kafka-go's default BatchTimeout is 1 s, which would add a second to
 		// every synchronous publish from an activity.
 		BatchTimeout:           5 * time.Millisecond,
@@ -85,7 +99,7 @@ func (p *Publisher) Ping(ctx context.Context) error {
 	var err error
 	for _, broker := range p.brokers {
 		var conn *kafka.Conn
-		if conn, err = (&kafka.Dialer{}).DialContext(ctx, "tcp", broker); err != nil {
+		if conn, err = p.dialer.DialContext(ctx, "tcp", broker); err != nil {
 			continue
 		}
 		_, err = conn.Brokers()
@@ -97,5 +111,9 @@ func (p *Publisher) Ping(ctx context.Context) error {
 	return err
 }
 
-// Close flushes pending writes.
-func (p *Publisher) Close() error { return p.w.Close() }
+// Close flushes pending writes, then closes the connections.
+func (p *Publisher) Close() error {
+	err := p.w.Close()
+	p.transport.CloseIdleConnections()
+	return err
+}
