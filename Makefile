@@ -6,6 +6,10 @@ BIN   := bin
 TEMPORAL := $(BIN)/temporal
 # Jaeger all-in-one (traces of the local stack) is pinned in jaeger/go.mod.
 JAEGER   := $(BIN)/jaeger
+# The version stamped into bin/orderflow: its workers' build ID in their
+# Worker Deployment (README, "Rolling out workflow changes").
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+LDFLAGS  := -X github.com/orderflow/orderflow/internal/platform/buildinfo.version=$(VERSION)
 
 .PHONY: run test build vet fmt-check temporal bench clean help
 
@@ -26,7 +30,7 @@ test: build vet fmt-check ## vet, gofmt, unit tests with -race, then integration
 	$(GO) test -count=1 -timeout 15m ./test/integration/...
 
 build: $(TEMPORAL) ## build bin/orderflow and the pinned bin/temporal
-	$(GO) build -o $(BIN)/orderflow ./cmd/orderflow
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/orderflow ./cmd/orderflow
 
 $(TEMPORAL): temporal/cli/go.mod temporal/cli/go.sum
 	cd temporal/cli && $(GO) build -o ../../$(TEMPORAL) github.com/temporalio/cli/cmd/temporal

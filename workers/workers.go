@@ -4,13 +4,14 @@
 package workers
 
 import (
-	"time"
-
+	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/orderflow/orderflow/activities"
 	"github.com/orderflow/orderflow/internal/platform/requestid"
@@ -26,43 +27,68 @@ type Activities struct {
 	Notifications *activities.NotificationActivities
 }
 
-// New returns an unstarted worker for queue with its workflows and activities
+// New returns an unstarted worker for queue, as the version of buildID in
+// the queue's Worker Deployment, with its workflows and activities
 // registered.
-func New(c client.Client, queue string, acts Activities) (worker.Worker, error) {
+func New(c client.Client, queue, buildID string, acts Activities) (worker.Worker, error) {
 	if !slices.Contains(workflows.TaskQueues, queue) {
 		return nil, fmt.Errorf("unknown task queue %q: want one of %v", queue, workflows.TaskQueues)
 	}
-	w := worker.New(c, queue, options(queue))
+	if buildID == "" {
+		return nil, errors.New("a worker needs a build ID")
+	}
+	w := worker.New(c, queue, options(queue, buildID))
 	switch queue {
 	case workflows.OrdersTaskQueue:
 		if acts.Orders == nil || acts.Payments == nil {
 			return nil, fmt.Errorf("queue %s needs order and payment activities", queue)
 		}
-		w.RegisterWorkflow(workflows.OrderWorkflow)
-		w.RegisterWorkflow(workflows.RepairOrderWorkflow)
+		// Pinned: an order lives for hours or days (approval, payment
+		// holds, compensations), and a saga changing shape under a running
+		// order is the failure that matters most. Its changes need
+		// workflow.GetVersion only when they must reach running orders.
+		w.RegisterWorkflowWithOptions(workflows.OrderWorkflow, pinned)
+		// Pinned: a repair finishes the saga of the code that started it,
+		// in seconds.
+		w.RegisterWorkflowWithOptions(workflows.RepairOrderWorkflow, pinned)
 		w.RegisterActivity(acts.Orders)
 		w.RegisterActivity(acts.Payments)
 	case workflows.InventoryTaskQueue:
 		if acts.Inventory == nil {
 			return nil, fmt.Errorf("queue %s needs inventory activities", queue)
 		}
-		w.RegisterWorkflow(workflows.ReservationWorkflow)
+		// Pinned: a reservation holds stock for its order's life and writes
+		// the ledger in the order it recorded; its version drains with the
+		// orders'.
+		w.RegisterWorkflowWithOptions(workflows.ReservationWorkflow, pinned)
 		w.RegisterActivity(acts.Inventory)
 	case workflows.NotificationsTaskQueue:
 		if acts.Notifications == nil {
 			return nil, fmt.Errorf("queue %s needs notification activities", queue)
 		}
-		w.RegisterWorkflow(workflows.NotificationWorkflow)
+		// Auto-upgrade: a delivery can wait out quiet hours or minutes of
+		// provider retries, and a fix to delivery (a provider, a fallback)
+		// should reach those already waiting rather than keep an old
+		// version alive overnight.
+		w.RegisterWorkflowWithOptions(workflows.NotificationWorkflow, autoUpgrade)
 		w.RegisterActivity(acts.Notifications)
 	}
 	return w, nil
 }
 
+var (
+	pinned      = workflow.RegisterOptions{VersioningBehavior: workflow.VersioningBehaviorPinned}
+	autoUpgrade = workflow.RegisterOptions{VersioningBehavior: workflow.VersioningBehaviorAutoUpgrade}
+)
+
 // options tunes each queue's worker. Activities here are I/O bound (database,
 // HTTP), so many may run at once; pollers are raised above the SDK's default
 // of 2 so a worker keeps up with bursts without a long task-queue backlog.
-func options(queue string) worker.Options {
+func options(queue, buildID string) worker.Options {
 	o := worker.Options{
+		// No default behaviour: a workflow type registered without one
+		// fails the worker's start.
+		DeploymentOptions:                      worker.DeploymentOptions{UseVersioning: true, Version: Version(queue, buildID)},
 		MaxConcurrentActivityExecutionSize:     200,
 		MaxConcurrentWorkflowTaskExecutionSize: 100,
 		MaxConcurrentActivityTaskPollers:       4,

@@ -9,6 +9,7 @@
 //	orderflow sandbox                  provider sandboxes: payments, SendGrid, Twilio (SANDBOX_ADDR)
 //	orderflow dev                      the whole local stack as processes (what `make run` runs)
 //	orderflow loadgen [flags]          place orders through the API and report throughput and latency
+//	orderflow version                  print the version: the workers' build ID in their Worker Deployment
 //
 // Configuration comes from the environment; see README.md.
 package main
@@ -26,6 +27,7 @@ import (
 
 	"github.com/orderflow/orderflow/internal/app"
 	"github.com/orderflow/orderflow/internal/devtools/loadgen"
+	"github.com/orderflow/orderflow/internal/platform/buildinfo"
 	"github.com/orderflow/orderflow/internal/platform/config"
 	"github.com/orderflow/orderflow/internal/platform/logging"
 )
@@ -41,6 +43,7 @@ roles:
   sandbox                  serve the local provider sandboxes
   dev                      run the whole local stack (make run)
   loadgen [flags]          place orders through API_URL and report throughput and latency
+  version                  print the version (the workers' build ID)
 `
 
 func main() {
@@ -56,6 +59,10 @@ func run(args []string) error {
 		if len(args) == 0 {
 			return errors.New("no role given")
 		}
+		return nil
+	}
+	if args[0] == "version" {
+		fmt.Println(buildinfo.Version())
 		return nil
 	}
 	logs, err := config.Load[config.Log](os.LookupEnv)

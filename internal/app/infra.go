@@ -94,8 +94,13 @@ func StartInfra(ctx context.Context, o InfraOptions) (_ *Infra, err error) {
 // servers take plain connections without credentials, so every Kafka,
 // Redis and Temporal setting is replaced, not only the address: an API key
 // or a TLS file exported for the temporal CLI, or a profile in the user's
-// configuration file, would turn TLS on towards the dev server.
+// configuration file, would turn TLS on towards the dev server. Its
+// workers are one version, LocalBuildID, whatever was rebuilt since the
+// last start: the executions a previous run left open go on with the new
+// code, as unversioned workers' would, rather than wait for a version
+// that no longer runs.
 func (in *Infra) Configure(cfg config.Stack) config.Stack {
+	cfg.WorkerBuildID = LocalBuildID
 	cfg.DatabaseURL = in.Postgres.URL()
 	cfg.Redis = config.Redis{RedisURL: in.Redis.URL()}
 	cfg.Kafka = config.Kafka{KafkaBrokers: config.List(in.Kafka.Brokers())}
@@ -103,6 +108,9 @@ func (in *Infra) Configure(cfg config.Stack) config.Stack {
 	cfg.Temporal = config.Temporal{TemporalAddress: in.Temporal.Address(), TemporalNamespace: in.Temporal.Namespace(), TemporalConfigFile: os.DevNull}
 	return cfg
 }
+
+// LocalBuildID is the build ID of the local stack's workers.
+const LocalBuildID = "local"
 
 // Stop stops the servers in the reverse order of their start.
 func (in *Infra) Stop(ctx context.Context) error {

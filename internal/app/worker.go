@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"github.com/orderflow/orderflow/internal/domain/inventory"
 	"github.com/orderflow/orderflow/internal/domain/orders"
 	"github.com/orderflow/orderflow/internal/domain/payments"
+	"github.com/orderflow/orderflow/internal/platform/buildinfo"
 	"github.com/orderflow/orderflow/internal/platform/config"
 	"github.com/orderflow/orderflow/internal/platform/httpx"
 	"github.com/orderflow/orderflow/workers"
@@ -65,7 +67,7 @@ func RunOrdersWorker(ctx context.Context, cfg config.OrdersWorker, logger *slog.
 		Orders:   &activities.OrderActivities{Store: store},
 		Payments: &activities.PaymentActivities{Gateway: payments.NewHTTPGateway(cfg.PaymentsURL, httpx.ProviderClient("payments", providerTimeout, c.tracing.Provider))},
 	}
-	return runWorker(ctx, c, workflows.OrdersTaskQueue, acts, cfg.Ops, cfg.Shutdown, logger)
+	return runWorker(ctx, c, workflows.OrdersTaskQueue, acts, cfg.Worker, logger)
 }
 
 // RunInventoryWorker runs the inventory worker: the stock reservations, the
@@ -81,7 +83,7 @@ func RunInventoryWorker(ctx context.Context, cfg config.InventoryWorker, logger 
 	defer runRelay(ctx, stock.Relay(c.kafka, logger).Run)()
 	go workers.CountHeldReservations(ctx, stock)
 	acts := workers.Activities{Inventory: &activities.InventoryActivities{Stock: stock}}
-	return runWorker(ctx, c, workflows.InventoryTaskQueue, acts, cfg.Ops, cfg.Shutdown, logger)
+	return runWorker(ctx, c, workflows.InventoryTaskQueue, acts, cfg.Worker, logger)
 }
 
 // RunNotificationsWorker runs the notifications worker: the deliveries on
@@ -97,15 +99,18 @@ func RunNotificationsWorker(ctx context.Context, cfg config.NotificationsWorker,
 	if err != nil {
 		return err
 	}
-	return runWorker(ctx, c, workflows.NotificationsTaskQueue, workers.Activities{Notifications: notify}, cfg.Ops, cfg.Shutdown, logger)
+	return runWorker(ctx, c, workflows.NotificationsTaskQueue, workers.Activities{Notifications: notify}, cfg.Worker, logger)
 }
 
-// runWorker runs the worker of queue, with its health, readiness and
-// metrics on the ops address, until ctx ends; then it stops polling and lets
-// in-flight tasks finish.
-func runWorker(ctx context.Context, c *conns, queue string, acts workers.Activities,
-	ops config.Ops, shutdown config.Shutdown, logger *slog.Logger) error {
-	w, err := workers.New(c.temporal, queue, acts)
+// runWorker runs the worker of queue, as its version in the queue's Worker
+// Deployment, with its health, readiness and metrics on the ops address,
+// until ctx ends; then it stops polling and lets in-flight tasks finish.
+func runWorker(ctx context.Context, c *conns, queue string, acts workers.Activities, cfg config.Worker, logger *slog.Logger) error {
+	ops, shutdown := cfg.Ops, cfg.Shutdown
+	buildID := cmp.Or(cfg.WorkerBuildID, buildinfo.Version())
+	version := workers.Version(queue, buildID)
+	logger = logger.With("deployment", version.DeploymentName, "build_id", buildID)
+	w, err := workers.New(c.temporal, queue, buildID, acts)
 	if err != nil {
 		return err
 	}
@@ -113,6 +118,18 @@ func runWorker(ctx context.Context, c *conns, queue string, acts workers.Activit
 		return fmt.Errorf("start worker for %s: %w", queue, err)
 	}
 	logger.Info("worker started")
+	// A deployment's first version becomes current by itself; later ones
+	// wait for their rollout. In the background: the server learns of the
+	// version from the worker's first polls.
+	go func() {
+		promoteCtx, cancel := context.WithTimeout(ctx, promoteWithin)
+		defer cancel()
+		if err := workers.PromoteFirstVersion(promoteCtx, c.temporal, version, logger); err != nil && ctx.Err() == nil {
+			logger.Warn("could not check whether this worker's deployment has a current version; "+
+				"if it has none, make it: temporal worker deployment set-current-version --deployment-name "+
+				version.DeploymentName+" --build-id "+buildID, "error", err)
+		}
+	}()
 
 	r := mux.NewRouter()
 	httpx.InstallRouting(r)
@@ -135,6 +152,10 @@ func runWorker(ctx context.Context, c *conns, queue string, acts workers.Activit
 	stopOps()
 	return <-opsDone
 }
+
+// promoteWithin bounds how long a worker tries to make its deployment's
+// first version current.
+const promoteWithin = 2 * time.Minute
 
 // reconcileLookback is how far back the reconciler looks for order
 // workflows that closed without an outcome: as far as visibility keeps

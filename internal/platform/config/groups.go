@@ -72,6 +72,16 @@ type Ops struct {
 	OpsAddr string `env:"OPS_ADDR" envDefault:"127.0.0.1:9090"`
 }
 
+// WorkerVersion is a worker's version in its Worker Deployment
+// (workers.Version).
+type WorkerVersion struct {
+	// WorkerBuildID overrides the build ID, which is otherwise the binary's
+	// version (`orderflow version`). The local stack sets "local": every
+	// `make run` is then one version, whatever was rebuilt, as an
+	// unversioned worker would be.
+	WorkerBuildID string `env:"WORKER_BUILD_ID"`
+}
+
 // APIServer is the REST API's listener.
 type APIServer struct {
 	APIAddr string `env:"API_ADDR" envDefault:"127.0.0.1:8080"`

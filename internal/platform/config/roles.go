@@ -41,14 +41,15 @@ type Frontend struct {
 }
 
 // Worker is what every worker reads: its probes' listener, Temporal with
-// its payload keys and its service's database. Production refuses the
-// development payload key (Environment).
+// its payload keys and its version, and its service's database. Production
+// refuses the development payload key (Environment).
 type Worker struct {
 	Log
 	Shutdown
 	Environment
 	Ops
 	Temporal
+	WorkerVersion
 	PayloadEncryption
 	Postgres
 }
@@ -137,6 +138,7 @@ type Stack struct {
 	Temporal
 	PayloadEncryption
 	CodecServer
+	WorkerVersion
 	Kafka
 	OrderPolicy
 	FrontDoor
