@@ -101,7 +101,10 @@ func (c *conns) open(ctx context.Context, w wants, logger *slog.Logger) (err err
 		if c.redis, err = openRedis(ctx, *w.Redis, c.tracing); err != nil {
 			return err
 		}
-		c.checks["redis"] = redisCheck(c.redis)
+		// Every role works without Redis: rate limits and circuit breakers
+		// let calls through, stock reads go to PostgreSQL, sign-ins answer
+		// 503 (api/auth.go).
+		c.checks["redis"] = httpx.OptionalCheck(redisCheck(c.redis))
 	}
 	if w.Kafka != nil {
 		sec, err := kafkaSecurity(*w.Kafka)
@@ -109,7 +112,8 @@ func (c *conns) open(ctx context.Context, w wants, logger *slog.Logger) (err err
 			return err
 		}
 		c.kafka = events.NewPublisher(w.Kafka.KafkaBrokers, sec)
-		c.checks["kafka"] = kafkaCheck(c.kafka)
+		// The outbox relays retry until Kafka is back; nothing waits on it.
+		c.checks["kafka"] = httpx.OptionalCheck(kafkaCheck(c.kafka))
 		if err := checkKafkaSecurity(ctx, c.kafka, *w.Kafka, sec); err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -17,10 +18,32 @@ import (
 // Check reports whether one dependency answers.
 type Check func(ctx context.Context) error
 
+// OptionalCheck is the check of a dependency the role still does its job
+// without, worse: the api without Redis (rate limits fail open, sign-ins
+// answer 503), a worker without Kafka (its outbox relay retries). Its
+// failure shows in /readyz's body and in orderflow_dependency_ready, but
+// leaves the role ready: an outage of it must not take every replica out
+// of its Service, or stop a rollout.
+func OptionalCheck(check Check) Check {
+	return func(ctx context.Context) error {
+		if err := check(ctx); err != nil {
+			return optionalDown{err}
+		}
+		return nil
+	}
+}
+
+type optionalDown struct{ error }
+
+// degradedPrefix starts the state /readyz reports for an optional check
+// that failed.
+const degradedPrefix = "degraded: "
+
 // MountOps adds /healthz (the process lives), /readyz (every dependency in
-// checks answers within two seconds) and /metrics (Prometheus) to r.
-// Kubernetes restarts on a failing /healthz but only stops routing traffic on
-// a failing /readyz, so /healthz deliberately checks nothing external.
+// checks answers within two seconds, but the optional ones) and /metrics
+// (Prometheus) to r. Kubernetes restarts on a failing /healthz but only
+// stops routing traffic on a failing /readyz, so /healthz deliberately
+// checks nothing outside the process.
 func MountOps(r *mux.Router, checks map[string]Check) {
 	r.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -30,7 +53,7 @@ func MountOps(r *mux.Router, checks map[string]Check) {
 		defer cancel()
 		status, results := http.StatusOK, runChecks(ctx, checks)
 		for _, res := range results {
-			if res != "ok" {
+			if res != "ok" && !strings.HasPrefix(res, degradedPrefix) {
 				status = http.StatusServiceUnavailable
 			}
 		}
@@ -76,6 +99,9 @@ func runChecks(ctx context.Context, checks map[string]Check) map[string]string {
 			state := "ok"
 			if err := check(ctx); err != nil {
 				state = err.Error()
+				if _, optional := err.(optionalDown); optional {
+					state = degradedPrefix + state
+				}
 			}
 			out <- result{name, state}
 		}()

@@ -1,0 +1,55 @@
+package httpx
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/gorilla/mux"
+)
+
+func TestReadinessFailsOnlyOnRequiredChecks(t *testing.T) {
+	down := func(context.Context) error { return errors.New("connection refused") }
+	up := func(context.Context) error { return nil }
+	for _, tc := range []struct {
+		name   string
+		checks map[string]Check
+		want   int
+		states map[string]string
+	}{
+		{"all up", map[string]Check{"postgres": up, "redis": OptionalCheck(up)}, http.StatusOK,
+			map[string]string{"postgres": "ok", "redis": "ok"}},
+		{"optional down", map[string]Check{"postgres": up, "redis": OptionalCheck(down)}, http.StatusOK,
+			map[string]string{"postgres": "ok", "redis": "degraded: connection refused"}},
+		{"required down", map[string]Check{"postgres": down, "redis": OptionalCheck(up)}, http.StatusServiceUnavailable,
+			map[string]string{"postgres": "connection refused", "redis": "ok"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := mux.NewRouter()
+			MountOps(r, tc.checks)
+			rec := httptest.NewRecorder()
+			r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+			if rec.Code != tc.want {
+				t.Fatalf("readyz = %d, want %d: %s", rec.Code, tc.want, rec.Body)
+			}
+			var body struct{ Checks map[string]string }
+			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+				t.Fatal(err)
+			}
+			for name, state := range tc.states {
+				if body.Checks[name] != state {
+					t.Errorf("%s = %q, want %q", name, body.Checks[name], state)
+				}
+			}
+			// Liveness looks at nothing outside the process.
+			rec = httptest.NewRecorder()
+			r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
+			if rec.Code != http.StatusOK {
+				t.Fatalf("healthz = %d with %s", rec.Code, tc.name)
+			}
+		})
+	}
+}
