@@ -7,10 +7,12 @@
 FROM --platform=$BUILDPLATFORM golang:1.26 AS build
 ARG TARGETOS
 ARG TARGETARCH
-# The image's version (docker build --build-arg VERSION=v1.4.0): the build ID
+# The image's version and commit (docker build --build-arg VERSION=v1.4.0
+# --build-arg COMMIT=$(git rev-parse --short=12 HEAD)); the version is the build ID
 # of its workers in their Worker Deployment, so one per release. Without it,
 # the binary is named by the commit Go records (a .git in the context).
 ARG VERSION=
+ARG COMMIT=
 WORKDIR /src
 # Modules first: this layer is reused until go.mod/go.sum change.
 COPY go.mod go.sum ./
@@ -20,7 +22,7 @@ COPY . .
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
     CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH \
-    go build -trimpath -ldflags="-s -w -X github.com/orderflow/orderflow/internal/platform/buildinfo.version=${VERSION}" -o /out/orderflow ./cmd/orderflow
+    go build -trimpath -ldflags="-s -w -X github.com/orderflow/orderflow/internal/platform/buildinfo.version=${VERSION} -X github.com/orderflow/orderflow/internal/platform/buildinfo.commit=${COMMIT}" -o /out/orderflow ./cmd/orderflow
 
 # distroless/static: CA certificates (SendGrid, Twilio and payment APIs are
 # HTTPS) and tzdata, no shell or package manager to exploit. The :nonroot

@@ -9,7 +9,9 @@ JAEGER   := $(BIN)/jaeger
 # The version stamped into bin/orderflow: its workers' build ID in their
 # Worker Deployment (README, "Rolling out workflow changes").
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
-LDFLAGS  := -X github.com/orderflow/orderflow/internal/platform/buildinfo.version=$(VERSION)
+COMMIT   ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+LDFLAGS  := -X github.com/orderflow/orderflow/internal/platform/buildinfo.version=$(VERSION) \
+            -X github.com/orderflow/orderflow/internal/platform/buildinfo.commit=$(COMMIT)
 
 .PHONY: run test build vet fmt-check temporal bench clean help
 

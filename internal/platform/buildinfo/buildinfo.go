@@ -7,10 +7,11 @@ import (
 	"sync"
 )
 
-// version is stamped at build time, by the Makefile and the Dockerfile:
+// version and commit are stamped at build time, by the Makefile and the
+// Dockerfile:
 //
 //	go build -ldflags "-X github.com/orderflow/orderflow/internal/platform/buildinfo.version=v1.4.0" ./cmd/orderflow
-var version string
+var version, commit string
 
 // Version is the stamped version; a binary built without one (go build,
 // go run, a test) is named by the commit Go recorded in it, with "-dirty"
@@ -20,6 +21,18 @@ var Version = sync.OnceValue(func() string {
 		return version
 	}
 	return fromVCS(debug.ReadBuildInfo())
+})
+
+// Commit is the stamped commit, or the one Go recorded ("" when neither
+// is known).
+var Commit = sync.OnceValue(func() string {
+	if commit != "" {
+		return commit
+	}
+	if v := fromVCS(debug.ReadBuildInfo()); v != "devel" {
+		return v
+	}
+	return ""
 })
 
 func fromVCS(info *debug.BuildInfo, ok bool) string {

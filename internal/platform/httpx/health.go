@@ -3,6 +3,7 @@ package httpx
 import (
 	"context"
 	"net/http"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/orderflow/orderflow/internal/platform/buildinfo"
 	"github.com/orderflow/orderflow/internal/platform/telemetry"
 )
 
@@ -61,6 +63,16 @@ func MountOps(r *mux.Router, checks map[string]Check) {
 	}).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/metrics", promhttp.Handler()).Methods(http.MethodGet)
 }
+
+// buildInfo is 1, labelled with the binary's version and commit: during a
+// rollout, dashboards and alerts tell the versions' pods apart by it.
+var buildInfo = promauto.NewGauge(prometheus.GaugeOpts{
+	Name:        "orderflow_build_info",
+	Help:        "1, labelled with the binary's version (its workers' build ID), commit and Go version.",
+	ConstLabels: prometheus.Labels{"version": buildinfo.Version(), "commit": buildinfo.Commit(), "goversion": runtime.Version()},
+})
+
+func init() { buildInfo.Set(1) }
 
 // dependencyReady is each role's dependencies' readiness, as WatchReadiness
 // last found it (the role label keeps apart the roles that share a process

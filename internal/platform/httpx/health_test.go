@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/gorilla/mux"
@@ -51,5 +52,15 @@ func TestReadinessFailsOnlyOnRequiredChecks(t *testing.T) {
 				t.Fatalf("healthz = %d with %s", rec.Code, tc.name)
 			}
 		})
+	}
+}
+
+func TestMetricsCarryTheBuild(t *testing.T) {
+	r := mux.NewRouter()
+	MountOps(r, nil)
+	rec := httptest.NewRecorder()
+	r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if !strings.Contains(rec.Body.String(), `orderflow_build_info{commit="`) {
+		t.Fatalf("no orderflow_build_info in /metrics:\n%s", rec.Body)
 	}
 }
