@@ -8,13 +8,16 @@
 package config
 
 import (
+	"bytes"
 	"encoding"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"reflect"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/caarlos0/env/v11"
 )
@@ -195,7 +198,9 @@ func hasGroups(t reflect.Type) bool {
 // defaults (the development signing key, the demo admin) are committed here,
 // so they are public, and the development key would sign admin tokens just
 // as well under another kid, or as a verify-only key kept from a rotation.
-// A default of the form "kid:secret" is matched on its secret.
+// A default of the form "kid:secret" is matched on its secret, and a
+// base64 secret on the bytes it decodes to as well: the decoders accept
+// other spellings of the same key (a newline in it, other trailing bits).
 func RefusePublicDefaults(settings any) error {
 	if !production(settings) {
 		return nil
@@ -207,11 +212,35 @@ func RefusePublicDefaults(settings any) error {
 		}
 		def := f.Tag.Get("envDefault")
 		secret := strings.ToLower(def[strings.LastIndex(def, ":")+1:])
-		if val := strings.ToLower(strings.TrimSpace(v.String())); val == "" || strings.Contains(val, secret) {
+		if val := strings.ToLower(strings.TrimSpace(v.String())); val == "" || strings.Contains(val, secret) || holdsKey(v.String(), def) {
 			errs = append(errs, fmt.Errorf("%s must be set in production, without the development value: that one is public", name))
 		}
 	})
 	return errors.Join(errs...)
+}
+
+// holdsKey reports whether an entry of the "kid:key[,kid:key]" list value
+// decodes to the same bytes as the base64 key of def ("kid:key").
+func holdsKey(value, def string) bool {
+	want, err := base64.StdEncoding.DecodeString(def[strings.LastIndex(def, ":")+1:])
+	if err != nil || len(want) == 0 {
+		return false
+	}
+	for _, entry := range strings.Split(value, ",") {
+		key := entry[strings.LastIndex(entry, ":")+1:]
+		key = strings.Map(func(r rune) rune {
+			if unicode.IsSpace(r) {
+				return -1
+			}
+			return r
+		}, key)
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+			if got, err := enc.DecodeString(key); err == nil && bytes.Equal(got, want) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // production reports whether settings hold an Environment of production.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"net/netip"
 	"reflect"
 	"strings"
@@ -152,6 +153,24 @@ func TestStackHoldsEveryRolesSettings(t *testing.T) {
 	}
 }
 
+// respell is key (standard base64 of 32 bytes) spelt another way that
+// decodes to the same bytes: the last character before the padding differs
+// in bits the decoder drops.
+func respell(t *testing.T, key string) string {
+	t.Helper()
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	i := len(key) - 2 // 32 bytes: 43 characters, then "="
+	other := key[:i] + string(alphabet[strings.IndexByte(alphabet, key[i])^1]) + key[i+1:]
+	want, err := base64.StdEncoding.DecodeString(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := base64.StdEncoding.DecodeString(other); err != nil || string(got) != string(want) || other == key {
+		t.Fatalf("%s is not another spelling of the key: %v", other, err)
+	}
+	return other
+}
+
 // Production refuses the public development values however they are
 // dressed up: under another kid, kept as a verify-only key after a rotation,
 // with stray spaces, or by leaving the setting empty (its default).
@@ -174,18 +193,21 @@ func TestProductionRefusesDevelopmentCredentials(t *testing.T) {
 		t.Fatalf("real credentials refused: %v", err)
 	}
 	for name, env := range map[string]map[string]string{
-		"default key":            prod(dev.JWTSigningKeys, "ops@example.com", "a long admin password"),
-		"dev seed, other kid":    prod("prod:"+seed, "ops@example.com", "a long admin password"),
-		"dev key kept to verify": prod(own+",dev-1:"+seed, "ops@example.com", "a long admin password"),
-		"spaces":                 prod(" "+dev.JWTSigningKeys, "ops@example.com", "a long admin password"),
-		"no key":                 prod("", "ops@example.com", "a long admin password"),
-		"demo admin password":    prod(own, "ops@example.com", dev.AdminPassword),
-		"demo admin email":       prod(own, strings.ToUpper(dev.AdminEmail), "a long admin password"),
-		"no Twilio token":        withEnv(prod(own, "ops@example.com", "a long admin password"), "TWILIO_AUTH_TOKEN", ""),
-		"sandbox webhook secret": withEnv(prod(own, "ops@example.com", "a long admin password"), "WEBHOOK_SIGNING_SECRET", "whsec_sandbox"),
-		"dev payload key":        withEnv(prod(own, "ops@example.com", "a long admin password"), "PAYLOAD_ENCRYPTION_KEYS", dev.PayloadEncryptionKeys),
-		"dev payload key kept":   withEnv(prod(own, "ops@example.com", "a long admin password"), "PAYLOAD_ENCRYPTION_KEYS", ownPayloadKeys+",old:"+devPayloadKey),
-		"no payload key":         withEnv(prod(own, "ops@example.com", "a long admin password"), "PAYLOAD_ENCRYPTION_KEYS", ""),
+		"default key":             prod(dev.JWTSigningKeys, "ops@example.com", "a long admin password"),
+		"dev seed, other kid":     prod("prod:"+seed, "ops@example.com", "a long admin password"),
+		"dev key kept to verify":  prod(own+",dev-1:"+seed, "ops@example.com", "a long admin password"),
+		"spaces":                  prod(" "+dev.JWTSigningKeys, "ops@example.com", "a long admin password"),
+		"no key":                  prod("", "ops@example.com", "a long admin password"),
+		"demo admin password":     prod(own, "ops@example.com", dev.AdminPassword),
+		"demo admin email":        prod(own, strings.ToUpper(dev.AdminEmail), "a long admin password"),
+		"no Twilio token":         withEnv(prod(own, "ops@example.com", "a long admin password"), "TWILIO_AUTH_TOKEN", ""),
+		"sandbox webhook secret":  withEnv(prod(own, "ops@example.com", "a long admin password"), "WEBHOOK_SIGNING_SECRET", "whsec_sandbox"),
+		"dev payload key":         withEnv(prod(own, "ops@example.com", "a long admin password"), "PAYLOAD_ENCRYPTION_KEYS", dev.PayloadEncryptionKeys),
+		"dev payload key kept":    withEnv(prod(own, "ops@example.com", "a long admin password"), "PAYLOAD_ENCRYPTION_KEYS", ownPayloadKeys+",old:"+devPayloadKey),
+		"no payload key":          withEnv(prod(own, "ops@example.com", "a long admin password"), "PAYLOAD_ENCRYPTION_KEYS", ""),
+		"dev payload key respelt": withEnv(prod(own, "ops@example.com", "a long admin password"), "PAYLOAD_ENCRYPTION_KEYS", ownPayloadKeys+",old:"+respell(t, devPayloadKey)),
+		"dev payload key wrapped": withEnv(prod(own, "ops@example.com", "a long admin password"), "PAYLOAD_ENCRYPTION_KEYS", "old:"+devPayloadKey[:20]+"\n"+devPayloadKey[20:]),
+		"dev seed respelt":        prod("prod:"+respell(t, seed), "ops@example.com", "a long admin password"),
 	} {
 		if _, err := Load[Stack](lookup(env)); err == nil {
 			t.Errorf("%s: accepted in production", name)
