@@ -54,7 +54,7 @@ func TestAPIResponsesCarrySecurityHeaders(t *testing.T) {
 	for path, cache := range map[string]string{
 		"/api/no-such-thing": "no-store",
 		"/api/openapi.json":  "public, max-age=300", // the handler's own
-		"/healthz":           "",
+		TwilioWebhookPath:    "",
 	} {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
@@ -78,5 +78,18 @@ func TestRepeatedRequestIDIsNotRefused(t *testing.T) {
 	e.h.ServeHTTP(rec, req)
 	if rec.Code != http.StatusOK || rec.Header().Get("X-Request-ID") != "client-1" {
 		t.Fatalf("got %d, request ID %q: %s", rec.Code, rec.Header().Get("X-Request-ID"), rec.Body)
+	}
+}
+
+// The probes and metrics are on the ops port (OPS_ADDR), so nothing that
+// reaches the API's public port through an Ingress can read them.
+func TestPublicPortServesNoOpsEndpoints(t *testing.T) {
+	h := frontDoor(t)
+	for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != http.StatusNotFound {
+			t.Errorf("%s on the public port: %d, want 404", path, rec.Code)
+		}
 	}
 }

@@ -40,8 +40,6 @@ type Server struct {
 	// configured), among the spans of TraceService, the API's own.
 	Traces       TraceFinder
 	TraceService string
-	// Checks are the readiness checks of the API's dependencies.
-	Checks map[string]httpx.Check
 	// ReservationTTL is how long each order's stock stays held while it is paid for.
 	ReservationTTL time.Duration
 	// Orders above ApprovalThreshold (minor units; 0: none) wait up to
@@ -97,9 +95,9 @@ type Attempts struct {
 // rate limit of /api. Each route requires its documented access (routes).
 func (s *Server) Handler() http.Handler {
 	h := s.trustLocalWebUI(s.routes())
-	// Only the public API: probes, metrics and the providers' signed
-	// webhooks (/webhooks/*) come from a few known senders that a per-IP
-	// limit would throttle as one client.
+	// Only the public API: the providers' signed webhooks (/webhooks/*)
+	// come from a few known senders that a per-IP limit would throttle as
+	// one client.
 	if s.AddressRateLimit != nil {
 		h = ratelimit.Middleware(ratelimit.Options{
 			Store: s.AddressRateLimit,
@@ -158,14 +156,13 @@ func (s *Server) rateLimitKey(r *http.Request) string {
 	return ratelimit.IPKey(httpx.ClientIP(s.TrustedProxies)(r))
 }
 
-// routes registers every endpoint: the platform's probes and metrics, the
-// providers' webhooks, the codec server and this document by hand, the rest
-// generated from openapi.yaml; each requires the access its operation
-// documents (requireAccess).
+// routes registers every endpoint: the providers' webhooks, the codec
+// server and this document by hand, the rest generated from openapi.yaml;
+// each requires the access its operation documents (requireAccess). The
+// probes and metrics are on the ops port (internal/app), not here.
 func (s *Server) routes() *mux.Router {
 	r := mux.NewRouter()
 	r.Use(requireAccess)
-	httpx.MountOps(r, s.Checks)
 	// The providers sign their callbacks; the handlers check the signatures.
 	r.HandleFunc(TwilioWebhookPath, s.twilioWebhook).Methods(http.MethodPost)
 	r.HandleFunc(SendGridWebhookPath, s.sendGridWebhook).Methods(http.MethodPost)

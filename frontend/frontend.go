@@ -3,7 +3,6 @@
 package frontend
 
 import (
-	"context"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -11,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"time"
 
 	"github.com/gorilla/mux"
 	"go.opentelemetry.io/otel/trace"
@@ -52,21 +50,8 @@ func New(apiURL string, logger *slog.Logger, tp trace.TracerProvider) (http.Hand
 	if err != nil {
 		return nil, err
 	}
-	client := &http.Client{Timeout: 2 * time.Second}
 	r := mux.NewRouter()
 	httpx.InstallRouting(r)
-	httpx.MountOps(r, map[string]httpx.Check{"api": func(ctx context.Context) error {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, target.JoinPath("/healthz").String(), nil)
-		resp, err := client.Do(req)
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("api /healthz answered %d", resp.StatusCode)
-		}
-		return nil
-	}})
 	r.PathPrefix("/api/").Handler(proxy)
 	// The dashboard runs no script from anywhere but itself, and is not framed.
 	r.PathPrefix("/").Handler(httpx.SecurityHeaders("default-src 'self'; frame-ancestors 'none'", http.FileServerFS(files)))

@@ -18,7 +18,8 @@ import (
 	"github.com/orderflow/orderflow/internal/platform/telemetry"
 )
 
-// RunAPI serves the REST API on cfg.APIAddr until ctx ends.
+// RunAPI serves the REST API on cfg.APIAddr, and its probes and metrics on
+// cfg.OpsAddr, until ctx ends.
 func RunAPI(ctx context.Context, cfg config.API, logger *slog.Logger) error {
 	c, err := connect(ctx, wants{Role: "api", Postgres: &cfg.Postgres, Redis: &cfg.Redis, Temporal: &cfg.Temporal, Payloads: &cfg.PayloadEncryption}, logger)
 	if err != nil {
@@ -43,7 +44,6 @@ func RunAPI(ctx context.Context, cfg config.API, logger *slog.Logger) error {
 		Logger:             logger,
 		Tracing:            c.tracing.Provider,
 		TraceService:       c.tracing.Service,
-		Checks:             c.checks,
 		ReservationTTL:     cfg.ReservationTTL,
 		ApprovalThreshold:  cfg.ApprovalThreshold,
 		ApprovalTimeout:    cfg.ApprovalTimeout,
@@ -77,5 +77,5 @@ func RunAPI(ctx context.Context, cfg config.API, logger *slog.Logger) error {
 		srv.RateLimit = ratelimit.NewRedis(rdb, "api:", cfg.RateLimitPerMinute, time.Minute)
 		srv.AddressRateLimit = ratelimit.NewRedis(rdb, "api-address:", config.SignedInPerAddress*cfg.RateLimitPerMinute, time.Minute)
 	}
-	return httpx.Serve(ctx, httpx.NewServer(cfg.APIAddr, srv.Handler()), cfg.ShutdownTimeout, logger)
+	return serveWithOps(ctx, httpx.NewServer(cfg.APIAddr, srv.Handler()), cfg.OpsAddr, "api", c.checks, cfg.ShutdownTimeout, logger)
 }

@@ -43,6 +43,7 @@ func RunDev(ctx context.Context, lookup config.Lookup, logger *slog.Logger) erro
 		{"PostgreSQL", "POSTGRES_PORT", p.PostgresPort}, {"Redis", "REDIS_PORT", p.RedisPort}, {"Kafka (kfake)", "KAFKA_PORT", p.KafkaPort},
 		{"Temporal", "TEMPORAL_PORT", p.TemporalPort}, {"Temporal Web UI", "TEMPORAL_UI_PORT", p.TemporalUIPort},
 		{"sandboxes", "SANDBOX_PORT", p.SandboxPort}, {"api", "API_PORT", p.APIPort}, {"frontend", "FRONTEND_PORT", p.FrontendPort},
+		{"api ops", "API_OPS_PORT", p.APIOpsPort}, {"frontend ops", "FRONTEND_OPS_PORT", p.FrontendOpsPort},
 		{"worker orders", "WORKER_ORDERS_PORT", p.WorkerOrdersPort}, {"worker inventory", "WORKER_INVENTORY_PORT", p.WorkerInventoryPort},
 		{"worker notifications", "WORKER_NOTIFICATIONS_PORT", p.WorkerNotificationsPort},
 		{"Prometheus", "PROMETHEUS_PORT", p.PrometheusPort}, {"Jaeger UI", "JAEGER_PORT", p.JaegerPort},
@@ -102,22 +103,24 @@ func RunDev(ctx context.Context, lookup config.Lookup, logger *slog.Logger) erro
 	// Observed roles are scraped by Prometheus, job label their name, and
 	// send traces to Jaeger as orderflow-<name>; the sandbox stands in for
 	// third parties, so it is neither.
+	// ops is where a role answers its probes and serves its metrics: its
+	// OPS_ADDR (the sandbox has no other port than its public one).
 	roles := []struct {
-		name, addr string
-		args       []string
-		observed   bool
+		name, ops string
+		args      []string
+		observed  bool
 	}{
 		{"sandbox", cfg.SandboxAddr, []string{"sandbox"}, false},
-		{"api", cfg.APIAddr, []string{"api"}, true},
+		{"api", loop(p.APIOpsPort), []string{"api"}, true},
 		{"worker-orders", loop(p.WorkerOrdersPort), []string{"worker", "--queue", workflows.OrdersTaskQueue}, true},
 		{"worker-inventory", loop(p.WorkerInventoryPort), []string{"worker", "--queue", workflows.InventoryTaskQueue}, true},
 		{"worker-notifications", loop(p.WorkerNotificationsPort), []string{"worker", "--queue", workflows.NotificationsTaskQueue}, true},
-		{"frontend", cfg.FrontendAddr, []string{"frontend"}, true},
+		{"frontend", loop(p.FrontendOpsPort), []string{"frontend"}, true},
 	}
 	jobs := []devstack.ScrapeJob{{Job: "temporal", URL: infra.TemporalMetricsURL}}
 	for _, r := range roles {
 		if r.observed {
-			jobs = append(jobs, devstack.ScrapeJob{Job: r.name, URL: "http://" + r.addr + "/metrics"})
+			jobs = append(jobs, devstack.ScrapeJob{Job: r.name, URL: "http://" + r.ops + "/metrics"})
 		}
 	}
 	// Started before the roles, which need Jaeger's address; stopped after
@@ -149,14 +152,14 @@ func RunDev(ctx context.Context, lookup config.Lookup, logger *slog.Logger) erro
 	start := func(i int) error {
 		r := roles[i]
 		env := append(os.Environ(), config.Environ(cfg)...)
-		env = append(env, "OPS_ADDR="+r.addr)
+		env = append(env, "OPS_ADDR="+r.ops)
 		if r.observed {
 			env = append(env, obs.otelEnv(r.name)...)
 		}
 		p, err := devstack.StartProcess(ctx, devstack.ProcessSpec{
 			Name: r.name, Path: self, Args: r.args, Env: env,
 			LogPath: filepath.Join(dataDir, "logs", r.name+".log"),
-		}, logger, devstack.HTTPReady("http://"+r.addr+"/readyz"))
+		}, logger, devstack.HTTPReady("http://"+r.ops+"/readyz"))
 		if err != nil {
 			return err
 		}
@@ -249,9 +252,9 @@ func printTable(w io.Writer, cfg config.Stack, infra *Infra, obs *observability,
 	fmt.Fprintf(tw, "Redis\t%s\n", cfg.RedisURL)
 	fmt.Fprintf(tw, "Kafka (kfake)\t%s\n", strings.Join(cfg.KafkaBrokers, ","))
 	fmt.Fprintf(tw, "sandboxes\thttp://%s/_sandbox/messages  (payments, SendGrid, Twilio)\n", cfg.SandboxAddr)
-	for _, w := range []devPort{{"orders", "", ports.WorkerOrdersPort}, {"inventory", "", ports.WorkerInventoryPort},
-		{"notifications", "", ports.WorkerNotificationsPort}} {
-		fmt.Fprintf(tw, "worker %s\thttp://127.0.0.1:%d/metrics\n", w.name, w.port)
+	for _, w := range []devPort{{"api", "", ports.APIOpsPort}, {"worker orders", "", ports.WorkerOrdersPort}, {"worker inventory", "", ports.WorkerInventoryPort},
+		{"worker notifications", "", ports.WorkerNotificationsPort}, {"frontend", "", ports.FrontendOpsPort}} {
+		fmt.Fprintf(tw, "%s ops\thttp://127.0.0.1:%d/metrics  (/healthz, /readyz)\n", w.name, w.port)
 	}
 	if obs.prometheus != nil {
 		fmt.Fprintf(tw, "Prometheus\t%s/targets  (every role, Temporal, the alert rules)\n", obs.prometheus.URL())

@@ -9,7 +9,8 @@ import (
 	"github.com/orderflow/orderflow/internal/platform/httpx"
 )
 
-// RunFrontend serves the dashboard on cfg.FrontendAddr until ctx ends.
+// RunFrontend serves the dashboard on cfg.FrontendAddr, and its probes and
+// metrics on cfg.OpsAddr, until ctx ends.
 func RunFrontend(ctx context.Context, cfg config.Frontend, logger *slog.Logger) error {
 	c, err := connect(ctx, wants{Role: "frontend"}, logger)
 	if err != nil {
@@ -20,5 +21,7 @@ func RunFrontend(ctx context.Context, cfg config.Frontend, logger *slog.Logger) 
 	if err != nil {
 		return err
 	}
-	return httpx.Serve(ctx, httpx.NewServer(cfg.FrontendAddr, h), cfg.ShutdownTimeout, logger)
+	// Ready with no check: the dashboard's pages need nothing but this
+	// process, and an api outage is the api's to report.
+	return serveWithOps(ctx, httpx.NewServer(cfg.FrontendAddr, h), cfg.OpsAddr, "frontend", nil, cfg.ShutdownTimeout, logger)
 }

@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/gorilla/mux"
-
 	"github.com/orderflow/orderflow/activities"
 	"github.com/orderflow/orderflow/internal/domain/inventory"
 	"github.com/orderflow/orderflow/internal/domain/orders"
@@ -131,15 +129,7 @@ func runWorker(ctx context.Context, c *conns, queue string, acts workers.Activit
 		}
 	}()
 
-	r := mux.NewRouter()
-	httpx.InstallRouting(r)
-	httpx.MountOps(r, c.checks)
-	srv := httpx.NewServer(ops.OpsAddr, httpx.Observe("worker-"+queue, logger, r))
-	opsCtx, stopOps := context.WithCancel(context.Background())
-	defer stopOps()
-	opsDone := make(chan error, 1)
-	go func() { opsDone <- httpx.Serve(opsCtx, srv, shutdown.ShutdownTimeout, logger) }()
-
+	opsDone, stopOps := serveOps(ops.OpsAddr, "worker-"+queue, c.checks, shutdown.ShutdownTimeout, logger)
 	select {
 	case <-ctx.Done():
 	case err := <-opsDone: // the ops port is taken: a worker nobody can probe must not run

@@ -167,7 +167,6 @@ func start(t *testing.T, name string, edit func(*config.Stack)) role {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r.addr = stack.APIAddr
 		go func() { r.done <- app.RunAPI(ctx, cfg, logger) }()
 	} else {
 		go func() { r.done <- app.RunWorker(ctx, name, config.LookupOf(stack), logger) }()

@@ -37,6 +37,7 @@ import (
 var stack struct {
 	cfg      config.Stack
 	apiURL   string
+	apiOps   string // the api's probes and metrics (OPS_ADDR)
 	sandbox  *sandbox.Sandbox
 	db       *pgxpool.Pool
 	temporal client.Client
@@ -119,6 +120,8 @@ func runMain(m *testing.M) int {
 	cfg.ApprovalThreshold = 20_000      // orders over 200.00 wait for approval (approval_test.go)
 	cfg.ReconcileInterval = time.Second // repair_test.go
 	cfg.APIAddr = apiAddr
+	apiOps := freeAddr()
+	stack.apiOps = "http://" + apiOps
 	// The suite places hundreds of orders from 127.0.0.1: far above any of
 	// them. ratelimit_test.go starts replicas with a real limit.
 	cfg.RateLimitPerMinute = 1_000_000
@@ -160,7 +163,9 @@ func runMain(m *testing.M) int {
 			}
 		}()
 	}
-	start("api", func(ctx context.Context) error { return app.RunAPI(ctx, settings[config.API](cfg), logger) })
+	apiCfg := cfg
+	apiCfg.OpsAddr = apiOps
+	start("api", func(ctx context.Context) error { return app.RunAPI(ctx, settings[config.API](apiCfg), logger) })
 	stack.workerOps = map[string]string{}
 	for _, q := range workflows.TaskQueues {
 		if slices.Contains(processQueues, q) {
@@ -176,7 +181,7 @@ func runMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "worker processes:", err)
 		return 1
 	}
-	if err := waitReady(stack.apiURL+"/readyz", time.Minute); err != nil {
+	if err := waitReady(stack.apiOps+"/readyz", time.Minute); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}

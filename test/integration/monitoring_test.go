@@ -53,7 +53,7 @@ func TestMonitoringNamesExportedMetrics(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, postCallback(t, api.TwilioWebhookPath, "application/x-www-form-urlencoded", forged.Encode(),
 		map[string]string{"X-Twilio-Signature": "forged"}))
 
-	roles := []string{stack.apiURL + "/metrics"}
+	roles := []string{stack.apiOps + "/metrics"}
 	for _, q := range workflows.TaskQueues {
 		roles = append(roles, stack.workerOps[q]+"/metrics")
 	}

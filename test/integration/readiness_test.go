@@ -21,13 +21,13 @@ import (
 // rate limits fail open, only sign-ins answer 503, and /readyz says what is
 // degraded. Its liveness never looks outside the process.
 func TestAPIIsReadyWithoutRedis(t *testing.T) {
-	url := startAPIReplica(t, func(c *config.Stack) { c.RedisURL = "redis://" + freeAddr() + "/0" }) // nothing listens there
+	url, ops := startAPIReplicaWithOps(t, func(c *config.Stack) { c.RedisURL = "redis://" + freeAddr() + "/0" }) // nothing listens there
 
-	checks := readiness(t, url+"/readyz")
+	checks := readiness(t, ops+"/readyz")
 	require.Equal(t, "ok", checks["postgres"])
 	require.Equal(t, "ok", checks["temporal"])
 	require.True(t, strings.HasPrefix(checks["redis"], "degraded: "), "redis: %q", checks["redis"])
-	resp, err := http.Get(url + "/healthz")
+	resp, err := http.Get(ops + "/healthz")
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)

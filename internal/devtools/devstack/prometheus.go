@@ -38,7 +38,7 @@ type PrometheusOptions struct {
 // ScrapeJob is one scrape target and the job label of its series.
 type ScrapeJob struct {
 	Job string // "api"
-	URL string // "http://127.0.0.1:8080/metrics"
+	URL string // "http://127.0.0.1:9100/metrics"
 }
 
 // Prometheus is a Prometheus server child process listening on loopback.

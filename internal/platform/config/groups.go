@@ -67,7 +67,9 @@ type Postgres struct {
 // Redis, Temporal and Kafka, the connections with TLS and credentials of
 // their own, are in redis.go, temporal.go and kafka.go.
 
-// Ops is a worker's health, readiness and metrics listener.
+// Ops is a role's health, readiness and metrics listener: a port apart
+// from the public one, which probes and Prometheus reach and the Ingress
+// never routes to.
 type Ops struct {
 	OpsAddr string `env:"OPS_ADDR" envDefault:"127.0.0.1:9090"`
 }

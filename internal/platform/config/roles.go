@@ -16,6 +16,7 @@ type API struct {
 	Shutdown
 	Environment
 	APIServer
+	Ops
 	Postgres
 	Redis
 	Temporal
@@ -37,6 +38,7 @@ type Frontend struct {
 	Log
 	Shutdown
 	FrontendServer
+	Ops
 	APIClient
 }
 
@@ -179,7 +181,9 @@ type DevPorts struct {
 	TemporalUIPort          int `env:"TEMPORAL_UI_PORT" envDefault:"8233"`
 	SandboxPort             int `env:"SANDBOX_PORT" envDefault:"4010"`
 	APIPort                 int `env:"API_PORT" envDefault:"8080"`
+	APIOpsPort              int `env:"API_OPS_PORT" envDefault:"9100"`
 	FrontendPort            int `env:"FRONTEND_PORT" envDefault:"3000"`
+	FrontendOpsPort         int `env:"FRONTEND_OPS_PORT" envDefault:"9104"`
 	WorkerOrdersPort        int `env:"WORKER_ORDERS_PORT" envDefault:"9101"`
 	WorkerInventoryPort     int `env:"WORKER_INVENTORY_PORT" envDefault:"9102"`
 	WorkerNotificationsPort int `env:"WORKER_NOTIFICATIONS_PORT" envDefault:"9103"`
