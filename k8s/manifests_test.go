@@ -44,9 +44,20 @@ const (
 	exampleSecretFile = "secret.example.yaml"
 	// defaultShutdown is the binary's drain time when SHUTDOWN_TIMEOUT is unset.
 	defaultShutdown = 30 * time.Second
+	// workersDir holds what runs once per worker version (a worker's
+	// Deployment and autoscaler); versionDir renders it as one version,
+	// beside the others (README.md: Rolling out a new worker version).
+	workersDir = "workers"
+	versionDir = "worker-version"
+	// versionLabel is a worker version's label: its pods', its selector's,
+	// its Deployment's and autoscaler's. WORKER_BUILD_ID reads it from the
+	// pod through buildIDField.
+	versionLabel = "app.kubernetes.io/version"
+	buildIDField = "metadata.labels['" + versionLabel + "']"
 )
 
-// workerQueues are the task queues; each needs exactly one worker Deployment.
+// workerQueues are the task queues; each needs exactly one worker Deployment
+// per version.
 var workerQueues = []string{"orders", "inventory", "notifications"}
 
 // productionRoles are the roles (settingsByRole keys) the manifests may run.
@@ -88,8 +99,10 @@ type set struct {
 	pdbs            map[string]*policyv1.PodDisruptionBudget
 	ingresses       map[string]*networkingv1.Ingress
 	networkPolicies map[string]*networkingv1.NetworkPolicy
-	// files maps "Kind/name" to the file that declares it.
-	files map[string]string
+	// files maps "Kind/name" to the file that declares it, and objects to
+	// the object.
+	files   map[string]string
+	objects map[string]any
 }
 
 // decode strictly decodes one YAML document into the k8s.io/api type chosen by
@@ -170,6 +183,7 @@ func newSet() *set {
 		ingresses:       map[string]*networkingv1.Ingress{},
 		networkPolicies: map[string]*networkingv1.NetworkPolicy{},
 		files:           map[string]string{},
+		objects:         map[string]any{},
 	}
 }
 
@@ -221,18 +235,23 @@ func (s *set) add(file string, obj any) error {
 		return fmt.Errorf("%s declared twice (%s, %s)", key, prev, file)
 	}
 	s.files[key] = file
+	s.objects[key] = obj
 	return nil
 }
 
-// manifestFiles lists k8s/*.yaml except the kustomization, which is not a
-// Kubernetes object.
+// manifestFiles lists k8s/*.yaml and k8s/workers/*.yaml except the
+// kustomizations, which are not Kubernetes objects.
 func manifestFiles(t *testing.T) []string {
 	t.Helper()
-	files, err := filepath.Glob("*.yaml")
-	if err != nil {
-		t.Fatal(err)
+	var files []string
+	for _, pattern := range []string{"*.yaml", filepath.Join(workersDir, "*.yaml")} {
+		matches, err := filepath.Glob(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, matches...)
 	}
-	files = slices.DeleteFunc(files, func(f string) bool { return f == "kustomization.yaml" })
+	files = slices.DeleteFunc(files, func(f string) bool { return filepath.Base(f) == "kustomization.yaml" })
 	if len(files) == 0 {
 		t.Fatal("no k8s/*.yaml manifests found")
 	}
@@ -388,6 +407,7 @@ var checks = []check{
 	{"security context", checkSecurity},
 	{"resources", checkResources},
 	{"worker queues", checkWorkerQueues},
+	{"worker versions", checkWorkerVersions},
 	{"autoscalers", checkHPAs},
 	{"replicas", checkReplicas},
 	{"services", checkServices},
@@ -624,11 +644,31 @@ func queueOf(args []string) (queue string, count int) {
 	return queue, count
 }
 
+// versionSuffix is the suffix of a worker version's Deployment and
+// autoscaler names, as worker-version/ sets it: a Deployment's name should
+// be a DNS label, without dots.
+func versionSuffix(version string) string { return "-v" + strings.ReplaceAll(version, ".", "-") }
+
+// isWorker reports whether a Deployment runs a Temporal worker.
+func isWorker(d *appsv1.Deployment) bool {
+	for _, c := range d.Spec.Template.Spec.Containers {
+		if args := append(slices.Clone(c.Command), c.Args...); len(args) > 0 && args[0] == "worker" {
+			return true
+		}
+	}
+	return false
+}
+
+// checkWorkerQueues: every queue is polled by exactly one Deployment per
+// worker version, named worker-<queue>, or worker-<queue>-v<version> as
+// worker-version/ renders a version beside the first.
 func checkWorkerQueues(s *set) []error {
 	var errs []error
-	seen := map[string][]string{}
+	seen := map[string]map[string][]string{} // queue, version: Deployments
 	for _, name := range sortedKeys(s.deployments) {
-		for _, c := range s.deployments[name].Spec.Template.Spec.Containers {
+		d := s.deployments[name]
+		version := d.Spec.Template.Labels[versionLabel] // checkWorkerVersions requires it
+		for _, c := range d.Spec.Template.Spec.Containers {
 			args := append(slices.Clone(c.Command), c.Args...)
 			if len(args) == 0 || args[0] != "worker" {
 				continue
@@ -642,15 +682,24 @@ func checkWorkerQueues(s *set) []error {
 				errs = append(errs, fmt.Errorf("Deployment/%s: WORKER_QUEUE=%q contradicts --queue %s", name, env, queue))
 			}
 			// The name is what operators scale and read in dashboards.
-			if name != "worker-"+queue {
-				errs = append(errs, fmt.Errorf("Deployment/%s polls queue %q; name it worker-%s", name, queue, queue))
+			if name != "worker-"+queue && name != "worker-"+queue+versionSuffix(version) {
+				errs = append(errs, fmt.Errorf("Deployment/%s polls queue %q; name it worker-%s (or worker-%s%s, as worker-version/ does)",
+					name, queue, queue, queue, versionSuffix(version)))
 			}
-			seen[queue] = append(seen[queue], name)
+			if seen[queue] == nil {
+				seen[queue] = map[string][]string{}
+			}
+			seen[queue][version] = append(seen[queue][version], name)
 		}
 	}
 	for _, q := range workerQueues {
-		if len(seen[q]) != 1 {
-			errs = append(errs, fmt.Errorf("queue %q is polled by %d Deployments %v, want exactly 1", q, len(seen[q]), seen[q]))
+		if len(seen[q]) == 0 {
+			errs = append(errs, fmt.Errorf("queue %q is polled by 0 Deployments, want exactly 1 per version", q))
+		}
+		for _, v := range sortedKeys(seen[q]) {
+			if names := seen[q][v]; len(names) != 1 {
+				errs = append(errs, fmt.Errorf("queue %q is polled by %d Deployments %v of version %q, want exactly 1", q, len(names), names, v))
+			}
 		}
 	}
 	for q, names := range seen {
@@ -696,13 +745,80 @@ func checkHPAs(s *set) []error {
 			errs = append(errs, fmt.Errorf("HorizontalPodAutoscaler/%s: no metrics", name))
 		}
 	}
-	for _, want := range append([]string{"api"}, workerDeployments()...) {
+	want := []string{"api"}
+	for _, name := range sortedKeys(s.deployments) {
+		// One per version: two versions' pods share neither load nor count.
+		if isWorker(s.deployments[name]) {
+			want = append(want, name)
+		}
+	}
+	for _, want := range want {
 		found := false
 		for _, h := range s.hpas {
 			found = found || h.Spec.ScaleTargetRef.Name == want
 		}
 		if !found {
 			errs = append(errs, fmt.Errorf("Deployment/%s has no HorizontalPodAutoscaler", want))
+		}
+	}
+	return errs
+}
+
+// checkWorkerVersions: a worker Deployment is one version of its Worker
+// Deployment, and says which in one label, app.kubernetes.io/version, that
+// everything else follows: WORKER_BUILD_ID (its build ID) reads it from the
+// pod, the image is the release of that tag, and the selector pins it, so
+// two versions' Deployments never share pods and an apply can never turn one
+// version's Deployment into another's (a selector is immutable). Exactly the
+// per-version objects, the worker Deployments and their autoscalers, carry
+// the label: the README's rollout applies k8s/ without them
+// (-l '!app.kubernetes.io/version') and deletes a drained version by it.
+func checkWorkerVersions(s *set) []error {
+	var errs []error
+	perVersion := map[string]string{} // "Kind/name": version
+	for _, name := range sortedKeys(s.deployments) {
+		d := s.deployments[name]
+		if !isWorker(d) {
+			continue
+		}
+		version := d.Spec.Template.Labels[versionLabel]
+		if version == "" {
+			errs = append(errs, fmt.Errorf("Deployment/%s: no %s label in its pod template: it is the worker's version, its build ID", name, versionLabel))
+			continue
+		}
+		perVersion["Deployment/"+name] = version
+		if d.Spec.Selector == nil || d.Spec.Selector.MatchLabels[versionLabel] != version {
+			errs = append(errs, fmt.Errorf("Deployment/%s: its selector does not pin %s=%s, so another version's pods would be its own", name, versionLabel, version))
+		}
+		for _, c := range d.Spec.Template.Spec.Containers {
+			if _, tag, _ := strings.Cut(c.Image, ":"); tag != version {
+				errs = append(errs, fmt.Errorf("Deployment/%s container %s: image tag %q is not its version %q", name, c.Name, tag, version))
+			}
+			from := ""
+			for _, e := range c.Env {
+				if e.Name == "WORKER_BUILD_ID" && e.ValueFrom != nil && e.ValueFrom.FieldRef != nil {
+					from = e.ValueFrom.FieldRef.FieldPath
+				}
+			}
+			if from != buildIDField {
+				errs = append(errs, fmt.Errorf("Deployment/%s container %s: WORKER_BUILD_ID must come from the pod's version label (fieldRef %s), so the build ID is the version", name, c.Name, buildIDField))
+			}
+		}
+	}
+	for _, name := range sortedKeys(s.hpas) {
+		if v, ok := perVersion["Deployment/"+s.hpas[name].Spec.ScaleTargetRef.Name]; ok {
+			perVersion["HorizontalPodAutoscaler/"+name] = v
+		}
+	}
+	for _, key := range sortedKeys(s.objects) {
+		got := s.objects[key].(metav1.Object).GetLabels()[versionLabel]
+		want, versioned := perVersion[key]
+		switch {
+		case versioned && got != want:
+			errs = append(errs, fmt.Errorf("%s: label %s=%q, want its version %q (a drained version is deleted by it)", key, versionLabel, got, want))
+		case !versioned && got != "":
+			errs = append(errs, fmt.Errorf("%s: labelled %s, but only worker Deployments and their autoscalers are per version; "+
+				"`kubectl apply -k k8s/ -l '!%s'` would skip it", key, versionLabel, versionLabel))
 		}
 	}
 	return errs
@@ -966,7 +1082,8 @@ func checkGracePeriod(s *set) []error {
 }
 
 // envSource is where a workload's variable comes from: "literal",
-// "configmap" or "secret".
+// "configmap", "secret", or "pod" (the downward API: one of the pod's own
+// fields, as WORKER_BUILD_ID its version label).
 func envSource(e corev1.EnvVar) string {
 	switch {
 	case e.ValueFrom == nil:
@@ -975,6 +1092,8 @@ func envSource(e corev1.EnvVar) string {
 		return "secret"
 	case e.ValueFrom.ConfigMapKeyRef != nil:
 		return "configmap"
+	case e.ValueFrom.FieldRef != nil:
+		return "pod"
 	}
 	return "other"
 }
@@ -1009,6 +1128,9 @@ func checkSettings(s *set) []error {
 					errs = append(errs, fmt.Errorf("%s: %s set twice", w, e.Name))
 				}
 				got[e.Name] = envSource(e)
+				if got[e.Name] == "other" {
+					errs = append(errs, fmt.Errorf("%s: %s comes from neither a literal, the ConfigMap, the Secret nor a field of the pod", w, e.Name))
+				}
 				if !slices.Contains(want, e.Name) {
 					errs = append(errs, fmt.Errorf("%s: sets %s, which role %s does not read", w, e.Name, role))
 				}
@@ -1400,6 +1522,49 @@ func TestChecksCatch(t *testing.T) {
 			c := &s.deployments["worker-orders"].Spec.Template.Spec.Containers[0]
 			c.Args = append(c.Args, "--queue=inventory")
 		}, "2 --queue flags"},
+		{"two Deployments of one version", func(s *set) {
+			d := s.deployments["worker-orders"].DeepCopy()
+			d.Name = "worker-orders" + versionSuffix("0.1.0")
+			s.deployments[d.Name] = d
+		}, `queue "orders" is polled by 2 Deployments [worker-orders worker-orders-v0-1-0] of version "0.1.0"`},
+		{"build ID not from the version label", func(s *set) {
+			c := &s.deployments["worker-orders"].Spec.Template.Spec.Containers[0]
+			for i, e := range c.Env {
+				if e.Name == "WORKER_BUILD_ID" {
+					c.Env[i] = corev1.EnvVar{Name: e.Name, Value: "0.1.0"}
+				}
+			}
+		}, "Deployment/worker-orders container worker: WORKER_BUILD_ID must come from the pod's version label"},
+		{"build ID from another field of the pod", func(s *set) {
+			c := &s.deployments["worker-notifications"].Spec.Template.Spec.Containers[0]
+			for i, e := range c.Env {
+				if e.Name == "WORKER_BUILD_ID" {
+					c.Env[i].ValueFrom.FieldRef.FieldPath = "metadata.name"
+				}
+			}
+		}, "Deployment/worker-notifications container worker: WORKER_BUILD_ID must come from the pod's version label"},
+		{"version and image tag disagree", func(s *set) {
+			d := s.deployments["worker-inventory"]
+			d.Spec.Template.Labels[versionLabel] = "0.2.0"
+			d.Spec.Selector.MatchLabels[versionLabel] = "0.2.0"
+		}, `Deployment/worker-inventory container worker: image tag "0.1.0" is not its version "0.2.0"`},
+		{"selector without the version", func(s *set) {
+			delete(s.deployments["worker-notifications"].Spec.Selector.MatchLabels, versionLabel)
+		}, "Deployment/worker-notifications: its selector does not pin app.kubernetes.io/version=0.1.0"},
+		{"autoscaler without its version", func(s *set) {
+			delete(s.hpas["worker-orders"].Labels, versionLabel)
+		}, `HorizontalPodAutoscaler/worker-orders: label app.kubernetes.io/version="", want its version "0.1.0"`},
+		{"version label on an object shared by the versions", func(s *set) {
+			s.pdbs["worker-inventory"].Labels[versionLabel] = "0.1.0"
+		}, "PodDisruptionBudget/worker-inventory: labelled app.kubernetes.io/version"},
+		{"setting from an unknown source", func(s *set) {
+			c := &s.deployments["worker-orders"].Spec.Template.Spec.Containers[0]
+			for i, e := range c.Env {
+				if e.Name == "LOG_LEVEL" {
+					c.Env[i].ValueFrom = &corev1.EnvVarSource{ResourceFieldRef: &corev1.ResourceFieldSelector{Resource: "limits.cpu"}}
+				}
+			}
+		}, "LOG_LEVEL comes from neither a literal, the ConfigMap, the Secret nor a field of the pod"},
 		{"autoscaler targets a missing Deployment", func(s *set) {
 			s.hpas["worker-orders"].Spec.ScaleTargetRef.Name = "worker-order"
 		}, "is not a shipped Deployment"},
@@ -1590,34 +1755,44 @@ type kustomization struct {
 	Resources  []string `json:"resources"`
 }
 
+// TestKustomization: `kubectl apply -k k8s/` applies every manifest but the
+// example Secret: each file is listed by the kustomization of its folder,
+// and k8s/ lists workers/.
 func TestKustomization(t *testing.T) {
-	data, err := os.ReadFile("kustomization.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var k kustomization
-	if err := yaml.UnmarshalStrict(data, &k); err != nil {
-		t.Fatal(err)
-	}
-	if k.APIVersion != "kustomize.config.k8s.io/v1beta1" || k.Kind != "Kustomization" {
-		t.Errorf("apiVersion/kind %s/%s", k.APIVersion, k.Kind)
-	}
 	listed := map[string]bool{}
-	for _, r := range k.Resources {
-		if listed[r] {
-			t.Errorf("%s listed twice", r)
+	for _, dir := range []string{".", workersDir} {
+		file := filepath.Join(dir, "kustomization.yaml")
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
 		}
-		listed[r] = true
-		if _, err := os.Stat(r); err != nil {
-			t.Errorf("listed resource %s: %v", r, err)
+		var k kustomization
+		if err := yaml.UnmarshalStrict(data, &k); err != nil {
+			t.Fatalf("%s: %v", file, err)
 		}
+		if k.APIVersion != "kustomize.config.k8s.io/v1beta1" || k.Kind != "Kustomization" {
+			t.Errorf("%s: apiVersion/kind %s/%s", file, k.APIVersion, k.Kind)
+		}
+		for _, r := range k.Resources {
+			r = filepath.Join(dir, r)
+			if listed[r] {
+				t.Errorf("%s: %s listed twice", file, r)
+			}
+			listed[r] = true
+			if _, err := os.Stat(r); err != nil {
+				t.Errorf("%s: listed resource %s: %v", file, r, err)
+			}
+		}
+	}
+	if !listed[workersDir] {
+		t.Errorf("kustomization.yaml does not list %s/, so `kubectl apply -k` skips the workers", workersDir)
 	}
 	for _, f := range manifestFiles(t) {
 		switch {
 		case f == exampleSecretFile && listed[f]:
 			t.Errorf("%s is listed: `kubectl apply -k` would overwrite the real Secret with placeholders", f)
 		case f != exampleSecretFile && !listed[f]:
-			t.Errorf("%s is not listed in kustomization.yaml, so `kubectl apply -k` skips it", f)
+			t.Errorf("%s is not listed in %s, so `kubectl apply -k` skips it", f, filepath.Join(filepath.Dir(f), "kustomization.yaml"))
 		}
 	}
 }
