@@ -5,6 +5,8 @@
 //	orderflow worker --queue QUEUE     Temporal worker: orders, inventory or notifications (OPS_ADDR)
 //	orderflow frontend                 dashboard (FRONTEND_ADDR), proxies /api/ to API_URL
 //	orderflow migrate [--seed]         apply database migrations; --seed loads the demo catalogue
+//	orderflow wait-for-schema          wait until the database has this binary's migrations (init containers)
+//	orderflow healthcheck URL          exit 0 when URL answers 200 (container healthchecks: the image has no shell)
 //	orderflow inventory-rebuild        rebuild stock rows from their ledger; --check compares, exit 1 on drift
 //	orderflow sandbox                  provider sandboxes: payments, SendGrid, Twilio (SANDBOX_ADDR)
 //	orderflow dev                      the whole local stack as processes (what `make run` runs)
@@ -39,6 +41,8 @@ roles:
   worker --queue QUEUE     run the Temporal worker of QUEUE (orders, inventory, notifications)
   frontend                 serve the dashboard
   migrate [--seed]         apply database migrations (--seed: load the demo catalogue)
+  wait-for-schema          wait until the database has this binary's migrations (--timeout)
+  healthcheck URL          exit 0 when URL (a role's /readyz) answers 200 within 3 s
   inventory-rebuild        rebuild stock rows from the stock ledger (--check: compare only, exit 1 on drift)
   sandbox                  serve the local provider sandboxes
   dev                      run the whole local stack (make run)
@@ -61,9 +65,12 @@ func run(args []string) error {
 		}
 		return nil
 	}
-	if args[0] == "version" {
+	switch args[0] {
+	case "version":
 		fmt.Println(buildinfo.Version())
 		return nil
+	case "healthcheck":
+		return healthcheck(args[1:])
 	}
 	logs, err := config.Load[config.Log](os.LookupEnv)
 	if err != nil {
@@ -100,6 +107,11 @@ func run(args []string) error {
 			}
 			return withSettings(func(cfg config.Migrate) error { return app.Migrate(ctx, cfg, logger) })()
 		})
+	case "wait-for-schema":
+		timeout := flags.Duration("timeout", 10*time.Minute, "how long to wait")
+		return parseThen(flags, args[1:], withSettings(func(cfg config.SchemaWait) error {
+			return app.WaitForSchema(ctx, cfg, *timeout, logger)
+		}))
 	case "inventory-rebuild":
 		check := flags.Bool("check", false, "compare stock rows with their ledger without writing; exit 1 on drift")
 		return parseThen(flags, args[1:], withSettings(func(cfg config.InventoryRebuild) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/orderflow/orderflow/internal/domain/inventory"
 	"github.com/orderflow/orderflow/internal/domain/users"
@@ -26,6 +27,39 @@ func Seed(ctx context.Context, cfg config.Seed, logger *slog.Logger) error {
 		return errors.New("--seed loads demo data and a demo customer: development only")
 	}
 	return migrate(ctx, cfg.Migrate, &cfg.DemoCustomer, logger)
+}
+
+// WaitForSchema returns once the database has every migration this binary
+// embeds, and fails after timeout: the init container of a new release's
+// pods, so that they start on the schema they need while the migrate Job
+// runs, and never before it. It writes nothing.
+func WaitForSchema(ctx context.Context, cfg config.SchemaWait, timeout time.Duration, logger *slog.Logger) error {
+	c, err := connect(ctx, wants{Role: "wait-for-schema", Postgres: &cfg.Postgres}, logger)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	every := time.NewTicker(2 * time.Second)
+	defer every.Stop()
+	var last string
+	for {
+		err := migrations.Current(ctx, c.pool)
+		if err == nil {
+			logger.Info("schema is current")
+			return nil
+		}
+		if err.Error() != last { // once per change, not every 2 s
+			logger.Info("waiting for the migrations", "reason", err.Error())
+			last = err.Error()
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the schema is not current after %s (%s): has the migrate Job run? %w", timeout, last, ctx.Err())
+		case <-every.C:
+		}
+	}
 }
 
 func migrate(ctx context.Context, cfg config.Migrate, demo *config.DemoCustomer, logger *slog.Logger) error {

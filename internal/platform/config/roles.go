@@ -93,6 +93,12 @@ type Migrate struct {
 	Admin
 }
 
+// SchemaWait is `orderflow wait-for-schema`: the database it waits on.
+type SchemaWait struct {
+	Log
+	Postgres
+}
+
 // Seed is `orderflow migrate --seed` (development only): the demo customer
 // too.
 type Seed struct {

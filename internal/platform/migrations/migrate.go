@@ -41,19 +41,11 @@ func upSchema(ctx context.Context, db *sql.DB, schema string, logger *slog.Logge
 	if _, err := db.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
 		return err
 	}
-	sub, err := fs.Sub(files, schema)
-	if err != nil {
-		return err
-	}
 	locker, err := lock.NewPostgresSessionLocker()
 	if err != nil {
 		return err
 	}
-	provider, err := goose.NewProvider(goose.DialectPostgres, db, sub,
-		goose.WithTableName(schema+".goose_db_version"),
-		goose.WithSessionLocker(locker),
-		goose.WithDisableGlobalRegistry(true),
-	)
+	provider, err := newProvider(db, schema, goose.WithSessionLocker(locker))
 	if err != nil {
 		return err
 	}
@@ -65,4 +57,38 @@ func upSchema(ctx context.Context, db *sql.DB, schema string, logger *slog.Logge
 		logger.Info("migration applied", "schema", schema, "migration", r.Source.Path, "duration_ms", r.Duration.Milliseconds())
 	}
 	return nil
+}
+
+// Current returns nil when every schema has every migration this binary
+// embeds, and otherwise says which schema is behind. It writes nothing
+// and takes no lock, so new code can wait on it while an older
+// migration runs (`orderflow migrate --wait`).
+func Current(ctx context.Context, pool *pgxpool.Pool) error {
+	db := stdlib.OpenDBFromPool(pool)
+	defer db.Close()
+	for _, schema := range Schemas {
+		provider, err := newProvider(db, schema)
+		if err != nil {
+			return err
+		}
+		current, target, err := provider.GetVersions(ctx)
+		if err != nil {
+			return fmt.Errorf("schema %s has no migrations recorded yet: %w", schema, err)
+		}
+		if current < target {
+			return fmt.Errorf("schema %s is at version %d; this binary needs %d", schema, current, target)
+		}
+	}
+	return nil
+}
+
+// newProvider is goose on schema's embedded migrations, with the version
+// table inside the schema.
+func newProvider(db *sql.DB, schema string, opts ...goose.ProviderOption) (*goose.Provider, error) {
+	sub, err := fs.Sub(files, schema)
+	if err != nil {
+		return nil, err
+	}
+	opts = append(opts, goose.WithTableName(schema+".goose_db_version"), goose.WithDisableGlobalRegistry(true))
+	return goose.NewProvider(goose.DialectPostgres, db, sub, opts...)
 }
