@@ -5,10 +5,14 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"net"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +21,7 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
+	"sigs.k8s.io/yaml"
 
 	"github.com/orderflow/orderflow/internal/devtools/sandbox"
 	"github.com/orderflow/orderflow/internal/platform/config"
@@ -172,6 +177,10 @@ var composeChecks = []composeCheck{
 	{"readiness", composeReadiness},
 	{"service addresses", composeAddresses},
 	{"temporal and kafka setup", composeSetup},
+	{"temporal server", composeTemporal},
+	{"healthchecks", composeHealthchecks},
+	{"pinned images", composePinned},
+	{"startup order", composeStartupOrder},
 	{"settings per role", composeSettings},
 	{"callbacks and signatures", composeCallbacks},
 }
@@ -386,18 +395,370 @@ func composeAddresses(p *types.Project) []error {
 	return errs
 }
 
-func composeSetup(p *types.Project) []error {
-	var errs []error
-	temporal := strings.Join(command(p.Services["temporal"]), " ")
-	for _, sa := range []string{"OrderStatus=Keyword", "CustomerId=Keyword", "OrderTotal=Double"} {
-		if !strings.Contains(temporal, "--search-attribute="+sa) {
-			errs = append(errs, fmt.Errorf("temporal does not register search attribute %s", sa))
+// The services that set Temporal up, by name: the server, its schema job and
+// the job that creates the namespace and the search attributes.
+const (
+	temporalService      = "temporal"
+	temporalSchemaJob    = "temporal-schema"
+	temporalSetupJob     = "temporal-setup"
+	temporalServerImage  = "temporalio/server"
+	temporalAdminImage   = "temporalio/admin-tools"
+	temporalSchemaDir    = "/etc/temporal/schema/postgresql/v12"
+	temporalSQLPlugin    = "postgres12"
+	appInfraFile         = "../internal/app/infra.go"
+	workflowsPackageDir  = "../workflows"
+	searchAttributesName = "searchAttributes"
+)
+
+// codeSearchAttributes reads the custom search attributes OrderWorkflow
+// sets, name -> type, from internal/app/infra.go's searchAttributes (the map
+// the dev stack registers), resolving the workflows.SearchAttr* constants in
+// workflows/: compose must register the same ones.
+func codeSearchAttributes() (map[string]string, error) {
+	fset := token.NewFileSet()
+	consts := map[string]string{}
+	pkgs, err := parser.ParseDir(fset, workflowsPackageDir, func(fi os.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
+	if err != nil {
+		return nil, err
+	}
+	for _, pkg := range pkgs {
+		for _, f := range pkg.Files {
+			for _, d := range f.Decls {
+				g, ok := d.(*ast.GenDecl)
+				if !ok || g.Tok != token.CONST {
+					continue
+				}
+				for _, spec := range g.Specs {
+					vs := spec.(*ast.ValueSpec)
+					for i, n := range vs.Names {
+						if i < len(vs.Values) {
+							if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+								consts[n.Name], _ = strconv.Unquote(lit.Value)
+							}
+						}
+					}
+				}
+			}
 		}
 	}
+	f, err := parser.ParseFile(fset, appInfraFile, nil, 0)
+	if err != nil {
+		return nil, err
+	}
+	str := func(e ast.Expr) (string, bool) {
+		switch e := e.(type) {
+		case *ast.BasicLit:
+			v, err := strconv.Unquote(e.Value)
+			return v, err == nil
+		case *ast.SelectorExpr:
+			v, ok := consts[e.Sel.Name]
+			return v, ok
+		}
+		return "", false
+	}
+	out := map[string]string{}
+	ast.Inspect(f, func(n ast.Node) bool {
+		vs, ok := n.(*ast.ValueSpec)
+		if !ok || len(vs.Names) != 1 || vs.Names[0].Name != searchAttributesName || len(vs.Values) != 1 {
+			return true
+		}
+		lit, ok := vs.Values[0].(*ast.CompositeLit)
+		if !ok {
+			return false
+		}
+		for _, el := range lit.Elts {
+			kv, ok := el.(*ast.KeyValueExpr)
+			if !ok {
+				continue
+			}
+			k, kok := str(kv.Key)
+			v, vok := str(kv.Value)
+			if kok && vok {
+				out[k] = v
+			}
+		}
+		return false
+	})
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no %s map found in %s", searchAttributesName, appInfraFile)
+	}
+	return out, nil
+}
+
+func composeSetup(p *types.Project) []error {
+	var errs []error
+	attrs, err := codeSearchAttributes()
+	if err != nil {
+		return []error{err}
+	}
+	setup, ok := p.Services[temporalSetupJob]
+	if !ok {
+		return []error{fmt.Errorf("no %s service (the namespace and search attributes)", temporalSetupJob)}
+	}
+	script := strings.Join(strings.Fields(strings.ReplaceAll(strings.Join(command(setup), " "), "\\\n", " ")), " ")
+	for _, name := range sortedKeys(attrs) {
+		if !strings.Contains(script, "--name "+name+" --type "+attrs[name]) {
+			errs = append(errs, fmt.Errorf("%s does not create search attribute %s (%s), which OrderWorkflow sets (%s)", temporalSetupJob, name, attrs[name], appInfraFile))
+		}
+	}
+	for _, want := range []string{"temporal operator namespace create", "temporal operator search-attribute create"} {
+		if !strings.Contains(script, want) {
+			errs = append(errs, fmt.Errorf("%s does not run %q", temporalSetupJob, want))
+		}
+	}
+	// The namespace it creates is the one every role uses.
+	ns, _ := env(setup, "TEMPORAL_NAMESPACE")
+	for _, name := range appServices(p) {
+		svc := p.Services[name]
+		if !slices.Contains(settingsByRole[roleOf(svc.Command)], "TEMPORAL_NAMESPACE") {
+			continue
+		}
+		if got := effective(svc, "TEMPORAL_NAMESPACE"); got != ns {
+			errs = append(errs, fmt.Errorf("%s: TEMPORAL_NAMESPACE=%q, but %s creates namespace %q", name, got, temporalSetupJob, ns))
+		}
+	}
+	if addr, _ := env(setup, "TEMPORAL_ADDRESS"); hostOf(addr) != temporalService {
+		errs = append(errs, fmt.Errorf("%s: TEMPORAL_ADDRESS=%q is not the %s service", temporalSetupJob, addr, temporalService))
+	}
+
 	topics := strings.Join(command(p.Services["kafka-init"]), " ")
 	for _, topic := range []string{"orders.events", "inventory.events", "notifications.events"} {
 		if !strings.Contains(topics, topic) {
 			errs = append(errs, fmt.Errorf("kafka-init does not create topic %s", topic))
+		}
+	}
+	return errs
+}
+
+// hostOf is the host of an address: a URL, host:port, or a bare host.
+func hostOf(addr string) string {
+	host := addr
+	if u, err := url.Parse(addr); err == nil && u.Host != "" {
+		host = u.Host
+	}
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	return host
+}
+
+// imageTag splits an image reference into repository and tag ("" if none;
+// a digest reference is returned as its digest).
+func imageTag(image string) (repo, tag string) {
+	if r, digest, ok := strings.Cut(image, "@"); ok {
+		return r, digest
+	}
+	if i := strings.LastIndex(image, ":"); i > strings.LastIndex(image, "/") {
+		return image[:i], image[i+1:]
+	}
+	return image, ""
+}
+
+// composeTemporal: a real Temporal server (not the dev server, not the
+// deprecated auto-setup) on PostgreSQL, the Helm chart's version, started
+// after its schema job, and the roles pointed at it.
+func composeTemporal(p *types.Project) []error {
+	var errs []error
+	server, ok := p.Services[temporalService]
+	if !ok {
+		return []error{fmt.Errorf("no %s service", temporalService)}
+	}
+	repo, tag := imageTag(server.Image)
+	if repo != temporalServerImage {
+		errs = append(errs, fmt.Errorf("%s runs %s, want %s (a real server, as in production; not the dev server or auto-setup)", temporalService, server.Image, temporalServerImage))
+	}
+	var values map[string]any
+	if data, err := os.ReadFile(helmValuesFile); err != nil {
+		errs = append(errs, err)
+	} else if err := yaml.Unmarshal(data, &values); err != nil {
+		errs = append(errs, err)
+	} else if helm := fmt.Sprint(dig(values, "server", "image", "tag")); helm != tag {
+		errs = append(errs, fmt.Errorf("%s runs server %s, the Helm values %s: development and production should run the same engine", temporalService, tag, helm))
+	}
+	// The admin tools (schema files, CLI) match the server's version.
+	for _, name := range []string{temporalSchemaJob, temporalSetupJob} {
+		r, t := imageTag(p.Services[name].Image)
+		if r != temporalAdminImage || (t != tag && !strings.HasPrefix(t, tag+"-")) {
+			errs = append(errs, fmt.Errorf("%s runs %s, want %s:%s (the server's version)", name, p.Services[name].Image, temporalAdminImage, tag))
+		}
+	}
+
+	// Persistence: PostgreSQL, through the image's environment.
+	if db, _ := env(server, "DB"); db != temporalSQLPlugin {
+		errs = append(errs, fmt.Errorf("%s: DB=%q, want %s", temporalService, db, temporalSQLPlugin))
+	}
+	seeds, _ := env(server, "POSTGRES_SEEDS")
+	if _, ok := p.Services[seeds]; !ok {
+		errs = append(errs, fmt.Errorf("%s: POSTGRES_SEEDS=%q is not a service", temporalService, seeds))
+	}
+	if dependencies(p, temporalService)[temporalSchemaJob] != types.ServiceConditionCompletedSuccessfully {
+		errs = append(errs, fmt.Errorf("%s does not wait for %s to complete successfully", temporalService, temporalSchemaJob))
+	}
+
+	// The schema job sets up both databases the server reads, on the same
+	// database server, with the same plugin.
+	schema := p.Services[temporalSchemaJob]
+	if h, _ := env(schema, "SQL_HOST"); h != seeds {
+		errs = append(errs, fmt.Errorf("%s: SQL_HOST=%q, but %s reads POSTGRES_SEEDS=%q", temporalSchemaJob, h, temporalService, seeds))
+	}
+	if pl, _ := env(schema, "SQL_PLUGIN"); pl != temporalSQLPlugin {
+		errs = append(errs, fmt.Errorf("%s: SQL_PLUGIN=%q, want %s", temporalSchemaJob, pl, temporalSQLPlugin))
+	}
+	script := strings.ReplaceAll(strings.Join(command(schema), " "), `"$schema`, `"`+temporalSchemaDir)
+	for _, store := range []struct{ env, def, dir string }{{"DBNAME", "temporal", "temporal"}, {"VISIBILITY_DBNAME", "temporal_visibility", "visibility"}} {
+		db, ok := env(server, store.env)
+		if !ok {
+			db = store.def
+		}
+		for _, want := range []string{
+			"--db " + db + " setup-schema -v 0.0",
+			"--db " + db + ` update-schema -d "` + temporalSchemaDir + "/" + store.dir + `/versioned"`,
+		} {
+			if !strings.Contains(script, want) {
+				errs = append(errs, fmt.Errorf("%s does not run %q for %s", temporalSchemaJob, want, db))
+			}
+		}
+	}
+
+	// Every role that talks to Temporal talks to this server.
+	for _, name := range appServices(p) {
+		svc := p.Services[name]
+		if !slices.Contains(settingsByRole[roleOf(svc.Command)], "TEMPORAL_ADDRESS") {
+			continue
+		}
+		addr := effective(svc, "TEMPORAL_ADDRESS")
+		if _, port, _ := net.SplitHostPort(addr); hostOf(addr) != temporalService || port != "7233" {
+			errs = append(errs, fmt.Errorf("%s: TEMPORAL_ADDRESS=%q, want %s:7233", name, addr, temporalService))
+		}
+	}
+	return errs
+}
+
+// longRunning reports whether a service stays up (an app role other than a
+// one-shot like migrate or the drift check).
+func longRunning(svc types.ServiceConfig) bool {
+	return svc.Restart != types.RestartPolicyNo
+}
+
+// opsAddrEnv is the variable holding the address of a role's /readyz: its
+// ops port, or for a role without one (the sandbox) its listen address.
+func opsAddrEnv(r string) string {
+	if slices.Contains(settingsByRole[r], "OPS_ADDR") {
+		return "OPS_ADDR"
+	}
+	return listenEnv[strings.Fields(r)[0]].env
+}
+
+// composeHealthchecks: every long-running app role reports its readiness,
+// through `orderflow healthcheck` (the image has no shell or curl) against
+// its own /readyz, in the container, on the port it serves it on.
+func composeHealthchecks(p *types.Project) []error {
+	var errs []error
+	for _, name := range appServices(p) {
+		svc := p.Services[name]
+		if !longRunning(svc) {
+			continue
+		}
+		if !healthy(svc) {
+			errs = append(errs, fmt.Errorf("%s has no `orderflow healthcheck` healthcheck", name))
+			continue
+		}
+		test := []string(svc.HealthCheck.Test)
+		if len(test) != 4 || test[0] != "CMD" || test[1] != "/orderflow" || test[2] != "healthcheck" {
+			errs = append(errs, fmt.Errorf("%s: healthcheck %q, want [CMD, /orderflow, healthcheck, http://127.0.0.1:PORT/readyz]", name, test))
+			continue
+		}
+		r := roleOf(svc.Command)
+		key := opsAddrEnv(r)
+		_, port, _ := net.SplitHostPort(effective(svc, key))
+		u, err := url.Parse(test[3])
+		switch {
+		case err != nil || u.Scheme != "http" || u.Path != "/readyz":
+			errs = append(errs, fmt.Errorf("%s: healthcheck probes %q, want http://127.0.0.1:%s/readyz", name, test[3], port))
+		case u.Hostname() != "127.0.0.1" && u.Hostname() != "localhost":
+			errs = append(errs, fmt.Errorf("%s: healthcheck probes %q, not the container itself", name, test[3]))
+		case u.Port() != port:
+			errs = append(errs, fmt.Errorf("%s: healthcheck probes port %s, but the role serves /readyz on %s=%q", name, u.Port(), key, effective(svc, key)))
+		}
+		if hc := svc.HealthCheck; hc.Timeout != nil && time.Duration(*hc.Timeout) < 3*time.Second {
+			errs = append(errs, fmt.Errorf("%s: healthcheck timeout %v is under the 3 s orderflow healthcheck waits", name, time.Duration(*hc.Timeout)))
+		}
+	}
+	return errs
+}
+
+// pinnedTag is a tag with at least major.minor: "16.10", "3.9.1",
+// "1.29.1-tctl-1.18.4-cli-1.5.0", "v0.20.1"; not "16", "7", "latest".
+var pinnedTag = regexp.MustCompile(`^v?[0-9]+\.[0-9]+([.+-][0-9A-Za-z.+-]*)?$`)
+
+// composePinned: every pulled image names a full version, so `docker compose
+// pull` next month runs what was tested. The orderflow image is built here.
+func composePinned(p *types.Project) []error {
+	var errs []error
+	for _, name := range sortedKeys(p.Services) {
+		svc := p.Services[name]
+		if svc.Image == composeImage && svc.Build != nil {
+			continue
+		}
+		repo, tag := imageTag(svc.Image)
+		switch {
+		case svc.Image == "":
+			errs = append(errs, fmt.Errorf("%s has no image", name))
+		case strings.HasPrefix(tag, "sha256:"):
+		case !pinnedTag.MatchString(tag):
+			errs = append(errs, fmt.Errorf("%s: image %s is not pinned to a full version (tag %q; want e.g. %s:1.2.3)", name, svc.Image, tag, repo))
+		}
+	}
+	return errs
+}
+
+// addressSettings are the variables naming another service, by service kind:
+// whoever reads one waits for that service to be healthy.
+var addressSettings = []string{"DATABASE_URL", "REDIS_URL", "KAFKA_BROKERS", "TEMPORAL_ADDRESS", "POSTGRES_SEEDS", "SQL_HOST", "API_URL", "PAYMENTS_URL"}
+
+// composeStartupOrder: every service waits, with a condition, for what it
+// talks to: healthy for servers (a started container is not yet serving), and
+// completed for the one-shots that prepare them (topics, schemas, namespace).
+func composeStartupOrder(p *types.Project) []error {
+	var errs []error
+	for _, name := range sortedKeys(p.Services) {
+		svc := p.Services[name]
+		// A bare start says nothing when the target can say it is ready.
+		for _, dep := range sortedKeys(svc.DependsOn) {
+			if svc.DependsOn[dep].Condition == types.ServiceConditionStarted && healthy(p.Services[dep]) {
+				errs = append(errs, fmt.Errorf("%s waits only for %s to start, but %s has a healthcheck: use service_healthy", name, dep, dep))
+			}
+		}
+		deps := dependencies(p, name)
+		for _, key := range addressSettings {
+			v, ok := env(svc, key)
+			if !ok || v == "" {
+				continue
+			}
+			for _, addr := range strings.Split(v, ",") {
+				host := hostOf(addr)
+				target, ok := p.Services[host]
+				if !ok || host == name {
+					continue // composeAddresses
+				}
+				if healthy(target) && deps[host] != types.ServiceConditionHealthy {
+					errs = append(errs, fmt.Errorf("%s: %s names %s, but %s does not wait for %s to be healthy", name, key, host, name, host))
+				}
+			}
+		}
+		if role(svc) == "" || !longRunning(svc) {
+			continue
+		}
+		for key, job := range map[string]string{"KAFKA_BROKERS": "kafka-init", "TEMPORAL_ADDRESS": temporalSetupJob} {
+			if _, set := env(svc, key); set && deps[job] != types.ServiceConditionCompletedSuccessfully {
+				errs = append(errs, fmt.Errorf("%s reads %s but does not wait for %s to complete successfully", name, key, job))
+			}
+		}
+	}
+	// The Web UI and the setup job need a serving Temporal.
+	for _, name := range []string{"temporal-ui", temporalSetupJob} {
+		if dependencies(p, name)[temporalService] != types.ServiceConditionHealthy {
+			errs = append(errs, fmt.Errorf("%s does not wait for %s to be healthy", name, temporalService))
 		}
 	}
 	return errs
@@ -539,10 +900,10 @@ func TestComposeChecksCatch(t *testing.T) {
 		name, old, new, want string
 	}{
 		{"unknown key", "    command: [api]\n", "    command: [api]\n    restrat: always\n", "restrat"},
-		{"undefined dependency", "      api:\n        condition: service_started\n", "      apii:\n        condition: service_started\n", "apii"},
-		{"healthy on a service without healthcheck", "      api:\n        condition: service_started\n", "      api:\n        condition: service_healthy\n", "has no healthcheck"},
+		{"undefined dependency", "      api:\n        condition: service_healthy\n", "      apii:\n        condition: service_healthy\n", "apii"},
+		{"healthy on a service without healthcheck", "      test: [CMD-SHELL, nc -z \"$$(hostname)\" 7233]\n", "      disable: true\n", "waits for temporal to be healthy, but temporal has no healthcheck"},
 		{"queue polled twice", "command: [worker, --queue, inventory]", "command: [worker, --queue, orders]", `queue "orders" is polled by 2`},
-		{"short stop grace", "    depends_on: *orderflow-deps\n    stop_grace_period: 60s\n", "    depends_on: *orderflow-deps\n    stop_grace_period: 10s\n", "stop_grace_period"},
+		{"short stop grace", "readyz\"]\n    stop_grace_period: 60s\n", "readyz\"]\n    stop_grace_period: 10s\n", "stop_grace_period"},
 		{"published beyond loopback", "      - 127.0.0.1:8080:8080\n", "      - 8080:8080\n", "beyond loopback"},
 		{"temporal UI on another port", "      - 127.0.0.1:8233:8080\n", "      - 127.0.0.1:8088:8080\n", "temporal-ui is not published on 127.0.0.1:8233"},
 		{"api listens on loopback", "API_ADDR: :8080", "API_ADDR: 127.0.0.1:8080", "unreachable from outside"},
@@ -551,7 +912,27 @@ func TestComposeChecksCatch(t *testing.T) {
 		{"seeding in production", "  ENVIRONMENT: development\n", "  ENVIRONMENT: production\n", "migrate runs --seed with ENVIRONMENT=\"production\""},
 		{"api skips migrate", "  migrate:\n    condition: service_completed_successfully\n", "", "does not wait for migrate"},
 		{"dangling host", "REDIS_URL: redis://redis:6379/0", "REDIS_URL: redis://cache:6379/0", `points at "cache"`},
-		{"missing search attribute", "      - --search-attribute=OrderTotal=Double\n", "", "OrderTotal=Double"},
+		{"missing search attribute", "          --name CustomerId --type Keyword \\\n", "", "does not create search attribute CustomerId (Keyword)"},
+		{"search attribute of the wrong type", "--name OrderTotal --type Double", "--name OrderTotal --type Int", "does not create search attribute OrderTotal (Double)"},
+		{"namespace the roles do not use", "      API_ADDR: :8080\n", "      API_ADDR: :8080\n      TEMPORAL_NAMESPACE: orders\n", `TEMPORAL_NAMESPACE="orders", but temporal-setup creates namespace "default"`},
+		{"dev server", "image: temporalio/server:1.29.1", "image: temporalio/auto-setup:1.29.1", "want temporalio/server"},
+		{"server version apart from Helm", "image: temporalio/server:1.29.1", "image: temporalio/server:1.28.0", "the Helm values 1.29.1"},
+		{"admin tools of another version", "image: temporalio/admin-tools:1.29.1-tctl-1.18.4-cli-1.5.0", "image: temporalio/admin-tools:1.28.0-tctl-1.18.4-cli-1.5.0", "want temporalio/admin-tools:1.29.1"},
+		{"sqlite, not PostgreSQL", "      DB: postgres12\n", "      DB: sqlite\n", `DB="sqlite"`},
+		{"server before its schema", "      temporal-schema:\n        condition: service_completed_successfully\n", "", "temporal does not wait for temporal-schema"},
+		{"visibility schema missing", "        temporal-sql-tool --db temporal_visibility update-schema -d \"$$schema/visibility/versioned\"\n", "", "for temporal_visibility"},
+		{"schema on another database server", "      SQL_HOST: temporal-postgres\n", "      SQL_HOST: postgres\n", "SQL_HOST=\"postgres\""},
+		{"roles at another Temporal", "  TEMPORAL_ADDRESS: temporal:7233\n", "  TEMPORAL_ADDRESS: temporal-ui:7233\n", "want temporal:7233"},
+		{"roles before the search attributes", "  temporal-setup:\n    condition: service_completed_successfully\n", "", "does not wait for temporal-setup to complete successfully"},
+		{"UI before the server", "      TEMPORAL_UI_PORT: 8080\n    depends_on:\n      temporal:\n        condition: service_healthy\n", "      TEMPORAL_UI_PORT: 8080\n", "temporal-ui does not wait for temporal"},
+		{"role without healthcheck", "    ports:\n      - 127.0.0.1:3000:3000\n    healthcheck:\n      <<: *healthcheck\n      test: [CMD, /orderflow, healthcheck, \"http://127.0.0.1:9090/readyz\"]\n", "    ports:\n      - 127.0.0.1:3000:3000\n", "frontend has no `orderflow healthcheck`"},
+		{"healthcheck through a shell", "    ports:\n      - 127.0.0.1:3000:3000\n    healthcheck:\n      <<: *healthcheck\n      test: [CMD, /orderflow, healthcheck, \"http://127.0.0.1:9090/readyz\"]\n", "    ports:\n      - 127.0.0.1:3000:3000\n    healthcheck:\n      <<: *healthcheck\n      test: [CMD-SHELL, curl -f http://127.0.0.1:9090/readyz]\n", "frontend: healthcheck"},
+		{"healthcheck on another port", "test: [CMD, /orderflow, healthcheck, \"http://127.0.0.1:4010/readyz\"]", "test: [CMD, /orderflow, healthcheck, \"http://127.0.0.1:9090/readyz\"]", "sandbox: healthcheck probes port 9090"},
+		{"healthcheck of another service", "    ports:\n      - 127.0.0.1:8080:8080\n    healthcheck:\n      <<: *healthcheck\n      test: [CMD, /orderflow, healthcheck, \"http://127.0.0.1:9090/readyz\"]\n", "    ports:\n      - 127.0.0.1:8080:8080\n    healthcheck:\n      <<: *healthcheck\n      test: [CMD, /orderflow, healthcheck, \"http://sandbox:4010/readyz\"]\n", "not the container itself"},
+		{"started, not healthy", "      api:\n        condition: service_healthy\n", "      api:\n        condition: service_started\n", "frontend waits only for api to start"},
+		{"major-only tag", "image: redis:7.4.5", "image: redis:7", `tag "7"`},
+		{"latest tag", "image: temporalio/ui:2.42.1", "image: temporalio/ui:latest", `tag "latest"`},
+		{"untagged image", "image: apache/kafka:3.9.1\n    depends_on", "image: apache/kafka\n    depends_on", "kafka-init: image apache/kafka is not pinned"},
 		{"notifications worker calls back to loopback", "      <<: [*env-log, *env-development, *env-postgres, *env-redis, *env-temporal, *env-public-api]\n      OPS_ADDR: :9090\n",
 			"      <<: [*env-log, *env-development, *env-postgres, *env-redis, *env-temporal]\n      OPS_ADDR: :9090\n", "worker notifications reads PUBLIC_API_URL, whose default is loopback"},
 		{"push to loopback", "      PUSH_BASE_URL: http://sandbox:4010\n", "", "reads PUSH_BASE_URL, whose default is loopback"},
