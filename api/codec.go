@@ -22,6 +22,10 @@ import (
 // Decoding shows customers' data, so only admins may call it (openapi.yaml).
 const CodecPath = "/codec"
 
+// codecMaxBodyBytes bounds a codec request: a few payloads of Temporal's
+// 2 MB limit each, grown by a third in base64 JSON.
+const codecMaxBodyBytes = 8 << 20
+
 // mountCodec serves the codec server's endpoints.
 func (s *Server) mountCodec(r *mux.Router) {
 	r.HandleFunc(CodecPath+"/encode", s.codec("encode", converter.PayloadCodec.Encode)).Methods(http.MethodPost)
@@ -34,7 +38,7 @@ func (s *Server) mountCodec(r *mux.Router) {
 // its errors in plain text and reads bodies of any size.
 func (s *Server) codec(op string, convert func(converter.PayloadCodec, []*commonpb.Payload) ([]*commonpb.Payload, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		body, p := httpx.ReadBody(w, r)
+		body, p := httpx.ReadBodyUpTo(w, r, codecMaxBodyBytes)
 		if p != nil {
 			httpx.WriteProblem(w, r, p)
 			return

@@ -30,10 +30,11 @@ func Version(queue, buildID string) worker.WorkerDeploymentVersion {
 }
 
 // PromoteFirstVersion makes version the current version of its deployment
-// when the deployment has none, which is so only before its first version:
-// new executions then have somewhere to go without anyone running a
-// command. Once a deployment has a current version, only an operator
-// changes it (`temporal worker deployment set-current-version`, README):
+// when nobody ever chose one (no current version was ever set, none is
+// ramping): its first version, so that new executions have somewhere to
+// go without anyone running a command. Once an operator has chosen
+// (`temporal worker deployment set-current-version`, docs/versioning.md),
+// even unversioned workers as a rollback, only an operator changes it:
 // this version is then a new one waiting for its rollout, or an old one
 // draining. The server knows a version once its workers have polled, so
 // this waits for that, until ctx ends.
@@ -65,10 +66,15 @@ func promoteOnce(ctx context.Context, handle client.WorkerDeploymentHandle, vers
 	if err != nil {
 		return false, err
 	}
-	if current := desc.Info.RoutingConfig.CurrentVersion; current != nil {
-		if *current != version {
+	routing := desc.Info.RoutingConfig
+	if routing.CurrentVersion != nil || !routing.CurrentVersionChangedTime.IsZero() || routing.RampingVersion != nil {
+		if routing.CurrentVersion == nil || *routing.CurrentVersion != version {
+			current := "unversioned workers"
+			if routing.CurrentVersion != nil {
+				current = routing.CurrentVersion.BuildID
+			}
 			logger.Info("this worker's version is not the current one: it runs the executions pinned to it, and new ones once it is made current",
-				"build_id", version.BuildID, "current_build_id", current.BuildID, "deployment", version.DeploymentName)
+				"current", current)
 		}
 		return true, nil
 	}
@@ -81,7 +87,7 @@ func promoteOnce(ctx context.Context, handle client.WorkerDeploymentHandle, vers
 	if err != nil {
 		return false, err
 	}
-	logger.Info("made the deployment's first version current", "build_id", version.BuildID, "deployment", version.DeploymentName)
+	logger.Info("made the deployment's first version current")
 	return true, nil
 }
 

@@ -11,7 +11,7 @@
 //	orderflow sandbox                  provider sandboxes: payments, SendGrid, Twilio (SANDBOX_ADDR)
 //	orderflow dev                      the whole local stack as processes (what `make run` runs)
 //	orderflow loadgen [flags]          place orders through the API and report throughput and latency
-//	orderflow version                  print the version: the workers' build ID in their Worker Deployment
+//	orderflow version                  print the version: its workers' build ID, unless WORKER_BUILD_ID sets another
 //
 // Configuration comes from the environment; see README.md.
 package main
@@ -47,7 +47,7 @@ roles:
   sandbox                  serve the local provider sandboxes
   dev                      run the whole local stack (make run)
   loadgen [flags]          place orders through API_URL and report throughput and latency
-  version                  print the version (the workers' build ID)
+  version                  print the version (the workers' build ID, unless WORKER_BUILD_ID sets one)
 `
 
 func main() {

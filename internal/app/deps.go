@@ -89,13 +89,13 @@ func (c *conns) open(ctx context.Context, w wants, logger *slog.Logger) (err err
 		if c.temporal, c.namespace, err = dialTemporal(ctx, *w.Temporal, c.codec, c.tracing, logger); err != nil {
 			return err
 		}
-		c.checks["temporal"] = temporalCheck(c.temporal)
+		c.checks["temporal"] = httpx.Check{Probe: temporalCheck(c.temporal)}
 	}
 	if w.Postgres != nil {
 		if c.pool, err = openPostgres(ctx, *w.Postgres, c.tracing); err != nil {
 			return err
 		}
-		c.checks["postgres"] = postgresCheck(c.pool)
+		c.checks["postgres"] = httpx.Check{Probe: postgresCheck(c.pool)}
 	}
 	if w.Redis != nil {
 		if c.redis, err = openRedis(ctx, *w.Redis, c.tracing); err != nil {
@@ -104,7 +104,7 @@ func (c *conns) open(ctx context.Context, w wants, logger *slog.Logger) (err err
 		// Every role works without Redis: rate limits and circuit breakers
 		// let calls through, stock reads go to PostgreSQL, sign-ins answer
 		// 503 (api/auth.go).
-		c.checks["redis"] = httpx.OptionalCheck(redisCheck(c.redis))
+		c.checks["redis"] = httpx.Check{Probe: redisCheck(c.redis), Optional: true}
 	}
 	if w.Kafka != nil {
 		sec, err := kafkaSecurity(*w.Kafka)
@@ -113,7 +113,7 @@ func (c *conns) open(ctx context.Context, w wants, logger *slog.Logger) (err err
 		}
 		c.kafka = events.NewPublisher(w.Kafka.KafkaBrokers, sec)
 		// The outbox relays retry until Kafka is back; nothing waits on it.
-		c.checks["kafka"] = httpx.OptionalCheck(kafkaCheck(c.kafka))
+		c.checks["kafka"] = httpx.Check{Probe: kafkaCheck(c.kafka), Optional: true}
 		if err := checkKafkaSecurity(ctx, c.kafka, *w.Kafka, sec); err != nil {
 			return err
 		}
@@ -245,21 +245,21 @@ func dialTemporal(ctx context.Context, cfg config.Temporal, codec *payloadcrypt.
 	return c, opts.Namespace, err
 }
 
-func postgresCheck(pool *pgxpool.Pool) httpx.Check {
+func postgresCheck(pool *pgxpool.Pool) func(context.Context) error {
 	return func(ctx context.Context) error { return pool.Ping(ctx) }
 }
 
-func redisCheck(rdb *redis.Client) httpx.Check {
+func redisCheck(rdb *redis.Client) func(context.Context) error {
 	return func(ctx context.Context) error { return rdb.Ping(ctx).Err() }
 }
 
-func temporalCheck(c client.Client) httpx.Check {
+func temporalCheck(c client.Client) func(context.Context) error {
 	return func(ctx context.Context) error {
 		_, err := c.CheckHealth(ctx, &client.CheckHealthRequest{})
 		return err
 	}
 }
 
-func kafkaCheck(p *events.Publisher) httpx.Check {
+func kafkaCheck(p *events.Publisher) func(context.Context) error {
 	return p.Ping
 }

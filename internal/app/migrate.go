@@ -56,7 +56,10 @@ func WaitForSchema(ctx context.Context, cfg config.SchemaWait, timeout time.Dura
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("the schema is not current after %s (%s): has the migrate Job run? %w", timeout, last, ctx.Err())
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return fmt.Errorf("the schema is not current after %s (%s): has the migrate Job run?", timeout, last)
+			}
+			return fmt.Errorf("stopped while waiting for the migrations (%s): %w", last, ctx.Err())
 		case <-every.C:
 		}
 	}

@@ -3,7 +3,9 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -14,17 +16,23 @@ import (
 
 // serveOps serves a role's /healthz, /readyz (its checks) and /metrics on
 // addr, a port apart from any public one: probes and Prometheus reach it,
-// the Ingress never routes there. It serves until stop, which drains it
-// within drain; done reports a listener that failed, or nil after stop.
-func serveOps(addr, role string, checks map[string]httpx.Check, drain time.Duration, logger *slog.Logger) (done <-chan error, stop func()) {
+// the Ingress never routes there. It fails at once when addr cannot be
+// listened on (a role nobody can probe must not run); otherwise it serves
+// until stop, which drains it within drain, and done reports a server
+// that failed, or nil after stop.
+func serveOps(addr, role string, checks map[string]httpx.Check, drain time.Duration, logger *slog.Logger) (done <-chan error, stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("ops listener (OPS_ADDR=%s): %w", addr, err)
+	}
 	r := mux.NewRouter()
 	httpx.InstallRouting(r)
 	httpx.MountOps(r, checks)
 	srv := httpx.NewServer(addr, httpx.Observe(role, logger, r))
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
-	go func() { errc <- httpx.Serve(ctx, srv, drain, logger) }()
-	return errc, cancel
+	go func() { errc <- httpx.ServeListener(ctx, srv, ln, drain, logger) }()
+	return errc, cancel, nil
 }
 
 // serveWithOps serves public until ctx ends, with the role's ops endpoints
@@ -32,7 +40,10 @@ func serveOps(addr, role string, checks map[string]httpx.Check, drain time.Durat
 // through the drain. Either listener failing stops both: a role nobody can
 // probe must not serve.
 func serveWithOps(ctx context.Context, public *http.Server, opsAddr, role string, checks map[string]httpx.Check, drain time.Duration, logger *slog.Logger) error {
-	opsDone, stopOps := serveOps(opsAddr, role, checks, drain, logger)
+	opsDone, stopOps, err := serveOps(opsAddr, role, checks, drain, logger)
+	if err != nil {
+		return err
+	}
 	publicCtx, stopPublic := context.WithCancel(ctx)
 	defer stopPublic()
 	publicDone := make(chan error, 1)

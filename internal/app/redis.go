@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -14,12 +15,19 @@ import (
 // redisOptions are the client options of REDIS_URL (go-redis's own
 // parser: user, password, database, TLS for rediss://), with the CA and
 // client certificate of the REDIS_TLS_* files for a rediss:// server.
+//
+// Every caller fails open or degrades without Redis (rate limits, circuit
+// breakers, the stock cache), so a Redis that hangs must fail fast, not
+// hold each request for go-redis's default 5 s dial and 3 s reads: calls
+// honour their context's deadline, and the socket timeouts are short.
 func redisOptions(cfg config.Redis) (*redis.Options, error) {
 	opts, err := redis.ParseURL(cfg.RedisURL)
 	if err != nil {
 		// The parse error may quote the URL, password included: say less.
 		return nil, errors.New("REDIS_URL is not a valid Redis URL: want redis://[[user]:password@]host:port[/db], or rediss:// for TLS")
 	}
+	opts.ContextTimeoutEnabled = true
+	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = time.Second, 500*time.Millisecond, 500*time.Millisecond
 	if opts.TLSConfig == nil {
 		return opts, nil
 	}

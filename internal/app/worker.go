@@ -3,6 +3,7 @@ package app
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -112,8 +113,13 @@ func runWorker(ctx context.Context, c *conns, queue string, acts workers.Activit
 	if err != nil {
 		return err
 	}
+	opsDone, stopOps, err := serveOps(ops.OpsAddr, "worker-"+queue, c.checks, shutdown.ShutdownTimeout, logger)
+	if err != nil {
+		return err
+	}
 	if err := w.Start(); err != nil {
-		return fmt.Errorf("start worker for %s: %w", queue, err)
+		stopOps()
+		return errors.Join(fmt.Errorf("start worker for %s: %w", queue, err), <-opsDone)
 	}
 	logger.Info("worker started")
 	// A deployment's first version becomes current by itself; later ones
@@ -129,10 +135,9 @@ func runWorker(ctx context.Context, c *conns, queue string, acts workers.Activit
 		}
 	}()
 
-	opsDone, stopOps := serveOps(ops.OpsAddr, "worker-"+queue, c.checks, shutdown.ShutdownTimeout, logger)
 	select {
 	case <-ctx.Done():
-	case err := <-opsDone: // the ops port is taken: a worker nobody can probe must not run
+	case err := <-opsDone: // the ops server failed: a worker nobody can probe must not run
 		w.Stop()
 		return err
 	}

@@ -52,7 +52,13 @@ func CheckJSON(body []byte, dst any) *Problem {
 // ReadTimeout a 408, which closes the connection. No detail quotes the
 // read error, which names the server's socket addresses.
 func ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, *Problem) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	return ReadBodyUpTo(w, r, MaxBodyBytes)
+}
+
+// ReadBodyUpTo is ReadBody with a limit of its own, for the endpoint whose
+// bodies are not the API's JSON (the codec server's payloads).
+func ReadBodyUpTo(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, *Problem) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var tooLarge *http.MaxBytesError
 	switch {
 	case err == nil:

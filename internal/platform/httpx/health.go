@@ -4,7 +4,7 @@ import (
 	"context"
 	"net/http"
 	"runtime"
-	"sort"
+	"fmt"
 	"strings"
 	"time"
 
@@ -17,25 +17,17 @@ import (
 	"github.com/orderflow/orderflow/internal/platform/telemetry"
 )
 
-// Check reports whether one dependency answers.
-type Check func(ctx context.Context) error
-
-// OptionalCheck is the check of a dependency the role still does its job
+// Check is the readiness check of one dependency: Probe reports whether
+// it answers. An Optional one is a dependency the role still does its job
 // without, worse: the api without Redis (rate limits fail open, sign-ins
 // answer 503), a worker without Kafka (its outbox relay retries). Its
 // failure shows in /readyz's body and in orderflow_dependency_ready, but
 // leaves the role ready: an outage of it must not take every replica out
 // of its Service, or stop a rollout.
-func OptionalCheck(check Check) Check {
-	return func(ctx context.Context) error {
-		if err := check(ctx); err != nil {
-			return optionalDown{err}
-		}
-		return nil
-	}
+type Check struct {
+	Probe    func(ctx context.Context) error
+	Optional bool
 }
-
-type optionalDown struct{ error }
 
 // degradedPrefix starts the state /readyz reports for an optional check
 // that failed.
@@ -100,29 +92,41 @@ func WatchReadiness(ctx context.Context, role string, checks map[string]Check, e
 }
 
 // runChecks runs every check concurrently so one slow dependency does not
-// hide the state of the others.
+// hide the state of the others, and answers by ctx's deadline whatever a
+// probe that ignores it does: a hung dependency is then reported as not
+// answering (degraded, for an optional one) instead of holding the probe
+// past its own timeout.
 func runChecks(ctx context.Context, checks map[string]Check) map[string]string {
 	type result struct{ name, state string }
 	out := make(chan result, len(checks))
-	names := make([]string, 0, len(checks))
 	for name, check := range checks {
-		names = append(names, name)
 		go func() {
 			state := "ok"
-			if err := check(ctx); err != nil {
-				state = err.Error()
-				if _, optional := err.(optionalDown); optional {
-					state = degradedPrefix + state
-				}
+			if err := check.Probe(ctx); err != nil {
+				state = stateOf(check, err)
 			}
 			out <- result{name, state}
 		}()
 	}
-	sort.Strings(names)
 	results := make(map[string]string, len(checks))
-	for range names {
-		r := <-out
-		results[r.name] = r.state
+	for len(results) < len(checks) {
+		select {
+		case r := <-out:
+			results[r.name] = r.state
+		case <-ctx.Done():
+			for name, check := range checks {
+				if _, done := results[name]; !done {
+					results[name] = stateOf(check, fmt.Errorf("no answer: %w", ctx.Err()))
+				}
+			}
+		}
 	}
 	return results
+}
+
+func stateOf(check Check, err error) string {
+	if check.Optional {
+		return degradedPrefix + err.Error()
+	}
+	return err.Error()
 }

@@ -8,25 +8,33 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gorilla/mux"
 )
 
 func TestReadinessFailsOnlyOnRequiredChecks(t *testing.T) {
-	down := func(context.Context) error { return errors.New("connection refused") }
-	up := func(context.Context) error { return nil }
+	down := Check{Probe: func(context.Context) error { return errors.New("connection refused") }}
+	up := Check{Probe: func(context.Context) error { return nil }}
+	optional := func(c Check) Check { c.Optional = true; return c }
+	// A probe that ignores its context, as go-redis does on a hung server.
+	hung := Check{Probe: func(context.Context) error { time.Sleep(time.Hour); return nil }}
 	for _, tc := range []struct {
 		name   string
 		checks map[string]Check
 		want   int
 		states map[string]string
 	}{
-		{"all up", map[string]Check{"postgres": up, "redis": OptionalCheck(up)}, http.StatusOK,
+		{"all up", map[string]Check{"postgres": up, "redis": optional(up)}, http.StatusOK,
 			map[string]string{"postgres": "ok", "redis": "ok"}},
-		{"optional down", map[string]Check{"postgres": up, "redis": OptionalCheck(down)}, http.StatusOK,
+		{"optional down", map[string]Check{"postgres": up, "redis": optional(down)}, http.StatusOK,
 			map[string]string{"postgres": "ok", "redis": "degraded: connection refused"}},
-		{"required down", map[string]Check{"postgres": down, "redis": OptionalCheck(up)}, http.StatusServiceUnavailable,
+		{"required down", map[string]Check{"postgres": down, "redis": optional(up)}, http.StatusServiceUnavailable,
 			map[string]string{"postgres": "connection refused", "redis": "ok"}},
+		{"optional hung", map[string]Check{"postgres": up, "redis": optional(hung)}, http.StatusOK,
+			map[string]string{"postgres": "ok", "redis": "degraded: no answer: context deadline exceeded"}},
+		{"required hung", map[string]Check{"postgres": hung}, http.StatusServiceUnavailable,
+			map[string]string{"postgres": "no answer: context deadline exceeded"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := mux.NewRouter()

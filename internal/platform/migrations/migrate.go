@@ -62,7 +62,7 @@ func upSchema(ctx context.Context, db *sql.DB, schema string, logger *slog.Logge
 // Current returns nil when every schema has every migration this binary
 // embeds, and otherwise says which schema is behind. It writes nothing
 // and takes no lock, so new code can wait on it while an older
-// migration runs (`orderflow migrate --wait`).
+// migration runs (`orderflow wait-for-schema`).
 func Current(ctx context.Context, pool *pgxpool.Pool) error {
 	db := stdlib.OpenDBFromPool(pool)
 	defer db.Close()
@@ -73,7 +73,7 @@ func Current(ctx context.Context, pool *pgxpool.Pool) error {
 		}
 		current, target, err := provider.GetVersions(ctx)
 		if err != nil {
-			return fmt.Errorf("schema %s has no migrations recorded yet: %w", schema, err)
+			return fmt.Errorf("schema %s: its migrations could not be read (none applied yet, or the database does not answer): %w", schema, err)
 		}
 		if current < target {
 			return fmt.Errorf("schema %s is at version %d; this binary needs %d", schema, current, target)

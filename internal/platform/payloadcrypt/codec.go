@@ -2,6 +2,7 @@ package payloadcrypt
 
 import (
 	"crypto/cipher"
+	"errors"
 	"fmt"
 
 	commonpb "go.temporal.io/api/common/v1"
@@ -54,6 +55,11 @@ func (c *Codec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 		}
 		kid := string(p.GetMetadata()[MetadataKeyID])
 		aead, ok := c.keys[kid]
+		if !ok && !kidPattern.MatchString(kid) {
+			// Not a key ID this codec could ever have made: not quoted, as
+			// errors reach the codec server's callers.
+			return nil, errors.New("payloadcrypt: the payload names no valid key ID (1 to 64 letters, digits or ._-)")
+		}
 		if !ok {
 			return nil, fmt.Errorf("payloadcrypt: the payload was encrypted with key %q, which is not among the keys (PAYLOAD_ENCRYPTION_KEYS): "+
 				"a retired key dropped too soon, or a payload from another environment", kid)

@@ -80,6 +80,12 @@ func TestUnknownKeyIDIsAClearError(t *testing.T) {
 	require.NoError(t, err)
 	_, err = codec(t, keyB).Decode(enc)
 	require.ErrorContains(t, err, `encrypted with key "2024-01", which is not among the keys`)
+
+	// A key ID no codec makes is not quoted back to the caller.
+	enc[0].Metadata[payloadcrypt.MetadataKeyID] = []byte(`<script>alert(1)</script>`)
+	_, err = codec(t, keyB).Decode(enc)
+	require.ErrorContains(t, err, "names no valid key ID")
+	require.NotContains(t, err.Error(), "<script>")
 }
 
 func TestTamperingFails(t *testing.T) {
