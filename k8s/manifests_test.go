@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
@@ -40,14 +41,16 @@ const (
 	imageRepo     = "ghcr.io/orderflow/orderflow"
 	configMapName = "orderflow-config"
 	secretName    = "orderflow-secrets"
+	// baseDir is what every overlay (overlays/*) builds on.
+	baseDir = "base"
 	// exampleSecretFile ships placeholder values and must never be applied.
-	exampleSecretFile = "secret.example.yaml"
+	exampleSecretFile = baseDir + "/secret.example.yaml"
 	// defaultShutdown is the binary's drain time when SHUTDOWN_TIMEOUT is unset.
 	defaultShutdown = 30 * time.Second
 	// workersDir holds what runs once per worker version (a worker's
 	// Deployment and autoscaler); versionDir renders it as one version,
 	// beside the others (README.md: Rolling out a new worker version).
-	workersDir = "workers"
+	workersDir = baseDir + "/workers"
 	versionDir = "worker-version"
 	// versionLabel is a worker version's label: its pods', its selector's,
 	// its Deployment's and autoscaler's. WORKER_BUILD_ID reads it from the
@@ -64,7 +67,7 @@ var workerQueues = []string{"orders", "inventory", "notifications"}
 // The sandbox and dev roles are development only; inventory-rebuild only as
 // the read-only --check (checkProductionRoles).
 var productionRoles = []string{"api", "frontend", "worker orders", "worker inventory", "worker notifications",
-	"migrate", "inventory-rebuild"}
+	"migrate", "inventory-rebuild", "wait-for-schema"}
 
 // workerStopTimeout is how long a Temporal worker drains after its ops server
 // has stopped, read from the worker options so the grace period check follows
@@ -86,7 +89,7 @@ var workerStopTimeout = sync.OnceValues(func() (time.Duration, error) {
 	return time.Duration(n) * time.Second, nil
 })
 
-// set is every object shipped in k8s/*.yaml, by kind and name.
+// set is every object of k8s/base (or a render of an overlay), by kind and name.
 type set struct {
 	namespaces      map[string]*corev1.Namespace
 	configMaps      map[string]*corev1.ConfigMap
@@ -99,6 +102,17 @@ type set struct {
 	pdbs            map[string]*policyv1.PodDisruptionBudget
 	ingresses       map[string]*networkingv1.Ingress
 	networkPolicies map[string]*networkingv1.NetworkPolicy
+	// The optional components' kinds (components/keda, components/monitoring).
+	scaledObjects          map[string]*scaledObject
+	triggerAuthentications map[string]*triggerAuthentication
+	serviceMonitors        map[string]*monitoringv1.ServiceMonitor
+	podMonitors            map[string]*monitoringv1.PodMonitor
+	prometheusRules        map[string]*monitoringv1.PrometheusRule
+	// What the checks expect of the cluster the set is for: production
+	// (the base and overlays/production) by default; overlays/development
+	// runs fewer replicas and ENVIRONMENT=development.
+	minReplicas int32
+	environment string
 	// files maps "Kind/name" to the file that declares it, and objects to
 	// the object.
 	files   map[string]string
@@ -137,6 +151,16 @@ func decode(doc []byte) (any, error) {
 		obj = &networkingv1.Ingress{}
 	case "networking.k8s.io/v1/NetworkPolicy":
 		obj = &networkingv1.NetworkPolicy{}
+	case "keda.sh/v1alpha1/ScaledObject":
+		obj = &scaledObject{}
+	case "keda.sh/v1alpha1/TriggerAuthentication":
+		obj = &triggerAuthentication{}
+	case "monitoring.coreos.com/v1/ServiceMonitor":
+		obj = &monitoringv1.ServiceMonitor{}
+	case "monitoring.coreos.com/v1/PodMonitor":
+		obj = &monitoringv1.PodMonitor{}
+	case "monitoring.coreos.com/v1/PrometheusRule":
+		obj = &monitoringv1.PrometheusRule{}
 	default:
 		return nil, fmt.Errorf("unsupported apiVersion/kind %q/%q", tm.APIVersion, tm.Kind)
 	}
@@ -184,6 +208,15 @@ func newSet() *set {
 		networkPolicies: map[string]*networkingv1.NetworkPolicy{},
 		files:           map[string]string{},
 		objects:         map[string]any{},
+
+		scaledObjects:          map[string]*scaledObject{},
+		triggerAuthentications: map[string]*triggerAuthentication{},
+		serviceMonitors:        map[string]*monitoringv1.ServiceMonitor{},
+		podMonitors:            map[string]*monitoringv1.PodMonitor{},
+		prometheusRules:        map[string]*monitoringv1.PrometheusRule{},
+
+		minReplicas: 2,
+		environment: config.Production,
 	}
 }
 
@@ -224,6 +257,21 @@ func (s *set) add(file string, obj any) error {
 	case *networkingv1.NetworkPolicy:
 		kind, meta = "NetworkPolicy", o.ObjectMeta
 		s.networkPolicies[o.Name] = o
+	case *scaledObject:
+		kind, meta = "ScaledObject", o.ObjectMeta
+		s.scaledObjects[o.Name] = o
+	case *triggerAuthentication:
+		kind, meta = "TriggerAuthentication", o.ObjectMeta
+		s.triggerAuthentications[o.Name] = o
+	case *monitoringv1.ServiceMonitor:
+		kind, meta = "ServiceMonitor", o.ObjectMeta
+		s.serviceMonitors[o.Name] = o
+	case *monitoringv1.PodMonitor:
+		kind, meta = "PodMonitor", o.ObjectMeta
+		s.podMonitors[o.Name] = o
+	case *monitoringv1.PrometheusRule:
+		kind, meta = "PrometheusRule", o.ObjectMeta
+		s.prometheusRules[o.Name] = o
 	default:
 		return fmt.Errorf("%s: no slot for %T", file, obj)
 	}
@@ -239,12 +287,12 @@ func (s *set) add(file string, obj any) error {
 	return nil
 }
 
-// manifestFiles lists k8s/*.yaml and k8s/workers/*.yaml except the
-// kustomizations, which are not Kubernetes objects.
+// manifestFiles lists k8s/base/*.yaml and k8s/base/workers/*.yaml except
+// the kustomizations, which are not Kubernetes objects.
 func manifestFiles(t *testing.T) []string {
 	t.Helper()
 	var files []string
-	for _, pattern := range []string{"*.yaml", filepath.Join(workersDir, "*.yaml")} {
+	for _, pattern := range []string{filepath.Join(baseDir, "*.yaml"), filepath.Join(workersDir, "*.yaml")} {
 		matches, err := filepath.Glob(pattern)
 		if err != nil {
 			t.Fatal(err)
@@ -253,7 +301,7 @@ func manifestFiles(t *testing.T) []string {
 	}
 	files = slices.DeleteFunc(files, func(f string) bool { return filepath.Base(f) == "kustomization.yaml" })
 	if len(files) == 0 {
-		t.Fatal("no k8s/*.yaml manifests found")
+		t.Fatal("no k8s/base/*.yaml manifests found")
 	}
 	return files
 }
@@ -303,6 +351,12 @@ func (s *set) workloads() []workload {
 		out = append(out, workload{"CronJob", name, &s.cronJobs[name].Spec.JobTemplate.Spec.Template})
 	}
 	return out
+}
+
+// containers is a pod's init containers and containers: each runs a role
+// with its own settings (wait-for-schema before api and the workers).
+func containers(pod *corev1.PodTemplateSpec) []corev1.Container {
+	return append(slices.Clone(pod.Spec.InitContainers), pod.Spec.Containers...)
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -423,6 +477,8 @@ var checks = []check{
 	{"cron jobs", checkCronJobs},
 	{"topology spread", checkSpread},
 	{"production roles", checkProductionRoles},
+	{"schema wait", checkSchemaWait},
+	{"keda scaled objects", checkScaledObjects},
 }
 
 func runChecks(s *set) []error {
@@ -468,6 +524,21 @@ func (s *set) metas() map[string]metav1.ObjectMeta {
 	}
 	for _, o := range s.networkPolicies {
 		collect("NetworkPolicy", o.ObjectMeta)
+	}
+	for _, o := range s.scaledObjects {
+		collect("ScaledObject", o.ObjectMeta)
+	}
+	for _, o := range s.triggerAuthentications {
+		collect("TriggerAuthentication", o.ObjectMeta)
+	}
+	for _, o := range s.serviceMonitors {
+		collect("ServiceMonitor", o.ObjectMeta)
+	}
+	for _, o := range s.podMonitors {
+		collect("PodMonitor", o.ObjectMeta)
+	}
+	for _, o := range s.prometheusRules {
+		collect("PrometheusRule", o.ObjectMeta)
 	}
 	return out
 }
@@ -537,21 +608,35 @@ func checkProbes(s *set) []error {
 	return errs
 }
 
+var digestRE = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+
+// splitImage splits repo:tag, or repo:tag@sha256:<digest> as an overlay's
+// `images:` with newTag and digest renders it; ok is false for anything
+// else (a ":" in a registry port would need more parsing; the contract is
+// repo:tag, the tag being the release and the workers' version).
+func splitImage(image string) (repo, tag, digest string, ok bool) {
+	rest, digest, hasDigest := strings.Cut(image, "@")
+	if hasDigest && !digestRE.MatchString(digest) {
+		return "", "", "", false
+	}
+	repo, tag, ok = strings.Cut(rest, ":")
+	return repo, tag, digest, ok
+}
+
 func checkImages(s *set) []error {
 	var errs []error
 	tags := map[string][]string{}
 	for _, w := range s.workloads() {
 		for _, c := range append(slices.Clone(w.pod.Spec.InitContainers), w.pod.Spec.Containers...) {
-			repo, tag, ok := strings.Cut(c.Image, ":")
-			// A digest or a ":" in a registry port would need more parsing; the
-			// contract is repo:tag.
+			repo, tag, digest, ok := splitImage(c.Image)
 			switch {
 			case !ok || repo != imageRepo:
-				errs = append(errs, fmt.Errorf("%s container %s: image %q, want %s:<tag>", w, c.Name, c.Image, imageRepo))
+				errs = append(errs, fmt.Errorf("%s container %s: image %q, want %s:<tag>[@sha256:<digest>]", w, c.Name, c.Image, imageRepo))
 			case tag == "" || tag == "latest":
 				errs = append(errs, fmt.Errorf("%s container %s: image %q must pin a release tag, not %q", w, c.Name, c.Image, tag))
 			default:
-				tags[tag] = append(tags[tag], w.String())
+				// A digest too: one tag pushed twice is two releases.
+				tags[tag+"@"+digest] = append(tags[tag+"@"+digest], w.String())
 			}
 		}
 	}
@@ -570,7 +655,7 @@ func checkSecurity(s *set) []error {
 		if spec.AutomountServiceAccountToken == nil || *spec.AutomountServiceAccountToken {
 			errs = append(errs, fmt.Errorf("%s: automountServiceAccountToken must be false (the app never calls the Kubernetes API)", w))
 		}
-		for _, c := range spec.Containers {
+		for _, c := range containers(w.pod) {
 			where := fmt.Sprintf("%s container %s", w, c.Name)
 			sc := c.SecurityContext
 			nonRoot := (sc != nil && sc.RunAsNonRoot != nil && *sc.RunAsNonRoot) ||
@@ -607,7 +692,7 @@ func checkSecurity(s *set) []error {
 func checkResources(s *set) []error {
 	var errs []error
 	for _, w := range s.workloads() {
-		for _, c := range w.pod.Spec.Containers {
+		for _, c := range containers(w.pod) {
 			for _, res := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
 				req, hasReq := c.Resources.Requests[res]
 				lim, hasLim := c.Resources.Limits[res]
@@ -720,8 +805,8 @@ func checkHPAs(s *set) []error {
 			errs = append(errs, fmt.Errorf("HorizontalPodAutoscaler/%s: target %s %s/%s is not a shipped Deployment", name, ref.APIVersion, ref.Kind, ref.Name))
 			continue
 		}
-		if h.Spec.MinReplicas == nil || *h.Spec.MinReplicas < 2 {
-			errs = append(errs, fmt.Errorf("HorizontalPodAutoscaler/%s: minReplicas must be at least 2 to survive losing a node", name))
+		if h.Spec.MinReplicas == nil || *h.Spec.MinReplicas < s.minReplicas {
+			errs = append(errs, fmt.Errorf("HorizontalPodAutoscaler/%s: minReplicas must be at least %d to survive losing a node", name, s.minReplicas))
 		} else if h.Spec.MaxReplicas < *h.Spec.MinReplicas {
 			errs = append(errs, fmt.Errorf("HorizontalPodAutoscaler/%s: maxReplicas %d below minReplicas %d", name, h.Spec.MaxReplicas, *h.Spec.MinReplicas))
 		}
@@ -753,12 +838,24 @@ func checkHPAs(s *set) []error {
 		}
 	}
 	for _, want := range want {
-		found := false
-		for _, h := range s.hpas {
-			found = found || h.Spec.ScaleTargetRef.Name == want
+		var autoscalers []string
+		for _, name := range sortedKeys(s.hpas) {
+			if s.hpas[name].Spec.ScaleTargetRef.Name == want {
+				autoscalers = append(autoscalers, "HorizontalPodAutoscaler/"+name)
+			}
 		}
-		if !found {
-			errs = append(errs, fmt.Errorf("Deployment/%s has no HorizontalPodAutoscaler", want))
+		for _, name := range sortedKeys(s.scaledObjects) {
+			if s.scaledObjects[name].Spec.ScaleTargetRef.Name == want {
+				autoscalers = append(autoscalers, "ScaledObject/"+name)
+			}
+		}
+		switch {
+		case len(autoscalers) == 0:
+			errs = append(errs, fmt.Errorf("Deployment/%s has no HorizontalPodAutoscaler (nor KEDA ScaledObject)", want))
+		case len(autoscalers) > 1:
+			// KEDA makes an HPA of its own: two autoscalers on one
+			// Deployment fight over its replicas.
+			errs = append(errs, fmt.Errorf("Deployment/%s has %d autoscalers %v, want 1", want, len(autoscalers), autoscalers))
 		}
 	}
 	return errs
@@ -791,7 +888,7 @@ func checkWorkerVersions(s *set) []error {
 			errs = append(errs, fmt.Errorf("Deployment/%s: its selector does not pin %s=%s, so another version's pods would be its own", name, versionLabel, version))
 		}
 		for _, c := range d.Spec.Template.Spec.Containers {
-			if _, tag, _ := strings.Cut(c.Image, ":"); tag != version {
+			if _, tag, _, _ := splitImage(c.Image); tag != version {
 				errs = append(errs, fmt.Errorf("Deployment/%s container %s: image tag %q is not its version %q", name, c.Name, tag, version))
 			}
 			from := ""
@@ -810,6 +907,12 @@ func checkWorkerVersions(s *set) []error {
 			perVersion["HorizontalPodAutoscaler/"+name] = v
 		}
 	}
+	// KEDA's replacement of a worker version's HPA is as much that version's.
+	for _, name := range sortedKeys(s.scaledObjects) {
+		if v, ok := perVersion["Deployment/"+s.scaledObjects[name].Spec.ScaleTargetRef.Name]; ok {
+			perVersion["ScaledObject/"+name] = v
+		}
+	}
 	for _, key := range sortedKeys(s.objects) {
 		got := s.objects[key].(metav1.Object).GetLabels()[versionLabel]
 		want, versioned := perVersion[key]
@@ -818,7 +921,7 @@ func checkWorkerVersions(s *set) []error {
 			errs = append(errs, fmt.Errorf("%s: label %s=%q, want its version %q (a drained version is deleted by it)", key, versionLabel, got, want))
 		case !versioned && got != "":
 			errs = append(errs, fmt.Errorf("%s: labelled %s, but only worker Deployments and their autoscalers are per version; "+
-				"`kubectl apply -k k8s/ -l '!%s'` would skip it", key, versionLabel, versionLabel))
+				"`kubectl apply -k k8s/overlays/production/ -l '!%s'` would skip it", key, versionLabel, versionLabel))
 		}
 	}
 	return errs
@@ -839,8 +942,11 @@ func checkReplicas(s *set) []error {
 		for _, h := range s.hpas {
 			autoscaled = autoscaled || h.Spec.ScaleTargetRef.Name == name
 		}
-		if r := s.deployments[name].Spec.Replicas; !autoscaled && (r == nil || *r < 2) {
-			errs = append(errs, fmt.Errorf("Deployment/%s: no autoscaler and fewer than 2 replicas", name))
+		for _, so := range s.scaledObjects {
+			autoscaled = autoscaled || so.Spec.ScaleTargetRef.Name == name
+		}
+		if r := s.deployments[name].Spec.Replicas; !autoscaled && (r == nil || *r < s.minReplicas) {
+			errs = append(errs, fmt.Errorf("Deployment/%s: no autoscaler and fewer than %d replicas", name, s.minReplicas))
 		}
 	}
 	return errs
@@ -907,7 +1013,7 @@ func checkPDBs(s *set) []error {
 func checkEnvRefs(s *set) []error {
 	var errs []error
 	for _, w := range s.workloads() {
-		for _, c := range w.pod.Spec.Containers {
+		for _, c := range containers(w.pod) {
 			where := fmt.Sprintf("%s container %s", w, c.Name)
 			for _, ef := range c.EnvFrom {
 				if ref := ef.ConfigMapRef; ref != nil {
@@ -954,7 +1060,7 @@ func secretHasKey(sec *corev1.Secret, key string) bool {
 func checkNoLiteralSecrets(s *set) []error {
 	var errs []error
 	for _, w := range s.workloads() {
-		for _, c := range w.pod.Spec.Containers {
+		for _, c := range containers(w.pod) {
 			for _, e := range c.Env {
 				if sensitive(e.Name) && (e.ValueFrom == nil || e.ValueFrom.SecretKeyRef == nil) {
 					errs = append(errs, fmt.Errorf("%s container %s: %s must come from a secretKeyRef, not a literal or ConfigMap", w, c.Name, e.Name))
@@ -1106,7 +1212,7 @@ func envSource(e corev1.EnvVar) string {
 func checkSettings(s *set) []error {
 	var errs []error
 	for _, w := range s.workloads() {
-		for _, c := range w.pod.Spec.Containers {
+		for _, c := range containers(w.pod) {
 			role := roleOf(append(slices.Clone(c.Command), c.Args...))
 			want, known := settingsByRole[role]
 			if !known || !slices.Contains(productionRoles, role) {
@@ -1172,7 +1278,7 @@ func checkKeysUsed(s *set) []error {
 	var errs []error
 	secretKeys, cmKeys := map[string]bool{}, map[string]bool{}
 	for _, w := range s.workloads() {
-		for _, c := range w.pod.Spec.Containers {
+		for _, c := range containers(w.pod) {
 			for _, e := range c.Env {
 				if e.ValueFrom == nil {
 					continue
@@ -1239,14 +1345,14 @@ func checkProductionRoles(s *set) []error {
 	var errs []error
 	migrates := 0
 	for _, w := range s.workloads() {
-		for _, c := range w.pod.Spec.Containers {
+		for _, c := range containers(w.pod) {
 			args := append(slices.Clone(c.Command), c.Args...)
 			if len(args) == 0 {
 				errs = append(errs, fmt.Errorf("%s container %s: no role subcommand", w, c.Name))
 				continue
 			}
 			switch args[0] {
-			case "api", "worker", "frontend":
+			case "api", "worker", "frontend", "wait-for-schema":
 			case "migrate":
 				migrates++
 				if roleOf(args) == "migrate --seed" {
@@ -1275,8 +1381,8 @@ func checkProductionRoles(s *set) []error {
 							v = cm.Data[ref.Key]
 						}
 					}
-					if v != config.Production {
-						errs = append(errs, fmt.Errorf("%s: ENVIRONMENT=%q, want %q", w, v, config.Production))
+					if v != s.environment {
+						errs = append(errs, fmt.Errorf("%s: ENVIRONMENT=%q, want %q", w, v, s.environment))
 					}
 				}
 			}
@@ -1755,12 +1861,12 @@ type kustomization struct {
 	Resources  []string `json:"resources"`
 }
 
-// TestKustomization: `kubectl apply -k k8s/` applies every manifest but the
-// example Secret: each file is listed by the kustomization of its folder,
-// and k8s/ lists workers/.
+// TestKustomization: `kubectl apply -k` of an overlay applies every manifest
+// of base/ but the example Secret: each file is listed by the kustomization
+// of its folder, and base/ lists workers/.
 func TestKustomization(t *testing.T) {
 	listed := map[string]bool{}
-	for _, dir := range []string{".", workersDir} {
+	for _, dir := range []string{baseDir, workersDir} {
 		file := filepath.Join(dir, "kustomization.yaml")
 		data, err := os.ReadFile(file)
 		if err != nil {
@@ -1785,7 +1891,7 @@ func TestKustomization(t *testing.T) {
 		}
 	}
 	if !listed[workersDir] {
-		t.Errorf("kustomization.yaml does not list %s/, so `kubectl apply -k` skips the workers", workersDir)
+		t.Errorf("%s/kustomization.yaml does not list %s/, so `kubectl apply -k` skips the workers", baseDir, workersDir)
 	}
 	for _, f := range manifestFiles(t) {
 		switch {

@@ -20,7 +20,10 @@ var roleSettings = map[string]any{
 	"worker inventory":     config.InventoryWorker{},
 	"worker notifications": config.NotificationsWorker{},
 	"migrate":              config.Migrate{},
-	"inventory-rebuild":    config.InventoryRebuild{},
+	// The init container of api and the workers: waits for the migrate
+	// Job's schema, writes nothing.
+	"wait-for-schema":   config.SchemaWait{},
+	"inventory-rebuild": config.InventoryRebuild{},
 	// Development only (docker-compose.yml's migrate), a role of its own
 	// like a worker's queue: --seed also creates the demo customer. The
 	// manifests never pass it (checkProductionRoles) and the binary refuses

@@ -41,25 +41,25 @@ func render(t *testing.T, fsys filesys.FileSystem, dir string) *set {
 	return s
 }
 
-// TestKustomizeBuildIsTheManifests: `kubectl apply -k k8s/` sends exactly
+// TestKustomizeBuildIsTheManifests: `kustomize build k8s/base` is exactly
 // the objects the other tests check, unchanged: every manifest but the
 // example Secret, the workers as their first version.
 func TestKustomizeBuildIsTheManifests(t *testing.T) {
-	built, files := render(t, filesys.MakeFsOnDisk(), "."), load(t)
+	built, files := render(t, filesys.MakeFsOnDisk(), baseDir), load(t)
 	delete(files.objects, "Secret/"+secretName) // the example, never applied
 	if got, want := sortedKeys(built.objects), sortedKeys(files.objects); !slices.Equal(got, want) {
-		t.Fatalf("kustomize build k8s/ has %v, the manifests %v", got, want)
+		t.Fatalf("kustomize build k8s/base has %v, the manifests %v", got, want)
 	}
 	for key, obj := range files.objects {
 		if !reflect.DeepEqual(built.objects[key], obj) {
-			t.Errorf("%s: kustomize build k8s/ changes it from %s", key, files.files[key])
+			t.Errorf("%s: kustomize build k8s/base changes it from %s", key, files.files[key])
 		}
 	}
 }
 
 // TestWorkersAreWhatRunsPerVersion: workers/, what worker-version/ renders
 // as each version, holds exactly the objects labelled with a version, so
-// `kubectl apply -k k8s/ -l '!app.kubernetes.io/version'` applies everything
+// `kubectl apply -k k8s/overlays/production/ -l '!app.kubernetes.io/version'` applies everything
 // else, and the delete of a drained version (the README's, by its labels)
 // takes its Deployment and autoscaler and nothing else.
 func TestWorkersAreWhatRunsPerVersion(t *testing.T) {
@@ -73,9 +73,9 @@ func TestWorkersAreWhatRunsPerVersion(t *testing.T) {
 		applied := notVersioned.Matches(labels.Set(s.objects[key].(metav1.Object).GetLabels()))
 		switch {
 		case inWorkers && applied:
-			t.Errorf("%s (%s) has no %s label: `kubectl apply -k k8s/ -l '!%s'` would update it in place", key, s.files[key], versionLabel, versionLabel)
+			t.Errorf("%s (%s) has no %s label: `kubectl apply -k k8s/overlays/production/ -l '!%s'` would update it in place", key, s.files[key], versionLabel, versionLabel)
 		case !inWorkers && !applied:
-			t.Errorf("%s (%s) is labelled %s: `kubectl apply -k k8s/ -l '!%s'` would skip it; only workers/ is per version", key, s.files[key], versionLabel, versionLabel)
+			t.Errorf("%s (%s) is labelled %s: `kubectl apply -k k8s/overlays/production/ -l '!%s'` would skip it; only workers/ is per version", key, s.files[key], versionLabel, versionLabel)
 		}
 	}
 	for _, q := range workerQueues {
@@ -100,7 +100,7 @@ func TestWorkersAreWhatRunsPerVersion(t *testing.T) {
 // releaseTag is the one image tag of the manifests (checkImages insists).
 func releaseTag(t *testing.T, s *set) string {
 	t.Helper()
-	_, tag, _ := strings.Cut(s.deployments["api"].Spec.Template.Spec.Containers[0].Image, ":")
+	_, tag, _, _ := splitImage(s.deployments["api"].Spec.Template.Spec.Containers[0].Image)
 	if tag == "" {
 		t.Fatal("Deployment/api: image without a tag")
 	}
@@ -113,6 +113,7 @@ type versionKustomization struct {
 	APIVersion string        `json:"apiVersion"`
 	Kind       string        `json:"kind"`
 	Resources  []string      `json:"resources"`
+	Components []string      `json:"components"`
 	NameSuffix string        `json:"nameSuffix"`
 	Labels     []types.Label `json:"labels"`
 	Images     []types.Image `json:"images"`
@@ -133,6 +134,9 @@ func readVersion(t *testing.T, text string) string {
 	}
 	if want := []string{"../" + workersDir}; !slices.Equal(k.Resources, want) {
 		t.Errorf("%s/kustomization.yaml: resources %v, want %v: one version is what workers/ holds", versionDir, k.Resources, want)
+	}
+	if len(k.Components) > 0 && !slices.Equal(k.Components, []string{kedaComponent}) {
+		t.Errorf("%s/kustomization.yaml: components %v, want none or %s", versionDir, k.Components, kedaComponent)
 	}
 	if len(k.Labels) != 1 || len(k.Labels[0].Pairs) != 1 || k.Labels[0].Pairs[versionLabel] == "" || !k.Labels[0].IncludeSelectors {
 		t.Fatalf("%s/kustomization.yaml: labels %+v, want one pair %s: <version> with includeSelectors: true", versionDir, k.Labels, versionLabel)
@@ -180,6 +184,9 @@ func checkVersionRender(t *testing.T, base, got *set, version string) {
 		}
 		for i := range d.Spec.Template.Spec.Containers {
 			d.Spec.Template.Spec.Containers[i].Image = imageRepo + ":" + version
+		}
+		for i := range d.Spec.Template.Spec.InitContainers {
+			d.Spec.Template.Spec.InitContainers[i].Image = imageRepo + ":" + version
 		}
 		if !reflect.DeepEqual(got.deployments[name], d) {
 			t.Errorf("Deployment/%s is not workers/'s worker-%s with name, version label, selector and image of version %s:\n%s",
@@ -302,6 +309,92 @@ func TestWorkerVersionsSideBySide(t *testing.T) {
 			if ok, err := selects(both.pdbs[pdb].Spec.Selector, both.deployments[d].Spec.Template.Labels); err != nil || !ok {
 				t.Errorf("PodDisruptionBudget/%s does not cover Deployment/%s's pods (%v)", pdb, d, err)
 			}
+		}
+	}
+}
+
+// kedaComponent is components/keda as worker-version/ names it.
+const kedaComponent = "../" + componentsDir + "/keda"
+
+// TestWorkerVersionFollowsProduction: worker-version/ renders a version's
+// autoscalers as production runs them: ScaledObjects when
+// overlays/production lists components/keda, HPAs otherwise.
+func TestWorkerVersionFollowsProduction(t *testing.T) {
+	var wv, prod struct {
+		Components []string `json:"components"`
+	}
+	for file, into := range map[string]any{filepath.Join(versionDir, "kustomization.yaml"): &wv, "overlays/production/kustomization.yaml": &prod} {
+		text, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := yaml.Unmarshal(text, into); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+	}
+	if a, b := slices.Contains(wv.Components, kedaComponent), slices.Contains(prod.Components, "../../"+componentsDir+"/keda"); a != b {
+		t.Errorf("worker-version/ lists components/keda: %v, overlays/production: %v; a new version would autoscale unlike the first", a, b)
+	}
+}
+
+// TestWorkerVersionWithKEDA is TestWorkerVersionsSideBySide's rollout with
+// components/keda: the README's sed moves the ScaledObjects' build ID to B
+// with everything else, and worker-version/, its components line
+// uncommented, renders B's ScaledObjects (renamed with the Deployments)
+// instead of HPAs, beside A's; every check holds on both together.
+func TestWorkerVersionWithKEDA(t *testing.T) {
+	const b = "99.0.0"
+	text, err := os.ReadFile(filepath.Join(versionDir, "kustomization.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := readVersion(t, string(text))
+	sed := func(s string) string {
+		return strings.ReplaceAll(strings.ReplaceAll(s, versionSuffix(a), versionSuffix(b)), a, b)
+	}
+	edited := sed(strings.Replace(string(text), "# components: ["+kedaComponent+"]", "components: ["+kedaComponent+"]", 1))
+	if !strings.Contains(edited, "\ncomponents: ") {
+		t.Fatalf("%s/kustomization.yaml has no `# components: [%s]` line to uncomment", versionDir, kedaComponent)
+	}
+	readVersion(t, edited)
+	fsys := memK8s(t)
+	files, err := filepath.Glob(filepath.Join(componentsDir, "keda", "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := fsys.WriteFile(filepath.Join("/k8s", f), []byte(sed(string(data)))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := fsys.WriteFile(filepath.Join("/k8s", versionDir, "kustomization.yaml"), []byte(edited)); err != nil {
+		t.Fatal(err)
+	}
+	rendered := render(t, fsys, filepath.Join("/k8s", versionDir))
+	var want []string
+	for _, q := range workerQueues {
+		want = append(want, "Deployment/worker-"+q+versionSuffix(b), "ScaledObject/worker-"+q+versionSuffix(b))
+	}
+	slices.Sort(want)
+	if got := sortedKeys(rendered.objects); !slices.Equal(got, want) {
+		t.Fatalf("worker-version/ with KEDA renders %v, want %v", got, want)
+	}
+	both := renderWith(t, "keda")
+	for _, key := range sortedKeys(rendered.objects) {
+		if err := both.add("kustomize build "+versionDir+" as "+b, rendered.objects[key]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range checks {
+		if c.name == "images" {
+			continue
+		}
+		for _, err := range c.run(both) {
+			t.Errorf("%s: %v", c.name, err)
 		}
 	}
 }

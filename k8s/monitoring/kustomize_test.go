@@ -149,12 +149,12 @@ func checkDashboardConfigMaps(t *testing.T, cms map[string]*corev1.ConfigMap) {
 	}
 }
 
-// Every role Deployment of k8s/ is scraped by exactly one monitor, which
+// Every role Deployment of k8s/base is scraped by exactly one monitor, which
 // selects its pods (through its Service when it has one) on a port they
 // declare, and labels the series with job = the Deployment's name, the name
 // rules.yaml and the dashboards use.
 func TestEveryRoleIsScraped(t *testing.T) {
-	app, mon := build(t, ".."), build(t, ".")
+	app, mon := build(t, "../base"), build(t, ".")
 	scraped := map[string][]string{}
 	for name, sm := range mon.serviceMonitors {
 		if len(sm.Spec.Endpoints) == 0 {
@@ -197,7 +197,7 @@ func TestEveryRoleIsScraped(t *testing.T) {
 		}
 	}
 	if len(app.deployments) == 0 {
-		t.Fatal("kustomize build ..: no Deployments")
+		t.Fatal("kustomize build ../base: no Deployments")
 	}
 	for name := range app.deployments {
 		if len(scraped[name]) != 1 {
