@@ -238,9 +238,18 @@ func (s *Server) startOrder(ctx context.Context, in orders.Input) error {
 
 // GetOrder is GET /api/orders/{id}.
 func (s *Server) GetOrder(ctx context.Context, req GetOrderRequestObject) (GetOrderResponseObject, error) {
+	wait, statusNot, asked, err := longPoll(req.Params)
+	if err != nil {
+		return nil, err
+	}
 	o, err := s.findOrder(ctx, req.Id)
 	if err != nil {
 		return nil, err
+	}
+	if asked {
+		if o, err = s.awaitChange(ctx, o, wait, statusNot); err != nil {
+			return nil, err
+		}
 	}
 	return GetOrder200JSONResponse{Body: as[Order](o)}, nil
 }

@@ -58,6 +58,12 @@ type Server struct {
 	TrustedProxies []netip.Prefix
 	// CORSAllowedOrigins may call /api from a browser page of theirs.
 	CORSAllowedOrigins []string
+	// Changes wakes the long-polls of GET /api/orders/{id} when their
+	// order changes (order_wait.go); without it they read the order every
+	// second.
+	Changes *orders.Changes
+	waits   waitSlots
+
 	// Codec encrypts and decrypts Temporal payloads for the codec server
 	// (codec.go), which TemporalUIOrigins may call from a browser page of
 	// theirs; DecodeForLocalWebUI (development only) lets the local Web UI

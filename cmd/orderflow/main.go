@@ -130,6 +130,7 @@ func run(args []string) error {
 		skus := flags.String("skus", "MUG-CERAMIC,TSHIRT-BLK-M", "comma-separated SKUs, one unit each, round-robin")
 		flags.StringVar(&o.Token, "token", "tok_visa", "payment token")
 		flags.DurationVar(&o.Timeout, "timeout", time.Minute, "how long one order may take")
+		flags.StringVar(&o.Follow, "follow", loadgen.FollowWait, "how each client follows its order: wait (a long-poll per status change) or poll (a read every 20 ms)")
 		return parseThen(flags, args[1:], withSettings(func(cfg config.Loadgen) error {
 			o.APIURL, o.Email, o.Password = cfg.APIURL, cfg.DemoCustomerEmail, cfg.DemoCustomerPassword
 			o.SKUs = strings.Split(*skus, ",")

@@ -18,6 +18,9 @@ import (
 	"github.com/orderflow/orderflow/internal/platform/telemetry"
 )
 
+// maxOrderWatchers bounds the long-polls one api replica holds at once.
+const maxOrderWatchers = 10_000
+
 // RunAPI serves the REST API on cfg.APIAddr, and its probes and metrics on
 // cfg.OpsAddr, until ctx ends.
 func RunAPI(ctx context.Context, cfg config.API, logger *slog.Logger) error {
@@ -36,8 +39,12 @@ func RunAPI(ctx context.Context, cfg config.API, logger *slog.Logger) error {
 		return fmt.Errorf("JWT_SIGNING_KEYS: %w (kid:base64-seed[,kid:base64-seed], each seed from `openssl rand -base64 32`)", err)
 	}
 
+	// One LISTEN connection wakes every long-poll of this replica.
+	changes := orders.NewChanges(pool, maxOrderWatchers, logger)
+	go changes.Run(ctx)
 	srv := &api.Server{
 		Orders:             orders.NewStore(pool),
+		Changes:            changes,
 		Inventory:          inventory.NewStore(pool, inventory.WithCache(inventory.NewCache(rdb, logger))),
 		Temporal:           c.temporal,
 		Namespace:          c.namespace,

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"sync"
@@ -28,6 +29,9 @@ type Options struct {
 	SKUs        []string // round-robin; one unit each
 	Token       string   // payment token, e.g. tok_visa
 	Timeout     time.Duration
+	// Follow is how each client follows its order to the end: FollowWait
+	// (a long-poll per status change) or FollowPoll (a read every 20 ms).
+	Follow string
 	// Email and Password sign in the customer who places the orders.
 	Email, Password string
 }
@@ -72,7 +76,11 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	if o.Orders < 1 || o.Concurrency < 1 || len(o.SKUs) == 0 {
 		return Report{}, errors.New("loadgen: want orders >= 1, concurrency >= 1 and at least one SKU")
 	}
-	c := &caller{http: &http.Client{Timeout: 10 * time.Second}, api: o.APIURL, email: o.Email, password: o.Password}
+	if o.Follow != FollowWait && o.Follow != FollowPoll {
+		return Report{}, fmt.Errorf("loadgen: follow %q: want %s or %s", o.Follow, FollowWait, FollowPoll)
+	}
+	// Longer than a long-poll's 20 s.
+	c := &caller{http: &http.Client{Timeout: 30 * time.Second}, api: o.APIURL, email: o.Email, password: o.Password}
 	if err := c.signIn(ctx, ""); err != nil {
 		return Report{}, err
 	}
@@ -122,6 +130,12 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	return rep, nil
 }
 
+// How a client follows its order (Options.Follow).
+const (
+	FollowWait = "wait"
+	FollowPoll = "poll"
+)
+
 type orderView struct {
 	ID            string `json:"id"`
 	Status        string `json:"status"`
@@ -140,14 +154,22 @@ func placeAndFollow(ctx context.Context, c *caller, o Options, n int) outcome {
 		return outcome{err: err}
 	}
 	deadline := start.Add(o.Timeout)
+	cur := placed
 	for time.Now().Before(deadline) {
-		var cur orderView
-		if err := c.call(ctx, http.MethodGet, "/api/orders/"+placed.ID, nil, http.StatusOK, &cur); err != nil {
+		path := "/api/orders/" + placed.ID
+		if o.Follow == FollowWait {
+			// Answered when the status moves on (or after 20 s as it is).
+			path += "?wait=20s&status_not=" + url.QueryEscape(cur.Status)
+		}
+		if err := c.call(ctx, http.MethodGet, path, nil, http.StatusOK, &cur); err != nil {
 			return outcome{err: err}
 		}
 		switch cur.Status {
 		case "completed", "failed", "cancelled":
 			return outcome{status: cur.Status, reason: cur.FailureReason, latency: time.Since(start)}
+		}
+		if o.Follow == FollowWait {
+			continue
 		}
 		select {
 		case <-ctx.Done():

@@ -2,9 +2,9 @@ package httpx
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"runtime"
-	"fmt"
 	"strings"
 	"time"
 

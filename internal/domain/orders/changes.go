@@ -1,0 +1,145 @@
+package orders
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// ChangesChannel is the PostgreSQL channel on which every write to an
+// order's row is announced with its ID (migration orders 00007).
+const ChangesChannel = "orders_changed"
+
+// ErrTooManyWaiters is Watch's answer when this process already follows
+// as many orders as it may.
+var ErrTooManyWaiters = errors.New("orders: too many watchers")
+
+// Changes tells the processes that follow orders (long-polls, streams)
+// when one changes, from one LISTEN connection per process instead of one
+// query per follower every few milliseconds. While the connection is down
+// every watcher is woken every second, so followers read the row as a
+// poll would and miss nothing.
+type Changes struct {
+	pool   *pgxpool.Pool
+	logger *slog.Logger
+	max    int
+
+	mu       sync.Mutex
+	watchers map[string]map[chan struct{}]struct{}
+	count    int
+}
+
+// NewChanges follows pool's order changes for at most max watchers at
+// once; Run listens.
+func NewChanges(pool *pgxpool.Pool, max int, logger *slog.Logger) *Changes {
+	return &Changes{pool: pool, logger: logger, max: max, watchers: map[string]map[chan struct{}]struct{}{}}
+}
+
+// Watch returns a channel that receives (without blocking the sender) when
+// order id changes, and the function that stops watching. Subscribe, then
+// read the order: a change between the two still wakes the channel.
+func (c *Changes) Watch(id string) (<-chan struct{}, func(), error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.count >= c.max {
+		return nil, nil, ErrTooManyWaiters
+	}
+	ch := make(chan struct{}, 1)
+	if c.watchers[id] == nil {
+		c.watchers[id] = map[chan struct{}]struct{}{}
+	}
+	c.watchers[id][ch] = struct{}{}
+	c.count++
+	return ch, func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if _, ok := c.watchers[id][ch]; !ok {
+			return
+		}
+		delete(c.watchers[id], ch)
+		if len(c.watchers[id]) == 0 {
+			delete(c.watchers, id)
+		}
+		c.count--
+	}, nil
+}
+
+// Run listens until ctx ends, reconnecting after a failure.
+func (c *Changes) Run(ctx context.Context) {
+	for ctx.Err() == nil {
+		err := c.listen(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		c.logger.Warn("order changes: listening failed; followers poll until it is back", "error", err)
+		c.pollFor(ctx, 2*time.Second)
+	}
+}
+
+func (c *Changes) listen(ctx context.Context) error {
+	conn, err := c.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	// A LISTENing connection is not for anyone else: it leaves the pool.
+	pgconn := conn.Hijack()
+	defer pgconn.Close(context.WithoutCancel(ctx))
+	if _, err := pgconn.Exec(ctx, "LISTEN "+ChangesChannel); err != nil {
+		return err
+	}
+	// What changed while nobody listened is read now.
+	c.wakeAll()
+	for {
+		n, err := pgconn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		c.wake(n.Payload)
+	}
+}
+
+// pollFor wakes every watcher each second for d, or until ctx ends.
+func (c *Changes) pollFor(ctx context.Context, d time.Duration) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	end := time.After(d)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-end:
+			return
+		case <-tick.C:
+			c.wakeAll()
+		}
+	}
+}
+
+func (c *Changes) wake(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for ch := range c.watchers[id] {
+		notify(ch)
+	}
+}
+
+func (c *Changes) wakeAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, chans := range c.watchers {
+		for ch := range chans {
+			notify(ch)
+		}
+	}
+}
+
+func notify(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default: // already woken
+	}
+}
