@@ -4,7 +4,7 @@
 
 # The builder runs on the build machine's own platform and cross-compiles
 # (CGO_ENABLED=0), so multi-arch builds need no emulation.
-FROM --platform=$BUILDPLATFORM golang:1.26 AS build
+FROM --platform=$BUILDPLATFORM golang:1.26.8-bookworm AS build
 ARG TARGETOS
 ARG TARGETARCH
 # The image's version and commit (docker build --build-arg VERSION=v1.4.0
@@ -27,7 +27,9 @@ RUN --mount=type=cache,target=/go/pkg/mod \
 # distroless/static: CA certificates (SendGrid, Twilio and payment APIs are
 # HTTPS) and tzdata, no shell or package manager to exploit. The :nonroot
 # variant runs as uid/gid 65532, matching runAsUser in k8s/.
-FROM gcr.io/distroless/static-debian12:nonroot
+# Pinned by digest (distroless has no version tags): an image that changes
+# under the same name cannot slip into a release. Renew it deliberately.
+FROM gcr.io/distroless/static-debian12:nonroot@sha256:b7bb25d9f7c31d2bdd1982feb4dafcaf137703c7075dbe2febb41c24212b946f
 COPY --from=build /out/orderflow /orderflow
 USER 65532:65532
 # api, worker ops (health/metrics), frontend, sandbox: documentation only.

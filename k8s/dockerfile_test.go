@@ -2,6 +2,7 @@ package k8s_test
 
 import (
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -25,6 +26,9 @@ func TestDockerfile(t *testing.T) {
 		}
 		if strings.HasPrefix(strings.ToUpper(line), "FROM ") {
 			final = nil
+			if image := baseImage(line); !pinnedImage.MatchString(image) {
+				t.Errorf("base image %s is not pinned: name a full version (1.26.8) or a digest (@sha256:...)", image)
+			}
 		}
 		final = append(final, line)
 		upper := strings.ToUpper(line)
@@ -63,4 +67,17 @@ func TestDockerfile(t *testing.T) {
 			t.Errorf(".dockerignore does not exclude %s from the build context", must)
 		}
 	}
+}
+
+// pinnedImage is an image reference with a full version tag or a digest.
+var pinnedImage = regexp.MustCompile(`(:\d+\.\d+\.\d+[^@\s]*|@sha256:[0-9a-f]{64})$`)
+
+// baseImage is the image a FROM line names, past its flags.
+func baseImage(from string) string {
+	for _, field := range strings.Fields(from)[1:] {
+		if !strings.HasPrefix(field, "--") {
+			return field
+		}
+	}
+	return ""
 }
