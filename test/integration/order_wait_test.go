@@ -37,7 +37,8 @@ func TestOrderLongPoll(t *testing.T) {
 	}()
 	require.Never(t, func() bool { return len(answered) > 0 }, 300*time.Millisecond, 20*time.Millisecond,
 		"a long-poll answered while the order had not changed")
-	status, _, body := post(t, "/api/orders/"+id+"/approve", `{"reason":"known customer"}`, asAdmin)
+	// Rejected rather than approved: its hoodies go back for later tests.
+	status, _, body := post(t, "/api/orders/"+id+"/reject", `{"reason":"test over"}`, asAdmin)
 	require.Equal(t, http.StatusAccepted, status, "%v", body)
 	select {
 	case o := <-answered:
@@ -60,6 +61,13 @@ func TestOrderLongPoll(t *testing.T) {
 
 func TestOrderLongPollsAreBoundedPerUser(t *testing.T) {
 	id := placeOrderNeedingApproval(t)
+	// Rejected at the end (after the waits, cleanups run last first), so
+	// its hoodies go back for the tests that follow.
+	t.Cleanup(func() {
+		status, _, body := post(t, "/api/orders/"+id+"/reject", `{"reason":"test over"}`, asAdmin)
+		require.Equal(t, http.StatusAccepted, status, "%v", body)
+		waitForFinal(t, id)
+	})
 	waiting := stack.apiURL + "/api/orders/" + id + "?status_not=awaiting_approval&wait=10s"
 	// More than the 64 a user may hold: whichever arrive first hold them,
 	// the others are refused at once.
