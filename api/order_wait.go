@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -17,9 +16,8 @@ import (
 // wait shorter than the server's write timeout, and so many at once per
 // user: a person's tabs, or a load generator's clients signed in as one.
 const (
-	maxOrderWait     = 25 * time.Second
-	maxWaitsPerUser  = 64
-	pollWithoutHints = time.Second // no Changes (tests): read this often
+	maxOrderWait    = 25 * time.Second
+	maxWaitsPerUser = 64
 )
 
 // waitSlots counts each user's long-polls in progress on this replica.
@@ -80,23 +78,16 @@ func (s *Server) awaitChange(ctx context.Context, o orders.Order, wait time.Dura
 		return o, p
 	}
 	defer release()
-	// Woken by the order's changes, or, without Changes (tests), by a poll.
-	var changed <-chan struct{}
-	var poll <-chan time.Time
-	if s.Changes != nil {
-		ch, stop, err := s.Changes.Watch(o.ID)
-		if errors.Is(err, orders.ErrTooManyWaiters) {
-			p := httpx.NewProblem(http.StatusServiceUnavailable, "this replica follows as many orders as it can; retry, or read the order without wait")
-			p.RetryAfter = 1
-			return o, p
-		}
-		defer stop()
-		changed = ch
-	} else {
-		t := time.NewTicker(pollWithoutHints)
-		defer t.Stop()
-		poll = t.C
+	if s.Changes == nil {
+		return o, httpx.NewProblem(http.StatusServiceUnavailable, "this replica does not follow order changes; read the order without wait")
 	}
+	changed, stop, err := s.Changes.Watch(o.ID)
+	if err != nil { // orders.ErrTooManyWaiters
+		p := httpx.NewProblem(http.StatusServiceUnavailable, "this replica follows as many orders as it can; retry, or read the order without wait")
+		p.RetryAfter = 1
+		return o, p
+	}
+	defer stop()
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
 	for {
@@ -109,7 +100,6 @@ func (s *Server) awaitChange(ctx context.Context, o orders.Order, wait time.Dura
 		}
 		select {
 		case <-changed:
-		case <-poll:
 		case <-deadline.C:
 			return cur, nil
 		case <-ctx.Done(): // the client left: nothing it reads

@@ -59,8 +59,7 @@ type Server struct {
 	// CORSAllowedOrigins may call /api from a browser page of theirs.
 	CORSAllowedOrigins []string
 	// Changes wakes the long-polls of GET /api/orders/{id} when their
-	// order changes (order_wait.go); without it they read the order every
-	// second.
+	// order changes (order_wait.go); without it there are none (503).
 	Changes *orders.Changes
 	waits   waitSlots
 
