@@ -37,7 +37,7 @@ func TestRolloutKeepsPinnedOrdersOnTheirVersion(t *testing.T) {
 	requirePinnedTo(t, orders.WorkflowID(onA), a)
 
 	startOrdersWorkerVersion(t, b)
-	waitForVersion(t, deployment, b)
+	waitForVersion(t, deployment, b, a)
 	temporalCLI(t, "worker", "deployment", "set-current-version", "--deployment-name", deployment, "--build-id", b, "--yes")
 	// Whatever happens below, the rest of the suite runs on A again.
 	t.Cleanup(func() { setCurrentVersion(t, deployment, a) })
@@ -90,15 +90,35 @@ func startOrdersWorkerVersion(t *testing.T, version string) {
 	t.Cleanup(func() { _ = proc.Stop(context.Background()) })
 }
 
-// waitForVersion waits until the server knows buildID in deployment: its
-// workers have polled.
-func waitForVersion(t *testing.T, deployment, buildID string) {
+// waitForVersion waits until the server has seen buildID's workers poll
+// every task queue (and type: workflow, activity) that current's poll:
+// until then the server refuses to make it current, as the README's
+// rollout says to check with describe-version.
+func waitForVersion(t *testing.T, deployment, buildID, current string) {
 	t.Helper()
 	handle := stack.temporal.WorkerDeploymentClient().GetHandle(deployment)
+	queues := func(build string) map[client.WorkerDeploymentTaskQueueInfo]bool {
+		desc, err := handle.DescribeVersion(context.Background(), client.WorkerDeploymentDescribeVersionOptions{BuildID: build})
+		if err != nil {
+			return nil
+		}
+		out := map[client.WorkerDeploymentTaskQueueInfo]bool{}
+		for _, q := range desc.Info.TaskQueuesInfos {
+			out[q] = true
+		}
+		return out
+	}
+	want := queues(current)
+	require.NotEmpty(t, want, "version %s polls nothing", current)
 	require.Eventually(t, func() bool {
-		_, err := handle.DescribeVersion(context.Background(), client.WorkerDeploymentDescribeVersionOptions{BuildID: buildID})
-		return err == nil
-	}, 30*time.Second, 100*time.Millisecond, "version %s never registered in %s", buildID, deployment)
+		got := queues(buildID)
+		for q := range want {
+			if !got[q] {
+				return false
+			}
+		}
+		return true
+	}, 30*time.Second, 100*time.Millisecond, "version %s never polled all of %s's task queues in %s", buildID, current, deployment)
 }
 
 // setCurrentVersion makes buildID current in deployment, unless it is.
