@@ -236,11 +236,7 @@ func checkScaledObjects(s *set) []error {
 // (and an auth component) in one way each, as TestChecksCatch does the
 // base: each new check must report it.
 func TestComponentChecksCatch(t *testing.T) {
-	cases := []struct {
-		name   string
-		breaks func(*set)
-		want   string
-	}{
+	cases := []breakage{
 		{"no schema wait", func(s *set) { s.deployments["api"].Spec.Template.Spec.InitContainers = nil },
 			"Deployment/api: 0 wait-for-schema init containers"},
 		{"schema wait of another release", func(s *set) {
@@ -281,19 +277,7 @@ func TestComponentChecksCatch(t *testing.T) {
 			s.scaledObjects["worker-orders"].Spec.Triggers[0].AuthenticationRef.Name = "temporal"
 		}, `TriggerAuthentication "temporal" is not shipped`},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			s := renderWith(t, "keda", "keda-temporal-api-key")
-			tc.breaks(s)
-			errs := runChecks(s)
-			for _, err := range errs {
-				if strings.Contains(err.Error(), tc.want) {
-					return
-				}
-			}
-			t.Errorf("no check reported %q; got %v", tc.want, errs)
-		})
-	}
+	requireCaught(t, cases, func(t *testing.T) *set { return renderWith(t, "keda", "keda-temporal-api-key") })
 	// The hand-written types are strict too.
 	for name, doc := range map[string]string{
 		"HPA field":         "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: x}\nspec: {scaleTargetRef: {name: x}, minReplicas: 2, triggers: []}\n",

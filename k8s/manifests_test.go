@@ -1576,15 +1576,38 @@ data:
 	}
 }
 
+// breakage is one way to break a set of manifests, and what a check must
+// then report.
+type breakage struct {
+	name   string
+	breaks func(*set)
+	want   string
+}
+
+// requireCaught breaks a fresh set from fresh in each way of cases and
+// requires some check to report it.
+func requireCaught(t *testing.T, cases []breakage, fresh func(*testing.T) *set) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := fresh(t)
+			tc.breaks(s)
+			errs := runChecks(s)
+			for _, err := range errs {
+				if strings.Contains(err.Error(), tc.want) {
+					return
+				}
+			}
+			t.Errorf("no check reported %q; got %v", tc.want, errs)
+		})
+	}
+}
+
 // TestChecksCatch breaks a freshly loaded copy of the manifests in one way each
 // and requires the checks to report it, so a check that cannot fail fails here.
 func TestChecksCatch(t *testing.T) {
 	ptr := func(v bool) *bool { return &v }
-	cases := []struct {
-		name   string
-		breaks func(*set)
-		want   string
-	}{
+	cases := []breakage{
 		{"selector does not match labels", func(s *set) {
 			s.deployments["api"].Spec.Template.Labels["app.kubernetes.io/component"] = "apí"
 		}, "does not match template labels"},
@@ -1838,19 +1861,7 @@ func TestChecksCatch(t *testing.T) {
 			s.services["api"].Namespace = "default"
 		}, `namespace "default"`},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			s := load(t)
-			tc.breaks(s)
-			errs := runChecks(s)
-			for _, err := range errs {
-				if strings.Contains(err.Error(), tc.want) {
-					return
-				}
-			}
-			t.Errorf("no check reported %q; got %v", tc.want, errs)
-		})
-	}
+	requireCaught(t, cases, load)
 }
 
 // kustomization is the part of kustomize's Kustomization this repo uses; the

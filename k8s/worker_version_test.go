@@ -290,19 +290,7 @@ func TestWorkerVersionsSideBySide(t *testing.T) {
 	checkVersionRender(t, base, rendered, b)
 
 	both := load(t)
-	for _, key := range sortedKeys(rendered.objects) {
-		if err := both.add("kustomize build "+versionDir+" as "+b, rendered.objects[key]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, c := range checks {
-		if c.name == "images" {
-			continue
-		}
-		for _, err := range c.run(both) {
-			t.Errorf("%s: %v", c.name, err)
-		}
-	}
+	checkSideBySide(t, both, rendered, b)
 	for _, q := range workerQueues {
 		pdb := "worker-" + q
 		for _, d := range []string{"worker-" + q, "worker-" + q + versionSuffix(b)} {
@@ -383,9 +371,16 @@ func TestWorkerVersionWithKEDA(t *testing.T) {
 	if got := sortedKeys(rendered.objects); !slices.Equal(got, want) {
 		t.Fatalf("worker-version/ with KEDA renders %v, want %v", got, want)
 	}
-	both := renderWith(t, "keda")
+	checkSideBySide(t, renderWith(t, "keda"), rendered, b)
+}
+
+// checkSideBySide adds version b's rendered workers to running and runs
+// every check on both versions at once, but the one that wants a single
+// image tag: two versions must be able to run side by side.
+func checkSideBySide(t *testing.T, running, rendered *set, b string) {
+	t.Helper()
 	for _, key := range sortedKeys(rendered.objects) {
-		if err := both.add("kustomize build "+versionDir+" as "+b, rendered.objects[key]); err != nil {
+		if err := running.add("kustomize build "+versionDir+" as "+b, rendered.objects[key]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -393,7 +388,7 @@ func TestWorkerVersionWithKEDA(t *testing.T) {
 		if c.name == "images" {
 			continue
 		}
-		for _, err := range c.run(both) {
+		for _, err := range c.run(running) {
 			t.Errorf("%s: %v", c.name, err)
 		}
 	}

@@ -90,37 +90,18 @@ func newPKI(t *testing.T) pki {
 // TLS-terminating load balancer in front of a cluster does. It stops with
 // the test.
 func tlsProxy(t *testing.T, backend string, cfg *tls.Config) string {
-	t.Helper()
-	cfg.NextProtos = []string{"h2"} // gRPC clients insist on ALPN
-	l, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer conn.Close()
-				if conn.(*tls.Conn).Handshake() != nil {
-					return // refused: the client learns why from the alert
-				}
-				up, err := net.Dial("tcp", backend)
-				if err != nil {
-					return
-				}
-				defer up.Close()
-				done := make(chan struct{}, 2)
-				go func() { _, _ = io.Copy(up, conn); done <- struct{}{} }()
-				go func() { _, _ = io.Copy(conn, up); done <- struct{}{} }()
-				<-done
-			}()
+	return testpki.ServeTLS(t, cfg, func(conn *tls.Conn) {
+		defer conn.Close()
+		up, err := net.Dial("tcp", backend)
+		if err != nil {
+			return
 		}
-	}()
-	return l.Addr().String()
+		defer up.Close()
+		done := make(chan struct{}, 2)
+		go func() { _, _ = io.Copy(up, conn); done <- struct{}{} }()
+		go func() { _, _ = io.Copy(conn, up); done <- struct{}{} }()
+		<-done
+	})
 }
 
 func freeAddr(t *testing.T) string {

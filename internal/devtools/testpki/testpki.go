@@ -122,3 +122,35 @@ func writePEM(t testing.TB, path, kind string, der []byte) string {
 	}
 	return path
 }
+
+// ServeTLS listens with cfg on a free loopback port, offering HTTP/2 by
+// ALPN (gRPC clients insist on it), until the test ends, and hands each
+// connection whose handshake succeeded to handle, which closes it. A
+// refused handshake is closed at once: the client learns why from the
+// alert. It returns the address.
+func ServeTLS(t testing.TB, cfg *tls.Config, handle func(*tls.Conn)) string {
+	t.Helper()
+	cfg.NextProtos = []string{"h2"}
+	l, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				tc := conn.(*tls.Conn)
+				if tc.Handshake() != nil {
+					tc.Close()
+					return
+				}
+				handle(tc)
+			}()
+		}
+	}()
+	return l.Addr().String()
+}

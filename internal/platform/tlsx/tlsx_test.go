@@ -17,29 +17,11 @@ import (
 // grpcServer serves TLS with cfg on loopback and, once a handshake is
 // done, answers as an HTTP/2 server does: its SETTINGS frame first.
 func grpcServer(t *testing.T, cfg *tls.Config) string {
-	t.Helper()
-	cfg.NextProtos = []string{"h2"}
-	l, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer conn.Close()
-				if conn.(*tls.Conn).Handshake() == nil {
-					_ = http2.NewFramer(conn, conn).WriteSettings()
-					_, _ = conn.Read(make([]byte, 1024))
-				}
-			}()
-		}
-	}()
-	return l.Addr().String()
+	return testpki.ServeTLS(t, cfg, func(conn *tls.Conn) {
+		defer conn.Close()
+		_ = http2.NewFramer(conn, conn).WriteSettings()
+		_, _ = conn.Read(make([]byte, 1024))
+	})
 }
 
 var names = Names{Server: "Temporal at x (TEMPORAL_ADDRESS)", TLS: "TEMPORAL_TLS=true", CA: "TEMPORAL_TLS_SERVER_CA_CERT_PATH=/ca.pem",
