@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"slices"
 	"time"
 
 	"go.temporal.io/api/serviceerror"
@@ -75,7 +74,7 @@ func (s *Server) updateOrder(ctx context.Context, id string, body *DecisionReque
 	if err != nil {
 		return Order{}, false, err
 	}
-	if slices.Contains(orders.FinalStatuses, order.Status) {
+	if order.Status.Final() {
 		return Order{}, false, httpx.NewProblem(http.StatusConflict, "the order is already "+string(order.Status))
 	}
 	var reason string
@@ -102,7 +101,7 @@ func (s *Server) updateOrder(ctx context.Context, id string, body *DecisionReque
 	if order, err = s.Orders.Get(ctx, order.ID); err != nil {
 		return Order{}, false, fail("could not read the order", err, "order_id", order.ID)
 	}
-	return as[Order](order), slices.Contains(orders.FinalStatuses, order.Status), nil
+	return as[Order](order), order.Status.Final(), nil
 }
 
 // awaitUpdate waits up to wait for an accepted update's outcome: nil when it

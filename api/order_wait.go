@@ -63,6 +63,31 @@ func longPoll(p GetOrderParams) (wait time.Duration, statusNot orders.Status, as
 	return wait, orders.Status(*p.StatusNot), true, nil
 }
 
+// follow acquires one of the caller's follower slots and watches order id
+// for changes: what a long-poll and a stream hold while they wait. stop
+// gives both back.
+func (s *Server) follow(ctx context.Context, id string) (changed <-chan struct{}, stop func(), err error) {
+	caller, _ := auth.FromContext(ctx)
+	release, ok := s.waits.acquire(caller.UserID)
+	if !ok {
+		p := httpx.NewProblem(http.StatusTooManyRequests, fmt.Sprintf("at most %d long-polls and streams at once per user", maxWaitsPerUser))
+		p.RetryAfter = 1
+		return nil, nil, p
+	}
+	if s.Changes == nil {
+		release()
+		return nil, nil, httpx.NewProblem(http.StatusServiceUnavailable, "this replica does not follow order changes; read the order without wait")
+	}
+	changed, unwatch, err := s.Changes.Watch(id)
+	if err != nil { // orders.ErrTooManyWaiters
+		release()
+		p := httpx.NewProblem(http.StatusServiceUnavailable, "this replica follows as many orders as it can; retry, or read the order without wait")
+		p.RetryAfter = 1
+		return nil, nil, p
+	}
+	return changed, func() { unwatch(); release() }, nil
+}
+
 // awaitChange returns o once its status is not statusNot, or as it is
 // after wait. It watches before it reads, so a change in between still
 // wakes it.
@@ -70,28 +95,18 @@ func (s *Server) awaitChange(ctx context.Context, o orders.Order, wait time.Dura
 	if o.Status != statusNot {
 		return o, nil
 	}
-	caller, _ := auth.FromContext(ctx)
-	release, ok := s.waits.acquire(caller.UserID)
-	if !ok {
-		p := httpx.NewProblem(http.StatusTooManyRequests, fmt.Sprintf("at most %d waits at once per user", maxWaitsPerUser))
-		p.RetryAfter = 1
-		return o, p
-	}
-	defer release()
-	if s.Changes == nil {
-		return o, httpx.NewProblem(http.StatusServiceUnavailable, "this replica does not follow order changes; read the order without wait")
-	}
-	changed, stop, err := s.Changes.Watch(o.ID)
-	if err != nil { // orders.ErrTooManyWaiters
-		p := httpx.NewProblem(http.StatusServiceUnavailable, "this replica follows as many orders as it can; retry, or read the order without wait")
-		p.RetryAfter = 1
-		return o, p
+	changed, stop, err := s.follow(ctx, o.ID)
+	if err != nil {
+		return o, err
 	}
 	defer stop()
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
 	for {
 		cur, err := s.Orders.Get(ctx, o.ID)
+		if ctx.Err() != nil { // the client left: nothing it reads
+			return o, nil
+		}
 		if err != nil {
 			return o, err
 		}
@@ -102,7 +117,7 @@ func (s *Server) awaitChange(ctx context.Context, o orders.Order, wait time.Dura
 		case <-changed:
 		case <-deadline.C:
 			return cur, nil
-		case <-ctx.Done(): // the client left: nothing it reads
+		case <-ctx.Done():
 			return cur, nil
 		}
 	}

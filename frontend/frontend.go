@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"time"
 
 	"github.com/gorilla/mux"
 	"go.opentelemetry.io/otel/trace"
@@ -52,8 +53,19 @@ func New(apiURL string, logger *slog.Logger, tp trace.TracerProvider) (http.Hand
 	}
 	r := mux.NewRouter()
 	httpx.InstallRouting(r)
+	// An order's stream outlives the server's write timeout: the API
+	// bounds it (minutes, with heartbeats), and the proxy ends with it.
+	r.Path("/api/orders/{id}/stream").Methods(http.MethodGet).Handler(withoutWriteTimeout(proxy))
 	r.PathPrefix("/api/").Handler(proxy)
 	// The dashboard runs no script from anywhere but itself, and is not framed.
 	r.PathPrefix("/").Handler(httpx.SecurityHeaders("default-src 'self'; frame-ancestors 'none'", http.FileServerFS(files)))
 	return httpx.Trace(tp, "frontend", httpx.WithRequestID(httpx.Observe("frontend", logger, r))), nil
+}
+
+// withoutWriteTimeout lifts the server's write deadline for one request.
+func withoutWriteTimeout(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
+		next.ServeHTTP(w, r)
+	})
 }

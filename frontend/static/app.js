@@ -1,6 +1,7 @@
 // The dashboard: sign in, then the orders list, newest first from
-// GET /api/orders and refreshed every 2 s (older pages included, as far as
-// they were loaded); platform stats, approvals and each order's trace for
+// GET /api/orders and refreshed every 10 s (older pages included, as far as
+// they were loaded), the orders under way followed live through their
+// streams; platform stats, approvals and each order's trace for
 // admins; the signed-in user's notification preferences.
 "use strict";
 
@@ -45,7 +46,7 @@ const prefsError = $("prefs-error");
 const CHANNELS = ["email", "sms"];
 const FINAL = ["completed", "failed", "cancelled"];
 const ENDED = "Your session has ended. Please sign in again.";
-let pausedUntil = 0; // a 429's Retry-After: the 2 s refresh waits until then
+let pausedUntil = 0; // a 429's Retry-After: the refresh and the streams wait until then
 
 // ---- Session and tokens ----
 
@@ -528,7 +529,7 @@ function tableRoles(tr) {
   return tr;
 }
 
-// Orders with an action under way: their buttons stay off across the 2 s redraws.
+// Orders with an action under way: their buttons stay off across the redraws.
 const busy = new Set();
 
 function actionButton(o, action, label) {
@@ -597,7 +598,7 @@ function orderRow(o) {
 
 // listed holds every order on screen, in the API's order (newest first), and
 // nextCursor where the page after the last of them starts ("" at the end).
-// The 2 s refresh asks for the newest orders again, as many as are listed,
+// The refresh (every LIST_REFRESH_MS) asks for the newest orders again, as many as are listed,
 // and merges them in, so the older pages "Older orders" loaded stay.
 // listView changes whenever the list starts over (another status, another
 // user): answers for an earlier one are dropped.
@@ -616,6 +617,7 @@ const drawn = new Map();
 
 function resetOrders() {
   listView++;
+  stopFollowing();
   listed = [];
   nextCursor = "";
   listedAt = 0;
@@ -714,6 +716,7 @@ function instant(t) {
 function ordersLoaded() {
   listedAt = Date.now();
   renderOrders();
+  followOrders();
   moreButton.hidden = !nextCursor;
   refreshed.textContent = "updated " + new Date(listedAt).toLocaleTimeString();
   if (appSection.classList.contains("stale") || (!errorBox.hidden && errorBox.className === "problem")) {
@@ -725,9 +728,9 @@ function ordersLoaded() {
 }
 
 // ordersFailed says at the top that the orders could not be loaded and, when
-// some are on screen, marks them as out of date. The 2 s refresh keeps trying;
+// some are on screen, marks them as out of date. The refresh keeps trying;
 // the alert is rewritten only when what it says changes, so that it is not
-// announced again every 2 s.
+// announced again at every refresh.
 function ordersFailed(err) {
   clearTimeout(restoredTimer);
   const since = listedAt ? new Date(listedAt).toLocaleTimeString() : "";
@@ -785,6 +788,114 @@ function renderOrders() {
   for (const id of drawn.keys()) {
     if (!ids.has(id)) drawn.delete(id);
   }
+}
+
+// ---- Following orders live ----
+
+// Orders under way are followed through their streams (GET
+// /api/orders/{id}/stream, server-sent events): a change shows the moment
+// it is made, where the list's refresh would show it seconds later. fetch
+// reads the stream, not EventSource, which cannot send the access token.
+// A tab follows at most FOLLOW_MAX orders, within the 64 streams and
+// long-polls the API lets one user hold at once.
+const FOLLOW_MAX = 16;
+const STREAM_RETRY_MS = 2000;
+const following = new Map(); // order ID -> AbortController
+
+function followOrders() {
+  const want = new Set(listed.filter(o => !FINAL.includes(o.status)).slice(0, FOLLOW_MAX).map(o => o.id));
+  for (const [id, ctl] of following) {
+    if (!want.has(id)) {
+      ctl.abort();
+      following.delete(id);
+    }
+  }
+  for (const id of want) {
+    if (!following.has(id)) followOrder(id);
+  }
+}
+
+function stopFollowing() {
+  for (const ctl of following.values()) ctl.abort();
+  following.clear();
+}
+
+// followOrder reads an order's stream until its final state, reconnecting
+// after an interruption from the last state it had (Last-Event-ID).
+async function followOrder(id) {
+  const ctl = new AbortController();
+  following.set(id, ctl);
+  const s = session;
+  const view = listView;
+  let lastEvent = "";
+  while (!ctl.signal.aborted && session === s && listView === view) {
+    try {
+      const over = await readOrderStream(s, id, lastEvent, ctl.signal, (eventID, order) => {
+        lastEvent = eventID;
+        if (session === s && listView === view) orderChanged(order);
+      });
+      if (over) break;
+    } catch (err) {
+      if (ctl.signal.aborted) break;
+      if (err.status === 404) break; // gone from this user's view: the refresh drops it
+    }
+    const wait = Math.max(STREAM_RETRY_MS, pausedUntil - Date.now());
+    await new Promise(resolve => setTimeout(resolve, wait));
+  }
+  if (following.get(id) === ctl) following.delete(id);
+}
+
+// readOrderStream calls onOrder with each order event of one connection to
+// the stream; it returns true once there is nothing more to follow (the
+// final state, or a 204 for a resume after it) and false when the stream
+// ended before.
+async function readOrderStream(s, id, lastEvent, signal, onOrder) {
+  if (Date.now() >= s.expiresAt - 5000) await refresh(s);
+  const headers = { Accept: "text/event-stream, application/problem+json", Authorization: "Bearer " + s.access };
+  if (lastEvent) headers["Last-Event-ID"] = lastEvent;
+  const resp = await fetch("/api/orders/" + encodeURIComponent(id) + "/stream", { headers, signal });
+  if (resp.status === 204) return true;
+  if (resp.status === 429) pausedUntil = Date.now() + Math.max(1, retryAfterSeconds(resp)) * 1000;
+  if (!resp.ok) throw await apiError(resp);
+  const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = "";
+  let event = {};
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return false;
+    buffered += value;
+    let end;
+    while ((end = buffered.indexOf("\n")) >= 0) {
+      const line = buffered.slice(0, end).replace(/\r$/, "");
+      buffered = buffered.slice(end + 1);
+      if (line === "") { // a blank line ends an event
+        if (event.type === "order" && event.data) {
+          const order = JSON.parse(event.data);
+          onOrder(event.id || "", order);
+          if (FINAL.includes(order.status)) return true;
+        }
+        event = {};
+        continue;
+      }
+      if (line.startsWith(":")) continue; // a heartbeat
+      const colon = line.indexOf(":");
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const text = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
+      if (field === "id") event.id = text;
+      else if (field === "event") event.type = text;
+      else if (field === "data") event.data = event.data === undefined ? text : event.data + "\n" + text;
+    }
+  }
+}
+
+// orderChanged puts the order's new state in the list and redraws its row.
+function orderChanged(order) {
+  const at = listed.findIndex(o => o.id === order.id);
+  if (at < 0) return;
+  // An order that left the status filter stays until the next refresh,
+  // which drops it, rather than vanishing under the pointer.
+  listed[at] = order;
+  renderOrders();
 }
 
 function tile(label, value) {
@@ -1302,9 +1413,12 @@ prefQuiet.addEventListener("change", syncQuiet);
 prefZone.addEventListener("input", checkZone);
 
 restore();
+// New orders and the stats: the orders under way change on screen through
+// their streams (followOrders), so the list is read again only this often.
+const LIST_REFRESH_MS = 10000;
 setInterval(() => {
   // Not before the first access token, and not while the API says to wait.
   if (!session || !session.access || Date.now() < pausedUntil) return;
   refreshOrders();
   loadStats();
-}, 2000);
+}, LIST_REFRESH_MS);

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
@@ -37,6 +38,13 @@ type Changes struct {
 // once; Run listens.
 func NewChanges(pool *pgxpool.Pool, max int, logger *slog.Logger) *Changes {
 	return &Changes{pool: pool, logger: logger, max: max, watchers: map[string]map[chan struct{}]struct{}{}}
+}
+
+// StateID names the state o is in, for followers that resume (a stream's
+// Last-Event-ID): the saga's writes are ordered by (updated_at, version),
+// so the pair changes with every write and never comes back.
+func (o Order) StateID() string {
+	return strconv.FormatInt(o.UpdatedAt.UnixMicro(), 10) + "." + strconv.FormatInt(o.stateVersion, 10)
 }
 
 // Watch returns a channel that receives (without blocking the sender) when

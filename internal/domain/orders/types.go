@@ -2,6 +2,7 @@ package orders
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -60,6 +61,9 @@ var Statuses = []Status{StatusPending, StatusProcessing, StatusAwaitingApproval,
 
 // FinalStatuses are the statuses an order ends in.
 var FinalStatuses = []Status{StatusCompleted, StatusFailed, StatusCancelled}
+
+// Final reports whether an order in s has ended.
+func (s Status) Final() bool { return slices.Contains(FinalStatuses, s) }
 
 // Step is one saga step as the status query and the read model show it
 // (the names and statuses are the saga's: see the workflows package).

@@ -1,0 +1,132 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/orderflow/orderflow/internal/domain/orders"
+)
+
+// The shape of GET /api/orders/{id}/stream (openapi.yaml).
+const (
+	// streamHeartbeat is shorter than the idle timeouts of common proxies
+	// (nginx's 60 s), so an order that waits for an approval keeps its
+	// stream.
+	streamHeartbeat = 15 * time.Second
+	// streamLifetime bounds one stream; the client reconnects with
+	// Last-Event-ID, which spreads long-lived followers across replicas
+	// as they are rolled or scaled.
+	streamLifetime = 5 * time.Minute
+	// streamRetry is what EventSource waits before it reconnects.
+	streamRetry = 2 * time.Second
+	// streamWriteTimeout bounds each write: a client that stops reading
+	// loses its stream instead of holding a slot.
+	streamWriteTimeout = 10 * time.Second
+)
+
+// StreamOrder is GET /api/orders/{id}/stream.
+func (s *Server) StreamOrder(ctx context.Context, req StreamOrderRequestObject) (StreamOrderResponseObject, error) {
+	o, err := s.findOrder(ctx, req.Id)
+	if err != nil {
+		return nil, err
+	}
+	last := deref(req.Params.LastEventID)
+	if last == o.StateID() && o.Status.Final() {
+		return StreamOrder204Response{}, nil // EventSource stops on a 204
+	}
+	changed, stop, err := s.follow(ctx, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	return orderStream{s: s, ctx: ctx, order: o, last: last, changed: changed, stop: stop}, nil
+}
+
+// orderStream writes the stream once the order is found and followed: the
+// generated text/event-stream response copies a reader, which could not
+// wait on changes, heartbeats and the client at once.
+type orderStream struct {
+	s       *Server
+	ctx     context.Context
+	order   orders.Order
+	last    string // the client's Last-Event-ID
+	changed <-chan struct{}
+	stop    func()
+}
+
+func (st orderStream) VisitStreamOrderResponse(w http.ResponseWriter) error {
+	defer st.stop()
+	rc := http.NewResponseController(w)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no") // nginx would buffer the events
+	w.WriteHeader(http.StatusOK)
+	// Each write moves the server's write timeout on; a failed write means
+	// the client has gone, and there is nobody left to answer.
+	send := func(text string) bool {
+		_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+		if _, err := io.WriteString(w, text); err != nil {
+			return false
+		}
+		return rc.Flush() == nil
+	}
+	if !send(fmt.Sprintf("retry: %d\n\n", streamRetry.Milliseconds())) {
+		return nil
+	}
+	heartbeat := time.NewTicker(streamHeartbeat)
+	defer heartbeat.Stop()
+	lifetime := time.NewTimer(streamLifetime)
+	defer lifetime.Stop()
+	cur, last := st.order, st.last
+	for {
+		if id := cur.StateID(); id != last {
+			event, err := orderEvent(id, cur)
+			if err != nil {
+				st.s.Logger.ErrorContext(st.ctx, "could not encode an order event", "order_id", cur.ID, "error", err)
+				return nil
+			}
+			if !send(event) {
+				return nil
+			}
+			last = id
+		}
+		if cur.Status.Final() {
+			return nil
+		}
+		select {
+		case <-st.ctx.Done():
+			return nil
+		case <-lifetime.C:
+			return nil
+		case <-heartbeat.C:
+			if !send(": heartbeat\n\n") {
+				return nil
+			}
+			continue
+		case <-st.changed:
+		}
+		next, err := st.s.Orders.Get(st.ctx, cur.ID)
+		if st.ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			// The client reconnects with Last-Event-ID and misses nothing.
+			st.s.Logger.WarnContext(st.ctx, "could not read a followed order; ending its stream", "order_id", cur.ID, "error", err)
+			return nil
+		}
+		cur = next
+	}
+}
+
+// orderEvent is one server-sent event of the order as GET /api/orders/{id}
+// shows it; JSON holds no raw newline, so one data line carries it.
+func orderEvent(id string, o orders.Order) (string, error) {
+	body, err := json.Marshal(as[Order](o))
+	if err != nil {
+		return "", err
+	}
+	return "id: " + id + "\nevent: order\ndata: " + string(body) + "\n\n", nil
+}

@@ -1,0 +1,123 @@
+package integration
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/orderflow/orderflow/internal/domain/orders"
+)
+
+// sseEvent is one server-sent event as the stream writes it.
+type sseEvent struct {
+	id, event string
+	order     orders.Order
+}
+
+// openStream opens GET /api/orders/{id}/stream with headers and sends its
+// events on the returned channel, which closes when the stream ends.
+func openStream(t *testing.T, id string, headers ...map[string]string) (*http.Response, <-chan sseEvent) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(request(t, http.MethodGet, stack.apiURL+"/api/orders/"+id+"/stream", "", headers...))
+	require.NoError(t, err)
+	t.Cleanup(func() { resp.Body.Close() })
+	events := make(chan sseEvent, 16)
+	go func() {
+		defer close(events)
+		var ev sseEvent
+		lines := bufio.NewScanner(resp.Body)
+		lines.Buffer(make([]byte, 64<<10), 1<<20)
+		for lines.Scan() {
+			field, value, _ := strings.Cut(lines.Text(), ": ")
+			switch field {
+			case "id":
+				ev.id = value
+			case "event":
+				ev.event = value
+			case "data":
+				if json.Unmarshal([]byte(value), &ev.order) != nil {
+					return
+				}
+			case "": // a blank line ends an event
+				if ev.event != "" {
+					events <- ev
+				}
+				ev = sseEvent{}
+			}
+		}
+	}()
+	return resp, events
+}
+
+func nextEvent(t *testing.T, events <-chan sseEvent, within time.Duration) sseEvent {
+	t.Helper()
+	select {
+	case ev, ok := <-events:
+		require.True(t, ok, "the stream ended early")
+		return ev
+	case <-time.After(within):
+		t.Fatalf("no event within %s", within)
+		return sseEvent{}
+	}
+}
+
+// An order's stream sends its state at once and each change as it happens,
+// ends after the final state, and resumes from Last-Event-ID: nothing again
+// that the client has, and a 204 once there is nothing more to come.
+func TestOrderStream(t *testing.T) {
+	id := placeOrderNeedingApproval(t)
+	resp, events := openStream(t, id)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+
+	first := nextEvent(t, events, 5*time.Second)
+	require.Equal(t, "order", first.event)
+	require.Equal(t, orders.StatusAwaitingApproval, first.order.Status)
+	require.NotEmpty(t, first.id)
+	select {
+	case ev := <-events:
+		t.Fatalf("an event while the order had not changed: %+v", ev)
+	case <-time.After(300 * time.Millisecond):
+	}
+
+	// Rejected rather than approved: its hoodies go back for later tests.
+	status, _, body := post(t, "/api/orders/"+id+"/reject", `{"reason":"test over"}`, asAdmin)
+	require.Equal(t, http.StatusAccepted, status, "%v", body)
+	last := first
+	for !last.order.Status.Final() {
+		ev := nextEvent(t, events, 20*time.Second)
+		require.NotEqual(t, last.id, ev.id, "an event repeated")
+		last = ev
+	}
+	require.Equal(t, orders.StatusCancelled, last.order.Status)
+	select {
+	case _, open := <-events:
+		require.False(t, open, "an event after the final state")
+	case <-time.After(5 * time.Second):
+		t.Fatal("the stream stayed open after the final state")
+	}
+
+	// Resumed from an earlier state: the final one at once, then the end.
+	_, resumed := openStream(t, id, map[string]string{"Last-Event-ID": first.id})
+	require.Equal(t, last.id, nextEvent(t, resumed, 5*time.Second).id)
+	_, open := <-resumed
+	require.False(t, open)
+
+	// Resumed from the final state: nothing more will come.
+	status, _, _ = get(t, "/api/orders/"+id+"/stream", map[string]string{"Last-Event-ID": last.id})
+	require.Equal(t, http.StatusNoContent, status)
+
+	// Another customer's order is not theirs to follow.
+	other := newCustomer(t)
+	resp, _ = openStream(t, id, bearer(other.AccessToken))
+	require.Equal(t, http.StatusNotFound, resp.StatusCode)
+	raw, _ := io.ReadAll(resp.Body)
+	require.Contains(t, string(raw), "no order")
+	require.Equal(t, "application/problem+json", resp.Header.Get("Content-Type"))
+}
