@@ -23,5 +23,5 @@ func RunFrontend(ctx context.Context, cfg config.Frontend, logger *slog.Logger) 
 	}
 	// Ready with no check: the dashboard's pages need nothing but this
 	// process, and an api outage is the api's to report.
-	return serveWithOps(ctx, httpx.NewServer(cfg.FrontendAddr, h), cfg.OpsAddr, "frontend", nil, cfg.ShutdownTimeout, logger)
+	return serveWithOps(ctx, httpx.NewServer(cfg.FrontendAddr, h), cfg.Ops, "frontend", nil, cfg.ShutdownTimeout, logger)
 }

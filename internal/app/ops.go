@@ -11,16 +11,19 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/orderflow/orderflow/internal/platform/config"
 	"github.com/orderflow/orderflow/internal/platform/httpx"
 )
 
-// serveOps serves a role's /healthz, /readyz (its checks) and /metrics on
-// addr, a port apart from any public one: probes and Prometheus reach it,
-// the Ingress never routes there. It fails at once when addr cannot be
+// serveOps serves a role's /healthz, /readyz (its checks), /metrics and,
+// when ops.Pprof asks, /debug/pprof/ on ops.OpsAddr, a port apart from any
+// public one: probes and Prometheus reach it, the Ingress never routes
+// there. It fails at once when the address cannot be
 // listened on (a role nobody can probe must not run); otherwise it serves
 // until stop, which drains it within drain, and done reports a server
 // that failed, or nil after stop.
-func serveOps(addr, role string, checks map[string]httpx.Check, drain time.Duration, logger *slog.Logger) (done <-chan error, stop func(), err error) {
+func serveOps(ops config.Ops, role string, checks map[string]httpx.Check, drain time.Duration, logger *slog.Logger) (done <-chan error, stop func(), err error) {
+	addr := ops.OpsAddr
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, nil, fmt.Errorf("ops listener (OPS_ADDR=%s): %w", addr, err)
@@ -28,6 +31,9 @@ func serveOps(addr, role string, checks map[string]httpx.Check, drain time.Durat
 	r := mux.NewRouter()
 	httpx.InstallRouting(r)
 	httpx.MountOps(r, checks)
+	if ops.Pprof {
+		httpx.MountPprof(r)
+	}
 	srv := httpx.NewServer(addr, httpx.Observe(role, logger, r))
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
@@ -39,8 +45,8 @@ func serveOps(addr, role string, checks map[string]httpx.Check, drain time.Durat
 // beside it (serveOps) until public has drained, so probes keep answering
 // through the drain. Either listener failing stops both: a role nobody can
 // probe must not serve.
-func serveWithOps(ctx context.Context, public *http.Server, opsAddr, role string, checks map[string]httpx.Check, drain time.Duration, logger *slog.Logger) error {
-	opsDone, stopOps, err := serveOps(opsAddr, role, checks, drain, logger)
+func serveWithOps(ctx context.Context, public *http.Server, ops config.Ops, role string, checks map[string]httpx.Check, drain time.Duration, logger *slog.Logger) error {
+	opsDone, stopOps, err := serveOps(ops, role, checks, drain, logger)
 	if err != nil {
 		return err
 	}

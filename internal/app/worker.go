@@ -113,7 +113,7 @@ func runWorker(ctx context.Context, c *conns, queue string, acts workers.Activit
 	if err != nil {
 		return err
 	}
-	opsDone, stopOps, err := serveOps(ops.OpsAddr, "worker-"+queue, c.checks, shutdown.ShutdownTimeout, logger)
+	opsDone, stopOps, err := serveOps(ops, "worker-"+queue, c.checks, shutdown.ShutdownTimeout, logger)
 	if err != nil {
 		return err
 	}

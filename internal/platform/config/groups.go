@@ -72,6 +72,11 @@ type Postgres struct {
 // never routes to.
 type Ops struct {
 	OpsAddr string `env:"OPS_ADDR" envDefault:"127.0.0.1:9090"`
+	// Pprof serves Go's profiles (net/http/pprof) under /debug/pprof/ on
+	// the ops port. Off unless asked for: a profile costs CPU and shows
+	// the process's internals to whoever reaches the port; the local stack
+	// turns it on.
+	Pprof bool `env:"PPROF" envDefault:"false"`
 }
 
 // WorkerVersion is a worker's version in its Worker Deployment
