@@ -19,6 +19,8 @@ type Keys struct {
 	signing string
 	private map[string]ed25519.PrivateKey
 	order   []string
+	// verified spares a token seen before its signature check.
+	verified verifiedTokens
 }
 
 var kidPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)

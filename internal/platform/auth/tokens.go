@@ -68,6 +68,9 @@ func (k *Keys) Verify(token string, now time.Time) (Principal, error) {
 	if len(token) > maxTokenLength {
 		return Principal{}, errors.New("the access token is too long")
 	}
+	if p, ok := k.verified.lookup(token, now); ok {
+		return p, nil
+	}
 	var c claims
 	_, err := jwt.ParseWithClaims(token, &c, k.verificationKey,
 		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
@@ -91,7 +94,17 @@ func (k *Keys) Verify(token string, now time.Time) (Principal, error) {
 	if c.Role != RoleCustomer && c.Role != RoleAdmin {
 		return Principal{}, fmt.Errorf("the token's role %q is not one of ours", c.Role)
 	}
-	return Principal{UserID: c.Subject, Role: c.Role}, nil
+	p := Principal{UserID: c.Subject, Role: c.Role}
+	// The token is good from its iat and nbf, whichever is later, to its
+	// exp (required, so present).
+	var notBefore time.Time
+	for _, t := range []*jwt.NumericDate{c.IssuedAt, c.NotBefore} {
+		if t != nil && t.After(notBefore) {
+			notBefore = t.Time
+		}
+	}
+	k.verified.add(token, verifiedToken{principal: p, notBefore: notBefore, expires: c.ExpiresAt.Time}, now)
+	return p, nil
 }
 
 func (k *Keys) verificationKey(t *jwt.Token) (any, error) {
