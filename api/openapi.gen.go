@@ -15,6 +15,7 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/oapi-codegen/runtime"
+	"github.com/orderflow/orderflow/internal/domain/orders"
 )
 
 // Defines values for AttemptStatus.
@@ -597,38 +598,7 @@ type NotificationPreferences struct {
 type NotificationStatus string
 
 // Order Example: {"contact":{"channels":["email","sms"],"email":"a@example.com","phone":"+15005550006","quiet_hours":{"end":"07:00","start":"22:00"},"time_zone":"Europe/Paris"},"created_at":"2026-01-02T10:00:00Z","currency":"USD","customer_id":"0190f2c0-1a2b-7c3d-8e4f-5a6b7c8d9e0f","id":"0190f2c4-5f7e-7a9b-8c3d-2e1f0a9b8c7d","items":[{"quantity":2,"sku":"TSHIRT-BLK-M","unit_price":2500}],"status":"completed","steps":[{"completed_at":"2026-01-02T10:00:00.05Z","name":"reserve_stock","started_at":"2026-01-02T10:00:00.01Z","status":"completed"},{"completed_at":"2026-01-02T10:00:00.09Z","name":"authorize_payment","started_at":"2026-01-02T10:00:00.05Z","status":"completed"}],"total":5000,"updated_at":"2026-01-02T10:00:00.2Z","workflow_id":"order-0190f2c4-5f7e-7a9b-8c3d-2e1f0a9b8c7d"}
-type Order struct {
-	// Attention while the status is needs_attention: what is left undone (a compensation that failed for good) and how an operator retries it
-	Attention *string `json:"attention,omitempty"`
-
-	// Contact How the customer is told about the order: the addresses, and their notification preferences as they were when the order was placed.
-	Contact   Contact   `json:"contact"`
-	CreatedAt time.Time `json:"created_at"`
-
-	// Currency ISO 4217
-	Currency string `json:"currency"`
-
-	// CustomerId the ID of the user who placed the order
-	CustomerId string `json:"customer_id"`
-
-	// FailureReason why the order failed, for the customer
-	FailureReason *string     `json:"failure_reason,omitempty"`
-	Id            string      `json:"id"`
-	Items         []OrderItem `json:"items"`
-
-	// Status `pending`: accepted, its saga not started yet; `processing`: the saga runs; `awaiting_approval`: authorized, above the approval threshold, held until approved or rejected (or cancelled at `APPROVAL_TIMEOUT`); `needs_attention`: a compensation (void, refund, stock release) failed for its whole retry budget, and the order waits for an operator (see `attention`); `completed`; `failed` (see `failure_reason`); `cancelled`.
-	Status OrderStatus `json:"status"`
-
-	// Steps the saga's steps and compensations, in the order they started
-	Steps []Step `json:"steps"`
-
-	// Total in minor units
-	Total     int64     `json:"total"`
-	UpdatedAt time.Time `json:"updated_at"`
-
-	// WorkflowId the Temporal workflow ID: `order-<id>`
-	WorkflowId string `json:"workflow_id"`
-}
+type Order = orders.Order
 
 // OrderEvent defines model for OrderEvent.
 type OrderEvent struct {

@@ -124,7 +124,7 @@ func (st orderStream) VisitStreamOrderResponse(w http.ResponseWriter) error {
 // orderEvent is one server-sent event of the order as GET /api/orders/{id}
 // shows it; JSON holds no raw newline, so one data line carries it.
 func orderEvent(id string, o orders.Order) (string, error) {
-	body, err := json.Marshal(as[Order](o))
+	body, err := json.Marshal(o)
 	if err != nil {
 		return "", err
 	}

@@ -145,7 +145,7 @@ func (s *Server) accepted(ctx context.Context, order orders.Order, replayed bool
 	s.Logger.Info("order accepted", "order_id", order.ID, "workflow_id", order.WorkflowID,
 		"request_id", httpx.RequestID(ctx), "replayed", replayed)
 	location := "/api/orders/" + order.ID
-	return CreateOrder202JSONResponse{Body: as[Order](order), Headers: CreateOrder202ResponseHeaders{Location: &location}}
+	return CreateOrder202JSONResponse{Body: order, Headers: CreateOrder202ResponseHeaders{Location: &location}}
 }
 
 // pendingView is the order as it is about to be stored.
@@ -251,7 +251,7 @@ func (s *Server) GetOrder(ctx context.Context, req GetOrderRequestObject) (GetOr
 			return nil, err
 		}
 	}
-	return GetOrder200JSONResponse{Body: as[Order](o)}, nil
+	return GetOrder200JSONResponse{Body: o}, nil
 }
 
 // findOrder reads the order id, if the caller may see it: admins see every
@@ -304,7 +304,11 @@ func (s *Server) ListOrders(ctx context.Context, req ListOrdersRequestObject) (L
 	case err != nil:
 		return nil, fail("could not list orders", err)
 	}
-	return ListOrders200JSONResponse{Body: as[OrderPage](page)}, nil
+	body := OrderPage{Orders: page.Orders}
+	if page.NextCursor != "" {
+		body.NextCursor = &page.NextCursor
+	}
+	return ListOrders200JSONResponse{Body: body}, nil
 }
 
 // ListOrderEvents is GET /api/orders/{id}/events: the order's events,
