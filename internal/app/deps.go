@@ -205,9 +205,9 @@ func openRedis(ctx context.Context, cfg config.Redis, tracing *telemetry.Tracing
 // use, so the process starts (and reports not ready) while Temporal is
 // still coming up; only a server that refuses our TLS fails the start
 // (checkTemporalTLS). Address, namespace, API key and TLS come from the
-// SDK's environment configuration (temporalOptions), the rest from here.
+// SDK's environment configuration (config.Temporal.ClientOptions), the rest from here.
 func dialTemporal(ctx context.Context, cfg config.Temporal, codec *payloadcrypt.Codec, tracing *telemetry.Tracing, logger *slog.Logger) (client.Client, string, error) {
-	opts, err := temporalOptions(cfg)
+	opts, err := cfg.ClientOptions()
 	if err != nil {
 		return nil, "", err
 	}

@@ -29,7 +29,7 @@ func temporalSettings(t *testing.T, env map[string]string) config.Temporal {
 
 func options(t *testing.T, env map[string]string) client.Options {
 	t.Helper()
-	opts, err := temporalOptions(temporalSettings(t, env))
+	opts, err := temporalSettings(t, env).ClientOptions()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ api_key = "profile-key"
 	if cloud.HostPort != "orders.a1b2c.tmprl.cloud:7233" || cloud.Namespace != "orders-staging.a1b2c" || cloud.Credentials == nil || cloud.ConnectionOptions.TLS == nil {
 		t.Errorf("profile cloud, namespace overridden: %+v", cloud)
 	}
-	_, err := temporalOptions(temporalSettings(t, map[string]string{"TEMPORAL_CONFIG_FILE": file, "TEMPORAL_PROFILE": "prod"}))
+	_, err := temporalSettings(t, map[string]string{"TEMPORAL_CONFIG_FILE": file, "TEMPORAL_PROFILE": "prod"}).ClientOptions()
 	if err == nil || !strings.Contains(err.Error(), "prod") || !strings.Contains(err.Error(), "TEMPORAL_") {
 		t.Errorf("an unknown profile: %v", err)
 	}
@@ -99,7 +99,7 @@ func TestTemporalOptionsErrorsHoldNoSecret(t *testing.T) {
 	ca := testpki.NewCA(t, "ca")
 	pair := ca.Client(t, "c")
 	const key = "-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWtleS1ieXRlcw==\n-----END PRIVATE KEY-----\n"
-	_, err := temporalOptions(temporalSettings(t, map[string]string{"TEMPORAL_TLS_CLIENT_CERT_PATH": pair.CertFile, "TEMPORAL_TLS_CLIENT_KEY_DATA": key}))
+	_, err := temporalSettings(t, map[string]string{"TEMPORAL_TLS_CLIENT_CERT_PATH": pair.CertFile, "TEMPORAL_TLS_CLIENT_KEY_DATA": key}).ClientOptions()
 	if err == nil || strings.Contains(err.Error(), "c2VjcmV0") {
 		t.Errorf("a broken key: %v", err)
 	}
