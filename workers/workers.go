@@ -81,28 +81,38 @@ var (
 	autoUpgrade = workflow.RegisterOptions{VersioningBehavior: workflow.VersioningBehaviorAutoUpgrade}
 )
 
-// options tunes each queue's worker. Activities here are I/O bound (database,
-// HTTP), so many may run at once; pollers are raised above the SDK's default
-// of 2 so a worker keeps up with bursts without a long task-queue backlog.
-func options(queue, buildID string) worker.Options {
+// Tuning is how each queue's worker runs its tasks: how many at once, how
+// many pollers, how long it drains. The load generator's bare-engine
+// worker runs with the orders queue's, so its baseline is the engine and
+// not a different worker. Activities here are I/O bound (database, HTTP),
+// so many may run at once; pollers are raised above the SDK's default of 2
+// so a worker keeps up with bursts without a long task-queue backlog.
+func Tuning(queue string) worker.Options {
 	o := worker.Options{
-		// No default behaviour: a workflow type registered without one
-		// fails the worker's start.
-		DeploymentOptions:                      worker.DeploymentOptions{UseVersioning: true, Version: Version(queue, buildID)},
 		MaxConcurrentActivityExecutionSize:     200,
 		MaxConcurrentWorkflowTaskExecutionSize: 100,
 		MaxConcurrentActivityTaskPollers:       4,
 		MaxConcurrentWorkflowTaskPollers:       4,
 		// Drain in-flight activities on SIGTERM before the pod is killed.
 		WorkerStopTimeout: 20 * time.Second,
-		// Every workflow and activity log line names the request that
-		// started the order (request_id), when there was one.
-		Interceptors: requestid.WorkerInterceptors(),
 	}
 	if queue == workflows.InventoryTaskQueue {
 		// Stock writes (ReservationWorkflow's local activities) contend on
 		// hot rows; more concurrency only adds optimistic-lock conflicts.
 		o.MaxConcurrentLocalActivityExecutionSize = 50
 	}
+	return o
+}
+
+// options are the queue's Tuning, as the version of buildID in its Worker
+// Deployment.
+func options(queue, buildID string) worker.Options {
+	o := Tuning(queue)
+	// No default behaviour: a workflow type registered without one fails
+	// the worker's start.
+	o.DeploymentOptions = worker.DeploymentOptions{UseVersioning: true, Version: Version(queue, buildID)}
+	// Every workflow and activity log line names the request that started
+	// the order (request_id), when there was one.
+	o.Interceptors = requestid.WorkerInterceptors()
 	return o
 }
