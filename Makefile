@@ -6,6 +6,10 @@ BIN   := bin
 TEMPORAL := $(BIN)/temporal
 # Jaeger all-in-one (traces of the local stack) is pinned in jaeger/go.mod.
 JAEGER   := $(BIN)/jaeger
+# The Temporal server, its SQL tool and the Web UI server, for
+# TEMPORAL_MODE=server, are pinned in temporal/server/go.mod: the release the
+# CLI embeds, so most of their build is the CLI's, from the Go build cache.
+TEMPORAL_SERVER := $(BIN)/temporal-server $(BIN)/temporal-sql-tool $(BIN)/temporal-ui-server
 # The version stamped into bin/orderflow: its workers' build ID in their
 # Worker Deployment (README, "Rolling out workflow changes").
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
@@ -13,7 +17,7 @@ COMMIT   ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)
 LDFLAGS  := -X github.com/orderflow/orderflow/internal/platform/buildinfo.version=$(VERSION) \
             -X github.com/orderflow/orderflow/internal/platform/buildinfo.commit=$(COMMIT)
 
-.PHONY: run test build vet fmt-check temporal bench clean help
+.PHONY: run test build vet fmt-check temporal temporal-server bench clean help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -21,13 +25,19 @@ help: ## list the targets
 # Jaeger is built for `make run` only (minutes the first time), so that
 # `make test` stays fast. A failed build is reported and ignored (the leading
 # -): `orderflow dev` then says Jaeger is missing and runs untraced.
-run: build ## build, then run the whole platform on loopback (Ctrl-C stops it)
+# TEMPORAL_MODE=server also builds the Temporal server; orderflow dev reads
+# TEMPORAL_MODE itself (make passes it on from the environment or the
+# command line).
+run: build ## build, then run the whole platform on loopback (Ctrl-C stops it); TEMPORAL_MODE=server runs the Temporal server
 	-$(MAKE) --no-print-directory $(JAEGER)
+	$(if $(filter server,$(TEMPORAL_MODE)),$(MAKE) --no-print-directory temporal-server)
 	$(BIN)/orderflow dev
 
 # Unit tests run with the race detector; the integration tests start the real
 # local stack themselves (PostgreSQL and Redis are installed when missing).
-test: build vet fmt-check ## vet, gofmt, unit tests with -race, then integration tests on the real local stack
+# devstack's tests run the Temporal server too: its build is mostly the CLI's,
+# from the Go build cache (well under a minute more).
+test: build $(TEMPORAL_SERVER) vet fmt-check ## vet, gofmt, unit tests with -race, then integration tests on the real local stack
 	$(GO) test -race -count=1 -timeout 10m $$($(GO) list ./... | grep -v /test/integration)
 	$(GO) test -count=1 -timeout 15m ./test/integration/...
 
@@ -36,6 +46,17 @@ build: $(TEMPORAL) ## build bin/orderflow and the pinned bin/temporal
 
 $(TEMPORAL): temporal/cli/go.mod temporal/cli/go.sum
 	cd temporal/cli && $(GO) build -o ../../$(TEMPORAL) github.com/temporalio/cli/cmd/temporal
+
+temporal-server: $(TEMPORAL_SERVER) ## build the pinned Temporal server, SQL tool and Web UI server (TEMPORAL_MODE=server)
+
+$(BIN)/temporal-server: temporal/server/go.mod temporal/server/go.sum
+	cd temporal/server && $(GO) build -o ../../$@ go.temporal.io/server/cmd/server
+
+$(BIN)/temporal-sql-tool: temporal/server/go.mod temporal/server/go.sum
+	cd temporal/server && $(GO) build -o ../../$@ go.temporal.io/server/cmd/tools/sql
+
+$(BIN)/temporal-ui-server: temporal/server/go.mod temporal/server/go.sum
+	cd temporal/server && $(GO) build -o ../../$@ github.com/temporalio/ui-server/v2/cmd/server
 
 $(JAEGER): jaeger/go.mod jaeger/go.sum
 	cd jaeger && $(GO) build -o ../$(JAEGER) github.com/jaegertracing/jaeger/cmd/jaeger

@@ -27,18 +27,29 @@ type InfraOptions struct {
 	// payloads through ("" when no api serves one, as in the tests).
 	CodecEndpoint string
 	// Fast trades PostgreSQL durability for speed (tests).
-	Fast   bool
-	Logger *slog.Logger
+	Fast bool
+	// TemporalServer, when set, runs the Temporal server on the local
+	// PostgreSQL in place of the dev server (TEMPORAL_MODE=server).
+	TemporalServer *TemporalServerBinaries
+	Logger         *slog.Logger
+}
+
+// TemporalServerBinaries are the server mode's binaries and its number of
+// history shards.
+type TemporalServerBinaries struct {
+	Server, SQLTool, UIServer string
+	HistoryShards             int
 }
 
 // Infra is the running local infrastructure: PostgreSQL, Redis, Kafka (kfake)
-// and the Temporal dev server with its Web UI.
+// and the Temporal dev server with its Web UI (or the Temporal server and the
+// Web UI server).
 type Infra struct {
 	Postgres *devstack.Postgres
 	Redis    *devstack.Redis
 	Kafka    *devstack.Kafka
 	Temporal *devstack.Temporal
-	// TemporalMetricsURL is the dev server's own /metrics, on a free port.
+	// TemporalMetricsURL is the Temporal server's own /metrics, on a free port.
 	TemporalMetricsURL string
 }
 
@@ -79,11 +90,22 @@ func StartInfra(ctx context.Context, o InfraOptions) (_ *Infra, err error) {
 	}); err != nil {
 		return nil, err
 	}
-	if in.Temporal, err = devstack.StartTemporal(ctx, devstack.TemporalOptions{
+	temporal := devstack.TemporalOptions{
 		CLIPath: o.TemporalCLI, DBFile: filepath.Join(o.DataDir, "temporal", "temporal.db"),
 		Port: o.Temporal, UIPort: o.TemporalUI, SearchAttributes: searchAttributes, CodecEndpoint: o.CodecEndpoint,
 		LogFile: filepath.Join(logs, "temporal.log"), Logger: o.Logger,
-	}); err != nil {
+	}
+	if s := o.TemporalServer; s != nil {
+		// Its own databases in the same PostgreSQL: the dev server's
+		// SQLite file stays for the next dev-mode run.
+		temporal.LogFile = filepath.Join(logs, "temporal-server.log")
+		temporal.Server = &devstack.TemporalServerOptions{
+			ServerPath: s.Server, SQLToolPath: s.SQLTool, UIServerPath: s.UIServer,
+			Postgres: in.Postgres, Dir: filepath.Join(o.DataDir, "temporal-server"), HistoryShards: s.HistoryShards,
+			UILogFile: filepath.Join(logs, "temporal-ui.log"),
+		}
+	}
+	if in.Temporal, err = devstack.StartTemporal(ctx, temporal); err != nil {
 		return nil, err
 	}
 	in.TemporalMetricsURL = in.Temporal.MetricsURL()
@@ -111,6 +133,13 @@ func (in *Infra) Configure(cfg config.Stack) config.Stack {
 
 // LocalBuildID is the build ID of the local stack's workers.
 const LocalBuildID = "local"
+
+// Processes are the servers' child processes, for devstack.ProcessesFile;
+// Kafka runs inside this process.
+func (in *Infra) Processes() devstack.ProcessList {
+	l := devstack.ProcessList{{Name: "postgres", PID: in.Postgres.PID()}, {Name: "redis", PID: in.Redis.PID()}}
+	return append(l, in.Temporal.Processes()...)
+}
 
 // Stop stops the servers in the reverse order of their start.
 func (in *Infra) Stop(ctx context.Context) error {

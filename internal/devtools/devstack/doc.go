@@ -1,6 +1,8 @@
 // Package devstack starts and stops the local infrastructure on loopback:
-// PostgreSQL, Redis, the Temporal dev server, Prometheus and Jaeger as child
-// processes, and a Kafka-protocol broker (kfake) in process.
+// PostgreSQL, Redis, the Temporal dev server (or the Temporal server on that
+// PostgreSQL, with its Web UI server), Prometheus and Jaeger as child
+// processes, and a Kafka-protocol broker (kfake) in process. ProcessesFile
+// tells other tools which processes a running stack is made of.
 //
 // Two callers use it: `orderflow dev` (fixed default ports, data under .data/
 // that survives restarts) and the integration tests (free ports, temporary

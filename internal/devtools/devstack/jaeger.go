@@ -102,6 +102,9 @@ func (j *Jaeger) OTLPHTTPEndpoint() string { return "http://" + loopback(j.ports
 // OTLPGRPCAddr is the OTLP/gRPC receiver's host:port.
 func (j *Jaeger) OTLPGRPCAddr() string { return loopback(j.ports.OTLPGRPC) }
 
+// PID is Jaeger's process id, for ProcessesFile.
+func (j *Jaeger) PID() int { return j.process.pid() }
+
 // Stop shuts Jaeger down and waits for it; if ctx ends first, or after 20 s,
 // it is killed. Calling it again does nothing.
 func (j *Jaeger) Stop(ctx context.Context) error {

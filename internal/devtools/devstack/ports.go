@@ -2,6 +2,7 @@ package devstack
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"strconv"
 )
@@ -41,6 +42,21 @@ func CheckPortFree(name string, port int, envVar string) error {
 		return fmt.Errorf("port %d for %s is busy: stop what listens there or set %s", port, name, envVar)
 	}
 	return l.Close()
+}
+
+// freeLowPort returns a port below 32768, free on 127.0.0.1 right now, for a
+// port that must fit a PostgreSQL smallint: the Temporal server records its
+// membership ports in its cluster_membership table as one. FreePort's come
+// from the kernel's ephemeral range, above it.
+func freeLowPort() (int, error) {
+	const lowest, limit = 20000, 32768
+	for range 100 {
+		port := lowest + rand.IntN(limit-lowest)
+		if l, err := net.Listen("tcp", loopback(port)); err == nil {
+			return port, l.Close()
+		}
+	}
+	return 0, fmt.Errorf("find a free port between %d and %d: the 100 tried were busy", lowest, limit)
 }
 
 // portOrFree returns port, or a free one when port is 0.

@@ -32,3 +32,10 @@ func TestFreePortIsNotOfferedTwice(t *testing.T) {
 		seen[port] = true
 	}
 }
+
+func TestFreeLowPortFitsASmallint(t *testing.T) {
+	port, err := freeLowPort()
+	require.NoError(t, err)
+	require.Less(t, port, 32768)
+	require.NoError(t, CheckPortFree("test", port, "TEST_PORT"))
+}

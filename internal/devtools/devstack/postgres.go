@@ -115,7 +115,7 @@ func StartPostgres(ctx context.Context, o PostgresOptions) (*Postgres, error) {
 	if err := p.start(ctx); err != nil {
 		return nil, err
 	}
-	if err := p.ensureDatabase(ctx); err != nil {
+	if err := p.ensureDatabase(ctx, o.Database); err != nil {
 		_ = p.Stop(ctx)
 		return nil, err
 	}
@@ -125,6 +125,14 @@ func StartPostgres(ctx context.Context, o PostgresOptions) (*Postgres, error) {
 
 // URL is the connection string: postgres://user:pass@127.0.0.1:port/db?sslmode=disable.
 func (p *Postgres) URL() string { return p.urlFor(p.opts.Database, true) }
+
+// PID is the postmaster's process id (it changes on Restart), for
+// ProcessesFile.
+func (p *Postgres) PID() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.process.pid()
+}
 
 // Stop shuts the server down (fast shutdown: open transactions roll back, a
 // checkpoint is written) and waits for it; if ctx ends first, or after
@@ -173,23 +181,24 @@ func (p *Postgres) start(ctx context.Context) error {
 	return nil
 }
 
-func (p *Postgres) ensureDatabase(ctx context.Context) error {
+// ensureDatabase creates the database name unless it exists.
+func (p *Postgres) ensureDatabase(ctx context.Context, name string) error {
 	conn, err := pgx.Connect(ctx, p.urlFor("postgres", true))
 	if err != nil {
-		return fmt.Errorf("postgres: connect to create database %q: %w", p.opts.Database, err)
+		return fmt.Errorf("postgres: connect to create database %q: %w", name, err)
 	}
 	defer conn.Close(ctx)
 	var exists bool
-	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", p.opts.Database).Scan(&exists); err != nil {
-		return fmt.Errorf("postgres: look up database %q: %w", p.opts.Database, err)
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+		return fmt.Errorf("postgres: look up database %q: %w", name, err)
 	}
 	if exists {
 		return nil
 	}
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{p.opts.Database}.Sanitize()); err != nil {
-		return fmt.Errorf("postgres: create database %q: %w", p.opts.Database, err)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return fmt.Errorf("postgres: create database %q: %w", name, err)
 	}
-	p.logger.Info("created database", "database", p.opts.Database)
+	p.logger.Info("created database", "database", name)
 	return nil
 }
 

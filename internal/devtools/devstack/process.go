@@ -177,6 +177,9 @@ func (c *child) waitReady(ctx context.Context, probe func(context.Context) error
 	}
 }
 
+// pid is the process id of the child.
+func (c *child) pid() int { return c.cmd.Process.Pid }
+
 // fatalProbeError is a probe failure that waiting will not cure, such as
 // credentials the server rejects: waitReady reports it at once.
 type fatalProbeError struct{ err error }

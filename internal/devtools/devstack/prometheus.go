@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"time"
 
@@ -24,7 +25,9 @@ type PrometheusOptions struct {
 	DataDir string
 	// Port on 127.0.0.1 for the web UI and API; 0 picks a free one.
 	Port int
-	// Jobs are what it scrapes, one target each.
+	// Jobs are what it scrapes, one target each; the targets of jobs that
+	// share a name (a role's replicas) form one job, told apart by their
+	// instance label (host:port).
 	Jobs []ScrapeJob
 	// Rules is a Prometheus rule file (alerts, recording rules) to evaluate;
 	// nil loads none.
@@ -109,6 +112,9 @@ func StartPrometheus(ctx context.Context, o PrometheusOptions) (*Prometheus, err
 // URL is the web UI's and the HTTP API's address.
 func (p *Prometheus) URL() string { return "http://" + loopback(p.port) }
 
+// PID is the server's process id, for ProcessesFile.
+func (p *Prometheus) PID() int { return p.process.pid() }
+
 // Stop shuts Prometheus down and waits for it; if ctx ends first, or after
 // 20 s, the server is killed. Calling it again does nothing.
 func (p *Prometheus) Stop(ctx context.Context) error {
@@ -147,6 +153,13 @@ func prometheusConfig(jobs []ScrapeJob, ruleFiles []string) ([]byte, error) {
 		u, err := url.Parse(j.URL)
 		if err != nil || u.Host == "" {
 			return nil, fmt.Errorf("prometheus: scrape job %s: %q is no http URL", j.Job, j.URL)
+		}
+		if i := slices.IndexFunc(c.ScrapeConfigs, func(s scrapeConfig) bool { return s.JobName == j.Job }); i >= 0 {
+			if s := &c.ScrapeConfigs[i]; s.Scheme == u.Scheme && s.MetricsPath == u.Path {
+				s.StaticConfigs[0].Targets = append(s.StaticConfigs[0].Targets, u.Host)
+				continue
+			}
+			return nil, fmt.Errorf("prometheus: scrape job %s: %s differs from the job's other targets in scheme or path", j.Job, j.URL)
 		}
 		c.ScrapeConfigs = append(c.ScrapeConfigs, scrapeConfig{
 			JobName: j.Job, Scheme: u.Scheme, MetricsPath: u.Path,

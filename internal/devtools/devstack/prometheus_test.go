@@ -48,6 +48,28 @@ func TestPrometheusConfigScrapesEveryJobAndLoadsTheRules(t *testing.T) {
 	}
 }
 
+// A role's replicas are one job with a target each: dashboards and alerts
+// that select job="worker-orders" cover them all.
+func TestPrometheusConfigGroupsReplicasIntoOneJob(t *testing.T) {
+	b, err := prometheusConfig([]ScrapeJob{
+		{Job: "worker-orders", URL: "http://127.0.0.1:9101/metrics"},
+		{Job: "worker-orders", URL: "http://127.0.0.1:9111/metrics"},
+	}, nil)
+	require.NoError(t, err)
+	var c struct {
+		ScrapeConfigs []struct {
+			JobName       string `json:"job_name"`
+			StaticConfigs []struct {
+				Targets []string `json:"targets"`
+			} `json:"static_configs"`
+		} `json:"scrape_configs"`
+	}
+	require.NoError(t, yaml.Unmarshal(b, &c), "%s", b)
+	require.Len(t, c.ScrapeConfigs, 1)
+	require.Equal(t, "worker-orders", c.ScrapeConfigs[0].JobName)
+	require.Equal(t, []string{"127.0.0.1:9101", "127.0.0.1:9111"}, c.ScrapeConfigs[0].StaticConfigs[0].Targets)
+}
+
 func TestPrometheusConfigRefusesATargetThatIsNoURL(t *testing.T) {
 	_, err := prometheusConfig([]ScrapeJob{{Job: "api", URL: "127.0.0.1:8080"}}, nil)
 	require.ErrorContains(t, err, "scrape job api")

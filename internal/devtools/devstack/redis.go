@@ -98,6 +98,9 @@ func (r *Redis) Addr() string { return loopback(r.port) }
 // URL is the server as REDIS_URL names it: no password, database 0.
 func (r *Redis) URL() string { return "redis://" + r.Addr() + "/0" }
 
+// PID is the server's process id, for ProcessesFile.
+func (r *Redis) PID() int { return r.process.pid() }
+
 // Stop shuts Redis down (it flushes the append-only file first) and waits
 // for it; if ctx ends first, or after 20 s, the server is killed. Calling it
 // again does nothing.

@@ -35,6 +35,9 @@ func StartProcess(ctx context.Context, s ProcessSpec, logger *slog.Logger, probe
 // Done is closed when the process has exited.
 func (p *Process) Done() <-chan struct{} { return p.c.exited }
 
+// PID is the role's process id, for ProcessesFile.
+func (p *Process) PID() int { return p.c.pid() }
+
 // Stop sends SIGTERM, which every role treats as "drain and exit", and
 // waits; past the grace period or ctx it kills the process.
 func (p *Process) Stop(ctx context.Context) error { return p.c.stop(ctx) }

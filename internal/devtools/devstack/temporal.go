@@ -13,6 +13,7 @@ import (
 
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
@@ -44,27 +45,39 @@ type TemporalOptions struct {
 	// LogFile receives the server's output; "" means "<DBFile>.log".
 	// Required when DBFile is "".
 	LogFile string
+	// Server, when set, runs the Temporal server itself on PostgreSQL in
+	// place of the dev server; CLIPath and DBFile are then unused.
+	Server *TemporalServerOptions
 	// Logger receives progress messages; nil means slog.Default().
 	Logger *slog.Logger
 }
 
 // Temporal is a Temporal dev server (`temporal server start-dev`) child
 // process: frontend, history, matching and worker services and the Web UI in
-// one process, on SQLite.
+// one process, on SQLite. With TemporalOptions.Server it is instead the
+// Temporal server and the Web UI server, two child processes.
 type Temporal struct {
 	opts             TemporalOptions // ports, Namespace and LogFile resolved
 	searchAttributes map[string]enums.IndexedValueType
 	logger           *slog.Logger
-	spec             childSpec
+	parts            []temporalPart // started in order, stopped in reverse
 
-	mu      sync.Mutex // guards process across Stop and Restart
-	process *child
+	mu        sync.Mutex // guards processes across Stop and Restart
+	processes []*child   // the running parts, in order
 }
 
-// StartTemporal runs the dev server and returns once it is healthy, the
-// namespace is registered and the search attributes are usable in it.
+// temporalPart is one child process of Temporal.
+type temporalPart struct {
+	name  string // in ProcessesFile: "temporal", "temporal-server", "temporal-ui"
+	spec  childSpec
+	ready func(context.Context) error
+}
+
+// StartTemporal runs the dev server (or, with o.Server, the Temporal server
+// and the Web UI server) and returns once it is healthy, the namespace is
+// registered and the search attributes are usable in it.
 func StartTemporal(ctx context.Context, o TemporalOptions) (*Temporal, error) {
-	if !isFile(o.CLIPath) {
+	if o.Server == nil && !isFile(o.CLIPath) {
 		return nil, fmt.Errorf("temporal: no CLI at %q: build it with `cd temporal/cli && go build -o ../../bin/temporal github.com/temporalio/cli/cmd/temporal`", o.CLIPath)
 	}
 	if o.DBFile == "" && o.LogFile == "" {
@@ -91,6 +104,26 @@ func StartTemporal(ctx context.Context, o TemporalOptions) (*Temporal, error) {
 	if o.LogFile == "" {
 		o.LogFile = o.DBFile + ".log"
 	}
+	t := &Temporal{opts: o, searchAttributes: searchAttributes, logger: logger}
+	var err error
+	if o.Server != nil {
+		t.parts, err = t.serverParts(ctx)
+	} else {
+		t.parts, err = t.devServerParts()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := t.start(ctx); err != nil {
+		return nil, err
+	}
+	logger.Info("Temporal ready", "address", t.Address(), "ui", t.UIURL(), "namespace", o.Namespace)
+	return t, nil
+}
+
+// devServerParts is `temporal server start-dev`, the Web UI included.
+func (t *Temporal) devServerParts() ([]temporalPart, error) {
+	o := t.opts
 	args := []string{
 		"server", "start-dev",
 		"--ip", "127.0.0.1",
@@ -126,14 +159,11 @@ func StartTemporal(ctx context.Context, o TemporalOptions) (*Temporal, error) {
 		if err := os.MkdirAll(filepath.Dir(dbFile), 0o755); err != nil {
 			return nil, fmt.Errorf("temporal database directory: %w", err)
 		}
-		o.DBFile = dbFile
+		t.opts.DBFile = dbFile
 		args = append(args, "--db-filename", dbFile)
 	}
-
-	t := &Temporal{
-		opts:             o,
-		searchAttributes: searchAttributes,
-		logger:           logger,
+	return []temporalPart{{
+		name: "temporal",
 		spec: childSpec{
 			name:       "Temporal",
 			path:       o.CLIPath,
@@ -141,12 +171,8 @@ func StartTemporal(ctx context.Context, o TemporalOptions) (*Temporal, error) {
 			logPath:    o.LogFile,
 			stopSignal: syscall.SIGINT, // what Ctrl-C sends; the CLI then stops the server cleanly
 		},
-	}
-	if err := t.start(ctx); err != nil {
-		return nil, err
-	}
-	logger.Info("Temporal ready", "address", t.Address(), "ui", t.UIURL(), "namespace", o.Namespace)
-	return t, nil
+		ready: t.ready,
+	}}, nil
 }
 
 // Address is the frontend's host:port, for client.Options.HostPort.
@@ -161,12 +187,33 @@ func (t *Temporal) MetricsURL() string { return "http://" + loopback(t.opts.Metr
 // Namespace is the namespace registered at start, for TEMPORAL_NAMESPACE.
 func (t *Temporal) Namespace() string { return t.opts.Namespace }
 
+// Processes are the running child processes, for ProcessesFile.
+func (t *Temporal) Processes() ProcessList {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var l ProcessList
+	for i, c := range t.processes {
+		l = append(l, ProcessEntry{Name: t.parts[i].name, PID: c.pid()})
+	}
+	return l
+}
+
 // Stop shuts the server down cleanly and waits for it; if ctx ends first, or
 // after 20 s, the server is killed. Calling it again does nothing.
 func (t *Temporal) Stop(ctx context.Context) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.process.stop(ctx)
+	return stopParts(ctx, t.processes)
+}
+
+// stopParts stops the running parts in the reverse of their start order:
+// the Web UI before the server it talks to.
+func stopParts(ctx context.Context, processes []*child) error {
+	var errs []error
+	for i := len(processes) - 1; i >= 0; i-- {
+		errs = append(errs, processes[i].stop(ctx))
+	}
+	return errors.Join(errs...)
 }
 
 // Restart stops the server and starts it again with the same ports and DB
@@ -183,16 +230,21 @@ func (t *Temporal) Restart(ctx context.Context) error {
 }
 
 func (t *Temporal) start(ctx context.Context) error {
-	process, err := startChild(ctx, t.spec, t.logger, t.ready)
-	if err != nil {
-		return err
+	var processes []*child
+	for _, part := range t.parts {
+		process, err := startChild(ctx, part.spec, t.logger, part.ready)
+		if err != nil {
+			_ = stopParts(ctx, processes)
+			return err
+		}
+		processes = append(processes, process)
 	}
 	if err := t.registerSearchAttributes(ctx); err != nil {
-		_ = process.stop(ctx)
+		_ = stopParts(ctx, processes)
 		return err
 	}
 	t.mu.Lock()
-	t.process = process
+	t.processes = processes
 	t.mu.Unlock()
 	return nil
 }
@@ -208,7 +260,8 @@ func (t *Temporal) dial(ctx context.Context) (client.Client, error) {
 }
 
 // ready reports whether clients can use the server: the frontend answers and
-// the namespace is registered.
+// the namespace is registered. The Temporal server starts without it, so
+// there ready registers it, and reports ready on a later probe.
 func (t *Temporal) ready(ctx context.Context) error {
 	c, err := t.dial(ctx)
 	if err != nil {
@@ -218,7 +271,21 @@ func (t *Temporal) ready(ctx context.Context) error {
 	if _, err := c.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
 		return err
 	}
-	if _, err := c.WorkflowService().DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: t.opts.Namespace}); err != nil {
+	_, err = c.WorkflowService().DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: t.opts.Namespace})
+	var notFound *serviceerror.NamespaceNotFound
+	if t.opts.Server != nil && errors.As(err, &notFound) {
+		if err := t.registerNamespace(ctx, c); err != nil {
+			return err
+		}
+		return fmt.Errorf("namespace %q: just registered", t.opts.Namespace)
+	}
+	if err != nil {
+		return fmt.Errorf("namespace %q: %w", t.opts.Namespace, err)
+	}
+	// DescribeNamespace reads the database; most other calls go through
+	// the frontend's namespace cache, which learns of a new namespace
+	// within seconds. Listing the search attributes is one of them.
+	if _, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: t.opts.Namespace}); err != nil {
 		return fmt.Errorf("namespace %q: %w", t.opts.Namespace, err)
 	}
 	return nil
