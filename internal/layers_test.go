@@ -28,8 +28,11 @@ var layers = map[string][]string{
 	"api":               {"workflows", "internal/domain", "internal/platform"},
 	"frontend":          {"internal/platform"},
 	"internal/devtools": {"internal/domain", "internal/platform"},
-	"internal/app":      {"api", "frontend", "workers", "workflows", "activities", "internal/domain", "internal/platform", "internal/devtools", "k8s/monitoring"},
-	"cmd":               {"internal/app", "internal/platform", "internal/devtools"},
+	// The load generator's bare-engine worker runs with the workers'
+	// tuning, so its baseline differs from an order only in the work.
+	"internal/devtools/loadgen": {"workers", "workflows", "internal/devtools", "internal/domain", "internal/platform"},
+	"internal/app":              {"api", "frontend", "workers", "workflows", "activities", "internal/domain", "internal/platform", "internal/devtools", "k8s/monitoring"},
+	"cmd":                       {"internal/app", "internal/platform", "internal/devtools"},
 	// The alert rules that ship for production, which `orderflow dev`'s
 	// Prometheus evaluates too: data, importing nothing of ours. (The walk
 	// skips k8s/; this entry only names the layer.)

@@ -10,7 +10,7 @@
 //	orderflow inventory-rebuild        rebuild stock rows from their ledger; --check compares, exit 1 on drift
 //	orderflow sandbox                  provider sandboxes: payments, SendGrid, Twilio (SANDBOX_ADDR)
 //	orderflow dev                      the whole local stack as processes (what `make run` runs)
-//	orderflow loadgen [flags]          place orders through the API and report throughput and latency
+//	orderflow loadgen [flags]          place orders through the API and report throughput, latency and CPU beside a bare-engine baseline
 //	orderflow version                  print the version: its workers' build ID, unless WORKER_BUILD_ID sets another
 //
 // Configuration comes from the environment; see README.md.
@@ -18,6 +18,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -46,7 +47,7 @@ roles:
   inventory-rebuild        rebuild stock rows from the stock ledger (--check: compare only, exit 1 on drift)
   sandbox                  serve the local provider sandboxes
   dev                      run the whole local stack (make run)
-  loadgen [flags]          place orders through API_URL and report throughput and latency
+  loadgen [flags]          place orders through API_URL and report throughput, latency and CPU, beside a bare-engine baseline
   version                  print the version (the workers' build ID, unless WORKER_BUILD_ID sets one)
 `
 
@@ -125,20 +126,37 @@ func run(args []string) error {
 		// The demo customer places the orders; its password is passed by
 		// environment (DEMO_CUSTOMER_PASSWORD), never on the command line.
 		var o loadgen.Options
-		flags.IntVar(&o.Orders, "orders", 200, "orders to place")
-		flags.IntVar(&o.Concurrency, "concurrency", 20, "clients placing orders at once")
+		flags.IntVar(&o.Orders, "orders", 200, "orders to place (and bare-engine workflows to run)")
+		flags.IntVar(&o.Concurrency, "concurrency", 20, "clients at once, in every phase")
 		skus := flags.String("skus", "MUG-CERAMIC,TSHIRT-BLK-M", "comma-separated SKUs, one unit each, round-robin")
 		flags.StringVar(&o.Token, "token", "tok_visa", "payment token")
 		flags.DurationVar(&o.Timeout, "timeout", time.Minute, "how long one order may take")
-		flags.StringVar(&o.Follow, "follow", loadgen.FollowWait, "how each client follows its order: wait (a long-poll per status change) or poll (a read every 20 ms)")
+		flags.StringVar(&o.Follow, "follow", loadgen.FollowStream, "how each client follows its order: stream (server-sent events), wait (a long-poll per status change) or poll (a read every 20 ms)")
+		flags.BoolVar(&o.Bare, "bare", true, "first run as many bare-engine workflows (five no-op activities), for orders/s as a ratio of the engine's rate")
+		flags.DurationVar(&o.Read, "read", 0, "after the orders, hammer GET /api/orders/{id}, then GET /api/auth/jwks.json, each this long (0: not)")
+		flags.StringVar(&o.DataDir, "data-dir", "", "the data directory of the orderflow dev stack, whose processes' CPU per unit is reported (default: ORDERFLOW_DATA_DIR's)")
+		asJSON := flags.Bool("json", false, "print the report as JSON")
 		return parseThen(flags, args[1:], withSettings(func(cfg config.Loadgen) error {
-			o.APIURL, o.Email, o.Password = cfg.APIURL, cfg.DemoCustomerEmail, cfg.DemoCustomerPassword
+			o.Settings, o.Logger = cfg, logger
 			o.SKUs = strings.Split(*skus, ",")
+			if o.DataDir == "" {
+				// Where `orderflow dev` of this environment lists its processes.
+				dev, err := config.Load[config.Dev](os.LookupEnv)
+				if err != nil {
+					return err
+				}
+				o.DataDir = dev.DataDir
+			}
 			rep, err := loadgen.Run(ctx, o)
 			if err != nil {
 				return err
 			}
-			fmt.Println(rep)
+			if *asJSON {
+				enc := json.NewEncoder(os.Stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(rep)
+			}
+			fmt.Print(rep)
 			return nil
 		}))
 	default:

@@ -39,7 +39,15 @@ func RunDev(ctx context.Context, lookup config.Lookup, logger *slog.Logger) erro
 		return err
 	}
 	dataDir, p := dev.DataDir, dev.DevPorts
-	for _, port := range []devPort{
+	if dev.WorkerReplicas < 1 {
+		return fmt.Errorf("DEV_WORKER_REPLICAS is %d: at least 1 replica of each worker runs", dev.WorkerReplicas)
+	}
+	temporalServer, err := temporalServerBinaries(dev)
+	if err != nil {
+		return err
+	}
+	workers := workerReplicas(p, dev.WorkerReplicas)
+	ports := []devPort{
 		{"PostgreSQL", "POSTGRES_PORT", p.PostgresPort}, {"Redis", "REDIS_PORT", p.RedisPort}, {"Kafka (kfake)", "KAFKA_PORT", p.KafkaPort},
 		{"Temporal", "TEMPORAL_PORT", p.TemporalPort}, {"Temporal Web UI", "TEMPORAL_UI_PORT", p.TemporalUIPort},
 		{"sandboxes", "SANDBOX_PORT", p.SandboxPort}, {"api", "API_PORT", p.APIPort}, {"frontend", "FRONTEND_PORT", p.FrontendPort},
@@ -48,14 +56,21 @@ func RunDev(ctx context.Context, lookup config.Lookup, logger *slog.Logger) erro
 		{"worker notifications", "WORKER_NOTIFICATIONS_PORT", p.WorkerNotificationsPort},
 		{"Prometheus", "PROMETHEUS_PORT", p.PrometheusPort}, {"Jaeger UI", "JAEGER_PORT", p.JaegerPort},
 		{"Jaeger OTLP/gRPC", "OTLP_GRPC_PORT", p.OTLPGRPCPort}, {"Jaeger OTLP/HTTP", "OTLP_HTTP_PORT", p.OTLPHTTPPort},
-	} {
+	}
+	// The first replica's ports are in the list already.
+	for _, w := range workers {
+		if w.replica > 1 {
+			ports = append(ports, devPort{w.name, w.env + " (replica n listens on it + 10*(n-1))", w.port})
+		}
+	}
+	for _, port := range ports {
 		if err := devstack.CheckPortFree(port.name, port.port, port.env); err != nil {
 			return err
 		}
 	}
 
 	infra, err := StartInfra(ctx, InfraOptions{
-		DataDir: dataDir, TemporalCLI: dev.TemporalCLI, Logger: logger,
+		DataDir: dataDir, TemporalCLI: dev.TemporalCLI, TemporalServer: temporalServer, Logger: logger,
 		Postgres: p.PostgresPort, Redis: p.RedisPort, Kafka: p.KafkaPort, Temporal: p.TemporalPort, TemporalUI: p.TemporalUIPort,
 		CodecEndpoint: fmt.Sprintf("http://127.0.0.1:%d%s", p.APIPort, api.CodecPath),
 	})
@@ -71,6 +86,9 @@ func RunDev(ctx context.Context, lookup config.Lookup, logger *slog.Logger) erro
 	}()
 
 	cfg := infra.Configure(base)
+	// Go's profiles on every role's ops port: the local stack is where
+	// load is measured and a bottleneck looked into.
+	cfg.Pprof = true
 	loop := func(port int) string { return fmt.Sprintf("127.0.0.1:%d", port) }
 	cfg.SandboxAddr = loop(p.SandboxPort)
 	cfg.SandboxStateFile = filepath.Join(dataDir, "sandbox-payments.json")
@@ -100,27 +118,30 @@ func RunDev(ctx context.Context, lookup config.Lookup, logger *slog.Logger) erro
 	if err != nil {
 		return err
 	}
-	// Observed roles are scraped by Prometheus, job label their name, and
-	// send traces to Jaeger as orderflow-<name>; the sandbox stands in for
+	// Observed roles are scraped by Prometheus, job label their job, and
+	// send traces to Jaeger as orderflow-<job>; the sandbox stands in for
 	// third parties, so it is neither.
 	// ops is where a role answers its probes and serves its metrics: its
-	// OPS_ADDR (the sandbox has no other port than its public one).
-	roles := []struct {
-		name, ops string
-		args      []string
-		observed  bool
-	}{
-		{"sandbox", cfg.SandboxAddr, []string{"sandbox"}, false},
-		{"api", loop(p.APIOpsPort), []string{"api"}, true},
-		{"worker-orders", loop(p.WorkerOrdersPort), []string{"worker", "--queue", workflows.OrdersTaskQueue}, true},
-		{"worker-inventory", loop(p.WorkerInventoryPort), []string{"worker", "--queue", workflows.InventoryTaskQueue}, true},
-		{"worker-notifications", loop(p.WorkerNotificationsPort), []string{"worker", "--queue", workflows.NotificationsTaskQueue}, true},
-		{"frontend", loop(p.FrontendOpsPort), []string{"frontend"}, true},
+	// OPS_ADDR (the sandbox has no other port than its public one). A
+	// worker's replicas share its job (the role), so dashboards and alerts
+	// cover them all; the name tells the processes apart.
+	type role struct {
+		name, job, ops string
+		args           []string
+		observed       bool
 	}
+	roles := []role{
+		{"sandbox", "sandbox", cfg.SandboxAddr, []string{"sandbox"}, false},
+		{"api", "api", loop(p.APIOpsPort), []string{"api"}, true},
+	}
+	for _, w := range workers {
+		roles = append(roles, role{w.name, w.role, loop(w.port), []string{"worker", "--queue", w.queue}, true})
+	}
+	roles = append(roles, role{"frontend", "frontend", loop(p.FrontendOpsPort), []string{"frontend"}, true})
 	jobs := []devstack.ScrapeJob{{Job: "temporal", URL: infra.TemporalMetricsURL}}
 	for _, r := range roles {
 		if r.observed {
-			jobs = append(jobs, devstack.ScrapeJob{Job: r.name, URL: "http://" + r.ops + "/metrics"})
+			jobs = append(jobs, devstack.ScrapeJob{Job: r.job, URL: "http://" + r.ops + "/metrics"})
 		}
 	}
 	// Started before the roles, which need Jaeger's address; stopped after
@@ -154,7 +175,10 @@ func RunDev(ctx context.Context, lookup config.Lookup, logger *slog.Logger) erro
 		env := append(os.Environ(), config.Environ(cfg)...)
 		env = append(env, "OPS_ADDR="+r.ops)
 		if r.observed {
-			env = append(env, obs.otelEnv(r.name)...)
+			env = append(env, obs.otelEnv(r.job)...)
+			// Traces of one replica are told apart by the standard
+			// resource attribute.
+			env = append(env, "OTEL_RESOURCE_ATTRIBUTES=service.instance.id="+r.name)
 		}
 		p, err := devstack.StartProcess(ctx, devstack.ProcessSpec{
 			Name: r.name, Path: self, Args: r.args, Env: env,
@@ -178,8 +202,38 @@ func RunDev(ctx context.Context, lookup config.Lookup, logger *slog.Logger) erro
 			return err
 		}
 	}
+	// What runs, for the load generator (devstack.ProcessesFile): written
+	// now, again whenever a role restarts, removed first on the way out.
+	writeProcesses := func() {
+		l := infra.Processes()
+		if obs.prometheus != nil {
+			l = append(l, devstack.ProcessEntry{Name: "prometheus", PID: obs.prometheus.PID()})
+		}
+		if obs.jaeger != nil {
+			l = append(l, devstack.ProcessEntry{Name: "jaeger", PID: obs.jaeger.PID()})
+		}
+		for i, proc := range procs {
+			l = append(l, devstack.ProcessEntry{Name: roles[i].name, PID: proc.PID()})
+		}
+		l = append(l, devstack.ProcessEntry{Name: "dev", PID: os.Getpid()})
+		if err := devstack.WriteProcesses(dataDir, l); err != nil {
+			logger.Warn("the process list is not up to date", "error", err)
+		}
+	}
+	writeProcesses()
+	defer func() {
+		if err := devstack.RemoveProcesses(dataDir); err != nil {
+			logger.Warn("removing the process list", "error", err)
+		}
+	}()
 
-	printTable(os.Stdout, cfg, infra, obs, p, dataDir)
+	var ops []opsAddr
+	for _, r := range roles {
+		if r.observed {
+			ops = append(ops, opsAddr{r.name, r.ops})
+		}
+	}
+	printTable(os.Stdout, cfg, infra, obs, ops, p, dataDir)
 
 	// A role that dies is started again, as Kubernetes restarts a pod, so a
 	// worker killed mid-order shows the order completing once it is back.
@@ -210,9 +264,59 @@ func RunDev(ctx context.Context, lookup config.Lookup, logger *slog.Logger) erro
 			if err := start(i); err != nil {
 				logger.Error("role did not start; trying again later", "role", roles[i].name, "error", err)
 				go func() { exited <- i }()
+				continue
 			}
+			writeProcesses()
 		}
 	}
+}
+
+// workerReplica is one process of a worker role.
+type workerReplica struct {
+	role, name, queue string
+	env               string // the variable that sets the role's base port
+	replica, port     int    // 1-based; the ops port
+}
+
+// workerReplicas lists n replicas of each worker role. Replica r listens on
+// the role's port + 10*(r-1), clear of the other roles' ports (9100-9104 by
+// default); with one replica the names are the roles' own.
+func workerReplicas(p config.DevPorts, n int) []workerReplica {
+	var out []workerReplica
+	for _, w := range []struct {
+		role, queue, env string
+		port             int
+	}{
+		{"worker-orders", workflows.OrdersTaskQueue, "WORKER_ORDERS_PORT", p.WorkerOrdersPort},
+		{"worker-inventory", workflows.InventoryTaskQueue, "WORKER_INVENTORY_PORT", p.WorkerInventoryPort},
+		{"worker-notifications", workflows.NotificationsTaskQueue, "WORKER_NOTIFICATIONS_PORT", p.WorkerNotificationsPort},
+	} {
+		for r := 1; r <= n; r++ {
+			name := w.role
+			if n > 1 {
+				name = fmt.Sprintf("%s-%d", w.role, r)
+			}
+			out = append(out, workerReplica{role: w.role, name: name, queue: w.queue, env: w.env, replica: r, port: w.port + 10*(r-1)})
+		}
+	}
+	return out
+}
+
+// temporalServerBinaries reads TEMPORAL_MODE: nil runs the dev server.
+func temporalServerBinaries(dev config.Dev) (*TemporalServerBinaries, error) {
+	switch dev.TemporalMode {
+	case "dev":
+		return nil, nil
+	case "server":
+		if dev.TemporalHistoryShards < 1 {
+			return nil, fmt.Errorf("TEMPORAL_HISTORY_SHARDS is %d: the server needs at least 1", dev.TemporalHistoryShards)
+		}
+		return &TemporalServerBinaries{
+			Server: dev.TemporalServer, SQLTool: dev.TemporalSQLTool, UIServer: dev.TemporalUIServer,
+			HistoryShards: dev.TemporalHistoryShards,
+		}, nil
+	}
+	return nil, fmt.Errorf("TEMPORAL_MODE is %q: want dev (the CLI's dev server) or server (the Temporal server on PostgreSQL)", dev.TemporalMode)
 }
 
 // crashBackoff spaces the restarts of a role that keeps dying as the
@@ -240,7 +344,10 @@ func (b *crashBackoff) next(now time.Time) time.Duration {
 	return b.delay
 }
 
-func printTable(w io.Writer, cfg config.Stack, infra *Infra, obs *observability, ports config.DevPorts, dataDir string) {
+// opsAddr is where a role process serves its metrics and probes.
+type opsAddr struct{ name, addr string }
+
+func printTable(w io.Writer, cfg config.Stack, infra *Infra, obs *observability, ops []opsAddr, ports config.DevPorts, dataDir string) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprint(tw, "\norderflow is running. Ctrl-C stops everything.\n\n")
 	fmt.Fprintln(tw, "WHAT\tWHERE")
@@ -252,9 +359,8 @@ func printTable(w io.Writer, cfg config.Stack, infra *Infra, obs *observability,
 	fmt.Fprintf(tw, "Redis\t%s\n", cfg.RedisURL)
 	fmt.Fprintf(tw, "Kafka (kfake)\t%s\n", strings.Join(cfg.KafkaBrokers, ","))
 	fmt.Fprintf(tw, "sandboxes\thttp://%s/_sandbox/messages  (payments, SendGrid, Twilio)\n", cfg.SandboxAddr)
-	for _, w := range []devPort{{"api", "", ports.APIOpsPort}, {"worker orders", "", ports.WorkerOrdersPort}, {"worker inventory", "", ports.WorkerInventoryPort},
-		{"worker notifications", "", ports.WorkerNotificationsPort}, {"frontend", "", ports.FrontendOpsPort}} {
-		fmt.Fprintf(tw, "%s ops\thttp://127.0.0.1:%d/metrics  (/healthz, /readyz)\n", w.name, w.port)
+	for _, o := range ops {
+		fmt.Fprintf(tw, "%s ops\thttp://%s/metrics  (/healthz, /readyz)\n", o.name, o.addr)
 	}
 	if obs.prometheus != nil {
 		fmt.Fprintf(tw, "Prometheus\t%s/targets  (every role, Temporal, the alert rules)\n", obs.prometheus.URL())

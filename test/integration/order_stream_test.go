@@ -1,61 +1,51 @@
 package integration
 
 import (
-	"bufio"
 	"encoding/json"
 	"io"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/orderflow/orderflow/internal/devtools/sse"
 	"github.com/orderflow/orderflow/internal/domain/orders"
 )
 
-// sseEvent is one server-sent event as the stream writes it.
-type sseEvent struct {
+// orderEvent is one event of an order's stream.
+type orderEvent struct {
 	id, event string
 	order     orders.Order
 }
 
 // openStream opens GET /api/orders/{id}/stream with headers and sends its
 // events on the returned channel, which closes when the stream ends.
-func openStream(t *testing.T, id string, headers ...map[string]string) (*http.Response, <-chan sseEvent) {
+func openStream(t *testing.T, id string, headers ...map[string]string) (*http.Response, <-chan orderEvent) {
 	t.Helper()
 	resp, err := http.DefaultClient.Do(request(t, http.MethodGet, stack.apiURL+"/api/orders/"+id+"/stream", "", headers...))
 	require.NoError(t, err)
 	t.Cleanup(func() { resp.Body.Close() })
-	events := make(chan sseEvent, 16)
+	events := make(chan orderEvent, 16)
 	go func() {
 		defer close(events)
-		var ev sseEvent
-		lines := bufio.NewScanner(resp.Body)
-		lines.Buffer(make([]byte, 64<<10), 1<<20)
-		for lines.Scan() {
-			field, value, _ := strings.Cut(lines.Text(), ": ")
-			switch field {
-			case "id":
-				ev.id = value
-			case "event":
-				ev.event = value
-			case "data":
-				if json.Unmarshal([]byte(value), &ev.order) != nil {
-					return
-				}
-			case "": // a blank line ends an event
-				if ev.event != "" {
-					events <- ev
-				}
-				ev = sseEvent{}
+		r := sse.NewReader(resp.Body)
+		for {
+			ev, err := r.Next()
+			if err != nil {
+				return
 			}
+			out := orderEvent{id: ev.ID, event: ev.Event}
+			if json.Unmarshal([]byte(ev.Data), &out.order) != nil {
+				return
+			}
+			events <- out
 		}
 	}()
 	return resp, events
 }
 
-func nextEvent(t *testing.T, events <-chan sseEvent, within time.Duration) sseEvent {
+func nextEvent(t *testing.T, events <-chan orderEvent, within time.Duration) orderEvent {
 	t.Helper()
 	select {
 	case ev, ok := <-events:
@@ -63,7 +53,7 @@ func nextEvent(t *testing.T, events <-chan sseEvent, within time.Duration) sseEv
 		return ev
 	case <-time.After(within):
 		t.Fatalf("no event within %s", within)
-		return sseEvent{}
+		return orderEvent{}
 	}
 }
 

@@ -123,11 +123,15 @@ type Sandbox struct {
 	WebhookSigning
 }
 
-// Loadgen is `orderflow loadgen`: it places orders as the demo customer.
+// Loadgen is `orderflow loadgen`: it places orders as the demo customer,
+// and runs its bare-engine workflows on the stack's Temporal, with its
+// payload keys, as a worker does.
 type Loadgen struct {
 	Log
 	APIClient
 	DemoCustomer
+	Temporal
+	PayloadEncryption
 }
 
 // Stack is every group once: the whole platform's settings, which
@@ -175,6 +179,20 @@ type Dev struct {
 	// Jaeger is built by `make run` only; without it the stack runs
 	// untraced.
 	Jaeger string `env:"JAEGER_BIN" envDefault:"bin/jaeger"`
+	// TemporalMode picks what serves Temporal: "dev", the CLI's dev server
+	// on SQLite, or "server", the real server on the local PostgreSQL with
+	// TemporalHistoryShards shards and the Web UI server in front of it:
+	// closer to production, for load tests with more than one shard.
+	TemporalMode          string `env:"TEMPORAL_MODE" envDefault:"dev"`
+	TemporalHistoryShards int    `env:"TEMPORAL_HISTORY_SHARDS" envDefault:"4"`
+	// The server mode's binaries, built from temporal/server by
+	// `TEMPORAL_MODE=server make run`.
+	TemporalServer   string `env:"TEMPORAL_SERVER_BIN" envDefault:"bin/temporal-server"`
+	TemporalSQLTool  string `env:"TEMPORAL_SQL_TOOL_BIN" envDefault:"bin/temporal-sql-tool"`
+	TemporalUIServer string `env:"TEMPORAL_UI_SERVER_BIN" envDefault:"bin/temporal-ui-server"`
+	// WorkerReplicas is how many processes of each worker role run, each
+	// with its own ops port (the role's port + 10 per replica).
+	WorkerReplicas int `env:"DEV_WORKER_REPLICAS" envDefault:"1"`
 	DevPorts
 }
 

@@ -1,0 +1,90 @@
+package loadgen
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// How a client follows its order (Options.Follow).
+const (
+	FollowStream = "stream" // GET /api/orders/{id}/stream: one event per status
+	FollowWait   = "wait"   // a long-poll per status change
+	FollowPoll   = "poll"   // a read every 20 ms
+)
+
+type orderView struct {
+	ID            string `json:"id"`
+	Status        string `json:"status"`
+	FailureReason string `json:"failure_reason"`
+}
+
+func (v orderView) final() bool {
+	switch v.Status {
+	case "completed", "failed", "cancelled":
+		return true
+	}
+	return false
+}
+
+// placeAndFollow places order n and follows it to its final status: one
+// unit of the orders phase.
+func placeAndFollow(ctx context.Context, c *caller, o Options, n int) sample {
+	body, _ := json.Marshal(map[string]any{
+		"items":   []map[string]any{{"sku": o.SKUs[n%len(o.SKUs)], "quantity": 1}},
+		"payment": map[string]string{"token": o.Token},
+		"contact": map[string]string{"email": fmt.Sprintf("load-%d@example.com", n)},
+	})
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	var placed orderView
+	if err := c.call(ctx, http.MethodPost, "/api/orders", body, http.StatusAccepted, &placed); err != nil {
+		return sample{err: err}
+	}
+	var (
+		final orderView
+		err   error
+	)
+	switch o.Follow {
+	case FollowStream:
+		final, err = followStream(ctx, c, placed.ID)
+	default:
+		final, err = followReads(ctx, c, placed, o.Follow == FollowWait)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			err = fmt.Errorf("order %s not final after %s: %w", placed.ID, o.Timeout, err)
+		}
+		return sample{id: placed.ID, err: err}
+	}
+	return sample{id: placed.ID, status: final.Status, reason: final.FailureReason}
+}
+
+// followReads reads the order until it is final: by long-polls (wait), or
+// every 20 ms.
+func followReads(ctx context.Context, c *caller, cur orderView, wait bool) (orderView, error) {
+	for {
+		path := "/api/orders/" + cur.ID
+		if wait {
+			// Answered when the status moves on (or after 20 s as it is).
+			path += "?wait=20s&status_not=" + url.QueryEscape(cur.Status)
+		}
+		if err := c.call(ctx, http.MethodGet, path, nil, http.StatusOK, &cur); err != nil {
+			return cur, err
+		}
+		if cur.final() {
+			return cur, nil
+		}
+		if wait {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return cur, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
