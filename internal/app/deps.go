@@ -13,7 +13,10 @@ import (
 	"time"
 
 	"github.com/exaring/otelpgx"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
+	fastjson "github.com/segmentio/encoding/json"
 	"github.com/redis/go-redis/extra/redisotel/v9"
 	"github.com/redis/go-redis/v9"
 	"go.temporal.io/sdk/client"
@@ -157,6 +160,7 @@ func openPostgres(ctx context.Context, cfg config.Postgres, tracing *telemetry.T
 		// customers' data.
 		pc.ConnConfig.Tracer = otelpgx.NewTracer(otelpgx.WithTracerProvider(tracing.Provider), otelpgx.WithTrimSQLInSpanName())
 	}
+	pc.AfterConnect = useFastJSON
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, err
@@ -243,6 +247,17 @@ func dialTemporal(ctx context.Context, cfg config.Temporal, codec *payloadcrypt.
 	opts.Namespace = cmp.Or(opts.Namespace, client.DefaultNamespace)
 	c, err := client.NewLazyClient(opts)
 	return c, opts.Namespace, err
+}
+
+// useFastJSON decodes and encodes json and jsonb columns with
+// segmentio/encoding, encoding/json's API at a fraction of its CPU:
+// decoding an order's items, contact and steps was an eighth of the CPU of
+// GET /api/orders/{id} (README, "Figures").
+func useFastJSON(_ context.Context, conn *pgx.Conn) error {
+	types := conn.TypeMap()
+	types.RegisterType(&pgtype.Type{Name: "json", OID: pgtype.JSONOID, Codec: &pgtype.JSONCodec{Marshal: fastjson.Marshal, Unmarshal: fastjson.Unmarshal}})
+	types.RegisterType(&pgtype.Type{Name: "jsonb", OID: pgtype.JSONBOID, Codec: &pgtype.JSONBCodec{Marshal: fastjson.Marshal, Unmarshal: fastjson.Unmarshal}})
+	return nil
 }
 
 func postgresCheck(pool *pgxpool.Pool) func(context.Context) error {
