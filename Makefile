@@ -17,7 +17,7 @@ COMMIT   ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)
 LDFLAGS  := -X github.com/orderflow/orderflow/internal/platform/buildinfo.version=$(VERSION) \
             -X github.com/orderflow/orderflow/internal/platform/buildinfo.commit=$(COMMIT)
 
-.PHONY: run test build vet fmt-check temporal temporal-server bench clean help
+.PHONY: run test build vet fmt-check temporal temporal-server figures bench clean help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -71,6 +71,12 @@ vet: ## go vet
 fmt-check: ## fail when gofmt would change a file
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+# One load-generator run per setup of the local stack (the dev server and the
+# Temporal server, one and two replicas of each worker), each on a fresh data
+# directory under .data/figures: the README's throughput table.
+figures: build temporal-server ## the README's throughput figures: ORDERS=200 SETUPS="dev-1 dev-2 server-1 server-2"
+	scripts/figures.sh
 
 bench: ## Go benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./...
