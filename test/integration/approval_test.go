@@ -33,6 +33,7 @@ func TestApprovedOrderCompletes(t *testing.T) {
 	require.Equal(t, 202, status, "%v", body)
 	require.Equal(t, orders.StatusCompleted, waitForFinal(t, id).Status)
 	// The search attribute followed the order past its approval.
+	waitForClose(t, orders.WorkflowID(id))
 	var orderStatus string
 	searchAttribute(t, orders.WorkflowID(id), workflows.SearchAttrOrderStatus, &orderStatus)
 	require.Equal(t, string(orders.StatusCompleted), orderStatus)

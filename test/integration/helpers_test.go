@@ -205,6 +205,17 @@ func executionStatus(t *testing.T, workflowID string) string {
 	return desc.WorkflowExecutionInfo.Status.String()
 }
 
+// waitForClose waits until the workflow's latest run has closed: its last
+// workflow task, which upserts the final search attributes, lands after the
+// read model shows the final status.
+func waitForClose(t *testing.T, workflowID string) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		desc, err := stack.temporal.DescribeWorkflowExecution(context.Background(), workflowID, "")
+		return err == nil && desc.WorkflowExecutionInfo.CloseTime != nil
+	}, 30*time.Second, 20*time.Millisecond, "%s did not close", workflowID)
+}
+
 // searchAttribute decodes one search attribute of the workflow into dst.
 func searchAttribute(t *testing.T, workflowID, name string, dst any) {
 	t.Helper()

@@ -252,10 +252,7 @@ func TestStockReadsAreFreshAfterEveryChange(t *testing.T) {
 
 	transitions := 0
 	for _, wf := range []string{orders.WorkflowID(id), workflows.ReservationID(id), notifications.WorkflowID(id + "-completed")} {
-		require.Eventually(t, func() bool {
-			desc, err := stack.temporal.DescribeWorkflowExecution(ctx, wf, "")
-			return err == nil && desc.WorkflowExecutionInfo.CloseTime != nil
-		}, 30*time.Second, 50*time.Millisecond, "%s closes", wf)
+		waitForClose(t, wf)
 		desc, err := stack.temporal.DescribeWorkflowExecution(ctx, wf, "")
 		require.NoError(t, err)
 		t.Logf("%s: %d state transitions", wf, desc.WorkflowExecutionInfo.StateTransitionCount)

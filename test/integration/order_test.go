@@ -50,6 +50,7 @@ func TestOrderCompletesEndToEnd(t *testing.T) {
 	require.Len(t, paymentOps("capture", id+":"), 1)
 
 	// Temporal knows the order, findable by its search attribute.
+	waitForClose(t, "order-"+id)
 	require.Equal(t, "Completed", executionStatus(t, "order-"+id))
 	var orderStatus string
 	var orderTotal float64
