@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/orderflow/orderflow/internal/domain/orders"
+	"github.com/orderflow/orderflow/internal/platform/httpx"
 )
 
 // The shape of GET /api/orders/{id}/stream (openapi.yaml).
@@ -23,24 +24,39 @@ const (
 	streamLifetime = 5 * time.Minute
 	// streamRetry is what EventSource waits before it reconnects.
 	streamRetry = 2 * time.Second
-	// streamWriteTimeout bounds each write: a client that stops reading
-	// loses its stream instead of holding a slot.
+	// streamWriteTimeout bounds each write, which moves the server's write
+	// timeout on: a write stalls once a client that stopped reading has
+	// filled its socket's buffers, and then the stream ends.
 	streamWriteTimeout = 10 * time.Second
+	// maxEventIDLength is Last-Event-ID's documented bound; ours are 30.
+	maxEventIDLength = 64
 )
 
 // StreamOrder is GET /api/orders/{id}/stream.
 func (s *Server) StreamOrder(ctx context.Context, req StreamOrderRequestObject) (StreamOrderResponseObject, error) {
+	last := deref(req.Params.LastEventID)
+	if len(last) > maxEventIDLength {
+		return nil, httpx.NewProblem(http.StatusBadRequest, fmt.Sprintf("Last-Event-ID must be at most %d characters: an id: of this stream", maxEventIDLength))
+	}
 	o, err := s.findOrder(ctx, req.Id)
 	if err != nil {
 		return nil, err
 	}
-	last := deref(req.Params.LastEventID)
 	if last == o.StateID() && o.Status.Final() {
 		return StreamOrder204Response{}, nil // EventSource stops on a 204
 	}
 	changed, stop, err := s.follow(ctx, o.ID)
 	if err != nil {
 		return nil, err
+	}
+	// Read again now that it is watched: a change since the first read
+	// was not announced to us.
+	if o, err = s.Orders.Get(ctx, o.ID); err != nil {
+		stop()
+		if ctx.Err() != nil {
+			return nil, nil // the client left
+		}
+		return nil, fail("could not read the order", err, "order_id", req.Id)
 	}
 	return orderStream{s: s, ctx: ctx, order: o, last: last, changed: changed, stop: stop}, nil
 }
@@ -101,6 +117,8 @@ func (st orderStream) VisitStreamOrderResponse(w http.ResponseWriter) error {
 			return nil
 		case <-lifetime.C:
 			return nil
+		case <-st.s.followers.ending():
+			return nil // the client resumes on another replica
 		case <-heartbeat.C:
 			if !send(": heartbeat\n\n") {
 				return nil

@@ -4,46 +4,15 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/orderflow/orderflow/internal/domain/orders"
-	"github.com/orderflow/orderflow/internal/platform/auth"
 	"github.com/orderflow/orderflow/internal/platform/httpx"
 )
 
-// The bounds of GET /api/orders/{id}?wait=&status_not= (openapi.yaml): a
-// wait shorter than the server's write timeout, and so many at once per
-// user: a person's tabs, or a load generator's clients signed in as one.
-const (
-	maxOrderWait    = 25 * time.Second
-	maxWaitsPerUser = 64
-)
-
-// waitSlots counts each user's long-polls in progress on this replica.
-type waitSlots struct {
-	mu     sync.Mutex
-	byUser map[string]int
-}
-
-func (w *waitSlots) acquire(user string) (release func(), ok bool) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.byUser == nil {
-		w.byUser = map[string]int{}
-	}
-	if w.byUser[user] >= maxWaitsPerUser {
-		return nil, false
-	}
-	w.byUser[user]++
-	return func() {
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		if w.byUser[user]--; w.byUser[user] == 0 {
-			delete(w.byUser, user)
-		}
-	}, true
-}
+// maxOrderWait bounds GET /api/orders/{id}?wait=&status_not=
+// (openapi.yaml): shorter than the server's write timeout.
+const maxOrderWait = 25 * time.Second
 
 // longPoll is the wait a GetOrder request asks for, if any.
 func longPoll(p GetOrderParams) (wait time.Duration, statusNot orders.Status, asked bool, problem error) {
@@ -61,31 +30,6 @@ func longPoll(p GetOrderParams) (wait time.Duration, statusNot orders.Status, as
 		return 0, "", false, httpx.NewProblem(http.StatusBadRequest, "status_not must be an order status, e.g. processing")
 	}
 	return wait, orders.Status(*p.StatusNot), true, nil
-}
-
-// follow acquires one of the caller's follower slots and watches order id
-// for changes: what a long-poll and a stream hold while they wait. stop
-// gives both back.
-func (s *Server) follow(ctx context.Context, id string) (changed <-chan struct{}, stop func(), err error) {
-	caller, _ := auth.FromContext(ctx)
-	release, ok := s.waits.acquire(caller.UserID)
-	if !ok {
-		p := httpx.NewProblem(http.StatusTooManyRequests, fmt.Sprintf("at most %d long-polls and streams at once per user", maxWaitsPerUser))
-		p.RetryAfter = 1
-		return nil, nil, p
-	}
-	if s.Changes == nil {
-		release()
-		return nil, nil, httpx.NewProblem(http.StatusServiceUnavailable, "this replica does not follow order changes; read the order without wait")
-	}
-	changed, unwatch, err := s.Changes.Watch(id)
-	if err != nil { // orders.ErrTooManyWaiters
-		release()
-		p := httpx.NewProblem(http.StatusServiceUnavailable, "this replica follows as many orders as it can; retry, or read the order without wait")
-		p.RetryAfter = 1
-		return nil, nil, p
-	}
-	return changed, func() { unwatch(); release() }, nil
 }
 
 // awaitChange returns o once its status is not statusNot, or as it is
@@ -119,6 +63,8 @@ func (s *Server) awaitChange(ctx context.Context, o orders.Order, wait time.Dura
 			return cur, nil
 		case <-ctx.Done():
 			return cur, nil
+		case <-s.followers.ending():
+			return cur, nil // the server shuts down: the order as it is
 		}
 	}
 }

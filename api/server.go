@@ -58,10 +58,11 @@ type Server struct {
 	TrustedProxies []netip.Prefix
 	// CORSAllowedOrigins may call /api from a browser page of theirs.
 	CORSAllowedOrigins []string
-	// Changes wakes the long-polls of GET /api/orders/{id} when their
-	// order changes (order_wait.go); without it there are none (503).
-	Changes *orders.Changes
-	waits   waitSlots
+	// Changes wakes the long-polls and streams of an order when it
+	// changes (order_wait.go, order_stream.go); without it there are none
+	// (503).
+	Changes   *orders.Changes
+	followers followers
 
 	// Codec encrypts and decrypts Temporal payloads for the codec server
 	// (codec.go), which TemporalUIOrigins may call from a browser page of

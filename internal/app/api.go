@@ -84,5 +84,8 @@ func RunAPI(ctx context.Context, cfg config.API, logger *slog.Logger) error {
 		srv.RateLimit = ratelimit.NewRedis(rdb, "api:", cfg.RateLimitPerMinute, time.Minute)
 		srv.AddressRateLimit = ratelimit.NewRedis(rdb, "api-address:", config.SignedInPerAddress*cfg.RateLimitPerMinute, time.Minute)
 	}
-	return serveWithOps(ctx, httpx.NewServer(cfg.APIAddr, srv.Handler()), cfg.Ops, "api", c.checks, cfg.ShutdownTimeout, logger)
+	public := httpx.NewServer(cfg.APIAddr, srv.Handler())
+	// Streams and long-polls would hold the drain to its timeout.
+	public.RegisterOnShutdown(srv.EndFollowers)
+	return serveWithOps(ctx, public, cfg.Ops, "api", c.checks, cfg.ShutdownTimeout, logger)
 }
