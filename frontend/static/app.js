@@ -796,14 +796,17 @@ function renderOrders() {
 // /api/orders/{id}/stream, server-sent events): a change shows the moment
 // it is made, where the list's refresh would show it seconds later. fetch
 // reads the stream, not EventSource, which cannot send the access token.
-// A tab follows at most FOLLOW_MAX orders, within the 64 streams and
-// long-polls the API lets one user hold at once.
-const FOLLOW_MAX = 16;
+// Each stream holds a connection, and over HTTP/1.1 a browser opens 6 per
+// host for all its tabs: a tab follows at most FOLLOW_MAX orders, and only
+// while it is visible, so the list, the stats and the buttons always have
+// connections left.
+const FOLLOW_MAX = 3;
 const STREAM_RETRY_MS = 2000;
 const following = new Map(); // order ID -> AbortController
 
 function followOrders() {
-  const want = new Set(listed.filter(o => !FINAL.includes(o.status)).slice(0, FOLLOW_MAX).map(o => o.id));
+  const visible = document.visibilityState === "visible";
+  const want = new Set(visible ? listed.filter(o => !FINAL.includes(o.status)).slice(0, FOLLOW_MAX).map(o => o.id) : []);
   for (const [id, ctl] of following) {
     if (!want.has(id)) {
       ctl.abort();
@@ -855,6 +858,7 @@ async function readOrderStream(s, id, lastEvent, signal, onOrder) {
   if (lastEvent) headers["Last-Event-ID"] = lastEvent;
   const resp = await fetch("/api/orders/" + encodeURIComponent(id) + "/stream", { headers, signal });
   if (resp.status === 204) return true;
+  if (resp.status === 401) await refresh(s); // the next attempt has a new token
   if (resp.status === 429) pausedUntil = Date.now() + Math.max(1, retryAfterSeconds(resp)) * 1000;
   if (!resp.ok) throw await apiError(resp);
   const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -1411,6 +1415,13 @@ prefsForm.addEventListener("input", () => {
 prefChannels.addEventListener("click", moveChannelUp);
 prefQuiet.addEventListener("change", syncQuiet);
 prefZone.addEventListener("input", checkZone);
+// A hidden tab gives its streams' connections back; shown, it follows again
+// and reads the list at once for what it missed.
+document.addEventListener("visibilitychange", () => {
+  if (!session || !session.access) return;
+  followOrders();
+  if (document.visibilityState === "visible") refreshOrders();
+});
 
 restore();
 // New orders and the stats: the orders under way change on screen through
