@@ -31,13 +31,17 @@ run_setup() {
   echo "== $name: TEMPORAL_MODE=$mode DEV_WORKER_REPLICAS=$replicas" >&2
   env $env "$BIN" dev >"$OUT/$name.log" 2>&1 &
   local dev=$!
+  # The stack stops with the script, whatever ends it.
+  trap "kill -INT $dev 2>/dev/null; wait $dev" EXIT
   local api="http://127.0.0.1:$((base+80))"
+  local ready=
   for _ in $(seq 300); do
     # processes.json is written once every role has started.
-    [ -f "$data/processes.json" ] && curl -sf "http://127.0.0.1:$((base+1))/readyz" >/dev/null 2>&1 && break
-    kill -0 $dev 2>/dev/null || { echo "$name: the stack did not start; see $OUT/$name.log" >&2; return 1; }
+    [ -f "$data/processes.json" ] && curl -sf "http://127.0.0.1:$((base+1))/readyz" >/dev/null 2>&1 && { ready=1; break; }
+    kill -0 $dev 2>/dev/null || break
     sleep 1
   done
+  [ -n "$ready" ] || { echo "$name: the stack did not become ready; see $OUT/$name.log" >&2; return 1; }
   # Stock for every order of the run, as the admin.
   local token
   token=$(curl -sf "$api/api/auth/login" -d '{"email":"admin@orderflow.local","password":"admin-demo-password"}' | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
@@ -49,6 +53,7 @@ run_setup() {
     "$BIN" loadgen --orders "$ORDERS" --concurrency "$CONCURRENCY" --read 10s --json >"$OUT/$name.json"
   kill -INT $dev
   wait $dev || true
+  trap - EXIT
 }
 
 for setup in ${SETUPS:-dev-1 dev-2 server-1 server-2}; do
@@ -68,6 +73,6 @@ for setup in ${SETUPS:-dev-1 dev-2 server-1 server-2}; do
     def cpu(p; re): [p.cpu[]? | select(.name | test(re)) | .ms_per_unit] | add // 0 | round;
     def s(ns): ns / 1e9 * 10 | round / 10;
     phase("bare") as $b | phase("orders") as $o | phase("read-order") as $r | phase("read-static") as $st |
-    "| \($setup) | \($o.per_second * 10 | round / 10) | \($b.per_second * 10 | round / 10) | \($o.ratio * 100 | round) % | \(s($o.p50_ns)) / \(s($o.p95_ns)) / \(s($o.p99_ns)) s | \($o.transitions_per_unit) (\($b.transitions_per_unit)) | \(cpu($o; "^temporal")) (\(cpu($b; "^temporal"))) | \(cpu($o; "^postgres")) (\(cpu($b; "^postgres"))) | \(cpu($o; "^api$")) | \(cpu($o; "^worker-")) | \($r.per_second | round) / \($st.per_second | round) req/s (\($r.ratio * 100 | round) %), p99 \($r.p99_ns / 1e6 | round) / \($st.p99_ns / 1e6 | round) ms |"
+    "| \($setup) | \($o.per_second * 10 | round / 10) | \($b.per_second * 10 | round / 10) | \($o.ratio * 100 | round) % | \(s($o.p50_ns)) / \(s($o.p95_ns)) / \(s($o.p99_ns)) s | \($o.transitions_per_unit * 10 | round / 10) (\($b.transitions_per_unit)) | \(cpu($o; "^temporal")) (\(cpu($b; "^temporal"))) | \(cpu($o; "^postgres")) (\(cpu($b; "^postgres"))) | \(cpu($o; "^api$")) | \(cpu($o; "^worker-")) | \($r.per_second | round) / \($st.per_second | round) req/s (\($r.ratio * 100 | round) %), p99 \($r.p99_ns / 1e6 | round) / \($st.p99_ns / 1e6 | round) ms |"
   ' "$OUT/$setup.json"
 done

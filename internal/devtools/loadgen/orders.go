@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/orderflow/orderflow/internal/domain/orders"
 )
 
 // How a client follows its order (Options.Follow).
@@ -16,18 +18,11 @@ const (
 	FollowPoll   = "poll"   // a read every 20 ms
 )
 
+// orderView is what a client reads of its order.
 type orderView struct {
-	ID            string `json:"id"`
-	Status        string `json:"status"`
-	FailureReason string `json:"failure_reason"`
-}
-
-func (v orderView) final() bool {
-	switch v.Status {
-	case "completed", "failed", "cancelled":
-		return true
-	}
-	return false
+	ID            string        `json:"id"`
+	Status        orders.Status `json:"status"`
+	FailureReason string        `json:"failure_reason"`
 }
 
 // placeAndFollow places order n and follows it to its final status: one
@@ -60,7 +55,7 @@ func placeAndFollow(ctx context.Context, c *caller, o Options, n int) sample {
 		}
 		return sample{id: placed.ID, err: err}
 	}
-	return sample{id: placed.ID, status: final.Status, reason: final.FailureReason}
+	return sample{id: placed.ID, status: string(final.Status), reason: final.FailureReason}
 }
 
 // followReads reads the order until it is final: by long-polls (wait), or
@@ -70,12 +65,12 @@ func followReads(ctx context.Context, c *caller, cur orderView, wait bool) (orde
 		path := "/api/orders/" + cur.ID
 		if wait {
 			// Answered when the status moves on (or after 20 s as it is).
-			path += "?wait=20s&status_not=" + url.QueryEscape(cur.Status)
+			path += "?wait=20s&status_not=" + url.QueryEscape(string(cur.Status))
 		}
 		if err := c.call(ctx, http.MethodGet, path, nil, http.StatusOK, &cur); err != nil {
 			return cur, err
 		}
-		if cur.final() {
+		if cur.Status.Final() {
 			return cur, nil
 		}
 		if wait {

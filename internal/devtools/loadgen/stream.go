@@ -43,13 +43,13 @@ func followStream(ctx context.Context, c *caller, id string) (orderView, error) 
 			if r.Retry > 0 {
 				retry, wait = r.Retry, r.Retry
 			}
-			if err != nil || cur.final() {
+			if err != nil || cur.Status.Final() {
 				return cur, err
 			}
 		case http.StatusNoContent:
 			// Last-Event-ID named the final state: we had it already.
 			resp.Body.Close()
-			if cur.final() {
+			if cur.Status.Final() {
 				return cur, nil
 			}
 			return cur, fmt.Errorf("stream of order %s: 204 after status %q, which is not final", id, cur.Status)
@@ -85,7 +85,7 @@ func readOrderEvents(r *sse.Reader, cur orderView) (_ orderView, broke, err erro
 		if err := json.Unmarshal([]byte(ev.Data), &cur); err != nil {
 			return cur, nil, fmt.Errorf("order event %q: %w", ev.ID, err)
 		}
-		if cur.final() {
+		if cur.Status.Final() {
 			return cur, nil, nil
 		}
 	}
