@@ -252,7 +252,7 @@ func dialTemporal(ctx context.Context, cfg config.Temporal, codec *payloadcrypt.
 // useFastJSON decodes and encodes json and jsonb columns with
 // segmentio/encoding, encoding/json's API at a fraction of its CPU:
 // decoding an order's items, contact and steps was an eighth of the CPU of
-// GET /api/orders/{id} (README, "Figures").
+// GET /api/orders/{id} (docs/throughput.md, "The read path").
 func useFastJSON(_ context.Context, conn *pgx.Conn) error {
 	types := conn.TypeMap()
 	types.RegisterType(&pgtype.Type{Name: "json", OID: pgtype.JSONOID, Codec: &pgtype.JSONCodec{Marshal: fastjson.Marshal, Unmarshal: fastjson.Unmarshal}})
