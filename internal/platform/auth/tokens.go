@@ -103,7 +103,7 @@ func (k *Keys) Verify(token string, now time.Time) (Principal, error) {
 			notBefore = t.Time
 		}
 	}
-	k.verified.add(token, verifiedToken{principal: p, notBefore: notBefore, expires: c.ExpiresAt.Time}, now)
+	k.verified.add(token, verifiedToken{principal: p, notBefore: notBefore, expires: c.ExpiresAt.Time})
 	return p, nil
 }
 

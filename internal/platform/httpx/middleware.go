@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -73,6 +74,15 @@ var requestDuration = promauto.NewHistogramVec(prometheus.HistogramOpts{
 	Buckets: prometheus.DefBuckets,
 }, []string{"service", "method", "route", "code"})
 
+var streamsServed = promauto.NewCounterVec(prometheus.CounterOpts{
+	Name: "orderflow_http_streams_total",
+	Help: "Server-sent event streams served, by route and status code; their requests are not in orderflow_http_request_duration_seconds.",
+}, []string{"service", "route", "code"})
+
+func isEventStream(h http.Header) bool {
+	return strings.HasPrefix(h.Get("Content-Type"), "text/event-stream")
+}
+
 // Observe logs every request with its request ID and records its latency under
 // the route template (not the raw path, which would explode label
 // cardinality); the router must be set up with InstallRouting.
@@ -94,7 +104,13 @@ func Observe(service string, logger *slog.Logger, next http.Handler) http.Handle
 				rec.status = http.StatusOK
 			}
 			elapsed := time.Since(start)
-			requestDuration.WithLabelValues(service, r.Method, *route, strconv.Itoa(rec.status)).Observe(elapsed.Seconds())
+			if isEventStream(rec.Header()) {
+				// A stream lasts minutes by design: its length is no
+				// latency, and would flood the buckets' top.
+				streamsServed.WithLabelValues(service, *route, strconv.Itoa(rec.status)).Inc()
+			} else {
+				requestDuration.WithLabelValues(service, r.Method, *route, strconv.Itoa(rec.status)).Observe(elapsed.Seconds())
+			}
 			level := slog.LevelInfo
 			if rec.status >= 500 {
 				level = slog.LevelError
