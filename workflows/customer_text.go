@@ -60,7 +60,7 @@ func orderMessage(in orders.Input, st orders.State) notifications.Input {
 		channels = []string{notifications.ChannelEmail, notifications.ChannelSMS}
 	}
 	msg := notifications.Input{
-		NotificationID: fmt.Sprintf("%s-%s", in.OrderID, st.Status),
+		NotificationID: OrderNotificationID(in.OrderID, st.Status),
 		OrderID:        in.OrderID,
 		Kind:           st.Status.Event(),
 		Channels:       channels,
@@ -132,4 +132,11 @@ func capitalize(s string) string {
 
 func formatMoney(minor int64, currency string) string {
 	return fmt.Sprintf("%d.%02d %s", minor/100, minor%100, currency)
+}
+
+// OrderNotificationID is the ID of the notification that tells an order's
+// customer it reached status: one per order and outcome, so a retried or
+// reset order does not tell them twice.
+func OrderNotificationID(orderID string, status orders.Status) string {
+	return orderID + "-" + string(status)
 }

@@ -251,7 +251,7 @@ func TestStockReadsAreFreshAfterEveryChange(t *testing.T) {
 	require.Equal(t, "committed", res["status"])
 
 	transitions := 0
-	for _, wf := range []string{orders.WorkflowID(id), workflows.ReservationID(id), notifications.WorkflowID(id + "-completed")} {
+	for _, wf := range []string{orders.WorkflowID(id), workflows.ReservationID(id), notifications.WorkflowID(workflows.OrderNotificationID(id, orders.StatusCompleted))} {
 		waitForClose(t, wf)
 		desc, err := stack.temporal.DescribeWorkflowExecution(ctx, wf, "")
 		require.NoError(t, err)

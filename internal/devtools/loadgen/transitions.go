@@ -16,11 +16,11 @@ import (
 )
 
 // orderWorkflows are the workflows an order ran: its saga, its stock
-// reservation, and the notification of its outcome (named after the final
-// status, workflows.orderMessage), as the transition budget test counts
-// them (TestStockReadsAreFreshAfterEveryChange).
+// reservation, and the notification of its outcome, as the transition
+// budget test counts them (TestStockReadsAreFreshAfterEveryChange).
 func orderWorkflows(s sample) []string {
-	return []string{orders.WorkflowID(s.id), workflows.ReservationID(s.id), notifications.WorkflowID(s.id + "-" + s.status)}
+	return []string{orders.WorkflowID(s.id), workflows.ReservationID(s.id),
+		notifications.WorkflowID(workflows.OrderNotificationID(s.id, orders.Status(s.status)))}
 }
 
 // describers bounds the DescribeWorkflowExecution calls in flight: enough
