@@ -35,9 +35,10 @@ func (m *cpuMeter) sample() (cpuSample, error) {
 	for _, p := range m.procs {
 		apart[p.PID] = true
 	}
+	children := childrenOf(stats)
 	s := cpuSample{}
 	for _, p := range m.procs {
-		s[p.Name] = treeTicks(stats, p.PID, apart)
+		s[p.Name] = treeTicks(stats, children, p.PID, apart)
 	}
 	return s, nil
 }

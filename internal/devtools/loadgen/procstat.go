@@ -79,16 +79,21 @@ func readProcStats(root string) (map[int]procStat, error) {
 	return stats, nil
 }
 
+// childrenOf maps each pid of stats to its children's.
+func childrenOf(stats map[int]procStat) map[int][]int {
+	children := map[int][]int{}
+	for pid, s := range stats {
+		children[s.ppid] = append(children[s.ppid], pid)
+	}
+	return children
+}
+
 // treeTicks is the CPU of root and its live descendants, with the children
 // each of them has waited for (PostgreSQL's work is in backends, which the
 // postmaster reaps), leaving out the subtrees of the pids in apart: the
 // stack's other processes, counted on their own even when they are
 // children of this one (dev's roles, say). A root that is gone is 0.
-func treeTicks(stats map[int]procStat, root int, apart map[int]bool) uint64 {
-	children := map[int][]int{}
-	for pid, s := range stats {
-		children[s.ppid] = append(children[s.ppid], pid)
-	}
+func treeTicks(stats map[int]procStat, children map[int][]int, root int, apart map[int]bool) uint64 {
 	var (
 		total uint64
 		walk  func(pid int)

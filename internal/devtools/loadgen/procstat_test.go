@@ -36,7 +36,7 @@ func TestTreeTicksCountsDescendantsButNotOtherListedProcesses(t *testing.T) {
 	}
 	apart := map[int]bool{1: true, 2: true, 3: true}
 	for root, want := range map[int]uint64{1: 102, 2: 15, 3: 35, 9: 0} {
-		if got := treeTicks(stats, root, apart); got != want {
+		if got := treeTicks(stats, childrenOf(stats), root, apart); got != want {
 			t.Errorf("pid %d: %d ticks, want %d", root, got, want)
 		}
 	}
