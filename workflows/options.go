@@ -87,6 +87,28 @@ func captureCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, opts)
 }
 
+// authorizeBudget bounds the authorization run as a local activity, whose
+// retries would otherwise end with its first StartToCloseTimeout: more than
+// paymentCtx's 8 attempts take (at most 8 × 15 s of calls and 91 s of
+// backoff), so the attempts, not the clock, end it as they end the regular
+// activity.
+const authorizeBudget = 5 * time.Minute
+
+// asLocal is the local activity form of a payment call's options (ctx as
+// paymentCtx or captureCtx made it): the same timeouts and retries, within
+// budget when the regular form has no ScheduleToCloseTimeout of its own.
+func asLocal(ctx workflow.Context, budget time.Duration) workflow.Context {
+	opts := workflow.GetActivityOptions(ctx)
+	if opts.ScheduleToCloseTimeout > 0 {
+		budget = opts.ScheduleToCloseTimeout
+	}
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout:    opts.StartToCloseTimeout,
+		ScheduleToCloseTimeout: budget,
+		RetryPolicy:            opts.RetryPolicy,
+	})
+}
+
 // CompensationBudget is how long a compensation (void, refund) is retried
 // before the order is left to an operator (status needs_attention): long
 // enough to outlast a gateway outage, short enough that a customer's money

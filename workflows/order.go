@@ -21,6 +21,7 @@ import (
 func OrderWorkflow(ctx workflow.Context, in orders.Input) (orders.State, error) {
 	s := &orderSaga{in: in, state: orders.State{OrderID: in.OrderID, Status: orders.StatusProcessing, Steps: []orders.Step{}}}
 	s.trackSearchStatus(ctx)
+	s.trackPaymentCalls(ctx)
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (orders.State, error) { return s.state, nil }); err != nil {
 		return s.state, err
 	}
@@ -94,6 +95,9 @@ type orderSaga struct {
 	// trackSearchStatus).
 	searchStatus     orders.Status
 	statusSearchable bool
+	// localPayments: the authorization and the capture are local
+	// activities (trackPaymentCalls).
+	localPayments bool
 }
 
 // compensation undoes one completed step.
@@ -115,8 +119,9 @@ func (s *orderSaga) run(ctx workflow.Context) error {
 	// may exist all the same, and the void finds it by its idempotency key.
 	s.compensations = append(s.compensations, s.voidPayment)
 	var auth activities.PaymentResult
-	err = s.step(ctx, StepAuthorizePayment, func() error {
-		return workflow.ExecuteActivity(paymentCtx(ctx), paymentActivities.AuthorizePayment, s.authorizeRequest()).Get(ctx, &auth)
+	err = s.step(ctx, StepAuthorizePayment, func() (err error) {
+		auth, err = s.authorize(ctx)
+		return err
 	})
 	if err != nil {
 		s.declined = isDecline(err)
@@ -129,14 +134,14 @@ func (s *orderSaga) run(ctx workflow.Context) error {
 	}
 
 	var capture activities.PaymentResult
-	err = s.step(ctx, StepCapturePayment, func() error {
+	err = s.step(ctx, StepCapturePayment, func() (err error) {
 		// Stock that expired while the payment was authorized is gone: do
 		// not take money for it.
 		if err := s.stock.stillHeld(ctx); err != nil {
 			return err
 		}
-		req := activities.CapturePaymentRequest{IdempotencyKey: s.key("capture"), AuthorizationID: auth.ID, Amount: s.in.Total}
-		return workflow.ExecuteActivity(captureCtx(ctx), paymentActivities.CapturePayment, req).Get(ctx, &capture)
+		capture, err = s.capture(ctx, auth.ID)
+		return err
 	})
 	if err != nil {
 		return err

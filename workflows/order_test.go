@@ -13,7 +13,6 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 )
@@ -319,10 +318,10 @@ func (s *OrderWorkflowSuite) TestOrderWorkflowCancelledWhileAuthorizingCompensat
 	f := &fakeServices{}
 	env := s.env
 	f.register(env)
-	// The order is cancelled while the gateway call is in flight. (The test
-	// environment cancels the activity at once; waiting for an in-flight call
-	// to finish and voiding it is tested on the real stack.)
-	env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+	// The order is cancelled while the gateway call is in flight: the call
+	// is not interrupted (callGateway), so the saga learns of the
+	// authorization and voids it, and makes no capture.
+	env.SetOnLocalActivityStartedListener(func(info *activity.Info, _ context.Context, _ []any) {
 		if info.ActivityType.Name == "AuthorizePayment" {
 			env.CancelWorkflow()
 		}
@@ -332,6 +331,7 @@ func (s *OrderWorkflowSuite) TestOrderWorkflowCancelledWhileAuthorizingCompensat
 	require.True(t, env.IsWorkflowCompleted())
 	require.True(t, temporal.IsCanceledError(env.GetWorkflowError()), "closes as cancelled: %v", env.GetWorkflowError())
 	require.Equal(t, []string{"res-o-1"}, f.releasedIDs, "stock released despite the cancellation")
+	require.Equal(t, []string{"auth_1"}, f.voidedAuthIDs, "the authorization made during the cancellation is voided")
 	require.Zero(t, f.calls["CapturePayment"])
 	last := f.recorded[len(f.recorded)-1]
 	require.Equal(t, orders.StatusCancelled, last.State.Status)

@@ -60,9 +60,12 @@ func TestRejectedOrderIsCancelledAndCompensated(t *testing.T) {
 
 func TestCancelEndpoint(t *testing.T) {
 	// Before the capture: cancelled, compensated, answered with the outcome.
+	// The order waits for approval (2 × 129.00), where the saga takes the
+	// cancellation that arrived during its authorization (cancel_test.go says
+	// why a smaller one would be captured first).
 	require.NoError(t, stack.sandbox.AddFault(sandbox.Fault{Provider: sandbox.ProviderPayments, LatencyMS: 1000}))
 	t.Cleanup(stack.sandbox.ClearFaults)
-	status, _, body := post(t, "/api/orders", orderBody("MUG-CERAMIC", 1, "tok_visa"))
+	status, _, body := post(t, "/api/orders", orderBody("KEYBOARD-TKL", 2, "tok_visa"))
 	require.Equal(t, 202, status, "%v", body)
 	id := body["id"].(string)
 	waitForStep(t, id, workflows.StepAuthorizePayment, workflows.StepRunning)

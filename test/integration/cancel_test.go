@@ -12,11 +12,16 @@ import (
 
 // Cancelling an order from Temporal (Web UI, CLI) while the gateway is
 // still authorizing: the saga waits for the in-flight call, then voids the
-// authorization it produced and releases the stock.
+// authorization it produced and releases the stock. The order is one that
+// waits for approval (2 × 129.00, over the suite's threshold): the saga sees
+// the cancellation at that wait. (A smaller order's authorization and
+// capture are local activities of one workflow task, and a cancellation that
+// arrives during it is seen after the capture, too late, as in
+// TestCancelDuringCaptureCompletesTheOrder.)
 func TestCancelDuringAuthorizationVoidsAndReleases(t *testing.T) {
 	const sku = "KEYBOARD-TKL"
 	onHandBefore, reservedBefore := stockOf(t, sku)
-	id, o := cancelDuring(t, "authorize", sku)
+	id, o := cancelDuring(t, "authorize", sku, 2)
 
 	require.Equal(t, orders.StatusCancelled, o.Status)
 	require.Len(t, paymentOps("authorize", id+":"), 1, "the in-flight authorization completed")
@@ -27,13 +32,13 @@ func TestCancelDuringAuthorizationVoidsAndReleases(t *testing.T) {
 	require.Equal(t, reservedBefore, reserved)
 }
 
-// cancelDuring places an order of one sku and cancels it from Temporal while
-// its op call (authorize, capture) is at the gateway, then lets the call
-// finish; it returns the order as it ended.
-func cancelDuring(t *testing.T, op, sku string) (string, orders.Order) {
+// cancelDuring places an order of quantity × sku and cancels it from
+// Temporal while its op call (authorize, capture) is at the gateway, then
+// lets the call finish; it returns the order as it ended.
+func cancelDuring(t *testing.T, op, sku string, quantity int) (string, orders.Order) {
 	t.Helper()
 	held := holdGateway(t, op)
-	status, _, body := post(t, "/api/orders", orderBody(sku, 1, "tok_visa"))
+	status, _, body := post(t, "/api/orders", orderBody(sku, quantity, "tok_visa"))
 	require.Equal(t, 202, status, "%v", body)
 	id := body["id"].(string)
 	held.waitFor(t, id)
@@ -61,7 +66,7 @@ func waitForStep(t *testing.T, id, step, status string) {
 func TestCancelDuringCaptureCompletesTheOrder(t *testing.T) {
 	const sku = "TSHIRT-BLK-M"
 	onHandBefore, reservedBefore := stockOf(t, sku)
-	id, o := cancelDuring(t, "capture", sku)
+	id, o := cancelDuring(t, "capture", sku, 1)
 
 	require.Equal(t, orders.StatusCompleted, o.Status)
 	require.Eventually(t, func() bool { return executionStatus(t, orders.WorkflowID(id)) == "Completed" },

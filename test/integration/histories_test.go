@@ -67,10 +67,12 @@ func TestRecordHistories(t *testing.T) {
 			return placeOrder(t, orderBody("MUG-CERAMIC", 1, "tok_declined"))
 		}},
 		{"cancelled", orders.StatusCancelled, func(t *testing.T) string {
-			// A slow gateway leaves time to cancel while the payment is authorized.
+			// A slow gateway leaves time to cancel while the payment is
+			// authorized; the order (2 x 129.00) then waits for approval,
+			// where the saga takes the cancellation (cancel_test.go).
 			require.NoError(t, stack.sandbox.AddFault(sandbox.Fault{Provider: sandbox.ProviderPayments, LatencyMS: 1000}))
 			defer stack.sandbox.ClearFaults()
-			id := placeOrder(t, orderBody("MUG-CERAMIC", 1, "tok_visa"))
+			id := placeOrder(t, orderBody("KEYBOARD-TKL", 2, "tok_visa"))
 			waitForStep(t, id, workflows.StepAuthorizePayment, workflows.StepRunning)
 			status, _, body := post(t, "/api/orders/"+id+"/cancel", `{"reason":"ordered by mistake"}`)
 			require.Equal(t, 200, status, "%v", body)

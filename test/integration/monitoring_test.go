@@ -27,6 +27,10 @@ var notExported = map[string]string{
 	// what a working stack never does.
 	"temporal_workflow_task_execution_failed_total": "the SDK, at a workflow task's first failure (a bug in workflow code)",
 	"temporal_request_failure_total":                "the SDK, at a request to the Temporal frontend's first failure",
+	// The declined order fails a local activity (the authorization); a
+	// regular one fails when a provider refuses a message or the gateway
+	// fails a compensation, which these orders do not do.
+	"temporal_activity_execution_failed_total": "the SDK, at a regular activity's first failure",
 	// Every activity here starts eagerly on the worker that scheduled it
 	// (system.enableActivityEagerExecution, as in production), which records
 	// no schedule-to-start; the rest (retries, a worker with no free slot)

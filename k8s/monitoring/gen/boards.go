@@ -82,8 +82,9 @@ func workers() *dashboard.DashboardBuilder {
 			"Each is a workflow stuck on a bug until it is fixed (alert OrderflowWorkflowTaskFailures).", "ops",
 			query(`sum by (task_queue, workflow_type, failure_reason) (rate(temporal_workflow_task_execution_failed_total[$__rate_interval]))`, "{{task_queue}} {{workflow_type}} {{failure_reason}}"))).
 		WithPanel(graph("Activity failures",
-			"Failed activity attempts, retried by their policies; business failures (a declined card) count too.", "ops",
-			query(`sum by (task_queue, activity_type) (rate(temporal_activity_execution_failed_total[$__rate_interval]))`, "{{task_queue}} {{activity_type}}"))).
+			"Failed activity attempts, retried by their policies; business failures (a declined card) count too. Local activities (the payment calls, the read model, the stock changes) are counted apart by the SDK.", "ops",
+			query(`sum by (task_queue, activity_type) (rate(temporal_activity_execution_failed_total[$__rate_interval]))`, "{{task_queue}} {{activity_type}}"),
+			query(`sum by (task_queue, activity_type) (rate(temporal_local_activity_execution_failed_total[$__rate_interval]))`, "{{task_queue}} {{activity_type}} (local)"))).
 		WithPanel(graph("Requests to Temporal, latency (p95)", "Calls to the Temporal frontend from every role, long polls aside.", "s",
 			query(`histogram_quantile(0.95, sum by (operation, le) (rate(temporal_request_latency_seconds_bucket[$__rate_interval])))`, "{{operation}}"))).
 		WithPanel(graph("Requests to Temporal, failures", "Failed calls to the Temporal frontend, by operation.", "ops",
