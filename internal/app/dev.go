@@ -15,6 +15,7 @@ import (
 	"github.com/orderflow/orderflow/internal/devtools/devstack"
 	"github.com/orderflow/orderflow/internal/devtools/sandbox"
 	"github.com/orderflow/orderflow/internal/platform/config"
+	"github.com/orderflow/orderflow/internal/platform/safehttp"
 	"github.com/orderflow/orderflow/workflows"
 )
 
@@ -96,6 +97,9 @@ func RunDev(ctx context.Context, lookup config.Lookup, logger *slog.Logger) erro
 	cfg.SendGridBaseURL = "http://" + cfg.SandboxAddr
 	cfg.TwilioBaseURL = "http://" + cfg.SandboxAddr
 	cfg.PushBaseURL = "http://" + cfg.SandboxAddr
+	// Webhooks to the sandbox's receiver, on loopback, which only the local
+	// stack allows (WEBHOOK_ALLOWED_NETWORKS=127.0.0.0/8,::1/128).
+	cfg.WebhookAllowedNetworks = append(cfg.WebhookAllowedNetworks, safehttp.LoopbackNetworks()...)
 	cfg.APIAddr = loop(p.APIPort)
 	cfg.APIURL = "http://" + cfg.APIAddr
 	cfg.PublicAPIURL = cfg.APIURL

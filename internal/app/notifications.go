@@ -18,6 +18,7 @@ import (
 	"github.com/orderflow/orderflow/internal/platform/breaker"
 	"github.com/orderflow/orderflow/internal/platform/config"
 	"github.com/orderflow/orderflow/internal/platform/httpx"
+	"github.com/orderflow/orderflow/internal/platform/safehttp"
 )
 
 // notificationActivities wires the notifications worker: the providers'
@@ -39,7 +40,7 @@ func notificationActivities(cfg config.NotificationsWorker, c *conns, logger *sl
 		Email:             providers.NewSendGrid(cfg.SendGridAPIKey, cfg.SendGridBaseURL, client(providers.SendGridName)),
 		SMS:               sms,
 		Push:              providers.NewPush(cfg.PushAPIKey, cfg.PushBaseURL, client(providers.PushName)),
-		Webhooks:          providers.NewWebhook(cfg.WebhookSigningSecret, client(providers.WebhookName)),
+		Webhooks:          providers.NewWebhook(cfg.WebhookSigningSecret, webhookOptions(cfg, c)),
 		EmailFrom:         cfg.EmailFrom,
 		SMSFrom:           cfg.TwilioFrom,
 		SMSStatusCallback: statusCallback,
@@ -47,6 +48,19 @@ func notificationActivities(cfg config.NotificationsWorker, c *conns, logger *sl
 		Breakers: breaker.NewSet(c.redis, breaker.Settings{Failures: cfg.BreakerFailures, OpenFor: cfg.BreakerOpenFor},
 			logger.With("component", "breaker")),
 	}, nil
+}
+
+// webhookOptions are the webhooks' client: customers choose its URLs, so it
+// reaches public addresses only, and the networks WEBHOOK_ALLOWED_NETWORKS
+// names (internal/platform/safehttp), traced and timed like the providers'.
+func webhookOptions(cfg config.NotificationsWorker, c *conns) safehttp.Options {
+	return safehttp.Options{
+		Policy:  safehttp.Policy{Allowed: cfg.WebhookAllowedNetworks},
+		Timeout: providerTimeout,
+		Wrap: func(rt http.RoundTripper) http.RoundTripper {
+			return httpx.InstrumentTransport(providers.WebhookName, c.tracing.Provider, rt)
+		},
+	}
 }
 
 // providerTimeout bounds one call to a provider or the payment gateway, so

@@ -30,6 +30,7 @@ import (
 	"github.com/orderflow/orderflow/internal/platform/config"
 	"github.com/orderflow/orderflow/internal/platform/logging"
 	"github.com/orderflow/orderflow/internal/platform/payloadcrypt"
+	"github.com/orderflow/orderflow/internal/platform/safehttp"
 	"github.com/orderflow/orderflow/workflows"
 )
 
@@ -112,6 +113,7 @@ func runMain(m *testing.M) int {
 	cfg := infra.Configure(config.Defaults[config.Stack]())
 	cfg.PaymentsURL, cfg.SendGridBaseURL, cfg.TwilioBaseURL = sandboxSrv.URL, sandboxSrv.URL, sandboxSrv.URL
 	cfg.PushBaseURL = sandboxSrv.URL
+	cfg.WebhookAllowedNetworks = safehttp.LoopbackNetworks() // the sandbox's webhook receiver (notification_test.go)
 	cfg.PublicAPIURL = stack.apiURL
 	cfg.SendGridWebhookPublicKey = stack.sandbox.SendGridEventWebhookPublicKey()
 	// A short open period keeps the provider outage test short (notification_test.go).

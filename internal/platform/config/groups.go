@@ -118,10 +118,18 @@ type TwilioAuth struct {
 	TwilioAuthToken string `env:"TWILIO_AUTH_TOKEN" envDefault:"sandboxtoken00000000000000000000" public:"default"`
 }
 
-// WebhookSigning signs outgoing webhooks (X-Orderflow-Signature).
+// WebhookSigning signs outgoing webhooks (X-Orderflow-Signature) and says
+// where they may go.
 type WebhookSigning struct {
 	// Development only: production sets it from its secret store.
 	WebhookSigningSecret string `env:"WEBHOOK_SIGNING_SECRET" envDefault:"whsec_sandbox" public:"default"`
+	// WebhookAllowedNetworks are the networks webhooks may reach although
+	// they are not public (loopback, RFC 1918, link-local and the cloud
+	// metadata address, ULA, CGNAT: internal/platform/safehttp). A
+	// receiver's URL is the customer's choice, so by default ("none")
+	// webhooks reach public addresses only and cannot be aimed at the
+	// cluster's own services; the local stack allows its loopback sandbox.
+	WebhookAllowedNetworks Prefixes `env:"WEBHOOK_ALLOWED_NETWORKS" envDefault:"none"`
 }
 
 // SendGridEvents verifies SendGrid's signed event webhook.

@@ -25,14 +25,25 @@ var providerRequestDuration = promauto.NewHistogramVec(prometheus.HistogramOpts{
 // orderflow_provider_request_duration_seconds, and with tracing on a
 // client span per call whose trace context goes out in traceparent.
 func ProviderClient(provider string, timeout time.Duration, tp trace.TracerProvider) *http.Client {
-	return &http.Client{Timeout: timeout, Transport: timedTransport{provider: provider, next: TracedTransport(tp, provider)}}
+	return &http.Client{Timeout: timeout, Transport: InstrumentTransport(provider, tp, http.DefaultTransport)}
+}
+
+// InstrumentTransport is ProviderClient's instrumentation around base: for
+// calls that must dial through a transport of their own, such as the
+// webhooks' SSRF-safe one (safehttp.Options.Wrap).
+func InstrumentTransport(provider string, tp trace.TracerProvider, base http.RoundTripper) http.RoundTripper {
+	return timedTransport{provider: provider, next: traced(base, tp, provider)}
 }
 
 // TracedTransport makes each request through http.DefaultTransport a client
 // span named "peer METHOD" whose context goes out in traceparent; with a
 // no-op provider it adds nothing.
 func TracedTransport(tp trace.TracerProvider, peer string) http.RoundTripper {
-	return otelhttp.NewTransport(http.DefaultTransport,
+	return traced(http.DefaultTransport, tp, peer)
+}
+
+func traced(base http.RoundTripper, tp trace.TracerProvider, peer string) http.RoundTripper {
+	return otelhttp.NewTransport(base,
 		otelhttp.WithTracerProvider(tp), otelhttp.WithPropagators(telemetry.Propagator),
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return peer + " " + r.Method }),
 		otelhttp.WithMeterProvider(metricnoop.NewMeterProvider()),

@@ -3,12 +3,14 @@ package providers
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/orderflow/orderflow/internal/platform/safehttp"
 )
 
 // Webhook posts signed JSON events to receivers' URLs (SignatureHeader).
@@ -18,22 +20,34 @@ type Webhook struct {
 	now    func() time.Time
 }
 
-// NewWebhook returns a sender that signs with secret. A nil httpClient gets a
-// 10 s timeout. Redirects are never followed: the signature covers the
-// receiver's URL choice, and a redirect is a misconfiguration to fix there.
-func NewWebhook(secret string, httpClient *http.Client) *Webhook {
-	if httpClient == nil {
-		httpClient = &http.Client{Timeout: 10 * time.Second}
+// WebhookAllowSetting is the setting that allows webhooks to private
+// networks, which refusals name.
+const WebhookAllowSetting = "WEBHOOK_ALLOWED_NETWORKS"
+
+// NewWebhook returns a sender that signs with secret, over safehttp's client
+// built from opts: it posts only to public addresses and the networks
+// opts.Allowed names (a receiver's URL is the customer's choice, and must not
+// reach the cluster's own services), which is why it takes options rather
+// than a client. opts.Subject and opts.Setting default to "webhook target"
+// and WebhookAllowSetting, opts.Timeout to safehttp's. Redirects are never
+// followed: the signature covers the receiver's URL choice, and a redirect
+// is a misconfiguration to fix there.
+func NewWebhook(secret string, opts safehttp.Options) *Webhook {
+	if opts.Subject == "" {
+		opts.Subject = "webhook target"
 	}
-	c := *httpClient
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &Webhook{secret: []byte(secret), client: &c, now: time.Now}
+	if opts.Setting == "" {
+		opts.Setting = WebhookAllowSetting
+	}
+	return &Webhook{secret: []byte(secret), client: safehttp.NewClient(opts), now: time.Now}
 }
 
 // Send posts body to target, signed, with deliveryID in DeliveryHeader, and
 // returns the receiver's status; the delivery ID stands for a message ID.
 // A 2xx answer is a delivery; 4xx other than 408 and 429 are permanent,
-// as for the providers.
+// as for the providers. A target the policy refuses (a private address) is
+// permanent too, with the reason: it will be refused on every attempt, so
+// the notification moves on to its next channel.
 func (w *Webhook) Send(ctx context.Context, target string, body []byte, deliveryID string) (Receipt, error) {
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
@@ -48,12 +62,16 @@ func (w *Webhook) Send(ctx context.Context, target string, body []byte, delivery
 	req.Header.Set(DeliveryHeader, deliveryID)
 	req.Header.Set(SignatureHeader, SignWebhook(w.secret, w.now(), body))
 	resp, err := w.client.Do(req)
+	if refused := (*safehttp.RefusedError)(nil); errors.As(err, &refused) {
+		return Receipt{}, &PermanentError{Provider: WebhookName, Message: refused.Error()}
+	}
 	if err != nil {
 		return Receipt{}, &TransientError{Provider: WebhookName, Message: err.Error(), Err: err}
 	}
 	defer resp.Body.Close()
-	// A receiver's answer is read only for the error message, and bounded.
-	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	// A receiver's answer is read only for the error message, and bounded:
+	// a longer one is cut.
+	answer, _ := safehttp.ReadBody(resp.Body, 512)
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode <= 299:
 		return Receipt{MessageID: deliveryID, Status: resp.StatusCode}, nil

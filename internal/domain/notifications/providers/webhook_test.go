@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,15 +14,20 @@ import (
 
 	"github.com/orderflow/orderflow/internal/devtools/sandbox"
 	"github.com/orderflow/orderflow/internal/domain/notifications/providers"
+	"github.com/orderflow/orderflow/internal/platform/safehttp"
 )
 
 const webhookSecret = "whsec_test"
+
+// loopback allows the test receivers, httptest servers on 127.0.0.1, which
+// a webhook sender refuses by default (TestWebhookRefusesPrivateTargets).
+var loopback = safehttp.Options{Policy: safehttp.Policy{Allowed: safehttp.LoopbackNetworks()}}
 
 func TestWebhookSendIsSignedAndVerified(t *testing.T) {
 	sb, url := startSandbox(t, sandbox.Options{WebhookSigningSecret: webhookSecret})
 	body := []byte(`{"id":"n-1","type":"order.completed"}`)
 
-	receipt, err := providers.NewWebhook(webhookSecret, nil).Send(context.Background(), url+"/hooks/acme", body, "n-1:webhook")
+	receipt, err := providers.NewWebhook(webhookSecret, loopback).Send(context.Background(), url+"/hooks/acme", body, "n-1:webhook")
 	require.NoError(t, err)
 	assert.Equal(t, providers.Receipt{MessageID: "n-1:webhook", Status: 204}, receipt)
 	msgs := sb.Messages()
@@ -29,7 +36,7 @@ func TestWebhookSendIsSignedAndVerified(t *testing.T) {
 	assert.JSONEq(t, string(body), msgs[0].Body)
 	assert.Equal(t, "n-1:webhook", msgs[0].IdempotencyKey)
 
-	_, err = providers.NewWebhook("not the receiver's secret", nil).Send(context.Background(), url+"/hooks/acme", body, "n-2:webhook")
+	_, err = providers.NewWebhook("not the receiver's secret", loopback).Send(context.Background(), url+"/hooks/acme", body, "n-2:webhook")
 	require.True(t, providers.IsPermanent(err), "a receiver refusing the signature will refuse it again: %v", err)
 	assert.Equal(t, 401, providers.StatusOf(err))
 	assert.Len(t, sb.Messages(), 1)
@@ -49,7 +56,7 @@ func TestWebhookAnswersAreClassified(t *testing.T) {
 	}))
 	defer receiver.Close()
 	send := func() error {
-		_, err := providers.NewWebhook(webhookSecret, nil).Send(context.Background(), receiver.URL, []byte(`{}`), "d-1")
+		_, err := providers.NewWebhook(webhookSecret, loopback).Send(context.Background(), receiver.URL, []byte(`{}`), "d-1")
 		return err
 	}
 
@@ -75,7 +82,31 @@ func TestWebhookAnswersAreClassified(t *testing.T) {
 
 func TestWebhookRefusesURLsItCannotPostTo(t *testing.T) {
 	for _, target := range []string{"", "ftp://example.com/hook", "/relative", "http://"} {
-		_, err := providers.NewWebhook(webhookSecret, nil).Send(context.Background(), target, []byte(`{}`), "d-1")
+		_, err := providers.NewWebhook(webhookSecret, loopback).Send(context.Background(), target, []byte(`{}`), "d-1")
 		assert.True(t, providers.IsPermanent(err), "%q: %v", target, err)
 	}
+}
+
+// A receiver on a private address is refused before anything is sent, for
+// good and saying why: the notification moves on to its next channel.
+func TestWebhookRefusesPrivateTargets(t *testing.T) {
+	var calls atomic.Int32
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer receiver.Close()
+
+	for _, target := range []string{receiver.URL, strings.Replace(receiver.URL, "127.0.0.1", "localhost", 1)} {
+		_, err := providers.NewWebhook(webhookSecret, safehttp.Options{}).Send(context.Background(), target+"/hook", []byte(`{}`), "d-1")
+		require.Error(t, err, target)
+		assert.True(t, providers.IsPermanent(err), "%s: a refused target is refused on every attempt: %v", target, err)
+		assert.Contains(t, err.Error(), "is a loopback address; allow it with WEBHOOK_ALLOWED_NETWORKS", target)
+		assert.Contains(t, err.Error(), "webhook target ", target)
+	}
+	assert.Zero(t, calls.Load(), "nothing reached the receiver")
+
+	_, err := providers.NewWebhook(webhookSecret, loopback).Send(context.Background(), receiver.URL+"/hook", []byte(`{}`), "d-2")
+	require.NoError(t, err, "allowed by WEBHOOK_ALLOWED_NETWORKS")
+	assert.EqualValues(t, 1, calls.Load())
 }
