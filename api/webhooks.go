@@ -1,8 +1,10 @@
 package api
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,11 +13,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/sendgrid/sendgrid-go/helpers/eventwebhook"
-	"github.com/twilio/twilio-go/client"
+	twilio "github.com/twilio/twilio-go/client"
+	enums "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
 
 	"github.com/orderflow/orderflow/internal/domain/notifications"
 	"github.com/orderflow/orderflow/internal/domain/notifications/providers"
 	"github.com/orderflow/orderflow/internal/platform/httpx"
+	"github.com/orderflow/orderflow/workflows"
 )
 
 // Paths of the providers' delivery status callbacks. They are public: the
@@ -79,7 +85,7 @@ func (s *Server) twilioWebhook(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusUnauthorized, "X-Twilio-Signature is missing"))
 		return
 	}
-	validator := client.NewRequestValidator(s.Callbacks.TwilioAuthToken)
+	validator := twilio.NewRequestValidator(s.Callbacks.TwilioAuthToken)
 	if !validator.ValidateBody(strings.TrimRight(s.Callbacks.PublicURL, "/")+r.URL.RequestURI(), body, signature) {
 		s.Logger.Warn("refused a Twilio callback with a bad signature", "request_id", httpx.RequestID(r.Context()))
 		callbacksRefused.WithLabelValues(providers.TwilioName, "bad_signature").Inc()
@@ -155,14 +161,57 @@ func (s *Server) recordDeliveryEvent(w http.ResponseWriter, r *http.Request, eve
 		}
 	}
 	for _, e := range events {
-		added, err := s.Notifications.RecordDeliveryEvent(r.Context(), e)
+		rec, err := s.Notifications.RecordDeliveryEvent(r.Context(), e)
 		if err != nil {
 			// 500 makes the provider post the callback again later.
 			s.internalError(w, r, "could not store a delivery event", err, "provider", e.Provider, "provider_message_id", e.ProviderMessageID)
 			return
 		}
 		s.Logger.Info("delivery event", "provider", e.Provider, "provider_message_id", e.ProviderMessageID,
-			"event", e.Event, "duplicate", !added, "request_id", httpx.RequestID(r.Context()))
+			"event", e.Event, "duplicate", !rec.Added, "request_id", httpx.RequestID(r.Context()))
+		if rec.Fallback != nil {
+			if err := s.startFallback(r.Context(), *rec.Fallback); err != nil {
+				// The bounce is stored and its follow-up decided; the
+				// provider's retry of this callback starts it.
+				s.internalError(w, r, "could not move a bounced message on to the next channel", err,
+					"notification_id", rec.Fallback.Input.NotificationID, "channel", rec.Fallback.Input.After)
+				return
+			}
+		}
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+// startFallback starts the follow-up delivery of a late bounce: a
+// NotificationWorkflow for the channels after the one that bounced, under a
+// workflow ID derived from that channel, which the server refuses to start
+// twice (REJECT_DUPLICATE), so that duplicate callbacks, or an API replica
+// racing another, move the message on once. It is the bounce that pays for
+// this: a message that is never bounced costs its workflow nothing more.
+func (s *Server) startFallback(ctx context.Context, fb notifications.Fallback) error {
+	id := fb.Input.WorkflowID()
+	_, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                    id,
+		TaskQueue:             workflows.NotificationsTaskQueue,
+		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		// A follow-up running or closed already is this one.
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+	}, workflows.NotificationWorkflow, fb.Input)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	duplicate := errors.As(err, &started)
+	if err != nil && !duplicate {
+		return err
+	}
+	s.Logger.Info("late bounce: moving the message on to the next channel", "notification_id", fb.Input.NotificationID,
+		"order_id", fb.Input.OrderID, "bounced_channel", fb.Input.After, "provider", fb.Provider,
+		"provider_message_id", fb.ProviderMessageID, "workflow_id", id, "already_started", duplicate,
+		"request_id", httpx.RequestID(ctx))
+	fallbacksStarted.WithLabelValues(fb.Input.After).Inc()
+	return s.Notifications.FallbackStarted(ctx, fb)
+}
+
+// fallbacksStarted counts the late bounces that moved a message on.
+var fallbacksStarted = promauto.NewCounterVec(prometheus.CounterOpts{
+	Name: "orderflow_notification_fallbacks_total",
+	Help: "Late bounces and failed deliveries that moved a message on to the customer's next channel, by the channel that did not deliver.",
+}, []string{"channel"})

@@ -58,6 +58,7 @@ func RunOrdersWorker(ctx context.Context, cfg config.OrdersWorker, logger *slog.
 	defer c.close()
 	store := orders.NewStore(c.pool)
 	defer runRelay(ctx, store.Relay(c.kafka, logger).Run)()
+	defer runRelay(ctx, notificationsRelay(c, logger))()
 	reconciler := &workers.Reconciler{Store: store, Temporal: c.temporal, Namespace: c.namespace,
 		Every: cfg.ReconcileInterval, Lookback: reconcileLookback, Logger: logger}
 	go reconciler.Run(ctx)

@@ -147,7 +147,10 @@ func scanNotification(row pgx.Row) (Notification, error) {
 		return n, fmt.Errorf("notification %s: input: %w", n.ID, err)
 	}
 	n.Urgent, n.Channels = n.Input.Urgent, n.Input.Channels
-	n.WorkflowID = WorkflowID(n.ID)
+	// A late bounce's follow-up is the workflow that now has the message.
+	wf := n.Input
+	wf.NotificationID = n.ID
+	n.WorkflowID = wf.WorkflowID()
 	n.Delivery = d.delivery()
 	return n, nil
 }

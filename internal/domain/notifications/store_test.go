@@ -15,11 +15,14 @@ import (
 )
 
 // The store is tested against a real PostgreSQL, started once for the package.
-var store *notifications.Store
+var (
+	store *notifications.Store
+	db    *pgxpool.Pool
+)
 
 func TestMain(m *testing.M) {
 	os.Exit(testdb.Main(m, "notifications", 0, func(_ context.Context, _ string, pool *pgxpool.Pool) (func(), error) {
-		store = notifications.NewStore(pool)
+		store, db = notifications.NewStore(pool), pool
 		return nil, nil
 	}))
 }
@@ -105,14 +108,14 @@ func TestDeliveryStateIsTheMostTellingEvent(t *testing.T) {
 		{Provider: "twilio", EventID: "SM7/sent", ProviderMessageID: "SM7", Event: "sent", OccurredAt: at.Add(3 * time.Second)},
 		{Provider: "sendgrid", EventID: "ev-1", ProviderMessageID: "SM7", Event: "bounce", OccurredAt: at}, // another provider's ID space
 	} {
-		added, err := store.RecordDeliveryEvent(ctx, e)
+		rec, err := store.RecordDeliveryEvent(ctx, e)
 		require.NoError(t, err, "event %d", i)
-		assert.True(t, added)
+		assert.True(t, rec.Added)
 	}
-	added, err := store.RecordDeliveryEvent(ctx, notifications.DeliveryEvent{Provider: "twilio", EventID: "SM7/sent",
+	rec, err := store.RecordDeliveryEvent(ctx, notifications.DeliveryEvent{Provider: "twilio", EventID: "SM7/sent",
 		ProviderMessageID: "SM7", Event: "sent", OccurredAt: at.Add(time.Hour)})
 	require.NoError(t, err)
-	assert.False(t, added, "a repeated callback is ignored")
+	assert.False(t, rec.Added, "a repeated callback is ignored")
 
 	require.NoError(t, store.Save(ctx, in, notifications.State{NotificationID: in.NotificationID,
 		Status: notifications.StatusSent, Round: 1, Channel: "sms", Provider: "twilio", ProviderMessageID: "SM7"}))

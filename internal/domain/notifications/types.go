@@ -65,10 +65,41 @@ type Input struct {
 	QuietHours *QuietHours `json:"quiet_hours,omitempty"`
 	Subject    string      `json:"subject"`
 	Body       string      `json:"body"`
+	// After is set on a late bounce's follow-up (Store.RecordDeliveryEvent,
+	// LateBounceWindow): the channel the message was sent on and did not
+	// reach the customer through. Channels are then the ones after it, so
+	// the workflow delivers a follow-up as any other message.
+	After string `json:"after,omitempty"`
 }
 
 // WorkflowID is the workflow ID of a notification.
 func WorkflowID(notificationID string) string { return "notification-" + notificationID }
+
+// WorkflowID is the ID of the workflow that delivers in: the notification's
+// own (WorkflowID), or for a late bounce's follow-up one derived from the
+// channel it moves on from, the same for every callback that reports the
+// bounce, so that the follow-up starts once.
+func (in Input) WorkflowID() string {
+	if in.After == "" {
+		return WorkflowID(in.NotificationID)
+	}
+	return WorkflowID(in.NotificationID) + "-after-" + in.After
+}
+
+// HasAddress reports whether in has the customer's address on channel.
+func (in Input) HasAddress(channel string) bool {
+	switch channel {
+	case ChannelEmail:
+		return in.Email != ""
+	case ChannelSMS:
+		return in.Phone != ""
+	case ChannelPush:
+		return in.DeviceToken != ""
+	case ChannelWebhook:
+		return in.WebhookURL != ""
+	}
+	return false
+}
 
 // State is a notification's progress: its workflow's status query's answer,
 // what the read model stores and the workflow's result.
