@@ -75,9 +75,15 @@ func (s *Store) FinishAttempt(ctx context.Context, id int64, o Outcome) error {
 	if o.StatusCode != 0 {
 		code = &o.StatusCode
 	}
-	_, err := s.pool.Exec(ctx, `
-		UPDATE notifications.attempts
-		SET status = $2, status_code = $3, provider_message_id = $4, error = $5, permanent = $6, finished_at = now()
-		WHERE id = $1`, id, status, code, o.ProviderMessageID, o.Error, o.Permanent)
-	return err
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var provider string
+		err := tx.QueryRow(ctx, `
+			UPDATE notifications.attempts
+			SET status = $2, status_code = $3, provider_message_id = $4, error = $5, permanent = $6, finished_at = now()
+			WHERE id = $1 RETURNING provider`, id, status, code, o.ProviderMessageID, o.Error, o.Permanent).Scan(&provider)
+		if err != nil || status != AttemptSent {
+			return err
+		}
+		return reportEarlyCallbacks(ctx, tx, provider, o.ProviderMessageID)
+	})
 }

@@ -35,10 +35,7 @@ type DeliveryEvent struct {
 // deliveryStates maps the providers' event names to a state and a rank; the
 // highest rank seen is the message's state. Events missing here (spam
 // reports, unsubscribes) are kept but say nothing of delivery.
-var deliveryStates = map[string]map[string]struct {
-	state string
-	rank  int
-}{
+var deliveryStates = map[string]map[string]deliveryState{
 	// Twilio's MessageStatus values.
 	providers.TwilioName: {
 		"accepted": {DeliveryAccepted, 1}, "scheduled": {DeliveryAccepted, 1}, "queued": {DeliveryAccepted, 1},
@@ -53,6 +50,12 @@ var deliveryStates = map[string]map[string]struct {
 		"delivered": {DeliveryDelivered, 2}, "open": {DeliveryDelivered, 2}, "click": {DeliveryDelivered, 2},
 		"bounce": {DeliveryUndelivered, 3}, "dropped": {DeliveryUndelivered, 3},
 	},
+}
+
+// deliveryState is where a callback says a message is, and its rank.
+type deliveryState struct {
+	state string
+	rank  int
 }
 
 // LateBounceWindow is how long after a send a bounce or failed-delivery
@@ -114,8 +117,7 @@ func (s *Store) RecordDeliveryEvent(ctx context.Context, e DeliveryEvent) (Recor
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		// Callbacks of one message are taken one at a time, so that exactly
 		// one of two concurrent ones is the first to say "bounced".
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`,
-			"notification-message/"+e.Provider+"/"+e.ProviderMessageID); err != nil {
+		if err := lockMessage(ctx, tx, e.Provider, e.ProviderMessageID); err != nil {
 			return err
 		}
 		var rankBefore int
@@ -135,24 +137,7 @@ func (s *Store) RecordDeliveryEvent(ctx context.Context, e DeliveryEvent) (Recor
 			return err // a message this service did not send (or not yet recorded as sent) has no events
 		}
 		if rec.Added && st.rank > rankBefore {
-			typ := EventFailed
-			switch {
-			case st.state == DeliveryDelivered:
-				typ = EventDelivered
-			case e.Provider == providers.SendGridName && e.Event == "bounce":
-				typ = EventBounced
-			}
-			d := EventData{NotificationID: m.notificationID, OrderID: m.input.OrderID, Kind: m.input.Kind, Channel: m.channel,
-				Provider: e.Provider, ProviderMessageID: e.ProviderMessageID, Attempt: m.attempt, ProviderEvent: e.Event,
-				Reason: redact(e.Detail, m.input)}
-			at := e.OccurredAt
-			if at.IsZero() {
-				at = time.Now()
-			}
-			if err := writeEvents(ctx, tx, origin, []newEvent{{
-				id:  fmt.Sprintf("%s/%s/%s", e.Provider, e.ProviderMessageID, strings.TrimPrefix(typ, "notification.")),
-				typ: typ, at: at, data: d,
-			}}); err != nil {
+			if err := writeEvents(ctx, tx, origin, []newEvent{deliveryEvent(e, st, m)}); err != nil {
 				return err
 			}
 		}
@@ -249,4 +234,82 @@ func (s *Store) FallbackStarted(ctx context.Context, fb Fallback) error {
 		WHERE notification_id = $1 AND from_channel = $2 AND started_at IS NULL`,
 		fb.Input.NotificationID, fb.Input.After)
 	return err
+}
+
+// deliveryEvent is the event of callback e, which raised the message m to
+// st: delivered, bounced (SendGrid's bounce) or failed.
+func deliveryEvent(e DeliveryEvent, st deliveryState, m sentMessageInfo) newEvent {
+	typ := EventFailed
+	switch {
+	case st.state == DeliveryDelivered:
+		typ = EventDelivered
+	case e.Provider == providers.SendGridName && e.Event == "bounce":
+		typ = EventBounced
+	}
+	at := e.OccurredAt
+	if at.IsZero() {
+		at = time.Now()
+	}
+	return newEvent{
+		id:  fmt.Sprintf("%s/%s/%s", e.Provider, e.ProviderMessageID, strings.TrimPrefix(typ, "notification.")),
+		typ: typ, at: at,
+		data: EventData{NotificationID: m.notificationID, OrderID: m.input.OrderID, Kind: m.input.Kind, Channel: m.channel,
+			Provider: e.Provider, ProviderMessageID: e.ProviderMessageID, Attempt: m.attempt, ProviderEvent: e.Event,
+			Reason: redact(e.Detail, m.input)},
+	}
+}
+
+// lockMessage takes the callbacks of one provider message one at a time,
+// with the recording of its send (FinishAttempt).
+func lockMessage(ctx context.Context, tx pgx.Tx, provider, messageID string) error {
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, "notification-message/"+provider+"/"+messageID)
+	return err
+}
+
+// reportEarlyCallbacks writes the events of the callbacks that came for a
+// message before its send was recorded as sent: a provider can call back
+// within milliseconds of accepting a message, while the worker is still
+// writing down that it did, and RecordDeliveryEvent then stored them
+// without an event for want of the message they name. Each callback that
+// raised the message's state is reported, in the order of its rank; the
+// event IDs keep a callback from being reported twice. (Such an early
+// bounce moves nothing on: a bounce comes minutes after a send, not
+// milliseconds.)
+func reportEarlyCallbacks(ctx context.Context, tx pgx.Tx, provider, messageID string) error {
+	if messageID == "" {
+		return nil
+	}
+	if err := lockMessage(ctx, tx, provider, messageID); err != nil {
+		return err
+	}
+	m, found, err := sentMessage(ctx, tx, provider, messageID)
+	if err != nil || !found {
+		return err
+	}
+	rows, err := tx.Query(ctx, `
+		SELECT event, state, rank, detail, occurred_at FROM notifications.delivery_events
+		WHERE provider = $1 AND provider_message_id = $2 AND state IN ($3, $4)
+		ORDER BY rank, occurred_at`, provider, messageID, DeliveryDelivered, DeliveryUndelivered)
+	if err != nil {
+		return err
+	}
+	var evs []newEvent
+	reached := 0
+	for rows.Next() {
+		e := DeliveryEvent{Provider: provider, ProviderMessageID: messageID}
+		var st deliveryState
+		if err := rows.Scan(&e.Event, &st.state, &st.rank, &e.Detail, &e.OccurredAt); err != nil {
+			rows.Close()
+			return err
+		}
+		if st.rank > reached {
+			reached = st.rank
+			evs = append(evs, deliveryEvent(e, st, m))
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return writeEvents(ctx, tx, events.OriginOf(ctx), evs)
 }

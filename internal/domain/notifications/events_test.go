@@ -279,3 +279,27 @@ func TestRelayPublishesCloudEventsKeyedByNotification(t *testing.T) {
 	assert.NotContains(t, string(mine[0].Event.Data), in.Body)
 	assert.Empty(t, outboxOf(t, in.NotificationID), "published events leave the outbox")
 }
+
+// A provider can report a message delivered before the worker has recorded
+// that the provider accepted it: the event waits for the send, and is
+// written once.
+func TestACallbackBeforeTheSendIsRecordedIsReportedWithIt(t *testing.T) {
+	in := input("n-ev-early")
+	require.NoError(t, store.Save(ctx, in, notifications.State{NotificationID: in.NotificationID, Status: notifications.StatusPending, Round: 1, UpdatedAt: time.Now()}))
+	a, err := store.StartAttempt(ctx, notifications.NewAttempt{NotificationID: in.NotificationID, Channel: "email", Provider: "sendgrid",
+		IdempotencyKey: in.NotificationID + ":email", Attempt: 1})
+	require.NoError(t, err)
+
+	rec, err := store.RecordDeliveryEvent(ctx, notifications.DeliveryEvent{Provider: "sendgrid", EventID: "SG-early/delivered",
+		ProviderMessageID: "SG-early", Event: "delivered", OccurredAt: time.Now().UTC().Truncate(time.Second)})
+	require.NoError(t, err)
+	require.True(t, rec.Added)
+	assert.Empty(t, outboxOf(t, in.NotificationID), "no send is recorded yet to name the message")
+
+	require.NoError(t, store.FinishAttempt(ctx, a, notifications.Outcome{StatusCode: 202, ProviderMessageID: "SG-early"}))
+	require.NoError(t, store.FinishAttempt(ctx, a, notifications.Outcome{StatusCode: 202, ProviderMessageID: "SG-early"}), "recorded twice")
+	evs := outboxOf(t, in.NotificationID)
+	require.Equal(t, []string{notifications.EventDelivered}, types(evs))
+	assert.Equal(t, "email", evs[0].Data.Channel)
+	assert.Equal(t, "SG-early", evs[0].Data.ProviderMessageID)
+}
