@@ -53,6 +53,7 @@ func New(c client.Client, queue, buildID string, acts Activities) (worker.Worker
 		w.RegisterWorkflowWithOptions(workflows.RepairOrderWorkflow, pinned)
 		w.RegisterActivity(acts.Orders)
 		w.RegisterActivity(acts.Payments)
+		w.RegisterActivity(&activities.TemporalActivities{Client: c}) // the reservation's signals, the outcome notification
 	case workflows.InventoryTaskQueue:
 		if acts.Inventory == nil {
 			return nil, fmt.Errorf("queue %s needs inventory activities", queue)
@@ -62,6 +63,7 @@ func New(c client.Client, queue, buildID string, acts Activities) (worker.Worker
 		// orders'.
 		w.RegisterWorkflowWithOptions(workflows.ReservationWorkflow, pinned)
 		w.RegisterActivity(acts.Inventory)
+		w.RegisterActivity(&activities.TemporalActivities{Client: c}) // the signal to the order
 	case workflows.NotificationsTaskQueue:
 		if acts.Notifications == nil {
 			return nil, fmt.Errorf("queue %s needs notification activities", queue)

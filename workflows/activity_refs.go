@@ -12,4 +12,5 @@ var (
 	paymentActivities      *activities.PaymentActivities
 	inventoryActivities    *activities.InventoryActivities
 	notificationActivities *activities.NotificationActivities
+	temporalActivities     *activities.TemporalActivities
 )

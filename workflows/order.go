@@ -21,7 +21,7 @@ import (
 func OrderWorkflow(ctx workflow.Context, in orders.Input) (orders.State, error) {
 	s := &orderSaga{in: in, state: orders.State{OrderID: in.OrderID, Status: orders.StatusProcessing, Steps: []orders.Step{}}}
 	s.trackSearchStatus(ctx)
-	s.trackPaymentCalls(ctx)
+	s.trackLocalCalls(ctx)
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (orders.State, error) { return s.state, nil }); err != nil {
 		return s.state, err
 	}
@@ -95,9 +95,9 @@ type orderSaga struct {
 	// trackSearchStatus).
 	searchStatus     orders.Status
 	statusSearchable bool
-	// localPayments: the authorization and the capture are local
-	// activities (trackPaymentCalls).
-	localPayments bool
+	// localCalls: the payment calls and the signals to the reservation are
+	// local activities (trackLocalCalls).
+	localCalls bool
 }
 
 // compensation undoes one completed step.
@@ -105,7 +105,7 @@ type compensation func(workflow.Context) error
 
 func (s *orderSaga) run(ctx workflow.Context) error {
 	err := s.step(ctx, StepReserveStock, func() (err error) {
-		s.stock, err = reserveStock(ctx, s.in)
+		s.stock, err = reserveStock(ctx, s.in, s.localCalls)
 		return err
 	})
 	if err != nil {
@@ -276,8 +276,9 @@ func (s *orderSaga) upsertSearchStatus(ctx workflow.Context, event string) {
 }
 
 // notifyCustomer tells the customer the order's outcome by a
-// NotificationWorkflow that outlives this order, and waits only until it has
-// started.
+// NotificationWorkflow that outlives this order (started by a local
+// activity, or as an abandoned child in orders recorded before
+// localCallsChange), and waits only until it has started.
 func (s *orderSaga) notifyCustomer(ctx workflow.Context, outcome orders.Status) {
 	if s.in.Contact.Email == "" && s.in.Contact.Phone == "" {
 		return
@@ -286,6 +287,11 @@ func (s *orderSaga) notifyCustomer(ctx workflow.Context, outcome orders.Status) 
 		st := s.state
 		st.Status = outcome
 		msg := orderMessage(s.in, st)
+		if s.localCalls {
+			// Once per notification ID, ever: a reset order asks again,
+			// and the customer was told already.
+			return startLocally(ctx, notifications.WorkflowID(msg.NotificationID), NotificationsTaskQueue, NotificationWorkflow, msg)
+		}
 		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 			WorkflowID:        notifications.WorkflowID(msg.NotificationID),
 			TaskQueue:         NotificationsTaskQueue,

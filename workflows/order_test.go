@@ -2,7 +2,9 @@ package workflows
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 
@@ -51,6 +53,21 @@ func (f *fakeServices) count(name string) int {
 
 func (f *fakeServices) register(env *testsuite.TestWorkflowEnvironment) {
 	f.calls = map[string]int{}
+	// The signals the order and its reservation send each other by local
+	// activity go through the test environment, as the server would take
+	// them.
+	env.OnActivity(temporalActivities.SignalWorkflow, mock.Anything, mock.Anything).Return(func(_ context.Context, req activities.SignalRequest) error {
+		f.count("Signal:" + req.Signal)
+		var payload any
+		if len(req.Payload) > 0 {
+			payload = req.Payload
+		}
+		err := env.SignalWorkflowByID(req.WorkflowID, req.Signal, payload)
+		if err != nil && strings.Contains(err.Error(), "already completed") {
+			return nil // as the activity drops a signal to a closed workflow
+		}
+		return err
+	})
 	env.OnActivity(orderActivities.RecordOrderState, mock.Anything, mock.Anything).Return(func(_ context.Context, req activities.RecordOrderStateRequest) error {
 		f.count("RecordOrderState")
 		f.mu.Lock()
@@ -117,6 +134,30 @@ func (f *fakeServices) register(env *testsuite.TestWorkflowEnvironment) {
 		f.voidedAuthIDs = append(f.voidedAuthIDs, req.AuthorizationID)
 		return nil
 	})
+	// The outcome's NotificationWorkflow, which the order starts by local
+	// activity, runs in an environment of its own, as on the notifications
+	// queue, from the order's clock.
+	env.OnActivity(temporalActivities.StartWorkflow, mock.Anything, mock.Anything).Return(func(_ context.Context, req activities.StartWorkflowRequest) error {
+		f.count("Start:" + req.WorkflowType)
+		var msg notifications.Input
+		if err := json.Unmarshal(req.Input, &msg); err != nil {
+			return err
+		}
+		var suite testsuite.WorkflowTestSuite
+		notifyEnv := suite.NewTestWorkflowEnvironment()
+		notifyEnv.SetStartTime(env.Now())
+		f.registerNotifications(notifyEnv)
+		notifyEnv.ExecuteWorkflow(req.WorkflowType, msg)
+		return notifyEnv.GetWorkflowError()
+	})
+	env.RegisterWorkflow(ReservationWorkflow)
+	// A repair still starts the notification as a child.
+	f.registerNotifications(env)
+}
+
+// registerNotifications registers the notification activities on the
+// environment that runs a NotificationWorkflow.
+func (f *fakeServices) registerNotifications(env *testsuite.TestWorkflowEnvironment) {
 	env.OnActivity(notificationActivities.SendEmail, mock.Anything, mock.Anything).Return(func(_ context.Context, req activities.SendEmailRequest) (activities.SendResult, error) {
 		f.count("SendEmail")
 		f.lastEmail = req
@@ -132,7 +173,6 @@ func (f *fakeServices) register(env *testsuite.TestWorkflowEnvironment) {
 	})
 	env.OnActivity(notificationActivities.RecordNotification, mock.Anything, mock.Anything).Return(nil)
 	env.RegisterWorkflow(NotificationWorkflow)
-	env.RegisterWorkflow(ReservationWorkflow)
 }
 
 func testOrder() orders.Input {

@@ -98,11 +98,17 @@ func (r *reservation) reserve(ctx workflow.Context) error {
 	return nil
 }
 
-// tellParent signals the parent order that the stock is held. It does not
-// wait for delivery: a parent that is gone leaves the stock to the TTL.
+// tellParent signals the parent order that the stock is held: with a local
+// activity when the parent asked for it (ReservationInput.SignalsLocally),
+// else with a command whose delivery it does not wait for. Either way a
+// parent that is gone leaves the stock to the TTL.
 func (r *reservation) tellParent(ctx workflow.Context) {
 	parent := workflow.GetInfo(ctx).ParentWorkflowExecution
 	if parent == nil {
+		return
+	}
+	if r.in.SignalsLocally {
+		signalLocally(ctx, parent.ID, parent.RunID, SignalReservationHeld, r.state)
 		return
 	}
 	workflow.SignalExternalWorkflow(ctx, parent.ID, parent.RunID, SignalReservationHeld, r.state)

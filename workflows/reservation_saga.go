@@ -14,16 +14,21 @@ import (
 // told to confirm or release it, and reports how it ended in its result.
 type heldStock struct {
 	child workflow.ChildWorkflowFuture
-	state ReservationState // the child's latest word
-	ended bool             // state is the child's result
-	err   error            // the child failed
+	// signalsLocally: decisions go to the child by a local activity
+	// (localCallsChange), not a SignalChildWorkflow command.
+	signalsLocally bool
+	state          ReservationState // the child's latest word
+	ended          bool             // state is the child's result
+	err            error            // the child failed
 }
 
 // reserveStock starts the order's ReservationWorkflow and waits until it
 // holds the stock (its held signal) or has ended without it (its result).
 // Nothing cancels the wait: like an activity with WaitForCancellation, the
 // saga learns the outcome, and compensates a reservation that was made.
-func reserveStock(ctx workflow.Context, in orders.Input) (*heldStock, error) {
+// signalsLocally is the saga's choice of how the two signal each other
+// (trackLocalCalls).
+func reserveStock(ctx workflow.Context, in orders.Input, signalsLocally bool) (*heldStock, error) {
 	lines := make([]inventory.Line, len(in.Items))
 	for i, it := range in.Items {
 		lines[i] = inventory.Line{SKU: it.SKU, Quantity: it.Quantity}
@@ -38,8 +43,8 @@ func reserveStock(ctx workflow.Context, in orders.Input) (*heldStock, error) {
 	// Cancelling the order must not cancel the reservation halfway: the saga
 	// releases it as a compensation.
 	cctx, _ = workflow.NewDisconnectedContext(cctx)
-	h := &heldStock{child: workflow.ExecuteChildWorkflow(cctx, ReservationWorkflow, ReservationInput{
-		OrderID: in.OrderID, Lines: lines, TTL: in.ReservationTTL,
+	h := &heldStock{signalsLocally: signalsLocally, child: workflow.ExecuteChildWorkflow(cctx, ReservationWorkflow, ReservationInput{
+		OrderID: in.OrderID, Lines: lines, TTL: in.ReservationTTL, SignalsLocally: signalsLocally,
 	})}
 	sel := workflow.NewSelector(ctx)
 	sel.AddReceive(workflow.GetSignalChannel(ctx, SignalReservationHeld), func(c workflow.ReceiveChannel, _ bool) {
@@ -89,7 +94,16 @@ func (h *heldStock) release(ctx workflow.Context, reason string) error {
 // result. The send is not awaited on its own: if the child ended meanwhile,
 // the send fails and the result says how it ended.
 func (h *heldStock) signal(ctx workflow.Context, name string, payload any) {
-	if !h.ended {
+	switch {
+	case h.ended:
+	case h.signalsLocally:
+		// To the run this order started: the child has started, as it
+		// signalled that it holds the stock.
+		var run workflow.Execution
+		if err := h.child.GetChildWorkflowExecution().Get(ctx, &run); err == nil {
+			signalLocally(ctx, run.ID, run.RunID, name, payload)
+		}
+	default:
 		h.child.SignalChildWorkflow(ctx, name, payload)
 	}
 	h.wait(ctx)

@@ -17,6 +17,12 @@ type ReservationInput struct {
 	// TTL is how long stock is held without a confirm or a release, after
 	// which the workflow releases it; 0 means DefaultReservationTTL.
 	TTL time.Duration `json:"ttl,omitempty"`
+	// SignalsLocally: the reservation tells its parent that the stock is
+	// held with a local activity (signalLocally), not a command. The
+	// parent decides, by its own version (localCallsChange), and its
+	// input records the choice for the reservation's replays: reservations
+	// recorded before it replay their commands.
+	SignalsLocally bool `json:"signals_locally,omitempty"`
 }
 
 // Reservation statuses, as ReservationWorkflow reports them.

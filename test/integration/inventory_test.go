@@ -258,7 +258,7 @@ func TestStockReadsAreFreshAfterEveryChange(t *testing.T) {
 		t.Logf("%s: %d state transitions", wf, desc.WorkflowExecutionInfo.StateTransitionCount)
 		transitions += int(desc.WorkflowExecutionInfo.StateTransitionCount)
 	}
-	require.LessOrEqual(t, transitions, 50, "an order's budget is about 50 state transitions end to end")
+	require.LessOrEqual(t, transitions, 30, "an order's budget is about 30 state transitions end to end")
 }
 
 func TestInventoryAPI(t *testing.T) {
