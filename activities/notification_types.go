@@ -29,10 +29,13 @@ type SendSMSRequest struct {
 	Body string `json:"body"`
 }
 
-// SendPushRequest sends one push notification to a device.
+// SendPushRequest sends one push notification: to the device DeviceToken
+// names, or else to every device the customer registered, as they are when
+// it is sent.
 type SendPushRequest struct {
 	Delivery
-	DeviceToken string `json:"device_token"`
+	DeviceToken string `json:"device_token,omitempty"`
+	CustomerID  string `json:"customer_id,omitempty"`
 	Title       string `json:"title"`
 	Body        string `json:"body"`
 }

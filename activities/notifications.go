@@ -8,6 +8,7 @@ import (
 
 	"github.com/orderflow/orderflow/internal/domain/notifications"
 	"github.com/orderflow/orderflow/internal/domain/notifications/providers"
+	"github.com/orderflow/orderflow/internal/domain/users"
 	"github.com/orderflow/orderflow/internal/platform/breaker"
 )
 
@@ -25,6 +26,10 @@ type NotificationActivities struct {
 	SMSStatusCallback string
 	Store             *notifications.Store
 	Breakers          *breaker.Set
+	// WebPush sends to browsers; Devices are the browsers and phones the
+	// customers registered (push_devices.go).
+	WebPush *providers.WebPush
+	Devices *users.Store
 }
 
 // SendEmail sends one email through SendGrid.
@@ -47,14 +52,20 @@ func (a *NotificationActivities) SendSMS(ctx context.Context, req SendSMSRequest
 	})
 }
 
-// SendPush sends one push notification through the push service.
+// SendPush sends one push notification: through the push service to the
+// device the request names, or to each of the customer's devices
+// (push_devices.go).
 func (a *NotificationActivities) SendPush(ctx context.Context, req SendPushRequest) (SendResult, error) {
 	r := route{channel: notifications.ChannelPush, provider: providers.PushName, breaker: providers.PushName}
+	m := providers.PushMessage{
+		Token: req.DeviceToken, Title: req.Title, Body: req.Body, IdempotencyKey: req.IdempotencyKey,
+		Data: map[string]string{"notification_id": req.NotificationID, "order_id": req.OrderID},
+	}
 	return a.deliver(ctx, req.Delivery, r, func(ctx context.Context) (providers.Receipt, error) {
-		return a.Push.Send(ctx, providers.PushMessage{
-			Token: req.DeviceToken, Title: req.Title, Body: req.Body, IdempotencyKey: req.IdempotencyKey,
-			Data: map[string]string{"notification_id": req.NotificationID, "order_id": req.OrderID},
-		})
+		if req.DeviceToken == "" {
+			return a.pushToDevices(ctx, req.CustomerID, m)
+		}
+		return a.Push.Send(ctx, m)
 	})
 }
 

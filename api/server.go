@@ -80,6 +80,8 @@ type Server struct {
 	RefreshTokenTTL time.Duration
 	// Attempts throttle sign-in and sign-up.
 	Attempts Attempts
+	// Push is how browsers subscribe to Web Push (devices.go).
+	Push PushSettings
 }
 
 // Attempts count sign-in and sign-up attempts in Redis, before any password

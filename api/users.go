@@ -14,8 +14,9 @@ import (
 	"github.com/orderflow/orderflow/internal/platform/httpx"
 )
 
-// preferenceChannels are the channels a user's profile has addresses for.
-var preferenceChannels = []string{notifications.ChannelEmail, notifications.ChannelSMS}
+// preferenceChannels are the channels a user's profile has addresses for:
+// push goes to their registered devices (devices.go).
+var preferenceChannels = []string{notifications.ChannelEmail, notifications.ChannelSMS, notifications.ChannelPush}
 
 // GetMe is GET /api/users/me: the caller's profile.
 func (s *Server) GetMe(ctx context.Context, _ GetMeRequestObject) (GetMeResponseObject, error) {
@@ -92,7 +93,7 @@ func (req profilePatch) validate() *httpx.Problem {
 			}
 			for i, c := range n.Channels {
 				if !slices.Contains(preferenceChannels, c) || slices.Index(n.Channels, c) != i {
-					add(fmt.Sprintf("notification_preferences.channels[%d]", i), "must be one of email, sms, each at most once")
+					add(fmt.Sprintf("notification_preferences.channels[%d]", i), "must be one of email, sms, push, each at most once")
 				}
 			}
 		}

@@ -1759,7 +1759,7 @@ func TestChecksCatch(t *testing.T) {
 		{"api cannot verify Twilio callbacks", func(s *set) {
 			c := &s.deployments["api"].Spec.Template.Spec.Containers[0]
 			c.Env = slices.DeleteFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "TWILIO_AUTH_TOKEN" })
-		}, "TWILIO_AUTH_TOKEN]"}, // the last of the secrets it should read
+		}, "TWILIO_AUTH_TOKEN VAPID_PUBLIC_KEY]"}, // the last of the secrets it should read
 		{"notifications worker without its database", func(s *set) {
 			c := &s.deployments["worker-notifications"].Spec.Template.Spec.Containers[0]
 			c.Env = slices.DeleteFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "DATABASE_URL" })

@@ -62,6 +62,7 @@ func orderMessage(in orders.Input, st orders.State) notifications.Input {
 	msg := notifications.Input{
 		NotificationID: OrderNotificationID(in.OrderID, st.Status),
 		OrderID:        in.OrderID,
+		CustomerID:     in.CustomerID,
 		Kind:           st.Status.Event(),
 		Channels:       channels,
 		Email:          in.Contact.Email,

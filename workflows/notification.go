@@ -107,10 +107,12 @@ func (n *notification) request(ctx workflow.Context, channel string) (activity, 
 		}
 		return notificationActivities.SendSMS, activities.SendSMSRequest{Delivery: d, To: in.Phone, Body: in.Body}, ""
 	case notifications.ChannelPush:
-		if in.DeviceToken == "" {
+		// The device named, or the customer's, which the activity reads.
+		if in.DeviceToken == "" && in.CustomerID == "" {
 			return nil, nil, noAddress
 		}
-		return notificationActivities.SendPush, activities.SendPushRequest{Delivery: d, DeviceToken: in.DeviceToken, Title: in.Subject, Body: in.Body}, ""
+		return notificationActivities.SendPush, activities.SendPushRequest{Delivery: d, DeviceToken: in.DeviceToken, CustomerID: in.CustomerID,
+			Title: in.Subject, Body: in.Body}, ""
 	case notifications.ChannelWebhook:
 		if in.WebhookURL == "" {
 			return nil, nil, noAddress

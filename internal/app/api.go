@@ -24,6 +24,9 @@ const maxOrderWatchers = 10_000
 // RunAPI serves the REST API on cfg.APIAddr, and its probes and metrics on
 // cfg.OpsAddr, until ctx ends.
 func RunAPI(ctx context.Context, cfg config.API, logger *slog.Logger) error {
+	if err := cfg.WebPushKey.RefuseDevelopmentKey(cfg.Environment); err != nil {
+		return err
+	}
 	c, err := connect(ctx, wants{Role: "api", Postgres: &cfg.Postgres, Redis: &cfg.Redis, Temporal: &cfg.Temporal, Payloads: &cfg.PayloadEncryption}, logger)
 	if err != nil {
 		return err
@@ -74,6 +77,8 @@ func RunAPI(ctx context.Context, cfg config.API, logger *slog.Logger) error {
 		Codec:               c.codec,
 		TemporalUIOrigins:   cfg.TemporalUIOrigins,
 		DecodeForLocalWebUI: cfg.Environment.Environment == config.Development,
+		// Development's Web Push service is the sandbox, on loopback.
+		Push: api.PushSettings{VAPIDPublicKey: cfg.VAPIDPublicKey, LoopbackEndpoints: cfg.Environment.Environment == config.Development},
 	}
 	if cfg.TracesQueryURL != "" {
 		if srv.Traces, err = telemetry.NewTraceStore(cfg.TracesQueryURL); err != nil {

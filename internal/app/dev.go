@@ -106,6 +106,11 @@ func RunDev(ctx context.Context, lookup config.Lookup, logger *slog.Logger) erro
 	// The sandbox signs SendGrid events with a key pair made for this run;
 	// the API verifies them with its public half.
 	cfg.SandboxSendGridWebhookKey, cfg.SendGridWebhookPublicKey = sandbox.NewEventWebhookKey()
+	// Web Push signs with a VAPID key pair made for this run, unless the
+	// environment names one (a browser keeps its subscription across runs).
+	if cfg.VAPIDPrivateKey == config.Defaults[config.WebPushSigning]().VAPIDPrivateKey {
+		cfg.VAPIDPublicKey, cfg.VAPIDPrivateKey = config.NewVAPIDKeys()
+	}
 	cfg.FrontendAddr = loop(p.FrontendPort)
 	// The Web UI decodes payloads through the api's codec server.
 	cfg.TemporalUIOrigins = config.Origins{infra.Temporal.UIURL(), fmt.Sprintf("http://localhost:%d", p.TemporalUIPort)}

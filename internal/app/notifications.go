@@ -15,6 +15,7 @@ import (
 	"github.com/orderflow/orderflow/api"
 	"github.com/orderflow/orderflow/internal/domain/notifications"
 	"github.com/orderflow/orderflow/internal/domain/notifications/providers"
+	"github.com/orderflow/orderflow/internal/domain/users"
 	"github.com/orderflow/orderflow/internal/platform/breaker"
 	"github.com/orderflow/orderflow/internal/platform/config"
 	"github.com/orderflow/orderflow/internal/platform/httpx"
@@ -32,6 +33,19 @@ func notificationActivities(cfg config.NotificationsWorker, c *conns, logger *sl
 	if err != nil {
 		return nil, fmt.Errorf("twilio: %w", err)
 	}
+	if err := cfg.WebPushKey.RefuseDevelopmentKey(cfg.Environment); err != nil {
+		return nil, err
+	}
+	// Browsers' push endpoints are the customers' choice, like webhook
+	// URLs: the same address policy.
+	pushTargets := webhookOptions(cfg, c)
+	pushTargets.Wrap = func(rt http.RoundTripper) http.RoundTripper {
+		return httpx.InstrumentTransport(providers.WebPushName, c.tracing.Provider, rt)
+	}
+	webPush, err := providers.NewWebPush(cfg.VAPIDPublicKey, cfg.VAPIDPrivateKey, cfg.VAPIDSubject, pushTargets)
+	if err != nil {
+		return nil, err
+	}
 	var statusCallback string
 	if cfg.PublicAPIURL != "" {
 		statusCallback = strings.TrimRight(cfg.PublicAPIURL, "/") + api.TwilioWebhookPath
@@ -40,6 +54,8 @@ func notificationActivities(cfg config.NotificationsWorker, c *conns, logger *sl
 		Email:             providers.NewSendGrid(cfg.SendGridAPIKey, cfg.SendGridBaseURL, client(providers.SendGridName)),
 		SMS:               sms,
 		Push:              providers.NewPush(cfg.PushAPIKey, cfg.PushBaseURL, client(providers.PushName)),
+		WebPush:           webPush,
+		Devices:           users.NewStore(c.pool),
 		Webhooks:          providers.NewWebhook(cfg.WebhookSigningSecret, webhookOptions(cfg, c)),
 		EmailFrom:         cfg.EmailFrom,
 		SMSFrom:           cfg.TwilioFrom,

@@ -1,6 +1,7 @@
 // Package sandbox impersonates, behind one http.Handler, the services
 // orderflow talks to: a payment gateway, SendGrid v3 mail send, Twilio
-// Messages, a generic HTTP push service, and a webhook receiver. The real SDKs
+// Messages, a generic HTTP push service, a Web Push service with the
+// browsers subscribed to it (webpush.go), and a webhook receiver. The real SDKs
 // and clients run against it in development and tests, so no credentials or
 // network are needed, and faults (errors, outages, latency) can be injected on
 // demand to exercise retries and circuit breakers.
@@ -23,6 +24,8 @@
 //	                            {"provider":"sendgrid","status":503,"every":3}
 //	DELETE /_sandbox/faults     clear them all
 //	GET    /_sandbox/stats      calls received per provider, faulted ones included
+//	POST   /_sandbox/webpush/subscriptions       a browser's new Web Push subscription
+//	DELETE /_sandbox/webpush/subscriptions/{id}  make it gone: its endpoint answers 410
 package sandbox
 
 import (
@@ -72,8 +75,8 @@ type Options struct {
 
 // Sandbox is an http.Handler serving the payment gateway API (/v1/...),
 // SendGrid (/v3/mail/send), Twilio (/2010-04-01/...), the push service
-// (/push/v1/messages), a webhook receiver (/hooks/{name}) and its own control
-// API (/_sandbox/...). It is safe for concurrent use. Close it to stop the
+// (/push/v1/messages), the Web Push service (/webpush/{subscription}), a
+// webhook receiver (/hooks/{name}) and its own control API (/_sandbox/...). It is safe for concurrent use. Close it to stop the
 // delivery callbacks still under way.
 type Sandbox struct {
 	router          *mux.Router
@@ -94,7 +97,9 @@ type Sandbox struct {
 	calls    map[string]int
 	messages []Message
 	sms      map[string]twilioMessage // by SID, for fetches
-	ledger   ledger
+	// pushSubscriptions are the Web Push subscriptions made, by ID.
+	pushSubscriptions map[string]*pushSubscription
+	ledger            ledger
 	// stateFile, when set, receives the ledger after every change (Persist).
 	stateFile string
 }
@@ -102,17 +107,18 @@ type Sandbox struct {
 // New returns a Sandbox with empty recordings and no faults.
 func New(opts Options) *Sandbox {
 	s := &Sandbox{
-		log:             opts.Logger,
-		now:             opts.Now,
-		twilioAuthToken: opts.TwilioAuthToken,
-		sendGridEvents:  opts.SendGridEventWebhookURL,
-		sendGridKey:     opts.SendGridEventWebhookKey,
-		webhookSecret:   []byte(opts.WebhookSigningSecret),
-		callbackClient:  &http.Client{Timeout: 5 * time.Second},
-		faults:          map[string]*Fault{},
-		calls:           map[string]int{},
-		sms:             map[string]twilioMessage{},
-		ledger:          newLedger(),
+		log:               opts.Logger,
+		now:               opts.Now,
+		twilioAuthToken:   opts.TwilioAuthToken,
+		sendGridEvents:    opts.SendGridEventWebhookURL,
+		sendGridKey:       opts.SendGridEventWebhookKey,
+		webhookSecret:     []byte(opts.WebhookSigningSecret),
+		callbackClient:    &http.Client{Timeout: 5 * time.Second},
+		faults:            map[string]*Fault{},
+		calls:             map[string]int{},
+		sms:               map[string]twilioMessage{},
+		pushSubscriptions: map[string]*pushSubscription{},
+		ledger:            newLedger(),
 	}
 	s.callbackCtx, s.stopCallbacks = context.WithCancel(context.Background())
 	if s.sendGridKey == nil {
@@ -171,6 +177,12 @@ func (s *Sandbox) routes() *mux.Router {
 	}))
 	push.HandleFunc("/messages", s.sendPush).Methods(http.MethodPost)
 
+	webPush := r.PathPrefix("/webpush").Subrouter()
+	webPush.Use(s.gate(ProviderPush, func(w http.ResponseWriter, status int) {
+		writeProblem(w, status, faultMessage(status))
+	}))
+	webPush.HandleFunc("/{id}", s.receiveWebPush).Methods(http.MethodPost)
+
 	hooks := r.PathPrefix("/hooks").Subrouter()
 	hooks.Use(s.gate(ProviderWebhook, func(w http.ResponseWriter, status int) {
 		writeProblem(w, status, faultMessage(status))
@@ -184,6 +196,8 @@ func (s *Sandbox) routes() *mux.Router {
 	ctl.HandleFunc("/faults", s.listFaults).Methods(http.MethodGet)
 	ctl.HandleFunc("/faults", s.postFault).Methods(http.MethodPost)
 	ctl.HandleFunc("/faults", s.deleteFaults).Methods(http.MethodDelete)
+	ctl.HandleFunc("/webpush/subscriptions", s.createPushSubscription).Methods(http.MethodPost)
+	ctl.HandleFunc("/webpush/subscriptions/{id}", s.expirePushSubscription).Methods(http.MethodDelete)
 	ctl.HandleFunc("/stats", s.getStats).Methods(http.MethodGet)
 	return r
 }

@@ -52,6 +52,9 @@ type Input struct {
 	NotificationID string `json:"notification_id"`
 	OrderID        string `json:"order_id"`
 	Kind           string `json:"kind"` // e.g. "order.completed"
+	// CustomerID is whose devices a push goes to, without a DeviceToken:
+	// they are read when it is sent.
+	CustomerID string `json:"customer_id,omitempty"`
 	// Urgent messages ignore quiet hours.
 	Urgent   bool     `json:"urgent,omitempty"`
 	Channels []string `json:"channels"`
@@ -93,8 +96,8 @@ func (in Input) HasAddress(channel string) bool {
 		return in.Email != ""
 	case ChannelSMS:
 		return in.Phone != ""
-	case ChannelPush:
-		return in.DeviceToken != ""
+	case ChannelPush: // the device named, or the customer's registered ones
+		return in.DeviceToken != "" || in.CustomerID != ""
 	case ChannelWebhook:
 		return in.WebhookURL != ""
 	}

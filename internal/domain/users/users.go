@@ -1,6 +1,7 @@
 // Package users is the user service's data, in the "users" schema: accounts
 // with their argon2id password hashes, profiles and notification
-// preferences, and the sessions whose refresh tokens rotate on every use.
+// preferences, the sessions whose refresh tokens rotate on every use, and
+// the devices (browsers, phones) their push notifications go to.
 package users
 
 import (
@@ -39,8 +40,9 @@ type User struct {
 }
 
 // Preferences are how the user wants to be told about their orders: the
-// channels to try, in order, and the quiet hours during which an SMS that
-// is not urgent waits for the morning.
+// channels to try, in order (email, sms, push: their devices), and the
+// quiet hours during which an SMS or push that is not urgent waits for the
+// morning.
 type Preferences struct {
 	Channels   []string                  `json:"channels"`
 	QuietHours *notifications.QuietHours `json:"quiet_hours"`

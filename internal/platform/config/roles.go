@@ -31,6 +31,8 @@ type API struct {
 	TwilioAuth
 	SendGridEvents
 	TraceQuery
+	// Browsers subscribe to Web Push with the public key it hands out.
+	WebPushKey
 }
 
 // Frontend is `orderflow frontend`.
@@ -83,6 +85,9 @@ type NotificationsWorker struct {
 	// Twilio's status callbacks go to PUBLIC_API_URL/webhooks/twilio.
 	PublicAPI
 	TwilioAuth
+	// Web Push messages are signed with the VAPID key pair.
+	WebPushKey
+	WebPushSigning
 }
 
 // Migrate is `orderflow migrate`; production refuses the demo admin.
@@ -164,6 +169,8 @@ type Stack struct {
 	Reconcile
 	Providers
 	Breaker
+	WebPushKey
+	WebPushSigning
 	Admin
 	DemoCustomer
 	SandboxServer
