@@ -56,8 +56,12 @@ run_setup() {
   trap - EXIT
 }
 
+# Each setup on ports of its own (22xxx, 23xxx, ...): a stack that is still
+# letting go of its ports cannot stand in the way of the next.
+base=22000
 for setup in ${SETUPS:-dev-1 dev-2 server-1 server-2}; do
-  run_setup "$setup" "${setup%-*}" "${setup##*-}" 22000
+  run_setup "$setup" "${setup%-*}" "${setup##*-}" $base
+  base=$((base+1000))
 done
 echo "reports in $OUT/*.json" >&2
 
