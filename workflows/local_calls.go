@@ -74,7 +74,7 @@ func signalLocally(ctx workflow.Context, workflowID, runID, signal string, paylo
 		req.Payload, _ = json.Marshal(payload)
 	}
 	sendCtx, _ := workflow.NewDisconnectedContext(ctx)
-	if err := workflow.ExecuteLocalActivity(signalCtx(sendCtx), temporalActivities.SignalWorkflow, req).Get(sendCtx, nil); err != nil {
+	if err := workflow.ExecuteLocalActivity(recordCtx(sendCtx), temporalActivities.SignalWorkflow, req).Get(sendCtx, nil); err != nil {
 		workflow.GetLogger(ctx).Error("signal not sent", "workflow_id", workflowID, "signal", signal, "error", err)
 	}
 }
@@ -87,7 +87,7 @@ func startLocally(ctx workflow.Context, workflowID, queue string, fn, input any)
 		return err
 	}
 	req := activities.StartWorkflowRequest{WorkflowID: workflowID, WorkflowType: workflowType(fn), TaskQueue: queue, Input: in}
-	return workflow.ExecuteLocalActivity(signalCtx(ctx), temporalActivities.StartWorkflow, req).Get(ctx, nil)
+	return workflow.ExecuteLocalActivity(recordCtx(ctx), temporalActivities.StartWorkflow, req).Get(ctx, nil)
 }
 
 // workflowType is the type name under which the workers register fn: the

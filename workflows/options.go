@@ -140,22 +140,10 @@ func releaseCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, opts)
 }
 
-// signalCtx sends a signal from a worker (signalLocally): retried through a
-// Temporal outage for a week, like a settlement.
-func signalCtx(ctx workflow.Context) workflow.Context {
-	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout:    10 * time.Second,
-		ScheduleToCloseTimeout: 7 * 24 * time.Hour,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:    200 * time.Millisecond,
-			BackoffCoefficient: 2,
-			MaximumInterval:    time.Minute,
-		},
-	})
-}
-
-// recordCtx writes a read model from the worker itself. A database outage
-// is waited out for a week: the workflow holds its place meanwhile. (Without
+// recordCtx runs a worker's own bookkeeping as local activities: read-model
+// writes, and the signals and workflow starts of local_calls.go. A database
+// or Temporal outage is waited out for a week: the workflow holds its place
+// meanwhile. (Without
 // ScheduleToCloseTimeout a local activity's retries end with its first
 // StartToCloseTimeout.) A write the database refuses for good comes back as
 // a non-retryable error (ErrPermanentWrite) and is not retried at all.
