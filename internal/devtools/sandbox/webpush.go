@@ -165,7 +165,7 @@ func (s *Sandbox) receiveWebPush(w http.ResponseWriter, r *http.Request) {
 	}
 
 	msg := Message{Provider: ProviderPush, ID: newID("wp_", 12), To: endpoint, Body: string(plain),
-		Headers: map[string]string{"TTL": r.Header.Get("TTL"), "Urgency": r.Header.Get("Urgency")}}
+		Headers: map[string]string{"TTL": r.Header.Get("TTL"), "Urgency": r.Header.Get("Urgency"), "Topic": r.Header.Get("Topic")}}
 	// The service worker's payload, when it is orderflow's JSON.
 	var shown struct {
 		Title string            `json:"title"`

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdh"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -110,6 +111,7 @@ func (w *WebPush) Send(ctx context.Context, s Subscription, m PushMessage) (Rece
 			HTTPClient: w.client, Subscriber: w.subscriber,
 			VAPIDPublicKey: w.publicKey, VAPIDPrivateKey: w.privateKey,
 			TTL: int(webPushTTL / time.Second), Urgency: webpush.UrgencyNormal,
+			Topic: pushTopic(m.IdempotencyKey),
 		})
 	if err != nil {
 		return Receipt{}, webPushError(err)
@@ -154,4 +156,17 @@ func webPushError(err error) error {
 		return &PermanentError{Provider: WebPushName, Message: "the message is too long for a push"}
 	}
 	return &PermanentError{Provider: WebPushName, Message: "the subscription's keys do not encrypt: " + err.Error()}
+}
+
+// pushTopic is the Topic (RFC 8030 5.4) of a message: the same for every
+// attempt at it, so that a push service still holding an earlier attempt
+// for an offline browser replaces it rather than showing both. A topic is
+// at most 32 characters of base64url; the idempotency key is hashed into
+// one ("" when there is none).
+func pushTopic(idempotencyKey string) string {
+	if idempotencyKey == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(idempotencyKey))
+	return base64.RawURLEncoding.EncodeToString(sum[:])[:32]
 }

@@ -57,6 +57,15 @@ func TestWebPushIsEncryptedForTheSubscription(t *testing.T) {
 	assert.Equal(t, reminder.Body, msgs[0].Body)
 	assert.Equal(t, reminder.Data, msgs[0].CustomArgs)
 	assert.Equal(t, "86400", msgs[0].Headers["TTL"])
+
+	// Another attempt at the same message has the same Topic, which a push
+	// service holding the first for an offline browser replaces it with.
+	_, err = w.Send(context.Background(), providers.Subscription{Endpoint: sub.Endpoint, P256dh: sub.Keys.P256dh, Auth: sub.Keys.Auth}, reminder)
+	require.NoError(t, err)
+	msgs = sb.Messages()
+	require.Len(t, msgs, 2)
+	assert.Len(t, msgs[0].Headers["Topic"], 32, "RFC 8030: at most 32 base64url characters")
+	assert.Equal(t, msgs[0].Headers["Topic"], msgs[1].Headers["Topic"])
 }
 
 func TestWebPushRefusalsArePermanent(t *testing.T) {
