@@ -66,6 +66,11 @@ func (a *NotificationActivities) pushToDevices(ctx context.Context, customerID s
 	}
 	if len(delivered) > 0 {
 		logger.Info("pushed to the customer's devices", "devices", len(devices), "delivered", len(delivered))
+		if len(refusals) > 0 {
+			// The message reached the customer; these devices did not
+			// take it, and are not tried again for it.
+			logger.Warn("some of the customer's devices did not take the message", "refusals", strings.Join(refusals, "; "))
+		}
 		return delivered[0], nil
 	}
 	message := "no device took the message: " + strings.Join(refusals, "; ")
@@ -82,7 +87,9 @@ func (a *NotificationActivities) pushTo(ctx context.Context, d users.Device, m p
 	if d.Type == users.DeviceWebPush {
 		return a.WebPush.Send(ctx, providers.Subscription{Endpoint: d.Endpoint, P256dh: d.P256dh, Auth: d.Auth}, m)
 	}
-	m.Token = d.Token
+	// Each phone's call its own key: a push service that deduplicates on it
+	// would otherwise deliver to one phone only.
+	m.Token, m.IdempotencyKey = d.Token, m.IdempotencyKey+":"+d.ID
 	return a.Push.Send(ctx, m)
 }
 

@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 )
 
 // TemporalActivities signal and start workflows from another workflow's
@@ -48,7 +49,7 @@ func (a *TemporalActivities) SignalWorkflow(ctx context.Context, req SignalReque
 		activity.GetLogger(ctx).Info("signal to a workflow that is gone: dropped", "workflow_id", req.WorkflowID, "signal", req.Signal)
 		return nil
 	}
-	return err
+	return refusedForGood(err)
 }
 
 // StartWorkflowRequest starts one workflow, once per ID ever. Input is its
@@ -73,6 +74,20 @@ func (a *TemporalActivities) StartWorkflow(ctx context.Context, req StartWorkflo
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		return nil
+	}
+	return refusedForGood(err)
+}
+
+// refusedForGood makes the refusals that no retry can change (a payload
+// over the server's limit, a namespace or permission that is not there)
+// non-retryable: the caller's week of retries is for outages, and a
+// workflow waiting out a refusal would only grow its history.
+func refusedForGood(err error) error {
+	var invalid *serviceerror.InvalidArgument
+	var denied *serviceerror.PermissionDenied
+	var noNamespace *serviceerror.NamespaceNotFound
+	if errors.As(err, &invalid) || errors.As(err, &denied) || errors.As(err, &noNamespace) {
+		return temporal.NewNonRetryableApplicationError(err.Error(), "TemporalRefused", err)
 	}
 	return err
 }

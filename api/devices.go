@@ -120,6 +120,8 @@ func (s *Server) RegisterDevice(ctx context.Context, req RegisterDeviceRequestOb
 	switch {
 	case errors.Is(err, users.ErrTooManyDevices):
 		return nil, httpx.NewProblem(http.StatusConflict, err.Error()+": delete one first")
+	case errors.Is(err, users.ErrDeviceTaken):
+		return nil, httpx.NewProblem(http.StatusConflict, err.Error())
 	case errors.Is(err, users.ErrNotFound):
 		return nil, httpx.NewProblem(http.StatusUnauthorized, "the account no longer exists")
 	case err != nil:

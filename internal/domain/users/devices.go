@@ -26,6 +26,9 @@ var (
 	ErrDeviceNotFound = errors.New("device not found")
 	// ErrTooManyDevices means the account has MaxDevices already.
 	ErrTooManyDevices = fmt.Errorf("an account registers at most %d devices", MaxDevices)
+	// ErrDeviceTaken means another account registered the Web Push
+	// endpoint with other keys.
+	ErrDeviceTaken = errors.New("this push endpoint is registered to another account with other keys")
 )
 
 // Device is one browser or phone that a user's push notifications go to.
@@ -56,8 +59,12 @@ func (d Device) address() string {
 // RegisterDevice adds d to the user's devices and returns it, with created
 // false when the user had registered it already (its keys are then
 // refreshed: a browser may renew them). A device another account
-// registered moves to this one. ErrNotFound: no such account;
-// ErrTooManyDevices: the account has MaxDevices.
+// registered moves to this one when the caller proves it holds it: a
+// phone's token, or a subscription's endpoint with the same keys (the
+// browser has them; someone who only learnt the endpoint does not, and must
+// not take the pushes away from its owner). ErrNotFound: no such account;
+// ErrTooManyDevices: the account has MaxDevices; ErrDeviceTaken: another
+// account's subscription, with other keys.
 func (s *Store) RegisterDevice(ctx context.Context, userID string, d Device) (_ Device, created bool, err error) {
 	if _, err := uuid.Parse(userID); err != nil {
 		return Device{}, false, ErrNotFound
@@ -78,9 +85,12 @@ func (s *Store) RegisterDevice(ctx context.Context, userID string, d Device) (_ 
 			return err
 		}
 		var owner uuid.UUID
-		err = tx.QueryRow(ctx, `SELECT user_id FROM users.devices WHERE address = $1`, d.address()).Scan(&owner)
+		var p256dh, auth string
+		err = tx.QueryRow(ctx, `SELECT user_id, p256dh, auth FROM users.devices WHERE address = $1`, d.address()).Scan(&owner, &p256dh, &auth)
 		switch {
 		case err == nil && owner.String() == userID:
+		case err == nil && d.Type == DeviceWebPush && (p256dh != d.P256dh || auth != d.Auth):
+			return ErrDeviceTaken
 		case err == nil || errors.Is(err, pgx.ErrNoRows):
 			if count >= MaxDevices {
 				return ErrTooManyDevices

@@ -74,7 +74,19 @@ func TestRegisteringADeviceAgainRefreshesIt(t *testing.T) {
 	require.Len(t, list, 1)
 	assert.Equal(t, "renewed-key", list[0].P256dh)
 
-	// Bob signs in on Ada's browser: it is his now, under a new ID.
+	// Someone who learnt the endpoint, without the browser's keys, cannot
+	// take it over.
+	forged := d
+	forged.P256dh, forged.Auth = "attacker-key", "attacker-auth"
+	_, _, err = s.RegisterDevice(ctx, bob.ID, forged)
+	require.ErrorIs(t, err, users.ErrDeviceTaken)
+	list, err = s.Devices(ctx, ada.ID)
+	require.NoError(t, err)
+	require.Len(t, list, 1, "still Ada's")
+	assert.Equal(t, "renewed-key", list[0].P256dh)
+
+	// Bob signs in on Ada's browser, which holds the keys: it is his now,
+	// under a new ID.
 	moved, created, err := s.RegisterDevice(ctx, bob.ID, d)
 	require.NoError(t, err)
 	assert.True(t, created, "a new device of Bob's")
