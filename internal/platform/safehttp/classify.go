@@ -17,6 +17,7 @@ const (
 	Metadata    Range = "cloud metadata" // 169.254.169.254, fd00:ec2::254
 	Multicast   Range = "multicast"      // 224.0.0.0/4, ff00::/8
 	SharedNAT   Range = "shared (carrier-grade NAT)"
+	Reserved    Range = "reserved" // IETF protocol assignments, benchmarking, 240/4, broadcast; 6to4, Teredo
 )
 
 var (
@@ -34,6 +35,15 @@ var (
 	// 64:ff9b::10.0.0.5 is translated to 10.0.0.5. The prefix must only
 	// carry public IPv4 addresses, so the embedded one is classified.
 	nat64 = netip.MustParsePrefix("64:ff9b::/96")
+	// Not on the Internet either (RFC 6890's special-purpose registry):
+	// IETF protocol assignments, benchmarking networks, the reserved 240/4
+	// with the limited broadcast address in it, the local-use NAT64 prefix,
+	// and the 6to4 and Teredo tunnels, which carry an IPv4 address of any
+	// kind inside.
+	reserved = []netip.Prefix{
+		netip.MustParsePrefix("192.0.0.0/24"), netip.MustParsePrefix("198.18.0.0/15"), netip.MustParsePrefix("240.0.0.0/4"),
+		netip.MustParsePrefix("64:ff9b:1::/48"), netip.MustParsePrefix("2002::/16"), netip.MustParsePrefix("2001::/32"),
+	}
 )
 
 // Classify returns the range addr falls in, Public for an address on the
@@ -66,6 +76,11 @@ func Classify(addr netip.Addr) Range {
 		return Multicast
 	case sharedNAT.Contains(addr):
 		return SharedNAT
+	}
+	for _, p := range reserved {
+		if p.Contains(addr) {
+			return Reserved
+		}
 	}
 	return Public
 }
