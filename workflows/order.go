@@ -95,8 +95,8 @@ type orderSaga struct {
 	// trackSearchStatus).
 	searchStatus     orders.Status
 	statusSearchable bool
-	// localCalls: the payment calls and the signals to the reservation are
-	// local activities (trackLocalCalls).
+	// localCalls: the payment calls, the signals to the reservation and
+	// the notification's start are local activities (trackLocalCalls).
 	localCalls bool
 }
 
