@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/orderflow/orderflow/internal/domain/notifications/providers"
 	"github.com/orderflow/orderflow/internal/domain/users"
+	"github.com/orderflow/orderflow/internal/platform/safehttp"
 )
 
 // pushToDevices sends m to each of the customer's devices as they are now
@@ -93,10 +95,13 @@ func (a *NotificationActivities) pushTo(ctx context.Context, d users.Device, m p
 	return a.Push.Send(ctx, m)
 }
 
-// gone reports whether a push service refused a message because the
-// subscription or token no longer exists: Web Push's 404 and 410 (RFC
-// 8030), FCM's UNREGISTERED and APNs' 410 through the push service.
+// gone reports whether a device can never take a message: its push
+// service says the subscription or token no longer exists (Web Push's 404
+// and 410, RFC 8030; FCM's UNREGISTERED and APNs' 410 through the push
+// service), or its endpoint is an address the worker may not reach
+// (safehttp), which every later message would be refused too.
 func gone(err error) bool {
+	var refused *safehttp.RefusedError
 	status := providers.StatusOf(err)
-	return providers.IsPermanent(err) && (status == http.StatusNotFound || status == http.StatusGone)
+	return providers.IsPermanent(err) && (status == http.StatusNotFound || status == http.StatusGone || errors.As(err, &refused))
 }

@@ -16,7 +16,10 @@ type PermanentError struct {
 	Status   int // HTTP status, or the SDK's own status for a refusal made locally
 	Code     int // provider error code (Twilio's 21211...), 0 when it has none
 	Message  string
+	Err      error // the cause of a refusal made locally, e.g. a *safehttp.RefusedError
 }
+
+func (e *PermanentError) Unwrap() error { return e.Err }
 
 func (e *PermanentError) Error() string {
 	if e.Code != 0 {

@@ -144,7 +144,7 @@ func webPushError(err error) error {
 		if refused.Range != safehttp.Public {
 			why = "its address is " + string(refused.Range)
 		}
-		return &PermanentError{Provider: WebPushName, Message: "the endpoint is refused: " + why + " (" + refused.Setting + ")"}
+		return &PermanentError{Provider: WebPushName, Message: "the endpoint is refused: " + why + " (" + refused.Setting + ")", Err: refused}
 	}
 	var requestErr *url.Error
 	switch {

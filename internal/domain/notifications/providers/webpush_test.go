@@ -116,6 +116,8 @@ func TestWebPushRefusalsArePermanent(t *testing.T) {
 		_, err = strict.Send(context.Background(), providers.Subscription{Endpoint: sub.Endpoint, P256dh: sub.Keys.P256dh, Auth: sub.Keys.Auth}, reminder)
 		require.True(t, providers.IsPermanent(err), "%v", err)
 		assert.Contains(t, err.Error(), providers.WebhookAllowSetting)
+		var refused *safehttp.RefusedError
+		assert.ErrorAs(t, err, &refused, "the refusal is there for the caller to forget the device by")
 	})
 }
 
