@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"maps"
 
 	"github.com/orderflow/orderflow/activities"
 	"github.com/orderflow/orderflow/internal/domain/notifications"
@@ -131,7 +132,11 @@ func (n *notification) request(ctx workflow.Context, channel string) (activity, 
 func (n *notification) record(ctx workflow.Context, status notifications.Status) {
 	n.state.Status = status
 	n.state.UpdatedAt = workflow.Now(ctx)
-	req := activities.RecordNotificationRequest{Input: n.in, State: n.state}
+	// The local activity gets its input in memory and may outlive a
+	// cancelled wait: it gets its own copy of the failures map.
+	st := n.state
+	st.Failures = maps.Clone(st.Failures)
+	req := activities.RecordNotificationRequest{Input: n.in, State: st}
 	if err := workflow.ExecuteLocalActivity(recordCtx(ctx), notificationActivities.RecordNotification, req).Get(ctx, nil); err != nil {
 		// A write the database refuses for good (non-retryable), or a week
 		// of failed writes (recordCtx): the notification goes on, and a

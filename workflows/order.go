@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"errors"
+	"slices"
 
 	"github.com/orderflow/orderflow/activities"
 	"github.com/orderflow/orderflow/internal/domain/notifications"
@@ -241,7 +242,12 @@ func (s *orderSaga) refundPayment(ctx workflow.Context) error {
 func (s *orderSaga) record(ctx workflow.Context, event string) {
 	s.state.Version++
 	s.state.UpdatedAt = workflow.Now(ctx)
-	req := activities.RecordOrderStateRequest{Input: s.in, State: s.state, Event: event}
+	// A local activity gets its input in memory, not serialized, and may
+	// still be running when a cancellation ends the wait below: it gets its
+	// own copy of the steps the saga goes on changing.
+	st := s.state
+	st.Steps = slices.Clone(st.Steps)
+	req := activities.RecordOrderStateRequest{Input: s.in, State: st, Event: event}
 	if err := workflow.ExecuteLocalActivity(recordCtx(ctx), orderActivities.RecordOrderState, req).Get(ctx, nil); err != nil {
 		// A write the database refuses for good (non-retryable), or a week
 		// of failed writes (recordCtx): the saga goes on, and a later write
