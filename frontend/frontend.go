@@ -57,9 +57,33 @@ func New(apiURL string, logger *slog.Logger, tp trace.TracerProvider) (http.Hand
 	// bounds it (minutes, with heartbeats), and the proxy ends with it.
 	r.Path("/api/orders/{id}/stream").Methods(http.MethodGet).Handler(withoutWriteTimeout(proxy))
 	r.PathPrefix("/api/").Handler(proxy)
-	// The dashboard runs no script from anywhere but itself, and is not framed.
-	r.PathPrefix("/").Handler(httpx.SecurityHeaders("default-src 'self'; frame-ancestors 'none'", http.FileServerFS(files)))
+	// The dashboard runs no script from anywhere but itself, and is not
+	// framed. Its service worker is one of its own scripts: worker-src
+	// falls back to default-src, so 'self' allows /sw.js and nothing else.
+	site := httpx.SecurityHeaders(dashboardCSP, http.FileServerFS(files))
+	r.Path(serviceWorkerPath).Handler(serviceWorker(site))
+	r.PathPrefix("/").Handler(site)
 	return httpx.Trace(tp, "frontend", httpx.WithRequestID(httpx.Observe("frontend", logger, r))), nil
+}
+
+// dashboardCSP is the Content-Security-Policy of the dashboard's pages,
+// scripts and service worker.
+const dashboardCSP = "default-src 'self'; frame-ancestors 'none'"
+
+// serviceWorkerPath is the dashboard's service worker (static/sw.js), at
+// the root so that its scope is the whole dashboard.
+const serviceWorkerPath = "/sw.js"
+
+// serviceWorker serves the worker as JavaScript whatever the host's MIME
+// table says (browsers register no worker of another type), and revalidated
+// at every load, so that a new version reaches browsers at their next visit
+// rather than when a cache lets it go.
+func serviceWorker(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
+		next.ServeHTTP(w, r)
+	})
 }
 
 // withoutWriteTimeout lifts the server's write deadline for one request.

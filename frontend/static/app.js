@@ -2,7 +2,8 @@
 // GET /api/orders and refreshed every 10 s (older pages included, as far as
 // they were loaded), the orders under way followed live through their
 // streams; platform stats, approvals and each order's trace for
-// admins; the signed-in user's notification preferences.
+// admins; the signed-in user's notification preferences, and Web Push in
+// this browser (sw.js shows the pushes).
 "use strict";
 
 const $ = id => document.getElementById(id);
@@ -42,8 +43,14 @@ const prefQuietEnd = $("pref-quiet-end");
 const prefsSave = $("prefs-save");
 const prefsStatus = $("prefs-status");
 const prefsError = $("prefs-error");
+const pushState = $("push-state");
+const pushOn = $("push-on");
+const pushOff = $("push-off");
+const pushError = $("push-error");
+const devicesTitle = $("devices-title");
+const devicesList = $("devices");
 
-const CHANNELS = ["email", "sms"];
+const CHANNELS = ["email", "sms", "push"];
 const FINAL = ["completed", "failed", "cancelled"];
 const ENDED = "Your session has ended. Please sign in again.";
 let pausedUntil = 0; // a 429's Retry-After: the refresh and the streams wait until then
@@ -327,7 +334,7 @@ function showProblem(box, prefix, err) {
   const p = document.createElement("p");
   p.textContent = text;
   box.replaceChildren(p);
-  if (err.errors.length) {
+  if (err.errors && err.errors.length) {
     const ul = document.createElement("ul");
     for (const e of err.errors) {
       const li = document.createElement("li");
@@ -446,6 +453,7 @@ function showSignIn(notice) {
   prefChannels.replaceChildren();
   prefsError.hidden = true;
   prefsStatus.textContent = "";
+  resetPush();
 }
 
 function showApp() {
@@ -1329,6 +1337,8 @@ async function openPreferences() {
   prefsError.hidden = true;
   prefsStatus.textContent = "";
   fillPreferences(s.user);
+  pushError.hidden = true;
+  loadPush();
   try {
     const user = await api("GET", "/api/users/me");
     if (session !== s) return;
@@ -1379,6 +1389,7 @@ async function savePreferences(event) {
     s.user = user;
     showUser();
     fillPreferences(user);
+    renderPushState(); // its hint follows the channels
     prefsStatus.textContent = "Saved.";
   } catch (err) {
     if (session !== s) return;
@@ -1387,6 +1398,334 @@ async function savePreferences(event) {
   } finally {
     prefsSave.disabled = false;
   }
+}
+
+// ---- Push in this browser ----
+
+// Web Push needs a service worker, the Push API and notifications, which a
+// browser offers only in a secure context (https, or localhost): over plain
+// http elsewhere none of them exists, and the control says so instead of
+// calling them.
+const pushSupported = "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
+const SERVICE_WORKER = "/sw.js";
+const SUBSCRIBE_TIMEOUT_MS = 30000;
+
+// The push services of the common browsers, to name a device by: the API
+// keeps a browser's endpoint, not which browser it is.
+const PUSH_SERVICES = [
+  [/(^|\.)fcm\.googleapis\.com$/, "Chrome"],
+  [/(^|\.)push\.services\.mozilla\.com$/, "Firefox"],
+  [/(^|\.)push\.apple\.com$/, "Safari"],
+  [/(^|\.)notify\.windows\.com$/, "Edge"],
+];
+
+let pushBusy = false; // turning on or off: the buttons wait
+let pushLoad = 0; // each load's number: a late answer from an earlier one is dropped
+let pushSub = null; // this browser's subscription as last read, or null
+let devices = null; // the user's devices as last listed, or null when unknown
+
+function base64urlBytes(text) {
+  const b64 = text.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - text.length % 4) % 4);
+  return Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+}
+
+function sameBytes(buffer, bytes) {
+  if (!buffer) return false;
+  const a = new Uint8Array(buffer);
+  return a.length === bytes.length && a.every((b, i) => b === bytes[i]);
+}
+
+// withTimeout rejects with reason when promise has not settled within ms:
+// a browser whose push service is unreachable may never answer.
+function withTimeout(promise, ms, reason) {
+  let timer;
+  const late = new Promise((_, reject) => { timer = setTimeout(() => reject(new ApiError(0, reason)), ms); });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+// browserProblem turns what the browser's APIs throw (DOMExceptions) into
+// an ApiError that showProblem reads, with what the user can do about it.
+function browserProblem(err) {
+  if (err instanceof ApiError) return err;
+  const message = (err && err.message) || String(err);
+  switch (err && err.name) {
+    case "AbortError":
+      // Chrome: "Registration failed - push service error", e.g. offline.
+      return new ApiError(0, "the browser's push service could not be reached (" + message + "). Check that you are online, then try again");
+    case "NotAllowedError":
+      return new ApiError(0, "the browser does not allow notifications for this site (" + message + ")");
+    default:
+      return new ApiError(0, message);
+  }
+}
+
+// currentSubscription is this browser's push subscription for the
+// dashboard, or null; it never registers the worker.
+async function currentSubscription() {
+  if (!pushSupported) return null;
+  try {
+    const reg = await navigator.serviceWorker.getRegistration("/");
+    return reg ? await reg.pushManager.getSubscription() : null;
+  } catch {
+    return null; // e.g. storage off for this site: nothing to show
+  }
+}
+
+function registeredHere() {
+  return Boolean(pushSub && devices && devices.some(d => d.type === "web_push" && d.endpoint === pushSub.endpoint));
+}
+
+// renderPushState says where this browser stands and offers the one button
+// that changes it.
+function renderPushState() {
+  pushOn.disabled = pushOff.disabled = pushBusy;
+  let text;
+  let on = false;
+  if (!pushSupported) {
+    text = window.isSecureContext
+      ? "Not supported: this browser cannot receive push notifications."
+      : "Not supported here: browsers offer push notifications only on pages served over HTTPS (or from localhost).";
+    pushOn.disabled = true;
+  } else if (Notification.permission === "denied") {
+    text = "Blocked: this browser does not let the dashboard show notifications. Allow them in the site's settings, then try again.";
+  } else if (pushSub && Notification.permission === "granted" && (registeredHere() || devices === null)) {
+    on = true;
+    text = devices === null ? "On in this browser (your devices could not be listed to confirm it)." : "On in this browser.";
+    const channels = session && session.user && session.user.notification_preferences && session.user.notification_preferences.channels;
+    if (!Array.isArray(channels) || !channels.includes("push")) {
+      text += " Pushes are sent only with push among the channels above: tick it and save.";
+    }
+  } else {
+    text = "Off in this browser.";
+  }
+  pushState.textContent = text;
+  pushOn.hidden = on;
+  pushOff.hidden = !on;
+}
+
+function deviceItem(d) {
+  const li = document.createElement("li");
+  const here = Boolean(pushSub && d.type === "web_push" && d.endpoint === pushSub.endpoint);
+  const what = document.createElement("span");
+  what.className = "device";
+  let name;
+  let detail = "";
+  if (d.type === "web_push") {
+    let host = "";
+    try {
+      host = new URL(d.endpoint).host;
+    } catch {
+      // Not a URL: the API checks it is one, so this is only defence.
+    }
+    const known = PUSH_SERVICES.find(([pattern]) => pattern.test(host));
+    name = known ? known[1] + " (web browser)" : "Web browser";
+    detail = host ? "push service " + host : "";
+  } else {
+    name = d.platform === "ios" ? "iPhone or iPad" : d.platform === "android" ? "Android phone" : "Phone";
+    detail = "app";
+  }
+  const created = new Date(d.created_at).toLocaleString();
+  const title = document.createElement("strong");
+  title.textContent = name;
+  what.appendChild(title);
+  if (here) {
+    const mark = document.createElement("span");
+    mark.className = "here";
+    mark.textContent = "this browser";
+    what.appendChild(mark);
+  }
+  const meta = document.createElement("span");
+  meta.className = "meta";
+  meta.textContent = (detail ? detail + " · " : "") + "added " + created;
+  what.appendChild(meta);
+  const remove = document.createElement("button");
+  remove.type = "button";
+  remove.textContent = "Remove";
+  remove.dataset.device = d.id;
+  remove.disabled = pushBusy;
+  remove.setAttribute("aria-label", "Remove " + name + (here ? ", this browser," : "") + " added " + created);
+  li.append(what, remove);
+  return li;
+}
+
+function renderDevices() {
+  if (devices === null) {
+    devicesList.replaceChildren();
+    return;
+  }
+  if (!devices.length) {
+    const li = document.createElement("li");
+    li.textContent = "No devices: pushes have nowhere to go.";
+    devicesList.replaceChildren(li);
+    return;
+  }
+  devicesList.replaceChildren(...devices.map(deviceItem));
+}
+
+// loadPush reads this browser's subscription and the user's devices, and
+// shows both. The error box is the caller's to clear.
+async function loadPush() {
+  const s = session;
+  if (!s) return;
+  const load = ++pushLoad;
+  const sub = await currentSubscription();
+  let list = null;
+  let failure = null;
+  try {
+    const body = await api("GET", "/api/users/me/devices");
+    list = body && Array.isArray(body.items) ? body.items : [];
+  } catch (err) {
+    failure = err;
+  }
+  if (session !== s || load !== pushLoad) return;
+  pushSub = sub;
+  devices = list;
+  if (failure) showProblem(pushError, "Could not list your devices: ", failure);
+  renderDevices();
+  renderPushState();
+}
+
+function setPushBusy(on, text) {
+  pushBusy = on;
+  if (text) pushState.textContent = text;
+  pushOn.disabled = pushOff.disabled = on;
+  for (const b of devicesList.querySelectorAll("button")) b.disabled = on;
+}
+
+// deleteDevice stops the API pushing to one device; one gone already is
+// no error.
+async function deleteDevice(id) {
+  try {
+    await api("DELETE", "/api/users/me/devices/" + encodeURIComponent(id));
+  } catch (err) {
+    if (err.status !== 404) throw err;
+  }
+}
+
+// enablePush asks for permission (from the click, as browsers require),
+// subscribes this browser with the API's VAPID key through the dashboard's
+// service worker and registers the subscription as one of the user's
+// devices. Subscribing again is harmless: the browser answers the
+// subscription it has, and the API the device it knows.
+async function enablePush() {
+  const s = session;
+  if (!s || pushBusy || !pushSupported) return;
+  pushError.hidden = true;
+  setPushBusy(true, "Asking for permission…");
+  try {
+    const permission = await Notification.requestPermission();
+    if (session !== s) return;
+    if (permission !== "granted") {
+      // "default": the prompt was dismissed, and asking again will prompt again.
+      if (permission !== "denied") showProblem(pushError, "", new ApiError(0, "Notifications were not allowed. Press the button again to be asked again."));
+      return;
+    }
+    setPushBusy(true, "Subscribing…");
+    const body = await api("GET", "/api/push/vapid-public-key");
+    const key = body && typeof body.public_key === "string" ? body.public_key : "";
+    if (!key) throw new ApiError(0, "the server has no push key (VAPID_PUBLIC_KEY)");
+    const keyBytes = base64urlBytes(key);
+    await navigator.serviceWorker.register(SERVICE_WORKER, { scope: "/" });
+    // Subscribing needs the worker active, not just registered.
+    const reg = await withTimeout(navigator.serviceWorker.ready, 10000, "the service worker did not start");
+    let sub = await reg.pushManager.getSubscription();
+    const made = sub && sub.options && sub.options.applicationServerKey;
+    if (made && !sameBytes(made, keyBytes)) {
+      // Made with a key the server no longer signs with: its pushes would
+      // be refused, and the browser refuses to subscribe over it.
+      await sub.unsubscribe();
+      sub = null;
+    }
+    if (!sub) {
+      sub = await withTimeout(reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes }),
+        SUBSCRIBE_TIMEOUT_MS, "the browser's push service did not answer within " + SUBSCRIBE_TIMEOUT_MS / 1000 + " s. Check that you are online, then try again");
+    }
+    if (session !== s) return;
+    setPushBusy(true, "Registering this browser…");
+    await api("POST", "/api/users/me/devices", Object.assign({ type: "web_push" }, sub.toJSON()));
+  } catch (err) {
+    if (session === s) showProblem(pushError, "Could not turn on notifications: ", browserProblem(err));
+  } finally {
+    if (session === s) {
+      setPushBusy(false);
+      await loadPush();
+      if (!pushOff.hidden) pushOff.focus();
+    }
+  }
+}
+
+// disablePush stops the API pushing to this browser, then drops the
+// browser's subscription. When the API cannot be reached nothing changes,
+// so that turning off can be tried again.
+async function disablePush() {
+  const s = session;
+  if (!s || pushBusy) return;
+  pushError.hidden = true;
+  setPushBusy(true, "Turning off…");
+  try {
+    const sub = await currentSubscription();
+    if (sub) {
+      const body = await api("GET", "/api/users/me/devices");
+      if (session !== s) return;
+      const items = body && Array.isArray(body.items) ? body.items : [];
+      const mine = items.find(d => d.type === "web_push" && d.endpoint === sub.endpoint);
+      if (mine) await deleteDevice(mine.id);
+      if (session !== s) return;
+      await sub.unsubscribe();
+    }
+  } catch (err) {
+    if (session === s) showProblem(pushError, "Could not turn off notifications: ", browserProblem(err));
+  } finally {
+    if (session === s) {
+      setPushBusy(false);
+      await loadPush();
+      if (!pushOn.hidden) pushOn.focus();
+    }
+  }
+}
+
+// removeDevice deletes one of the user's devices; this browser's is turned
+// off here too, so that it does not keep a subscription nothing sends to.
+async function removeDevice(id) {
+  const s = session;
+  if (!s || pushBusy || !devices) return;
+  const index = devices.findIndex(d => d.id === id);
+  const d = devices[index];
+  if (!d) return;
+  if (pushSub && d.type === "web_push" && d.endpoint === pushSub.endpoint) {
+    await disablePush();
+  } else {
+    pushError.hidden = true;
+    setPushBusy(true, "Removing the device…");
+    try {
+      await deleteDevice(id);
+    } catch (err) {
+      if (session === s) showProblem(pushError, "Could not remove the device: ", err);
+    } finally {
+      if (session === s) {
+        setPushBusy(false);
+        await loadPush();
+      }
+    }
+  }
+  if (session !== s) return;
+  // The focus was on the removed button: the next one, else the list's title.
+  const buttons = devicesList.querySelectorAll("button[data-device]");
+  const next = buttons[Math.min(index, buttons.length - 1)];
+  (next || devicesTitle).focus();
+}
+
+function resetPush() {
+  pushLoad++;
+  pushBusy = false;
+  pushSub = null;
+  devices = null;
+  devicesList.replaceChildren();
+  pushError.hidden = true;
+  pushState.textContent = "";
+  pushOn.hidden = false;
+  pushOff.hidden = true;
+  pushOn.disabled = pushOff.disabled = false;
 }
 
 // ---- Wiring ----
@@ -1415,6 +1754,12 @@ prefsForm.addEventListener("input", () => {
 prefChannels.addEventListener("click", moveChannelUp);
 prefQuiet.addEventListener("change", syncQuiet);
 prefZone.addEventListener("input", checkZone);
+pushOn.addEventListener("click", enablePush);
+pushOff.addEventListener("click", disablePush);
+devicesList.addEventListener("click", event => {
+  const button = event.target.closest("button[data-device]");
+  if (button) removeDevice(button.dataset.device);
+});
 // A hidden tab gives its streams' connections back; shown, it follows again
 // and reads the list at once for what it missed.
 document.addEventListener("visibilitychange", () => {
