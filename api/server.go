@@ -22,6 +22,7 @@ import (
 	"github.com/orderflow/orderflow/internal/domain/notifications"
 	"github.com/orderflow/orderflow/internal/domain/orders"
 	"github.com/orderflow/orderflow/internal/domain/users"
+	"github.com/orderflow/orderflow/internal/domain/webhooks"
 	"github.com/orderflow/orderflow/internal/platform/auth"
 	"github.com/orderflow/orderflow/internal/platform/httpx"
 	"github.com/orderflow/orderflow/internal/platform/ratelimit"
@@ -82,6 +83,10 @@ type Server struct {
 	Attempts Attempts
 	// Push is how browsers subscribe to Web Push (devices.go).
 	Push PushSettings
+	// Webhooks are the integrators' endpoints and their delivery logs
+	// (webhook_endpoints.go).
+	Webhooks *webhooks.Store
+	Webhook  WebhookSettings
 }
 
 // Attempts count sign-in and sign-up attempts in Redis, before any password

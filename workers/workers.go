@@ -25,6 +25,7 @@ type Activities struct {
 	Payments      *activities.PaymentActivities
 	Inventory     *activities.InventoryActivities
 	Notifications *activities.NotificationActivities
+	Webhooks      *activities.WebhookEndpointActivities
 }
 
 // New returns an unstarted worker for queue, as the version of buildID in
@@ -65,8 +66,8 @@ func New(c client.Client, queue, buildID string, acts Activities) (worker.Worker
 		w.RegisterActivity(acts.Inventory)
 		w.RegisterActivity(&activities.TemporalActivities{Client: c}) // the signal to the order
 	case workflows.NotificationsTaskQueue:
-		if acts.Notifications == nil {
-			return nil, fmt.Errorf("queue %s needs notification activities", queue)
+		if acts.Notifications == nil || acts.Webhooks == nil {
+			return nil, fmt.Errorf("queue %s needs notification and webhook activities", queue)
 		}
 		// Auto-upgrade: a delivery can wait out quiet hours or minutes of
 		// provider retries, and a fix to delivery (a provider, a fallback)
@@ -74,6 +75,10 @@ func New(c client.Client, queue, buildID string, acts Activities) (worker.Worker
 		// version alive overnight.
 		w.RegisterWorkflowWithOptions(workflows.NotificationWorkflow, autoUpgrade)
 		w.RegisterActivity(acts.Notifications)
+		// Auto-upgrade too: an integrator's delivery retries for days.
+		w.RegisterWorkflowWithOptions(workflows.WebhookDeliveryWorkflow, autoUpgrade)
+		w.RegisterActivity(acts.Webhooks)
+		w.RegisterActivity(&activities.TemporalActivities{Client: c}) // a disabled endpoint's notices to the admins
 	}
 	return w, nil
 }

@@ -13,4 +13,5 @@ var (
 	inventoryActivities    *activities.InventoryActivities
 	notificationActivities *activities.NotificationActivities
 	temporalActivities     *activities.TemporalActivities
+	webhookActivities      *activities.WebhookEndpointActivities
 )

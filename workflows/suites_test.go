@@ -34,9 +34,15 @@ type ReservationWorkflowSuite struct{ workflowSuite }
 // NotificationWorkflowSuite tests the delivery of one message.
 type NotificationWorkflowSuite struct{ workflowSuite }
 
+// WebhookDeliveryWorkflowSuite tests a delivery to an integrator's endpoint.
+type WebhookDeliveryWorkflowSuite struct{ workflowSuite }
+
 func TestOrderWorkflow(t *testing.T)       { suite.Run(t, new(OrderWorkflowSuite)) }
 func TestRepairOrderWorkflow(t *testing.T) { suite.Run(t, new(RepairOrderWorkflowSuite)) }
 func TestReservationWorkflow(t *testing.T) { suite.Run(t, new(ReservationWorkflowSuite)) }
 func TestNotificationWorkflow(t *testing.T) {
 	suite.Run(t, new(NotificationWorkflowSuite))
+}
+func TestWebhookDeliveryWorkflow(t *testing.T) {
+	suite.Run(t, new(WebhookDeliveryWorkflowSuite))
 }

@@ -11,10 +11,12 @@ import (
 	"github.com/orderflow/orderflow/internal/domain/notifications"
 	"github.com/orderflow/orderflow/internal/domain/orders"
 	"github.com/orderflow/orderflow/internal/domain/users"
+	"github.com/orderflow/orderflow/internal/domain/webhooks"
 	"github.com/orderflow/orderflow/internal/platform/auth"
 	"github.com/orderflow/orderflow/internal/platform/config"
 	"github.com/orderflow/orderflow/internal/platform/httpx"
 	"github.com/orderflow/orderflow/internal/platform/ratelimit"
+	"github.com/orderflow/orderflow/internal/platform/safehttp"
 	"github.com/orderflow/orderflow/internal/platform/telemetry"
 )
 
@@ -78,7 +80,14 @@ func RunAPI(ctx context.Context, cfg config.API, logger *slog.Logger) error {
 		TemporalUIOrigins:   cfg.TemporalUIOrigins,
 		DecodeForLocalWebUI: cfg.Environment.Environment == config.Development,
 		// Development's Web Push service is the sandbox, on loopback.
-		Push: api.PushSettings{VAPIDPublicKey: cfg.VAPIDPublicKey, LoopbackEndpoints: cfg.Environment.Environment == config.Development},
+		Push:     api.PushSettings{VAPIDPublicKey: cfg.VAPIDPublicKey, LoopbackEndpoints: cfg.Environment.Environment == config.Development},
+		Webhooks: webhooks.NewStore(pool),
+		Webhook: api.WebhookSettings{
+			Targets: safehttp.Policy{Allowed: cfg.WebhookAllowedNetworks},
+			Redeliver: func(ctx context.Context, deliveryID string, n int) error {
+				return startWebhookDelivery(ctx, c.temporal, deliveryID, n, cfg.WebhookFirstRetry)
+			},
+		},
 	}
 	if cfg.TracesQueryURL != "" {
 		if srv.Traces, err = telemetry.NewTraceStore(cfg.TracesQueryURL); err != nil {

@@ -90,7 +90,7 @@ func RunInventoryWorker(ctx context.Context, cfg config.InventoryWorker, logger 
 // every channel, behind circuit breakers shared in Redis.
 func RunNotificationsWorker(ctx context.Context, cfg config.NotificationsWorker, logger *slog.Logger) error {
 	logger = logger.With("task_queue", workflows.NotificationsTaskQueue)
-	c, err := connect(ctx, wants{Role: "worker-notifications", Temporal: &cfg.Temporal, Payloads: &cfg.PayloadEncryption, Postgres: &cfg.Postgres, Redis: &cfg.Redis}, logger)
+	c, err := connect(ctx, wants{Role: "worker-notifications", Temporal: &cfg.Temporal, Payloads: &cfg.PayloadEncryption, Postgres: &cfg.Postgres, Redis: &cfg.Redis, Kafka: &cfg.Kafka}, logger)
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,13 @@ func RunNotificationsWorker(ctx context.Context, cfg config.NotificationsWorker,
 	if err != nil {
 		return err
 	}
-	return runWorker(ctx, c, workflows.NotificationsTaskQueue, workers.Activities{Notifications: notify}, cfg.Worker, logger)
+	hooks := webhookActivities(cfg, c)
+	go func() {
+		if err := fanOutWebhooks(ctx, cfg, c, hooks.Store, logger); err != nil {
+			logger.Error("webhook fan-out stopped", "error", err)
+		}
+	}()
+	return runWorker(ctx, c, workflows.NotificationsTaskQueue, workers.Activities{Notifications: notify, Webhooks: hooks}, cfg.Worker, logger)
 }
 
 // runWorker runs the worker of queue, as its version in the queue's Worker

@@ -121,6 +121,8 @@ func runMain(m *testing.M) int {
 	cfg.ShutdownTimeout = 5 * time.Second
 	cfg.ApprovalThreshold = 20_000      // orders over 200.00 wait for approval (approval_test.go)
 	cfg.ReconcileInterval = time.Second // repair_test.go
+	// Integrators' deliveries retry within the test's patience (webhook_endpoints_test.go).
+	cfg.WebhookFirstRetry = 200 * time.Millisecond
 	cfg.APIAddr = apiAddr
 	apiOps := freeAddr()
 	stack.apiOps = "http://" + apiOps

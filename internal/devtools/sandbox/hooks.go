@@ -4,33 +4,31 @@ import (
 	"net/http"
 
 	"github.com/gorilla/mux"
-
-	"github.com/orderflow/orderflow/internal/domain/notifications/providers"
 )
 
-// receiveWebhook is POST /hooks/{name}: a customer's webhook receiver. With a
-// signing secret it verifies X-Orderflow-Signature as a careful receiver
-// would, and answers 401 to a bad or stale one; it records what it accepts.
+// receiveWebhook is POST /hooks/{name}: a customer's webhook receiver. It
+// verifies the Standard Webhooks signature (webhook-id, webhook-timestamp,
+// webhook-signature) as a careful receiver would, with the receiver's own
+// secret when one is configured (receivers.go) and the sandbox's
+// WEBHOOK_SIGNING_SECRET otherwise, and answers 401 to a bad or stale one.
+// A verified request gets the receiver's next configured status (204 when
+// none is). Every request is recorded, with its verdict and answer.
 func (s *Sandbox) receiveWebhook(w http.ResponseWriter, r *http.Request) {
 	body, err := readBody(w, r)
 	if err != nil {
 		writeProblem(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	signature := r.Header.Get(providers.SignatureHeader)
-	if len(s.webhookSecret) > 0 {
-		if err := providers.VerifyWebhook(s.webhookSecret, signature, body, s.now(), providers.SignatureTolerance); err != nil {
-			writeProblem(w, http.StatusUnauthorized, err.Error())
-			return
-		}
+	status, location, refusal := s.receive(mux.Vars(r)["name"], r.Header, body)
+	switch {
+	case refusal != "":
+		writeProblem(w, status, refusal)
+	case status >= 300 && status <= 399:
+		w.Header().Set("Location", location)
+		w.WriteHeader(status)
+	case status >= 400:
+		writeProblem(w, status, "sandbox receiver answers "+http.StatusText(status))
+	default:
+		w.WriteHeader(status)
 	}
-	msg := Message{
-		Provider: ProviderWebhook, ID: newID("hook_", 12), To: mux.Vars(r)["name"], Body: string(body),
-		IdempotencyKey: r.Header.Get(providers.DeliveryHeader),
-		Headers:        map[string]string{providers.SignatureHeader: signature},
-	}
-	s.mu.Lock()
-	s.recordMessage(msg)
-	s.mu.Unlock()
-	w.WriteHeader(http.StatusNoContent)
 }

@@ -24,7 +24,13 @@ type Message struct {
 	CustomArgs     map[string]string `json:"custom_args,omitempty"`
 	Headers        map[string]string `json:"headers,omitempty"`
 	StatusCallback string            `json:"status_callback,omitempty"`
-	Time           time.Time         `json:"time"`
+	// Webhooks only: whether the signature verified, why not (Refusal,
+	// answered 401), and the status the receiver answered. A receiver with
+	// no secret verifies nothing: Verified false, Refusal empty.
+	Verified bool      `json:"verified,omitempty"`
+	Refusal  string    `json:"refusal,omitempty"`
+	Status   int       `json:"status,omitempty"`
+	Time     time.Time `json:"time"`
 }
 
 // PaymentOperation is a payment gateway operation that succeeded. Replays of

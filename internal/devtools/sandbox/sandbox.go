@@ -26,6 +26,9 @@
 //	GET    /_sandbox/stats      calls received per provider, faulted ones included
 //	POST   /_sandbox/webpush/subscriptions       a browser's new Web Push subscription
 //	DELETE /_sandbox/webpush/subscriptions/{id}  make it gone: its endpoint answers 410
+//	PUT    /_sandbox/receivers/{name}            configure /hooks/{name}: {"secret":"whsec_...","responses":[503,503,200],"redirect_to":"https://..."}
+//	DELETE /_sandbox/receivers/{name}            forget that configuration
+//	GET    /_sandbox/receivers/{name}/requests   what /hooks/{name} received, oldest first
 package sandbox
 
 import (
@@ -65,9 +68,10 @@ type Options struct {
 	// SendGridEventWebhookKey signs the events. Defaults to a key made by
 	// New; SendGridEventWebhookPublicKey returns its public half.
 	SendGridEventWebhookKey *ecdsa.PrivateKey
-	// WebhookSigningSecret, when set, makes the webhook receiver verify
-	// X-Orderflow-Signature and answer 401 to a bad one, as a careful
-	// receiver would.
+	// WebhookSigningSecret, when set, makes the webhook receivers verify
+	// the Standard Webhooks signature and answer 401 to a bad one, as a
+	// careful receiver would; a receiver configured with a secret of its
+	// own verifies with that one (receivers.go).
 	WebhookSigningSecret string
 	// Now is the clock used for timestamps. Defaults to time.Now.
 	Now func() time.Time
@@ -99,7 +103,9 @@ type Sandbox struct {
 	sms      map[string]twilioMessage // by SID, for fetches
 	// pushSubscriptions are the Web Push subscriptions made, by ID.
 	pushSubscriptions map[string]*pushSubscription
-	ledger            ledger
+	// receivers are the configured webhook receivers, by name.
+	receivers map[string]*receiver
+	ledger    ledger
 	// stateFile, when set, receives the ledger after every change (Persist).
 	stateFile string
 }
@@ -118,6 +124,7 @@ func New(opts Options) *Sandbox {
 		calls:             map[string]int{},
 		sms:               map[string]twilioMessage{},
 		pushSubscriptions: map[string]*pushSubscription{},
+		receivers:         map[string]*receiver{},
 		ledger:            newLedger(),
 	}
 	s.callbackCtx, s.stopCallbacks = context.WithCancel(context.Background())
@@ -198,6 +205,11 @@ func (s *Sandbox) routes() *mux.Router {
 	ctl.HandleFunc("/faults", s.deleteFaults).Methods(http.MethodDelete)
 	ctl.HandleFunc("/webpush/subscriptions", s.createPushSubscription).Methods(http.MethodPost)
 	ctl.HandleFunc("/webpush/subscriptions/{id}", s.expirePushSubscription).Methods(http.MethodDelete)
+	ctl.HandleFunc("/receivers/{name}", s.putReceiver).Methods(http.MethodPut)
+	ctl.HandleFunc("/receivers/{name}", s.deleteReceiver).Methods(http.MethodDelete)
+	ctl.HandleFunc("/receivers/{name}/requests", s.listReceivedRequests).Methods(http.MethodGet)
+	// /stats stays last: gorilla/mux 1.8.1 turns a 405 into a 404 when a
+	// later route of the subrouter follows the one whose method mismatched.
 	ctl.HandleFunc("/stats", s.getStats).Methods(http.MethodGet)
 	return r
 }

@@ -23,6 +23,10 @@ const (
 	EventCommitted = "committed" // a hold sold: on hand and reserved fall
 )
 
+// EventKinds lists the kinds, for the event types they publish
+// ("inventory.<kind>").
+var EventKinds = []string{EventReceived, EventAdjusted, EventReserved, EventReleased, EventCommitted}
+
 // Event is one change to one stock row, as the ledger records it.
 type Event struct {
 	ID            int64     `json:"id"`

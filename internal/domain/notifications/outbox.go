@@ -31,6 +31,9 @@ const (
 	EventFailed = "notification.failed"
 )
 
+// EventTypes lists the notification events' types.
+var EventTypes = []string{EventSent, EventDelivered, EventBounced, EventFailed}
+
 // EventData is the data of every notification event. It names the message,
 // never its recipient or its text: the topic is read by services that have
 // no business with the customer's address, and a reason is stripped of

@@ -98,6 +98,16 @@ func (s *Store) Get(ctx context.Context, id string) (User, error) {
 	return u, err
 }
 
+// Admins lists the admin accounts, oldest first: who is told of what
+// needs an operator.
+func (s *Store) Admins(ctx context.Context) ([]User, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+userColumns+` FROM users.accounts WHERE role = $1 ORDER BY created_at, id`, RoleAdmin)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (User, error) { return scanUser(row) })
+}
+
 // Patch changes the fields of a profile that are set; the others stay.
 type Patch struct {
 	Name, Email, Phone, TimeZone *string

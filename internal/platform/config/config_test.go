@@ -184,7 +184,7 @@ func TestProductionRefusesDevelopmentCredentials(t *testing.T) {
 	ownPayloadKeys := "2025-01:Kx7Q0m2Wc9Yb4Vn1Tr6Ls3Pd8Fh5Jg0Ae2Uk7Oi9Zq4="
 	prod := func(keys, email, password string) map[string]string {
 		return map[string]string{"ENVIRONMENT": "production", "JWT_SIGNING_KEYS": keys, "ADMIN_EMAIL": email, "ADMIN_PASSWORD": password,
-			"TWILIO_AUTH_TOKEN": "0123456789abcdef0123456789abcdef", "WEBHOOK_SIGNING_SECRET": "whsec_3kq", "SENDGRID_API_KEY": "SG.real", "PUSH_API_KEY": "pk_real",
+			"TWILIO_AUTH_TOKEN": "0123456789abcdef0123456789abcdef", "WEBHOOK_SIGNING_SECRET": "whsec_Lr3Vq8Zc1Ny6Tb0Wk4Hs9Pm2Fd7Gj5Xa", "SENDGRID_API_KEY": "SG.real", "PUSH_API_KEY": "pk_real",
 			"PAYLOAD_ENCRYPTION_KEYS": ownPayloadKeys}
 	}
 	withEnv := func(env map[string]string, k, v string) map[string]string { env[k] = v; return env }
@@ -201,7 +201,7 @@ func TestProductionRefusesDevelopmentCredentials(t *testing.T) {
 		"demo admin password":     prod(own, "ops@example.com", dev.AdminPassword),
 		"demo admin email":        prod(own, strings.ToUpper(dev.AdminEmail), "a long admin password"),
 		"no Twilio token":         withEnv(prod(own, "ops@example.com", "a long admin password"), "TWILIO_AUTH_TOKEN", ""),
-		"sandbox webhook secret":  withEnv(prod(own, "ops@example.com", "a long admin password"), "WEBHOOK_SIGNING_SECRET", "whsec_sandbox"),
+		"sandbox webhook secret":  withEnv(prod(own, "ops@example.com", "a long admin password"), "WEBHOOK_SIGNING_SECRET", dev.WebhookSigningSecret),
 		"dev payload key":         withEnv(prod(own, "ops@example.com", "a long admin password"), "PAYLOAD_ENCRYPTION_KEYS", dev.PayloadEncryptionKeys),
 		"dev payload key kept":    withEnv(prod(own, "ops@example.com", "a long admin password"), "PAYLOAD_ENCRYPTION_KEYS", ownPayloadKeys+",old:"+devPayloadKey),
 		"no payload key":          withEnv(prod(own, "ops@example.com", "a long admin password"), "PAYLOAD_ENCRYPTION_KEYS", ""),

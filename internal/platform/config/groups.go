@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/orderflow/orderflow/internal/platform/webhooksign"
 )
 
 // The groups of settings. Each is declared once and embedded by every role
@@ -118,18 +120,45 @@ type TwilioAuth struct {
 	TwilioAuthToken string `env:"TWILIO_AUTH_TOKEN" envDefault:"sandboxtoken00000000000000000000" public:"default"`
 }
 
-// WebhookSigning signs outgoing webhooks (X-Orderflow-Signature) and says
-// where they may go.
+// WebhookSigning signs outgoing webhooks the Standard Webhooks way
+// (internal/platform/webhooksign).
 type WebhookSigning struct {
-	// Development only: production sets it from its secret store.
-	WebhookSigningSecret string `env:"WEBHOOK_SIGNING_SECRET" envDefault:"whsec_sandbox" public:"default"`
+	// WebhookSigningSecret is a Standard Webhooks secret: "whsec_" and the
+	// base64 of at least 24 random bytes (webhooksign.NewSecret). The
+	// default is for development only: production sets it from its secret
+	// store.
+	WebhookSigningSecret string `env:"WEBHOOK_SIGNING_SECRET" envDefault:"whsec_ufCQhSQvf8/m8l+HrrkfvD5lkfbPB3xORZs7AN+2zQY=" public:"default"`
+}
+
+// Validate checks that the secret is a Standard Webhooks one, which the
+// sender and every receiver's library can use; the error never shows it.
+func (c WebhookSigning) Validate() error {
+	if err := webhooksign.CheckSecret(c.WebhookSigningSecret); err != nil {
+		return fmt.Errorf("WEBHOOK_SIGNING_SECRET: %w (make one with webhooksign.NewSecret, or: echo \"whsec_$(openssl rand -base64 32)\")", err)
+	}
+	return nil
+}
+
+// WebhookEndpoints is where webhooks may go, and how events are delivered
+// to integrators' endpoints.
+type WebhookEndpoints struct {
 	// WebhookAllowedNetworks are the networks webhooks may reach although
 	// they are not public (loopback, RFC 1918, link-local and the cloud
 	// metadata address, ULA, CGNAT: internal/platform/safehttp). A
-	// receiver's URL is the customer's choice, so by default ("none")
+	// receiver's URL is an admin's or a customer's choice, so by default ("none")
 	// webhooks reach public addresses only and cannot be aimed at the
 	// cluster's own services; the local stack allows its loopback sandbox.
 	WebhookAllowedNetworks Prefixes `env:"WEBHOOK_ALLOWED_NETWORKS" envDefault:"none"`
+	// WebhookFirstRetry is the wait after a delivery's first failed
+	// attempt; each next wait doubles, up to an hour, for 3 days.
+	WebhookFirstRetry time.Duration `env:"WEBHOOK_FIRST_RETRY" envDefault:"10s"`
+	// WebhookDisableAfter is how long an endpoint may fail every attempt
+	// before it is disabled and the admins are told.
+	WebhookDisableAfter time.Duration `env:"WEBHOOK_DISABLE_AFTER" envDefault:"120h"`
+}
+
+func (c WebhookEndpoints) Validate() error {
+	return errors.Join(positive("WEBHOOK_FIRST_RETRY", c.WebhookFirstRetry), positive("WEBHOOK_DISABLE_AFTER", c.WebhookDisableAfter))
 }
 
 // SendGridEvents verifies SendGrid's signed event webhook.

@@ -33,6 +33,8 @@ type API struct {
 	TraceQuery
 	// Browsers subscribe to Web Push with the public key it hands out.
 	WebPushKey
+	// Admins' webhook endpoints are checked at creation and redelivered.
+	WebhookEndpoints
 }
 
 // Frontend is `orderflow frontend`.
@@ -82,6 +84,9 @@ type NotificationsWorker struct {
 	Breaker
 	Providers
 	WebhookSigning
+	// Integrators' webhook endpoints get the events of every topic.
+	Kafka
+	WebhookEndpoints
 	// Twilio's status callbacks go to PUBLIC_API_URL/webhooks/twilio.
 	PublicAPI
 	TwilioAuth
@@ -163,6 +168,7 @@ type Stack struct {
 	PublicAPI
 	TwilioAuth
 	WebhookSigning
+	WebhookEndpoints
 	SendGridEvents
 	TraceQuery
 	Payments

@@ -33,3 +33,19 @@ func TestWebhookAllowedNetworks(t *testing.T) {
 		t.Fatalf("through Environ: %v, %v", got.WebhookAllowedNetworks, err)
 	}
 }
+
+// WEBHOOK_SIGNING_SECRET is a Standard Webhooks secret, or the role refuses
+// to start, naming the setting and never showing the value.
+func TestWebhookSigningSecret(t *testing.T) {
+	if _, err := Load[NotificationsWorker](lookup(nil)); err != nil {
+		t.Fatalf("the development default is refused: %v", err)
+	}
+	for _, bad := range []string{"whsec_sandbox", "s3cret-hex-0123456789abcdef", "whsec_c2hvcnQ="} {
+		_, err := Load[NotificationsWorker](lookup(map[string]string{"WEBHOOK_SIGNING_SECRET": bad}))
+		if err == nil || !strings.Contains(err.Error(), "WEBHOOK_SIGNING_SECRET") {
+			t.Errorf("%q: want an error naming WEBHOOK_SIGNING_SECRET, got %v", bad, err)
+		} else if strings.Contains(err.Error(), bad) {
+			t.Errorf("%q: the error shows the secret: %v", bad, err)
+		}
+	}
+}

@@ -11,11 +11,15 @@ import (
 	"time"
 
 	"github.com/orderflow/orderflow/internal/platform/safehttp"
+	"github.com/orderflow/orderflow/internal/platform/webhooksign"
 )
 
-// Webhook posts signed JSON events to receivers' URLs (SignatureHeader).
+// Webhook posts JSON events to receivers' URLs, signed as Standard Webhooks
+// are (internal/platform/webhooksign: headers webhook-id, webhook-timestamp
+// and webhook-signature), so a receiver verifies them with any Standard
+// Webhooks library.
 type Webhook struct {
-	secret []byte
+	secret string
 	client *http.Client
 	now    func() time.Time
 }
@@ -24,7 +28,8 @@ type Webhook struct {
 // networks, which refusals name.
 const WebhookAllowSetting = "WEBHOOK_ALLOWED_NETWORKS"
 
-// NewWebhook returns a sender that signs with secret, over safehttp's client
+// NewWebhook returns a sender that signs with secret (a Standard Webhooks
+// "whsec_..." secret), over safehttp's client
 // built from opts: it posts only to public addresses and the networks
 // opts.Allowed names (a receiver's URL is the customer's choice, and must not
 // reach the cluster's own services), which is why it takes options rather
@@ -39,11 +44,13 @@ func NewWebhook(secret string, opts safehttp.Options) *Webhook {
 	if opts.Setting == "" {
 		opts.Setting = WebhookAllowSetting
 	}
-	return &Webhook{secret: []byte(secret), client: safehttp.NewClient(opts), now: time.Now}
+	return &Webhook{secret: secret, client: safehttp.NewClient(opts), now: time.Now}
 }
 
-// Send posts body to target, signed, with deliveryID in DeliveryHeader, and
+// Send posts body to target, signed, with deliveryID as the webhook-id, and
 // returns the receiver's status; the delivery ID stands for a message ID.
+// It is the delivery's idempotency key, the same on every retry of one
+// delivery, so a receiver drops duplicates by webhook-id.
 // A 2xx answer is a delivery; 4xx other than 408 and 429 are permanent,
 // as for the providers. A target the policy refuses (a private address) is
 // permanent too, with the reason: it will be refused on every attempt, so
@@ -59,8 +66,11 @@ func (w *Webhook) Send(ctx context.Context, target string, body []byte, delivery
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "orderflow-webhooks/1")
-	req.Header.Set(DeliveryHeader, deliveryID)
-	req.Header.Set(SignatureHeader, SignWebhook(w.secret, w.now(), body))
+	if err := webhooksign.Sign(req.Header, []string{w.secret}, deliveryID, w.now(), body); err != nil {
+		// WEBHOOK_SIGNING_SECRET is checked when the worker starts; a bad
+		// one here fails every attempt alike.
+		return Receipt{}, &PermanentError{Provider: WebhookName, Message: "signing the webhook: " + err.Error()}
+	}
 	resp, err := w.client.Do(req)
 	if refused := (*safehttp.RefusedError)(nil); errors.As(err, &refused) {
 		return Receipt{}, &PermanentError{Provider: WebhookName, Message: refused.Error()}

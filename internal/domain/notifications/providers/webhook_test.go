@@ -2,6 +2,7 @@ package providers_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,9 +16,10 @@ import (
 	"github.com/orderflow/orderflow/internal/devtools/sandbox"
 	"github.com/orderflow/orderflow/internal/domain/notifications/providers"
 	"github.com/orderflow/orderflow/internal/platform/safehttp"
+	"github.com/orderflow/orderflow/internal/platform/webhooksign"
 )
 
-const webhookSecret = "whsec_test"
+var webhookSecret = webhooksign.NewSecret()
 
 // loopback allows the test receivers, httptest servers on 127.0.0.1, which
 // a webhook sender refuses by default (TestWebhookRefusesPrivateTargets).
@@ -34,12 +36,43 @@ func TestWebhookSendIsSignedAndVerified(t *testing.T) {
 	require.Len(t, msgs, 1)
 	assert.Equal(t, "acme", msgs[0].To)
 	assert.JSONEq(t, string(body), msgs[0].Body)
-	assert.Equal(t, "n-1:webhook", msgs[0].IdempotencyKey)
+	assert.Equal(t, "n-1:webhook", msgs[0].IdempotencyKey, "the webhook-id is the delivery's idempotency key")
+	assert.Equal(t, "n-1:webhook", msgs[0].Headers[webhooksign.IDHeader])
+	assert.True(t, msgs[0].Verified)
 
-	_, err = providers.NewWebhook("not the receiver's secret", loopback).Send(context.Background(), url+"/hooks/acme", body, "n-2:webhook")
+	_, err = providers.NewWebhook(webhooksign.NewSecret(), loopback).Send(context.Background(), url+"/hooks/acme", body, "n-2:webhook")
 	require.True(t, providers.IsPermanent(err), "a receiver refusing the signature will refuse it again: %v", err)
 	assert.Equal(t, 401, providers.StatusOf(err))
-	assert.Len(t, sb.Messages(), 1)
+	msgs = sb.Messages()
+	require.Len(t, msgs, 2, "a refused webhook is recorded too")
+	assert.False(t, msgs[1].Verified)
+	assert.Equal(t, 401, msgs[1].Status)
+}
+
+// A receiver verifies with a Standard Webhooks library alone: the headers
+// and the signed content are the specification's.
+func TestWebhookIsAStandardWebhook(t *testing.T) {
+	var got http.Header
+	var body []byte
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Clone()
+		body, _ = io.ReadAll(r.Body)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer receiver.Close()
+	_, err := providers.NewWebhook(webhookSecret, loopback).Send(context.Background(), receiver.URL, []byte(`{"id":"n-1"}`), "n-1:webhook")
+	require.NoError(t, err)
+	assert.Equal(t, "n-1:webhook", got.Get("webhook-id"))
+	assert.NotEmpty(t, got.Get("webhook-timestamp"))
+	assert.Regexp(t, `^v1,`, got.Get("webhook-signature"))
+	require.NoError(t, webhooksign.Verify(webhookSecret, got, body))
+	assert.Error(t, webhooksign.Verify(webhookSecret, got, []byte(`{"id":"n-2"}`)))
+}
+
+// A malformed secret fails the delivery for good (config refuses one at start).
+func TestWebhookWithAMalformedSecretIsPermanent(t *testing.T) {
+	_, err := providers.NewWebhook("whsec_sandbox", loopback).Send(context.Background(), "https://example.com/hook", []byte(`{}`), "d-1")
+	assert.True(t, providers.IsPermanent(err), "%v", err)
 }
 
 func TestWebhookAnswersAreClassified(t *testing.T) {
