@@ -74,8 +74,18 @@ func (a *WebhookEndpointActivities) DeliverEvent(ctx context.Context, req Delive
 	if err != nil {
 		return res, err
 	}
+	var appErr *temporal.ApplicationError
+	switch {
+	case sendErr == nil:
+		webhookAttempts.WithLabelValues(webhookSucceeded).Inc()
+	case errors.As(sendErr, &appErr) && appErr.Type() == ErrWebhookRefused:
+		webhookAttempts.WithLabelValues(webhookRefused).Inc()
+	default:
+		webhookAttempts.WithLabelValues(webhookFailed).Inc()
+	}
 	logger := activity.GetLogger(ctx)
 	if disabled {
+		webhookEndpointsDisabled.Inc()
 		logger.Warn("webhook endpoint disabled", "endpoint_id", e.ID, "delivery_id", d.ID, "reason", attempt.Outcome())
 		res.Stopped, res.Disabled = "the endpoint was disabled", true
 		return res, a.Store.MarkFailed(ctx, d.ID)

@@ -135,5 +135,11 @@ func notifications() *dashboard.DashboardBuilder {
 			query(`histogram_quantile(0.95, sum by (provider, le) (rate(orderflow_provider_request_duration_seconds_bucket{provider!="payments"}[$__rate_interval])))`, "{{provider}}"))).
 		WithPanel(graph("Delivery callbacks refused",
 			"Provider callbacks the api refused: bad_signature is a wrong key (or a forgery), bad_request a body it cannot read.", "ops",
-			query(`sum by (provider, reason) (rate(orderflow_callbacks_refused_total[$__rate_interval]))`, "{{provider}} {{reason}}")))
+			query(`sum by (provider, reason) (rate(orderflow_callbacks_refused_total[$__rate_interval]))`, "{{provider}} {{reason}}"))).
+		WithRow(row("Integrators' webhooks")).
+		WithPanel(graph("Webhook attempts, by outcome",
+			"Attempts to deliver an event to an integrator's endpoint: succeeded (2xx), failed (retried for 3 days), refused (an address it may not reach).", "ops",
+			query(`sum by (outcome) (rate(orderflow_webhook_attempts_total[$__rate_interval]))`, "{{outcome}}"))).
+		WithPanel(single("Webhook endpoints disabled", "In the time range: endpoints disabled for failing too long (their admins were emailed).", "short",
+			`sum(increase(orderflow_webhook_endpoints_disabled_total[$__range]))`))
 }
