@@ -69,12 +69,13 @@ func TestReplayRecordedHistories(t *testing.T) {
 			replayer.RegisterWorkflow(OrderWorkflow)
 			replayer.RegisterWorkflow(ReservationWorkflow)
 			replayer.RegisterWorkflow(NotificationWorkflow)
+			replayer.RegisterWorkflow(WebhookDeliveryWorkflow)
 			// Activities need not be registered: replay takes their results
 			// from the history.
 			require.NoError(t, replayer.ReplayWorkflowHistory(testLogger(t), hist), "%s no longer replays", file)
 		})
 	}
-	for _, wf := range []string{"OrderWorkflow", "ReservationWorkflow", "NotificationWorkflow"} {
+	for _, wf := range []string{"OrderWorkflow", "ReservationWorkflow", "NotificationWorkflow", "WebhookDeliveryWorkflow"} {
 		require.True(t, recorded[wf], "no recorded history of %s in testdata/histories", wf)
 	}
 }

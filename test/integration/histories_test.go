@@ -11,7 +11,7 @@ package integration
 //
 // It runs representative orders on the real local stack and writes each
 // closed execution's full history (order, its ReservationWorkflow and its
-// NotificationWorkflow) as JSON, the format of `temporal workflow show
+// NotificationWorkflow; a WebhookDeliveryWorkflow) as JSON, the format of `temporal workflow show
 // --output json`, to workflows/testdata/histories/<scenario>-<workflow>.json.
 //
 // When: only when a workflow change is MEANT to be incompatible with the
@@ -43,6 +43,7 @@ import (
 	"github.com/orderflow/orderflow/internal/devtools/sandbox"
 	"github.com/orderflow/orderflow/internal/domain/notifications"
 	"github.com/orderflow/orderflow/internal/domain/orders"
+	"github.com/orderflow/orderflow/internal/domain/webhooks"
 	"github.com/orderflow/orderflow/workflows"
 )
 
@@ -99,6 +100,21 @@ func TestRecordHistories(t *testing.T) {
 			}
 		})
 	}
+	// An order's completion delivered to an integrator's endpoint
+	// (webhook_endpoints_test.go).
+	t.Run("webhook", func(t *testing.T) {
+		name := uniqueID("history")
+		e := createEndpoint(t, receiver(t, name, "", nil, ""), "order.completed")
+		receiver(t, name, e.Secret, nil, "")
+		orderID := placeCompletedOrder(t, stack.customer)
+		var d deliveryDetail
+		require.Eventually(t, func() bool {
+			var ok bool
+			d, ok = deliveryOf(t, e, orderID, "order.completed")
+			return ok && d.Status == webhooks.DeliverySucceeded
+		}, 30*time.Second, 100*time.Millisecond)
+		recordHistory(t, workflows.WebhookDeliveryID(d.ID, 0), filepath.Join(historiesDir, "webhook-delivered-delivery.json"))
+	})
 }
 
 func placeOrder(t *testing.T, body string) string {
