@@ -81,7 +81,7 @@ func RunAPI(ctx context.Context, cfg config.API, logger *slog.Logger) error {
 		DecodeForLocalWebUI: cfg.Environment.Environment == config.Development,
 		// Development's Web Push service is the sandbox, on loopback.
 		Push:     api.PushSettings{VAPIDPublicKey: cfg.VAPIDPublicKey, LoopbackEndpoints: cfg.Environment.Environment == config.Development},
-		Webhooks: webhooks.NewStore(pool),
+		Webhooks: webhooks.NewStore(pool, c.codec), // secrets sealed with the payload keys
 		Webhook: api.WebhookSettings{
 			Targets: safehttp.Policy{Allowed: cfg.WebhookAllowedNetworks},
 			Redeliver: func(ctx context.Context, deliveryID string, n int) error {

@@ -27,7 +27,7 @@ const webhookConsumerGroup = "orderflow-webhooks"
 // address policy as the customers' webhooks.
 func webhookActivities(cfg config.NotificationsWorker, c *conns) *activities.WebhookEndpointActivities {
 	return &activities.WebhookEndpointActivities{
-		Store:        webhooks.NewStore(c.pool),
+		Store:        webhooks.NewStore(c.pool, c.codec),
 		Client:       safehttp.NewClient(webhookOptions(cfg, c)),
 		Users:        users.NewStore(c.pool),
 		DisableAfter: cfg.WebhookDisableAfter,

@@ -16,23 +16,50 @@ import (
 // Store keeps the endpoints and the delivery log in the notifications
 // schema.
 type Store struct {
-	pool *pgxpool.Pool
+	pool    *pgxpool.Pool
+	secrets Sealer
 }
 
-// NewStore returns the store in pool's database.
-func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+// Sealer encrypts the endpoints' signing secrets in their table
+// (*payloadcrypt.Codec is one).
+type Sealer interface {
+	Seal(secret string) string
+	Open(sealed string) (string, error)
+}
+
+// NewStore returns the store in pool's database, its secrets sealed by
+// secrets.
+func NewStore(pool *pgxpool.Pool, secrets Sealer) *Store { return &Store{pool: pool, secrets: secrets} }
 
 const endpointColumns = `id::text, url, description, event_types, enabled, disabled_reason, failing_since,
 	previous_secret_expires_at, created_at, updated_at, secret, previous_secret`
 
-func scanEndpoint(row pgx.Row) (Endpoint, error) {
+func (s *Store) scanEndpoint(row pgx.Row) (Endpoint, error) {
 	var e Endpoint
 	err := row.Scan(&e.ID, &e.URL, &e.Description, &e.EventTypes, &e.Enabled, &e.DisabledReason, &e.FailingSince,
-		&e.RotationEndsAt, &e.CreatedAt, &e.UpdatedAt, &e.Secret, &e.PreviousSecret)
+		&e.RotationEndsAt, &e.CreatedAt, &e.UpdatedAt, &e.sealedSecret, &e.sealedPrevious)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return e, ErrEndpointNotFound
 	}
 	return e, err
+}
+
+// withSecrets opens the endpoint's secrets, only where they are used:
+// signing, and the answers that show a new one. An endpoint sealed with a
+// key since retired fails there alone, not every listing.
+func (s *Store) withSecrets(e Endpoint, err error) (Endpoint, error) {
+	if err != nil {
+		return e, err
+	}
+	if e.Secret, err = s.secrets.Open(e.sealedSecret); err != nil {
+		return e, fmt.Errorf("webhook endpoint %s: %w", e.ID, err)
+	}
+	if e.sealedPrevious != "" {
+		if e.PreviousSecret, err = s.secrets.Open(e.sealedPrevious); err != nil {
+			return e, fmt.Errorf("webhook endpoint %s: %w", e.ID, err)
+		}
+	}
+	return e, nil
 }
 
 // CreateEndpoint stores e, enabled, with a new secret, and returns it.
@@ -51,12 +78,15 @@ func (s *Store) CreateEndpoint(ctx context.Context, e Endpoint) (Endpoint, error
 			return ErrTooManyEndpoints
 		}
 		var err error
-		created, err = scanEndpoint(tx.QueryRow(ctx, `INSERT INTO notifications.webhook_endpoints (id, url, description, event_types, secret)
+		created, err = s.scanEndpoint(tx.QueryRow(ctx, `INSERT INTO notifications.webhook_endpoints (id, url, description, event_types, secret)
 			VALUES ($1, $2, $3, $4, $5) RETURNING `+endpointColumns,
-			uuid.New(), e.URL, e.Description, e.EventTypes, webhooksign.NewSecret()))
+			uuid.New(), e.URL, e.Description, e.EventTypes, s.secrets.Seal(webhooksign.NewSecret())))
 		return err
 	})
-	return created, err
+	if err != nil {
+		return created, err
+	}
+	return s.withSecrets(created, nil)
 }
 
 // Endpoints lists every endpoint, oldest first.
@@ -65,7 +95,7 @@ func (s *Store) Endpoints(ctx context.Context) ([]Endpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Endpoint, error) { return scanEndpoint(row) })
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Endpoint, error) { return s.scanEndpoint(row) })
 }
 
 // Endpoint returns the endpoint with id.
@@ -73,7 +103,7 @@ func (s *Store) Endpoint(ctx context.Context, id string) (Endpoint, error) {
 	if uuid.Validate(id) != nil {
 		return Endpoint{}, ErrEndpointNotFound
 	}
-	return scanEndpoint(s.pool.QueryRow(ctx, `SELECT `+endpointColumns+` FROM notifications.webhook_endpoints WHERE id = $1`, id))
+	return s.scanEndpoint(s.pool.QueryRow(ctx, `SELECT `+endpointColumns+` FROM notifications.webhook_endpoints WHERE id = $1`, id))
 }
 
 // EndpointPatch changes what is set of an endpoint.
@@ -90,7 +120,7 @@ func (s *Store) UpdateEndpoint(ctx context.Context, id string, p EndpointPatch) 
 	if uuid.Validate(id) != nil {
 		return Endpoint{}, ErrEndpointNotFound
 	}
-	return scanEndpoint(s.pool.QueryRow(ctx, `UPDATE notifications.webhook_endpoints SET
+	return s.scanEndpoint(s.pool.QueryRow(ctx, `UPDATE notifications.webhook_endpoints SET
 			url = COALESCE($2, url), description = COALESCE($3, description),
 			event_types = COALESCE($4, event_types),
 			disabled_reason = CASE WHEN $5::boolean THEN '' ELSE disabled_reason END,
@@ -118,10 +148,10 @@ func (s *Store) RotateSecret(ctx context.Context, id string) (Endpoint, error) {
 	if uuid.Validate(id) != nil {
 		return Endpoint{}, ErrEndpointNotFound
 	}
-	return scanEndpoint(s.pool.QueryRow(ctx, `UPDATE notifications.webhook_endpoints SET
+	return s.withSecrets(s.scanEndpoint(s.pool.QueryRow(ctx, `UPDATE notifications.webhook_endpoints SET
 			previous_secret = secret, previous_secret_expires_at = now() + $3::interval,
 			secret = $2, updated_at = now()
-		WHERE id = $1 RETURNING `+endpointColumns, id, webhooksign.NewSecret(), RotationOverlap.String()))
+		WHERE id = $1 RETURNING `+endpointColumns, id, s.secrets.Seal(webhooksign.NewSecret()), RotationOverlap.String())))
 }
 
 // Subscribers are the enabled endpoints that want events of type t.
@@ -165,7 +195,7 @@ func (s *Store) ToSend(ctx context.Context, deliveryID string) (Delivery, Endpoi
 	if err != nil {
 		return d, Endpoint{}, err
 	}
-	e, err := s.Endpoint(ctx, d.EndpointID)
+	e, err := s.withSecrets(s.Endpoint(ctx, d.EndpointID))
 	return d, e, err
 }
 

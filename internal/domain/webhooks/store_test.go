@@ -2,6 +2,7 @@ package webhooks_test
 
 import (
 	"context"
+	"encoding/base64"
 	"sync"
 	"testing"
 	"time"
@@ -12,21 +13,27 @@ import (
 
 	"github.com/orderflow/orderflow/internal/domain/webhooks"
 	"github.com/orderflow/orderflow/internal/platform/events"
+	"github.com/orderflow/orderflow/internal/platform/payloadcrypt"
 	"github.com/orderflow/orderflow/internal/platform/webhooksign"
 )
 
+// codec seals the secrets, as PAYLOAD_ENCRYPTION_KEYS does.
+var codec, _ = payloadcrypt.New("test:" + base64.StdEncoding.EncodeToString(make([]byte, payloadcrypt.KeySize)))
+
+func newStore() *webhooks.Store { return webhooks.NewStore(testPool, codec) }
+
 func newEndpoint(t *testing.T, types ...string) webhooks.Endpoint {
 	t.Helper()
-	e, err := webhooks.NewStore(testPool).CreateEndpoint(context.Background(),
+	e, err := newStore().CreateEndpoint(context.Background(),
 		webhooks.Endpoint{URL: "https://erp.example.com/" + uuid.NewString(), EventTypes: types})
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = webhooks.NewStore(testPool).DeleteEndpoint(context.Background(), e.ID) })
+	t.Cleanup(func() { _ = newStore().DeleteEndpoint(context.Background(), e.ID) })
 	return e
 }
 
 func TestAnEndpointIsMadeWithASecretOfItsOwn(t *testing.T) {
 	ctx := context.Background()
-	s := webhooks.NewStore(testPool)
+	s := newStore()
 	a, b := newEndpoint(t, "order.completed"), newEndpoint(t, "order.*")
 	require.NoError(t, webhooksign.CheckSecret(a.Secret))
 	assert.NotEqual(t, a.Secret, b.Secret)
@@ -34,7 +41,13 @@ func TestAnEndpointIsMadeWithASecretOfItsOwn(t *testing.T) {
 
 	got, err := s.Endpoint(ctx, a.ID)
 	require.NoError(t, err)
-	assert.Equal(t, a.Secret, got.Secret)
+	assert.Empty(t, got.Secret, "opened only where it is used")
+	var stored string
+	require.NoError(t, testPool.QueryRow(ctx, `SELECT secret FROM notifications.webhook_endpoints WHERE id = $1`, a.ID).Scan(&stored))
+	assert.NotContains(t, stored, a.Secret[len("whsec_"):], "sealed in the table")
+	opened, err := codec.Open(stored)
+	require.NoError(t, err)
+	assert.Equal(t, a.Secret, opened)
 	_, err = s.Endpoint(ctx, "not-a-uuid")
 	assert.ErrorIs(t, err, webhooks.ErrEndpointNotFound)
 	assert.ErrorIs(t, s.DeleteEndpoint(ctx, uuid.NewString()), webhooks.ErrEndpointNotFound)
@@ -42,7 +55,7 @@ func TestAnEndpointIsMadeWithASecretOfItsOwn(t *testing.T) {
 
 func TestFanOutRecordsOneDeliveryPerEndpointAndEventUnderRepeats(t *testing.T) {
 	ctx := context.Background()
-	s := webhooks.NewStore(testPool)
+	s := newStore()
 	exact, group, other := newEndpoint(t, "order.completed"), newEndpoint(t, "order.*"), newEndpoint(t, "inventory.*")
 	ev := events.CloudEvent{ID: "order-" + uuid.NewString(), Type: "order.completed", Subject: "o-1", Time: time.Now()}
 
@@ -86,7 +99,7 @@ func TestFanOutRecordsOneDeliveryPerEndpointAndEventUnderRepeats(t *testing.T) {
 
 func TestAnEndpointFailingForTooLongIsDisabledOnce(t *testing.T) {
 	ctx := context.Background()
-	s := webhooks.NewStore(testPool)
+	s := newStore()
 	e := newEndpoint(t, "order.completed")
 	id, err := s.AddDelivery(ctx, e.ID, "ev-"+uuid.NewString(), "order.completed", []byte(`{}`))
 	require.NoError(t, err)
@@ -136,7 +149,7 @@ func TestAnEndpointFailingForTooLongIsDisabledOnce(t *testing.T) {
 
 func TestARotationSignsWithBothSecretsForADay(t *testing.T) {
 	ctx := context.Background()
-	s := webhooks.NewStore(testPool)
+	s := newStore()
 	e := newEndpoint(t, "order.completed")
 	rotated, err := s.RotateSecret(ctx, e.ID)
 	require.NoError(t, err)

@@ -47,8 +47,11 @@ type Endpoint struct {
 	CreatedAt      time.Time  `json:"created_at"`
 	UpdatedAt      time.Time  `json:"updated_at"`
 
-	Secret         string `json:"-"`
-	PreviousSecret string `json:"-"`
+	// The secrets, opened by the store where they are used (signing, and
+	// the answers that show a new one); sealed in the table.
+	Secret                       string `json:"-"`
+	PreviousSecret               string `json:"-"`
+	sealedSecret, sealedPrevious string
 }
 
 // Secrets are the secrets that sign a message sent at now: the current one,

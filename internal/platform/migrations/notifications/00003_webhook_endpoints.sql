@@ -9,8 +9,9 @@ CREATE TABLE notifications.webhook_endpoints (
     description text        NOT NULL DEFAULT '',
     -- Event types ("order.completed") or groups ("order.*").
     event_types text[]      NOT NULL,
-    -- Standard Webhooks secrets ("whsec_..."). During a rotation the
-    -- previous one signs too, until previous_secret_expires_at.
+    -- Standard Webhooks secrets ("whsec_..."), sealed with the payload keys
+    -- ("<kid>:<base64>", payloadcrypt.Seal). During a rotation the previous
+    -- one signs too, until previous_secret_expires_at.
     secret                     text        NOT NULL,
     previous_secret            text        NOT NULL DEFAULT '',
     previous_secret_expires_at timestamptz,
