@@ -22,21 +22,30 @@ type WebhookSettings struct {
 	Redeliver func(ctx context.Context, deliveryID string, n int) error
 }
 
+// The bounds of an endpoint's fields (api/openapi.yaml says the same).
+const (
+	maxEventTypes        = 50
+	maxDescriptionLength = 200
+)
+
 // checkEndpoint validates what a request sets of an endpoint.
 func (s *Server) checkEndpoint(ctx context.Context, url *string, eventTypes *[]string, description *string) *httpx.Problem {
 	var errs []httpx.FieldError
 	add := func(field, detail string) { errs = append(errs, httpx.FieldError{Field: field, Detail: detail}) }
 	if url != nil {
 		var refused *safehttp.RefusedError
-		if err := s.Webhook.Targets.CheckURL(ctx, *url); errors.As(err, &refused) {
-			add("url", refused.Error())
-		} else if !httpx.IsText(*url) {
+		switch err := s.Webhook.Targets.CheckURL(ctx, *url); {
+		case len(*url) > maxEndpointLength:
+			add("url", "must be at most "+strconv.Itoa(maxEndpointLength)+" bytes")
+		case !httpx.IsText(*url):
 			add("url", "must be text")
+		case errors.As(err, &refused):
+			add("url", refused.Error())
 		}
 	}
 	if eventTypes != nil {
-		if len(*eventTypes) == 0 {
-			add("event_types", "must name at least one event type")
+		if n := len(*eventTypes); n == 0 || n > maxEventTypes {
+			add("event_types", "must name 1 to "+strconv.Itoa(maxEventTypes)+" event types")
 		}
 		for i, t := range *eventTypes {
 			if err := webhooks.CheckEventType(t); err != nil {
@@ -44,8 +53,8 @@ func (s *Server) checkEndpoint(ctx context.Context, url *string, eventTypes *[]s
 			}
 		}
 	}
-	if description != nil && !httpx.IsText(*description) {
-		add("description", "must be text")
+	if description != nil && (!httpx.IsText(*description) || len(*description) > maxDescriptionLength) {
+		add("description", "must be text of at most "+strconv.Itoa(maxDescriptionLength)+" bytes")
 	}
 	return validationProblem(errs)
 }

@@ -180,6 +180,13 @@ func TestAWebhookEndpointAimedAtAPrivateAddressIsRefused(t *testing.T) {
 	status, _, problem := post(t, "/api/webhook-endpoints", `{"url":"https://example.com/hook","event_types":["order.shipped.maybe"]}`, asAdmin)
 	assert.Equal(t, http.StatusUnprocessableEntity, status)
 	assert.Contains(t, problem["detail"], "no event type")
+	long, _ := json.Marshal(map[string]any{"url": "https://example.com/hook", "event_types": []string{}, "description": strings.Repeat("x", 201)})
+	status, _, problem = post(t, "/api/webhook-endpoints", string(long), asAdmin)
+	assert.Equal(t, http.StatusUnprocessableEntity, status)
+	assert.Contains(t, problem["detail"], "event_types must name 1 to 50")
+	assert.Contains(t, problem["detail"], "description must be text of at most 200 bytes")
+	status, _, problem = post(t, "/api/webhook-endpoints", `{"url":"https://example.com/hook","event_types":["order.*"],"secret":"mine"}`, asAdmin)
+	assert.Equal(t, http.StatusBadRequest, status, "unknown fields are refused: %v", problem)
 	status, _, _ = post(t, "/api/webhook-endpoints", `{"url":"https://example.com/hook","event_types":["order.completed"]}`, bearer(stack.customer.AccessToken))
 	assert.Equal(t, http.StatusForbidden, status, "admins only")
 }
