@@ -59,8 +59,13 @@ func (s *Server) checkEndpoint(ctx context.Context, url *string, eventTypes *[]s
 	return validationProblem(errs)
 }
 
-func endpointNotFound(id string) error {
-	return httpx.NewProblem(http.StatusNotFound, "no webhook endpoint "+strconv.Quote(id))
+// endpointFailure answers a store error about endpoint id: 404 when there
+// is no such endpoint, a failure to do msg otherwise.
+func endpointFailure(err error, msg, id string) error {
+	if errors.Is(err, webhooks.ErrEndpointNotFound) {
+		return httpx.NewProblem(http.StatusNotFound, "no webhook endpoint "+strconv.Quote(id))
+	}
+	return fail(msg, err, "endpoint_id", id)
 }
 
 // ListWebhookEndpoints is GET /api/webhook-endpoints.
@@ -108,11 +113,8 @@ func withSecret(e webhooks.Endpoint) WebhookEndpointWithSecret {
 // GetWebhookEndpoint is GET /api/webhook-endpoints/{id}.
 func (s *Server) GetWebhookEndpoint(ctx context.Context, req GetWebhookEndpointRequestObject) (GetWebhookEndpointResponseObject, error) {
 	e, err := s.Webhooks.Endpoint(ctx, req.Id)
-	switch {
-	case errors.Is(err, webhooks.ErrEndpointNotFound):
-		return nil, endpointNotFound(req.Id)
-	case err != nil:
-		return nil, fail("could not read the webhook endpoint", err, "endpoint_id", req.Id)
+	if err != nil {
+		return nil, endpointFailure(err, "could not read the webhook endpoint", req.Id)
 	}
 	return GetWebhookEndpoint200JSONResponse{Body: as[WebhookEndpoint](e)}, nil
 }
@@ -128,11 +130,8 @@ func (s *Server) UpdateWebhookEndpoint(ctx context.Context, req UpdateWebhookEnd
 		patch.EventTypes = *b.EventTypes
 	}
 	e, err := s.Webhooks.UpdateEndpoint(ctx, req.Id, patch)
-	switch {
-	case errors.Is(err, webhooks.ErrEndpointNotFound):
-		return nil, endpointNotFound(req.Id)
-	case err != nil:
-		return nil, fail("could not change the webhook endpoint", err, "endpoint_id", req.Id)
+	if err != nil {
+		return nil, endpointFailure(err, "could not change the webhook endpoint", req.Id)
 	}
 	s.Logger.Info("webhook endpoint changed", "endpoint_id", e.ID, "enabled", e.Enabled, "request_id", httpx.RequestID(ctx))
 	return UpdateWebhookEndpoint200JSONResponse{Body: as[WebhookEndpoint](e)}, nil
@@ -141,11 +140,8 @@ func (s *Server) UpdateWebhookEndpoint(ctx context.Context, req UpdateWebhookEnd
 // DeleteWebhookEndpoint is DELETE /api/webhook-endpoints/{id}.
 func (s *Server) DeleteWebhookEndpoint(ctx context.Context, req DeleteWebhookEndpointRequestObject) (DeleteWebhookEndpointResponseObject, error) {
 	err := s.Webhooks.DeleteEndpoint(ctx, req.Id)
-	switch {
-	case errors.Is(err, webhooks.ErrEndpointNotFound):
-		return nil, endpointNotFound(req.Id)
-	case err != nil:
-		return nil, fail("could not delete the webhook endpoint", err, "endpoint_id", req.Id)
+	if err != nil {
+		return nil, endpointFailure(err, "could not delete the webhook endpoint", req.Id)
 	}
 	s.Logger.Info("webhook endpoint deleted", "endpoint_id", req.Id, "request_id", httpx.RequestID(ctx))
 	return DeleteWebhookEndpoint204Response{}, nil
@@ -154,11 +150,8 @@ func (s *Server) DeleteWebhookEndpoint(ctx context.Context, req DeleteWebhookEnd
 // RotateWebhookSecret is POST /api/webhook-endpoints/{id}/rotate-secret.
 func (s *Server) RotateWebhookSecret(ctx context.Context, req RotateWebhookSecretRequestObject) (RotateWebhookSecretResponseObject, error) {
 	e, err := s.Webhooks.RotateSecret(ctx, req.Id)
-	switch {
-	case errors.Is(err, webhooks.ErrEndpointNotFound):
-		return nil, endpointNotFound(req.Id)
-	case err != nil:
-		return nil, fail("could not rotate the webhook secret", err, "endpoint_id", req.Id)
+	if err != nil {
+		return nil, endpointFailure(err, "could not rotate the webhook secret", req.Id)
 	}
 	s.Logger.Info("webhook secret rotated", "endpoint_id", e.ID, "request_id", httpx.RequestID(ctx))
 	return RotateWebhookSecret200JSONResponse{Body: withSecret(e)}, nil
@@ -174,11 +167,8 @@ func (s *Server) ListWebhookDeliveries(ctx context.Context, req ListWebhookDeliv
 		return nil, httpx.NewProblem(http.StatusBadRequest, "limit must be 1 to 100")
 	}
 	list, err := s.Webhooks.Deliveries(ctx, req.Id, limit)
-	switch {
-	case errors.Is(err, webhooks.ErrEndpointNotFound):
-		return nil, endpointNotFound(req.Id)
-	case err != nil:
-		return nil, fail("could not list the deliveries", err, "endpoint_id", req.Id)
+	if err != nil {
+		return nil, endpointFailure(err, "could not list the deliveries", req.Id)
 	}
 	var resp ListWebhookDeliveries200JSONResponse
 	resp.Body.Items = as[[]WebhookDelivery](list)
@@ -188,14 +178,20 @@ func (s *Server) ListWebhookDeliveries(ctx context.Context, req ListWebhookDeliv
 	return resp, nil
 }
 
+// deliveryFailure answers a store error about a delivery to endpoint
+// endpointID, as endpointFailure does.
+func deliveryFailure(err error, msg, endpointID, id string) error {
+	if errors.Is(err, webhooks.ErrDeliveryNotFound) {
+		return httpx.NewProblem(http.StatusNotFound, "no delivery "+strconv.Quote(id)+" to webhook endpoint "+strconv.Quote(endpointID))
+	}
+	return fail(msg, err, "endpoint_id", endpointID, "delivery_id", id)
+}
+
 // GetWebhookDelivery is GET /api/webhook-endpoints/{id}/deliveries/{deliveryId}.
 func (s *Server) GetWebhookDelivery(ctx context.Context, req GetWebhookDeliveryRequestObject) (GetWebhookDeliveryResponseObject, error) {
 	d, attempts, err := s.Webhooks.Delivery(ctx, req.Id, req.DeliveryId)
-	switch {
-	case errors.Is(err, webhooks.ErrDeliveryNotFound):
-		return nil, httpx.NewProblem(http.StatusNotFound, "no delivery "+strconv.Quote(req.DeliveryId)+" to webhook endpoint "+strconv.Quote(req.Id))
-	case err != nil:
-		return nil, fail("could not read the delivery", err, "endpoint_id", req.Id, "delivery_id", req.DeliveryId)
+	if err != nil {
+		return nil, deliveryFailure(err, "could not read the delivery", req.Id, req.DeliveryId)
 	}
 	body := as[WebhookDeliveryDetail](d)
 	body.AttemptLog = as[[]WebhookAttempt](attempts)
@@ -212,19 +208,14 @@ func (s *Server) GetWebhookDelivery(ctx context.Context, req GetWebhookDeliveryR
 func (s *Server) RedeliverWebhook(ctx context.Context, req RedeliverWebhookRequestObject) (RedeliverWebhookResponseObject, error) {
 	e, err := s.Webhooks.Endpoint(ctx, req.Id)
 	switch {
-	case errors.Is(err, webhooks.ErrEndpointNotFound):
-		return nil, endpointNotFound(req.Id)
 	case err != nil:
-		return nil, fail("could not read the webhook endpoint", err, "endpoint_id", req.Id)
+		return nil, endpointFailure(err, "could not read the webhook endpoint", req.Id)
 	case !e.Enabled:
 		return nil, httpx.NewProblem(http.StatusConflict, "the endpoint is disabled: enable it first (PATCH {\"enabled\": true})")
 	}
 	n, err := s.Webhooks.Redeliver(ctx, req.Id, req.DeliveryId)
-	switch {
-	case errors.Is(err, webhooks.ErrDeliveryNotFound):
-		return nil, httpx.NewProblem(http.StatusNotFound, "no delivery "+strconv.Quote(req.DeliveryId)+" to webhook endpoint "+strconv.Quote(req.Id))
-	case err != nil:
-		return nil, fail("could not redeliver", err, "endpoint_id", req.Id, "delivery_id", req.DeliveryId)
+	if err != nil {
+		return nil, deliveryFailure(err, "could not redeliver", req.Id, req.DeliveryId)
 	}
 	if err := s.Webhook.Redeliver(ctx, req.DeliveryId, n); err != nil {
 		return nil, fail("could not start the redelivery", err, "endpoint_id", req.Id, "delivery_id", req.DeliveryId)
