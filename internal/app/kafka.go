@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 
 	"github.com/segmentio/kafka-go"
 	"github.com/segmentio/kafka-go/sasl/plain"
 	"github.com/segmentio/kafka-go/sasl/scram"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/orderflow/orderflow/internal/domain/notifications"
 	"github.com/orderflow/orderflow/internal/platform/config"
 	"github.com/orderflow/orderflow/internal/platform/events"
 	"github.com/orderflow/orderflow/internal/platform/tlsx"
@@ -77,13 +75,4 @@ func checkKafkaSecurity(ctx context.Context, p *events.Publisher, cfg config.Kaf
 			cfg.KafkaBrokers, cfg.KafkaSASLUsername, cfg.KafkaSASLMechanism, err)
 	}
 	return nil
-}
-
-// notificationsRelay is the relay of the notification events
-// (events.NotificationsTopic). The orders worker runs it beside its own:
-// the notifications worker has no Kafka settings (config.NotificationsWorker),
-// and the notifications outbox is in the database every worker reads. Its
-// advisory lock lets one replica publish at a time, as with the others.
-func notificationsRelay(c *conns, logger *slog.Logger) func(context.Context) {
-	return notifications.NewStore(c.pool).Relay(c.kafka, logger).Run
 }

@@ -58,7 +58,6 @@ func RunOrdersWorker(ctx context.Context, cfg config.OrdersWorker, logger *slog.
 	defer c.close()
 	store := orders.NewStore(c.pool)
 	defer runRelay(ctx, store.Relay(c.kafka, logger).Run)()
-	defer runRelay(ctx, notificationsRelay(c, logger))()
 	reconciler := &workers.Reconciler{Store: store, Temporal: c.temporal, Namespace: c.namespace,
 		Every: cfg.ReconcileInterval, Lookback: reconcileLookback, Logger: logger}
 	go reconciler.Run(ctx)
@@ -87,7 +86,8 @@ func RunInventoryWorker(ctx context.Context, cfg config.InventoryWorker, logger 
 }
 
 // RunNotificationsWorker runs the notifications worker: the deliveries on
-// every channel, behind circuit breakers shared in Redis.
+// every channel, behind circuit breakers shared in Redis, the relay of the
+// notification events, and the integrators' webhooks.
 func RunNotificationsWorker(ctx context.Context, cfg config.NotificationsWorker, logger *slog.Logger) error {
 	logger = logger.With("task_queue", workflows.NotificationsTaskQueue)
 	c, err := connect(ctx, wants{Role: "worker-notifications", Temporal: &cfg.Temporal, Payloads: &cfg.PayloadEncryption, Postgres: &cfg.Postgres, Redis: &cfg.Redis, Kafka: &cfg.Kafka}, logger)
@@ -99,6 +99,7 @@ func RunNotificationsWorker(ctx context.Context, cfg config.NotificationsWorker,
 	if err != nil {
 		return err
 	}
+	defer runRelay(ctx, notify.Store.Relay(c.kafka, logger).Run)()
 	hooks := webhookActivities(cfg, c)
 	go func() {
 		if err := fanOutWebhooks(ctx, cfg, c, hooks.Store, logger); err != nil {
