@@ -312,6 +312,27 @@ func (e ReservationStatus) Valid() bool {
 	}
 }
 
+// Defines values for RiskLevel.
+const (
+	High   RiskLevel = "high"
+	Low    RiskLevel = "low"
+	Medium RiskLevel = "medium"
+)
+
+// Valid indicates whether the value is a known member of the RiskLevel enum.
+func (e RiskLevel) Valid() bool {
+	switch e {
+	case High:
+		return true
+	case Low:
+		return true
+	case Medium:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Role.
 const (
 	Admin    Role = "admin"
@@ -865,6 +886,22 @@ type Reservation struct {
 // ReservationStatus `reserved` holds the stock until committed, released by its order, or expired at `expires_at`.
 type ReservationStatus string
 
+// RiskAssessment The risk assessment made before the payment (step `assess_risk`), shown to admins only: `low` goes on, `medium` waits for an admin's approval after the authorization, `high` fails the order. Absent for orders placed before assessments.
+//
+// Example: {"level":"medium","reasons":["an account opened in the last day","contact addresses that are not the profile's","3 or more declined payments of the customer recently"],"score":60}
+type RiskAssessment struct {
+	Level RiskLevel `json:"level"`
+
+	// Reasons the reasons of the rules that applied, in the rules' order
+	Reasons []string `json:"reasons"`
+
+	// Score the sum of the points of the rules that applied
+	Score int `json:"score"`
+}
+
+// RiskLevel defines model for RiskLevel.
+type RiskLevel string
+
 // Role `customer`: places orders and sees their own; `admin`: sees and manages everything.
 type Role string
 
@@ -884,7 +921,7 @@ type Step struct {
 	// Error the technical cause of a failed step
 	Error *string `json:"error,omitempty"`
 
-	// Name `reserve_stock`, `authorize_payment`, `await_approval`, `capture_payment`, `confirm_reservation`, `notify_customer`; compensations `release_reservation`, `void_payment`, `refund_payment`
+	// Name `assess_risk`, `reserve_stock`, `authorize_payment`, `await_approval`, `capture_payment`, `confirm_reservation`, `notify_customer`; compensations `release_reservation`, `void_payment`, `refund_payment`
 	Name      string     `json:"name"`
 	StartedAt time.Time  `json:"started_at"`
 	Status    StepStatus `json:"status"`

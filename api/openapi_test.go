@@ -228,6 +228,7 @@ func TestOpenAPIEnumsMatchConstants(t *testing.T) {
 		{"LedgerEventKind", "../internal/domain/inventory/ledger.go", "Ledger event kinds"},
 		{"AttemptStatus", "../internal/domain/notifications/attempts.go", "Attempt statuses"},
 		{"DeliveryState", "../internal/domain/notifications/delivery.go", "Delivery states"},
+		{"RiskLevel", "../internal/domain/risk/rules.go", "Levels"},
 		{"Role", "../internal/domain/users/users.go", "Roles"},
 		{"Role", "../internal/platform/auth/tokens.go", "Roles a token may carry"},
 	} {

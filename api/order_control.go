@@ -101,7 +101,7 @@ func (s *Server) updateOrder(ctx context.Context, id string, body *DecisionReque
 	if order, err = s.Orders.Get(ctx, order.ID); err != nil {
 		return Order{}, false, fail("could not read the order", err, "order_id", order.ID)
 	}
-	return order, order.Status.Final(), nil
+	return forCaller(ctx, order), order.Status.Final(), nil
 }
 
 // awaitUpdate waits up to wait for an accepted update's outcome: nil when it

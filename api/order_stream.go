@@ -99,7 +99,7 @@ func (st orderStream) VisitStreamOrderResponse(w http.ResponseWriter) error {
 	cur, last := st.order, st.last
 	for {
 		if id := cur.StateID(); id != last {
-			event, err := orderEvent(id, cur)
+			event, err := orderEvent(id, forCaller(st.ctx, cur))
 			if err != nil {
 				st.s.Logger.ErrorContext(st.ctx, "could not encode an order event", "order_id", cur.ID, "error", err)
 				return nil

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -145,7 +146,7 @@ func (s *Server) accepted(ctx context.Context, order orders.Order, replayed bool
 	s.Logger.Info("order accepted", "order_id", order.ID, "workflow_id", order.WorkflowID,
 		"request_id", httpx.RequestID(ctx), "replayed", replayed)
 	location := "/api/orders/" + order.ID
-	return CreateOrder202JSONResponse{Body: order, Headers: CreateOrder202ResponseHeaders{Location: &location}}
+	return CreateOrder202JSONResponse{Body: forCaller(ctx, order), Headers: CreateOrder202ResponseHeaders{Location: &location}}
 }
 
 // pendingView is the order as it is about to be stored.
@@ -175,13 +176,18 @@ func (s *Server) priceOrder(ctx context.Context, req *CreateOrderRequest, custom
 		PaymentToken: req.Payment.Token,
 		Contact:      customer.Contact(),
 		PlacedAt:     time.Now().UTC(),
+		// The risk assessment weighs a new account.
+		AccountCreatedAt: customer.CreatedAt,
 	}
-	// Addresses given with the order are for this order only.
+	// Addresses given with the order are for this order only; the risk
+	// assessment weighs addresses that are not the profile's.
 	if c := req.Contact; c != nil {
 		if email := deref(c.Email); email != "" {
+			in.ContactOverride = in.ContactOverride || !strings.EqualFold(email, in.Contact.Email)
 			in.Contact.Email = email
 		}
 		if phone := deref(c.Phone); phone != "" {
+			in.ContactOverride = in.ContactOverride || phone != in.Contact.Phone
 			in.Contact.Phone = phone
 		}
 	}
@@ -211,6 +217,9 @@ func (s *Server) priceOrder(ctx context.Context, req *CreateOrderRequest, custom
 // the workflow ID is the order's, so a repeated start never makes a second.
 func (s *Server) startOrder(ctx context.Context, in orders.Input) error {
 	in.ReservationTTL = s.ReservationTTL
+	// An order its risk assessment sends to review waits as long as one
+	// above the threshold (the workflow holds its stock for the wait).
+	in.ReviewTimeout = s.ApprovalTimeout
 	if s.ApprovalThreshold > 0 && in.Total > s.ApprovalThreshold {
 		// The stock stays held while the order waits for its approval.
 		in.ApprovalTimeout = s.ApprovalTimeout
@@ -251,7 +260,16 @@ func (s *Server) GetOrder(ctx context.Context, req GetOrderRequestObject) (GetOr
 			return nil, err
 		}
 	}
-	return GetOrder200JSONResponse{Body: o}, nil
+	return GetOrder200JSONResponse{Body: forCaller(ctx, o)}, nil
+}
+
+// forCaller is the order as the caller may see it: its risk assessment is
+// for admins (its reasons would teach a fraudster what to change).
+func forCaller(ctx context.Context, o orders.Order) orders.Order {
+	if caller, _ := auth.FromContext(ctx); !caller.IsAdmin() {
+		o.Risk = nil
+	}
+	return o
 }
 
 // findOrder reads the order id, if the caller may see it: admins see every
@@ -303,6 +321,9 @@ func (s *Server) ListOrders(ctx context.Context, req ListOrdersRequestObject) (L
 		return nil, badCursor()
 	case err != nil:
 		return nil, fail("could not list orders", err)
+	}
+	for i, o := range page.Orders {
+		page.Orders[i] = forCaller(ctx, o)
 	}
 	body := OrderPage{Orders: page.Orders}
 	if page.NextCursor != "" {

@@ -23,6 +23,7 @@ import (
 type Activities struct {
 	Orders        *activities.OrderActivities
 	Payments      *activities.PaymentActivities
+	Risk          *activities.RiskActivities
 	Inventory     *activities.InventoryActivities
 	Notifications *activities.NotificationActivities
 	Webhooks      *activities.WebhookEndpointActivities
@@ -41,8 +42,8 @@ func New(c client.Client, queue, buildID string, acts Activities) (worker.Worker
 	w := worker.New(c, queue, options(queue, buildID))
 	switch queue {
 	case workflows.OrdersTaskQueue:
-		if acts.Orders == nil || acts.Payments == nil {
-			return nil, fmt.Errorf("queue %s needs order and payment activities", queue)
+		if acts.Orders == nil || acts.Payments == nil || acts.Risk == nil {
+			return nil, fmt.Errorf("queue %s needs order, payment and risk activities", queue)
 		}
 		// Pinned: an order lives for hours or days (approval, payment
 		// holds, compensations), and a saga changing shape under a running
@@ -54,6 +55,7 @@ func New(c client.Client, queue, buildID string, acts Activities) (worker.Worker
 		w.RegisterWorkflowWithOptions(workflows.RepairOrderWorkflow, pinned)
 		w.RegisterActivity(acts.Orders)
 		w.RegisterActivity(acts.Payments)
+		w.RegisterActivity(acts.Risk)
 		w.RegisterActivity(&activities.TemporalActivities{Client: c}) // the reservation's signals, the outcome notification
 	case workflows.InventoryTaskQueue:
 		if acts.Inventory == nil {

@@ -14,4 +14,5 @@ var (
 	notificationActivities *activities.NotificationActivities
 	temporalActivities     *activities.TemporalActivities
 	webhookActivities      *activities.WebhookEndpointActivities
+	riskActivities         *activities.RiskActivities
 )

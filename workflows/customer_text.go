@@ -21,6 +21,11 @@ import (
 // an admin's reason is for operators (the step's error keeps it).
 const notApprovedReason = "The order could not be approved."
 
+// riskRefusedReason is an order the risk assessment refused, for the
+// customer: which rules applied is for admins, and would teach a fraudster
+// what to change.
+const riskRefusedReason = "The order could not be accepted. If you think this is a mistake, please contact us."
+
 // unavailableReason is any failure that is not the customer's to act on.
 const unavailableReason = "A service the order needs was unavailable."
 
@@ -43,6 +48,8 @@ func customerReason(err error) string {
 		switch appErr.Type() {
 		case activities.ErrOutOfStock, activities.ErrUnknownSKU, activities.ErrPaymentDeclined, activities.ErrReservationReleased:
 			return sentence(capitalize(appErr.Message()))
+		case ErrHighRisk:
+			return riskRefusedReason
 		}
 	}
 	return unavailableReason

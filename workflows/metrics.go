@@ -10,6 +10,7 @@ import (
 	"github.com/orderflow/orderflow/activities"
 	"github.com/orderflow/orderflow/internal/domain/notifications"
 	"github.com/orderflow/orderflow/internal/domain/orders"
+	"github.com/orderflow/orderflow/internal/domain/risk"
 )
 
 // The business metrics the workflows record. They go through the
@@ -26,7 +27,13 @@ const (
 	compensationsMetric = "orderflow_compensations"      // {kind, outcome}
 	reservationsMetric  = "orderflow_reservations"       // {outcome}
 	notificationsMetric = "orderflow_notifications"      // {outcome, channel}
+	riskMetric          = "orderflow_risk_assessments"   // {level}
 )
+
+// countAssessment records an order's risk level.
+func countAssessment(ctx workflow.Context, level risk.Level) {
+	workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"level": string(level)}).Counter(riskMetric).Inc(1)
+}
 
 // countOrder records an order's outcome and how long it took, from the
 // workflow's start (workflow time, so a reset order counts its new run).
@@ -83,6 +90,7 @@ var failureClasses = map[string]string{
 	activities.ErrPaymentGatewayFailed: "payment_failed",
 	activities.ErrReservationReleased:  "reservation_expired",
 	ErrNotApproved:                     "not_approved",
+	ErrHighRisk:                        "high_risk",
 }
 
 // failureClass is the bounded kind of an order's failure: "none" when it

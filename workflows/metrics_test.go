@@ -72,7 +72,7 @@ func (s *OrderWorkflowSuite) TestACompletedOrderIsCountedWithItsSteps() {
 
 	s.Equal(int64(1), s.count(reader, ordersMetric, map[string]string{"outcome": "completed", "failure_class": "none"}))
 	s.Equal(int64(1), s.count(reader, orderDurationMetric, map[string]string{"outcome": "completed"}))
-	for _, step := range []string{StepReserveStock, StepAuthorizePayment, StepCapturePayment, StepConfirmReservation, StepNotifyCustomer} {
+	for _, step := range []string{StepAssessRisk, StepReserveStock, StepAuthorizePayment, StepCapturePayment, StepConfirmReservation, StepNotifyCustomer} {
 		s.Equal(int64(1), s.count(reader, stepDurationMetric, map[string]string{"step": step, "outcome": StepCompleted}), step)
 	}
 	s.Zero(s.count(reader, stepFailuresMetric, nil))

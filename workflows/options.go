@@ -158,3 +158,19 @@ func recordCtx(ctx workflow.Context) workflow.Context {
 		},
 	})
 }
+
+// riskCtx runs the risk assessment and the count of a decline, local
+// activities of the orders worker over Redis. They degrade rather than fail
+// when Redis is down, so a failure is a bug or a worker in trouble: a few
+// quick attempts, then the saga does without them (see assessRisk).
+func riskCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout:    5 * time.Second,
+		ScheduleToCloseTimeout: 15 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    200 * time.Millisecond,
+			BackoffCoefficient: 2,
+			MaximumAttempts:    3,
+		},
+	})
+}

@@ -12,7 +12,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 )
 
-// OrderWorkflow is the order saga: reserve stock (a ReservationWorkflow
+// OrderWorkflow is the order saga: assess the risk, reserve stock (a ReservationWorkflow
 // child on the inventory queue holds it), authorize and capture the payment,
 // confirm the reservation. When a step fails for good, the steps already
 // done are compensated in reverse order (void the payment, release the
@@ -99,14 +99,20 @@ type orderSaga struct {
 	// localCalls: the payment calls, the signals to the reservation and
 	// the notification's start are local activities (trackLocalCalls).
 	localCalls bool
+	// riskAssessed: the order was assessed (riskCheckChange); review: the
+	// assessment sends it to an admin after its authorization.
+	riskAssessed, review bool
 }
 
 // compensation undoes one completed step.
 type compensation func(workflow.Context) error
 
 func (s *orderSaga) run(ctx workflow.Context) error {
+	if err := s.assessRisk(ctx); err != nil {
+		return err
+	}
 	err := s.step(ctx, StepReserveStock, func() (err error) {
-		s.stock, err = reserveStock(ctx, s.in, s.localCalls)
+		s.stock, err = reserveStock(ctx, s.reservationInput(), s.localCalls)
 		return err
 	})
 	if err != nil {
@@ -125,7 +131,9 @@ func (s *orderSaga) run(ctx workflow.Context) error {
 		return err
 	})
 	if err != nil {
-		s.declined = isDecline(err)
+		if s.declined = isDecline(err); s.declined {
+			s.recordDecline(ctx)
+		}
 		return err
 	}
 	s.state.AuthorizationID = auth.ID

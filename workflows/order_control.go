@@ -91,9 +91,12 @@ func (s *orderSaga) outcomeSoFar() string {
 
 // awaitApproval holds an authorized order until someone approves or rejects
 // it (update from the API, signal from the CLI), or the timeout passes. A
-// rejection or a timeout fails the step, and the saga compensates.
+// rejection or a timeout fails the step, and the saga compensates. Orders
+// above the API's threshold wait, and those their risk assessment sends to
+// review (approvalTimeout).
 func (s *orderSaga) awaitApproval(ctx workflow.Context) error {
-	if s.in.ApprovalTimeout <= 0 {
+	timeout := s.approvalTimeout()
+	if timeout <= 0 {
 		return nil
 	}
 	return s.step(ctx, StepAwaitApproval, func() error {
@@ -114,13 +117,13 @@ func (s *orderSaga) awaitApproval(ctx workflow.Context) error {
 				}
 			})
 		}
-		ok, err := workflow.AwaitWithTimeout(ctx, s.in.ApprovalTimeout, s.decided)
+		ok, err := workflow.AwaitWithTimeout(ctx, timeout, s.decided)
 		switch {
 		case err != nil:
 			return err // cancelled meanwhile
 		case !ok:
 			return temporal.NewNonRetryableApplicationError(
-				fmt.Sprintf("not approved within %s", s.in.ApprovalTimeout), ErrNotApproved, nil)
+				fmt.Sprintf("not approved within %s", timeout), ErrNotApproved, nil)
 		case s.ctl.rejection != nil:
 			// The step's error, for operators; the customer reads
 			// notApprovedReason.

@@ -12,6 +12,7 @@ import (
 	"github.com/orderflow/orderflow/internal/domain/inventory"
 	"github.com/orderflow/orderflow/internal/domain/notifications"
 	"github.com/orderflow/orderflow/internal/domain/orders"
+	"github.com/orderflow/orderflow/internal/domain/risk"
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
@@ -42,6 +43,12 @@ type fakeServices struct {
 	lastVoid       activities.VoidPaymentRequest
 	// refundedCaptureIDs are the captures RefundPayment returned.
 	refundedCaptureIDs []string
+	// assessment is what AssessRisk answers (low by default), assessErr
+	// its failure; declines are the orders RecordDecline counted.
+	assessment risk.Assessment
+	assessErr  error
+	assessed   []activities.AssessRiskRequest
+	declines   []activities.RecordDeclineRequest
 }
 
 func (f *fakeServices) count(name string) int {
@@ -67,6 +74,26 @@ func (f *fakeServices) register(env *testsuite.TestWorkflowEnvironment) {
 			return nil // as the activity drops a signal to a closed workflow
 		}
 		return err
+	})
+	env.OnActivity(riskActivities.AssessRisk, mock.Anything, mock.Anything).Return(func(_ context.Context, req activities.AssessRiskRequest) (risk.Assessment, error) {
+		f.count("AssessRisk")
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.assessed = append(f.assessed, req)
+		if f.assessErr != nil {
+			return risk.Assessment{}, f.assessErr
+		}
+		if f.assessment.Level == "" {
+			return risk.Assessment{Level: risk.LevelLow, Reasons: []string{}}, nil
+		}
+		return f.assessment, nil
+	})
+	env.OnActivity(riskActivities.RecordDecline, mock.Anything, mock.Anything).Return(func(_ context.Context, req activities.RecordDeclineRequest) error {
+		f.count("RecordDecline")
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.declines = append(f.declines, req)
+		return nil
 	})
 	env.OnActivity(orderActivities.RecordOrderState, mock.Anything, mock.Anything).Return(func(_ context.Context, req activities.RecordOrderStateRequest) error {
 		f.count("RecordOrderState")
@@ -226,9 +253,10 @@ func (s *OrderWorkflowSuite) TestOrderWorkflowCompletes() {
 
 	require.Equal(t, orders.StatusCompleted, st.Status)
 	require.Equal(t, map[string]string{
-		StepReserveStock: StepCompleted, StepAuthorizePayment: StepCompleted, StepCapturePayment: StepCompleted,
-		StepConfirmReservation: StepCompleted, StepNotifyCustomer: StepCompleted,
+		StepAssessRisk: StepCompleted, StepReserveStock: StepCompleted, StepAuthorizePayment: StepCompleted,
+		StepCapturePayment: StepCompleted, StepConfirmReservation: StepCompleted, StepNotifyCustomer: StepCompleted,
 	}, stepStatuses(st))
+	require.Equal(t, &risk.Assessment{Level: risk.LevelLow, Reasons: []string{}}, st.Risk)
 	require.Equal(t, []string{"res-o-1"}, f.committedIDs)
 	require.Empty(t, f.releasedIDs)
 	require.Empty(t, f.voidedAuthIDs)

@@ -2,6 +2,7 @@ package workflows
 
 // Saga step names, in the order they run.
 const (
+	StepAssessRisk         = "assess_risk"
 	StepReserveStock       = "reserve_stock"
 	StepAuthorizePayment   = "authorize_payment"
 	StepAwaitApproval      = "await_approval"

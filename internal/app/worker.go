@@ -12,6 +12,7 @@ import (
 	"github.com/orderflow/orderflow/internal/domain/inventory"
 	"github.com/orderflow/orderflow/internal/domain/orders"
 	"github.com/orderflow/orderflow/internal/domain/payments"
+	"github.com/orderflow/orderflow/internal/domain/risk"
 	"github.com/orderflow/orderflow/internal/platform/buildinfo"
 	"github.com/orderflow/orderflow/internal/platform/config"
 	"github.com/orderflow/orderflow/internal/platform/httpx"
@@ -47,11 +48,15 @@ func RunWorker(ctx context.Context, queue string, lookup config.Lookup, logger *
 }
 
 // RunOrdersWorker runs the orders worker: the order sagas and their repairs,
-// the payments, the orders read model with its outbox relay, and the
+// the risk assessments, the payments, the orders read model with its outbox relay, and the
 // reconciler.
 func RunOrdersWorker(ctx context.Context, cfg config.OrdersWorker, logger *slog.Logger) error {
 	logger = logger.With("task_queue", workflows.OrdersTaskQueue)
-	c, err := connect(ctx, wants{Role: "worker-orders", Temporal: &cfg.Temporal, Payloads: &cfg.PayloadEncryption, Postgres: &cfg.Postgres, Kafka: &cfg.Kafka}, logger)
+	rules, err := risk.LoadRules(cfg.RiskRulesFile)
+	if err != nil {
+		return err
+	}
+	c, err := connect(ctx, wants{Role: "worker-orders", Temporal: &cfg.Temporal, Payloads: &cfg.PayloadEncryption, Postgres: &cfg.Postgres, Redis: &cfg.Redis, Kafka: &cfg.Kafka}, logger)
 	if err != nil {
 		return err
 	}
@@ -65,6 +70,7 @@ func RunOrdersWorker(ctx context.Context, cfg config.OrdersWorker, logger *slog.
 	acts := workers.Activities{
 		Orders:   &activities.OrderActivities{Store: store},
 		Payments: &activities.PaymentActivities{Gateway: payments.NewHTTPGateway(cfg.PaymentsURL, httpx.ProviderClient("payments", providerTimeout, c.tracing.Provider))},
+		Risk:     &activities.RiskActivities{Rules: rules, Counters: risk.NewCounters(c.redis)},
 	}
 	return runWorker(ctx, c, workflows.OrdersTaskQueue, acts, cfg.Worker, logger)
 }

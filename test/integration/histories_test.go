@@ -65,7 +65,7 @@ func TestRecordHistories(t *testing.T) {
 			return placeOrder(t, orderBody("TSHIRT-BLK-M", 2, "tok_visa"))
 		}},
 		{"declined", orders.StatusFailed, func(t *testing.T) string {
-			return placeOrder(t, orderBody("MUG-CERAMIC", 1, "tok_declined"))
+			return placeOrder(t, orderBody("MUG-CERAMIC", 1, "tok_declined"), bearer(newCustomer(t).AccessToken))
 		}},
 		{"cancelled", orders.StatusCancelled, func(t *testing.T) string {
 			// A slow gateway leaves time to cancel while the payment is
@@ -117,9 +117,9 @@ func TestRecordHistories(t *testing.T) {
 	})
 }
 
-func placeOrder(t *testing.T, body string) string {
+func placeOrder(t *testing.T, body string, headers ...map[string]string) string {
 	t.Helper()
-	status, _, resp := post(t, "/api/orders", body)
+	status, _, resp := post(t, "/api/orders", body, headers...)
 	require.Equal(t, 202, status, "%v", resp)
 	return resp["id"].(string)
 }

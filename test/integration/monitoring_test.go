@@ -50,7 +50,7 @@ func TestMonitoringNamesExportedMetrics(t *testing.T) {
 	require.NoError(t, err)
 
 	completed := placeOrder(t, orderBody("MUG-CERAMIC", 1, "tok_visa"))
-	declined := placeOrder(t, orderBody("MUG-CERAMIC", 1, "tok_declined"))
+	declined := placeOrder(t, orderBody("MUG-CERAMIC", 1, "tok_declined"), bearer(newCustomer(t).AccessToken))
 	require.Equal(t, orders.StatusCompleted, waitForFinal(t, completed).Status)
 	require.Equal(t, orders.StatusFailed, waitForFinal(t, declined).Status)
 	forged := url.Values{"MessageSid": {"SM0"}, "MessageStatus": {"delivered"}}

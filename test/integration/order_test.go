@@ -99,7 +99,9 @@ func TestDeclinedPaymentLeavesStockUnchanged(t *testing.T) {
 	const sku = "MUG-CERAMIC"
 	onHandBefore, reservedBefore := stockOf(t, sku)
 
-	status, _, body := post(t, "/api/orders", orderBody(sku, 3, "tok_declined"))
+	// A customer of its own: the demo customer's declines would send its
+	// next orders to review (risk_test.go).
+	status, _, body := post(t, "/api/orders", orderBody(sku, 3, "tok_declined"), bearer(newCustomer(t).AccessToken))
 	require.Equal(t, 202, status, "body: %v", body)
 	o := waitForFinal(t, body["id"].(string))
 

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/orderflow/orderflow/internal/domain/notifications"
+	"github.com/orderflow/orderflow/internal/domain/risk"
 )
 
 // ErrNotFound means no order has the ID.
@@ -31,9 +32,11 @@ type Order struct {
 	Steps         []Step                `json:"steps"`
 	FailureReason string                `json:"failure_reason,omitempty"`
 	// Attention is what is left undone while the status is needs_attention.
-	Attention string    `json:"attention,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Attention string `json:"attention,omitempty"`
+	// Risk is the order's risk assessment; the API shows it to admins only.
+	Risk      *risk.Assessment `json:"risk,omitempty"`
+	CreatedAt time.Time        `json:"created_at"`
+	UpdatedAt time.Time        `json:"updated_at"`
 	// stateVersion orders the saga's writes (see SaveState).
 	stateVersion int64
 }
@@ -91,12 +94,12 @@ func (s *Store) Unfinished(ctx context.Context, ids []string) ([]Order, error) {
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Order, error) { return scanOrder(row) })
 }
 
-const orderColumns = `id, status, workflow_id, customer_id, items, currency, total, contact, steps, failure_reason, attention, state_version, created_at, updated_at`
+const orderColumns = `id, status, workflow_id, customer_id, items, currency, total, contact, steps, failure_reason, attention, risk, state_version, created_at, updated_at`
 
 func scanOrder(row pgx.Row) (Order, error) {
 	var o Order
 	err := row.Scan(&o.ID, &o.Status, &o.WorkflowID, &o.CustomerID, &o.Items, &o.Currency, &o.Total,
-		&o.Contact, &o.Steps, &o.FailureReason, &o.Attention, &o.stateVersion, &o.CreatedAt, &o.UpdatedAt)
+		&o.Contact, &o.Steps, &o.FailureReason, &o.Attention, &o.Risk, &o.stateVersion, &o.CreatedAt, &o.UpdatedAt)
 	return o, err
 }
 
@@ -118,5 +121,5 @@ func (o Order) Input() Input {
 // State is the saga state the read model last recorded for the order.
 func (o Order) State() State {
 	return State{OrderID: o.ID, Status: o.Status, FailureReason: o.FailureReason, Attention: o.Attention, Steps: o.Steps,
-		Version: o.stateVersion, UpdatedAt: o.UpdatedAt}
+		Risk: o.Risk, Version: o.stateVersion, UpdatedAt: o.UpdatedAt}
 }

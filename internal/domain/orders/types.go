@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/orderflow/orderflow/internal/domain/notifications"
+	"github.com/orderflow/orderflow/internal/domain/risk"
 )
 
 // Item is one order line, priced by the API from the catalogue.
@@ -35,6 +36,16 @@ type Input struct {
 	// timeout it is cancelled and compensated. The API sets it for orders
 	// above its approval threshold.
 	ApprovalTimeout time.Duration `json:"approval_timeout,omitempty"`
+	// ReviewTimeout is how long an order that its risk assessment sends to
+	// an admin waits for the decision (as ApprovalTimeout does); 0 means
+	// workflows.DefaultReviewTimeout.
+	ReviewTimeout time.Duration `json:"review_timeout,omitempty"`
+	// What the risk assessment knows of the customer: when their account
+	// was opened (zero when unknown, as for an order started from the
+	// CLI), and whether the order's contact addresses are not the
+	// profile's.
+	AccountCreatedAt time.Time `json:"account_created_at,omitzero"`
+	ContactOverride  bool      `json:"contact_override,omitempty"`
 }
 
 // WorkflowID is the workflow ID of an order: one execution per order.
@@ -88,6 +99,9 @@ type State struct {
 	ReservationID   string `json:"reservation_id,omitempty"`
 	AuthorizationID string `json:"authorization_id,omitempty"`
 	CaptureID       string `json:"capture_id,omitempty"`
+	// Risk is the assessment made before the payment, for admins (the API
+	// shows it to them only); nil for orders placed before assessments.
+	Risk *risk.Assessment `json:"risk,omitempty"`
 	// Version increases with every change so the read model can ignore a
 	// late write of an older state.
 	Version   int64     `json:"version"`

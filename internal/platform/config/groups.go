@@ -286,6 +286,14 @@ type Payments struct {
 	PaymentsURL string `env:"PAYMENTS_URL" envDefault:"http://127.0.0.1:4010"`
 }
 
+// RiskRules is the policy of the orders' risk assessments: a JSON file of
+// rules (internal/domain/risk/default_rules.json shows the format); "" is
+// that default policy. The worker refuses to start on a file it cannot read
+// or whose rules are wrong.
+type RiskRules struct {
+	RiskRulesFile string `env:"RISK_RULES_FILE"`
+}
+
 // Reconcile is how often the orders worker looks for orders whose workflow
 // closed without an outcome (a terminate) to repair.
 type Reconcile struct {

@@ -66,6 +66,9 @@ type OrdersWorker struct {
 	Kafka
 	Payments
 	Reconcile
+	// The risk assessments count recent orders and declines in Redis.
+	Redis
+	RiskRules
 }
 
 // InventoryWorker is `orderflow worker --queue inventory`.
@@ -173,6 +176,7 @@ type Stack struct {
 	TraceQuery
 	Payments
 	Reconcile
+	RiskRules
 	Providers
 	Breaker
 	WebPushKey
