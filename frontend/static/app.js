@@ -588,6 +588,12 @@ function orderRow(o) {
     attention.textContent = o.attention;
     status.appendChild(attention);
   }
+  if (o.risk && o.risk.level !== "low") { // only admins are sent the assessment
+    const risk = document.createElement("div");
+    risk.className = "reason risk " + o.risk.level;
+    risk.textContent = o.risk.level + " risk (" + o.risk.score + "): " + o.risk.reasons.join("; ");
+    status.appendChild(risk);
+  }
   if (o.failure_reason) {
     const reason = document.createElement("div");
     reason.className = "reason";

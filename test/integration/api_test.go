@@ -108,7 +108,7 @@ func TestReadinessReportsEachServicesDependencies(t *testing.T) {
 	var worker map[string]any
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&worker))
 	resp.Body.Close()
-	require.Equal(t, map[string]any{"postgres": "ok", "kafka": "ok", "temporal": "ok"}, worker["checks"])
+	require.Equal(t, map[string]any{"postgres": "ok", "kafka": "ok", "redis": "ok", "temporal": "ok"}, worker["checks"])
 }
 
 func TestMetricsCarryRouteTemplates(t *testing.T) {

@@ -38,7 +38,7 @@ func TestOrderCompletesEndToEnd(t *testing.T) {
 		require.NotNil(t, s.CompletedAt)
 		names = append(names, s.Name)
 	}
-	require.Equal(t, []string{workflows.StepReserveStock, workflows.StepAuthorizePayment, workflows.StepCapturePayment,
+	require.Equal(t, []string{workflows.StepAssessRisk, workflows.StepReserveStock, workflows.StepAuthorizePayment, workflows.StepCapturePayment,
 		workflows.StepConfirmReservation, workflows.StepNotifyCustomer}, names)
 
 	// Stock left PostgreSQL exactly once, and nothing stays reserved.
