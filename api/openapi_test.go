@@ -229,6 +229,7 @@ func TestOpenAPIEnumsMatchConstants(t *testing.T) {
 		{"AttemptStatus", "../internal/domain/notifications/attempts.go", "Attempt statuses"},
 		{"DeliveryState", "../internal/domain/notifications/delivery.go", "Delivery states"},
 		{"RiskLevel", "../internal/domain/risk/rules.go", "Levels"},
+		{"RefundStatus", "../internal/domain/orders/refunds.go", "Refund statuses"},
 		{"Role", "../internal/domain/users/users.go", "Roles"},
 		{"Role", "../internal/platform/auth/tokens.go", "Roles a token may carry"},
 	} {

@@ -53,6 +53,9 @@ func New(c client.Client, queue, buildID string, acts Activities) (worker.Worker
 		// Pinned: a repair finishes the saga of the code that started it,
 		// in seconds.
 		w.RegisterWorkflowWithOptions(workflows.RepairOrderWorkflow, pinned)
+		// Pinned: a refund pays once, in seconds, or retries a gateway
+		// outage for hours on the code that started it.
+		w.RegisterWorkflowWithOptions(workflows.RefundWorkflow, pinned)
 		w.RegisterActivity(acts.Orders)
 		w.RegisterActivity(acts.Payments)
 		w.RegisterActivity(acts.Risk)

@@ -62,16 +62,12 @@ func customerReason(err error) string {
 // channel order and quiet hours come with the order's contact; orders placed
 // without them (and before them) go by email, then SMS, at any hour.
 func orderMessage(in orders.Input, st orders.State) notifications.Input {
-	channels := in.Contact.Channels
-	if len(channels) == 0 {
-		channels = []string{notifications.ChannelEmail, notifications.ChannelSMS}
-	}
 	msg := notifications.Input{
 		NotificationID: OrderNotificationID(in.OrderID, st.Status),
 		OrderID:        in.OrderID,
 		CustomerID:     in.CustomerID,
 		Kind:           st.Status.Event(),
-		Channels:       channels,
+		Channels:       channelsOf(in.Contact),
 		Email:          in.Contact.Email,
 		Phone:          in.Contact.Phone,
 		TimeZone:       in.Contact.TimeZone,
@@ -147,4 +143,32 @@ func formatMoney(minor int64, currency string) string {
 // reset order does not tell them twice.
 func OrderNotificationID(orderID string, status orders.Status) string {
 	return orderID + "-" + string(status)
+}
+
+// channelsOf is the customer's channels in order; contacts without them
+// (and from before them) go by email, then SMS.
+func channelsOf(c notifications.Contact) []string {
+	if len(c.Channels) == 0 {
+		return []string{notifications.ChannelEmail, notifications.ChannelSMS}
+	}
+	return c.Channels
+}
+
+// refundMessage tells the customer their money is on its way back. Like an
+// order's outcome, it can wait for the morning.
+func refundMessage(in RefundInput) notifications.Input {
+	return notifications.Input{
+		NotificationID: in.OrderID + "-refund-" + in.RefundID,
+		OrderID:        in.OrderID,
+		CustomerID:     in.CustomerID,
+		Kind:           "order.refunded",
+		Channels:       channelsOf(in.Contact),
+		Email:          in.Contact.Email,
+		Phone:          in.Contact.Phone,
+		TimeZone:       in.Contact.TimeZone,
+		QuietHours:     in.Contact.QuietHours,
+		Subject:        fmt.Sprintf("Refund for order %s", in.OrderID),
+		Body: fmt.Sprintf("We have refunded %s for your order %s. It reaches your card within a few days.",
+			formatMoney(in.Amount, in.Currency), in.OrderID),
+	}
 }

@@ -39,9 +39,10 @@ func (s *Store) SaveState(ctx context.Context, in Input, st State, ev *Event) er
 		}
 		if _, err := tx.Exec(ctx, `
 			UPDATE orders.orders
-			SET status = $2, steps = $3, failure_reason = $4, state_version = $5, updated_at = $6, attention = $7, risk = $8
+			SET status = $2, steps = $3, failure_reason = $4, state_version = $5, updated_at = $6, attention = $7, risk = $8,
+				capture_id = coalesce(nullif($9, ''), capture_id)
 			WHERE id = $1 AND (state_version = 0 OR (updated_at, state_version) < ($6, $5))`,
-			st.OrderID, st.Status, mustJSON(st.Steps), st.FailureReason, st.Version, st.UpdatedAt, st.Attention, st.Risk); err != nil {
+			st.OrderID, st.Status, mustJSON(st.Steps), st.FailureReason, st.Version, st.UpdatedAt, st.Attention, st.Risk, st.CaptureID); err != nil {
 			return err
 		}
 		if ev == nil {

@@ -1,0 +1,118 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"github.com/orderflow/orderflow/internal/domain/orders"
+	"github.com/orderflow/orderflow/internal/platform/httpx"
+	"github.com/orderflow/orderflow/workflows"
+)
+
+const maxRefundReasonLength = 500
+
+// CreateRefund is POST /api/orders/{id}/refunds (admin): it claims the
+// refund (within what the capture has left, under the order's row lock)
+// and starts its RefundWorkflow. The Idempotency-Key is required: a refund
+// repeated without one could pay twice up to the capture.
+func (s *Server) CreateRefund(ctx context.Context, req CreateRefundRequestObject) (CreateRefundResponseObject, error) {
+	key, err := idempotencyKey(req.Params.IdempotencyKey)
+	if err != nil {
+		return nil, err
+	}
+	if key == "" {
+		return nil, httpx.NewProblem(http.StatusBadRequest, "a refund needs an Idempotency-Key, so that a repeated request refunds once")
+	}
+	body := req.Body
+	reason := strings.TrimSpace(body.Reason)
+	var errs []httpx.FieldError
+	if reason == "" || utf8.RuneCountInString(reason) > maxRefundReasonLength {
+		errs = append(errs, httpx.FieldError{Field: "reason", Detail: "must be 1 to 500 characters"})
+	}
+	if body.Amount != nil && *body.Amount < 1 {
+		errs = append(errs, httpx.FieldError{Field: "amount", Detail: "must be at least 1 (minor units)"})
+	}
+	if p := validationProblem(errs); p != nil {
+		return nil, p
+	}
+	o, err := s.findOrder(ctx, req.Id)
+	if err != nil {
+		return nil, err
+	}
+	r, created, err := s.Orders.ClaimRefund(ctx, orders.RefundClaim{
+		OrderID: o.ID, IdempotencyKey: key, Amount: deref(body.Amount), Reason: reason, RequestedBy: actor(ctx),
+	})
+	var tooLarge *orders.RefundTooLargeError
+	switch {
+	case errors.As(err, &tooLarge):
+		return nil, validationProblem([]httpx.FieldError{{Field: "amount", Detail: tooLarge.Error()}})
+	case errors.Is(err, orders.ErrNotRefundable) && o.Status == orders.StatusCompleted:
+		return nil, httpx.NewProblem(http.StatusConflict, "the order's capture was not recorded (it completed before refunds were kept): refund it at the gateway")
+	case errors.Is(err, orders.ErrNotRefundable):
+		return nil, httpx.NewProblem(http.StatusConflict, "the order is "+string(o.Status)+": only a completed order's capture can be refunded")
+	case errors.Is(err, orders.ErrIdempotencyKeyReused):
+		return nil, httpx.NewProblem(http.StatusUnprocessableEntity,
+			"Idempotency-Key "+strconv.Quote(key)+" was already used for another refund of this order")
+	case err != nil:
+		return nil, fail("could not record the refund", err, "order_id", o.ID)
+	}
+	// A pending refund whose start failed before is started by its repeat.
+	if r.Status == orders.RefundPending {
+		if err := s.startRefund(ctx, o, r); err != nil {
+			s.Logger.Error("could not start a refund", "order_id", o.ID, "refund_id", r.ID, "request_id", httpx.RequestID(ctx), "error", err)
+			return nil, httpx.NewProblem(http.StatusServiceUnavailable,
+				"the refund is recorded but could not be started; repeat the request with the same Idempotency-Key")
+		}
+	}
+	s.Logger.Info("refund accepted", "order_id", o.ID, "refund_id", r.ID, "amount", r.Amount, "by", r.RequestedBy,
+		"replayed", !created, "request_id", httpx.RequestID(ctx))
+	if !created {
+		return CreateRefund200JSONResponse{Body: r}, nil
+	}
+	location := "/api/orders/" + o.ID + "/refunds"
+	return CreateRefund202JSONResponse{Body: r, Headers: CreateRefund202ResponseHeaders{Location: &location}}, nil
+}
+
+// startRefund starts the refund's workflow, or finds it running or done.
+func (s *Server) startRefund(ctx context.Context, o orders.Order, r orders.Refund) error {
+	captureID, err := s.Orders.CaptureID(ctx, o.ID)
+	if err != nil {
+		return err
+	}
+	opts := client.StartWorkflowOptions{
+		ID:                       workflows.RefundWorkflowID(r.ID),
+		TaskQueue:                workflows.OrdersTaskQueue,
+		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+	}
+	in := workflows.RefundInput{RefundID: r.ID, OrderID: o.ID, CustomerID: o.CustomerID, CaptureID: captureID,
+		Amount: r.Amount, Currency: r.Currency, Contact: o.Contact}
+	_, err = s.Temporal.ExecuteWorkflow(ctx, opts, workflows.RefundWorkflow, in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return nil // it ran already
+	}
+	return err
+}
+
+// ListRefunds is GET /api/orders/{id}/refunds: the order's customer's or
+// an admin's.
+func (s *Server) ListRefunds(ctx context.Context, req ListRefundsRequestObject) (ListRefundsResponseObject, error) {
+	o, err := s.findOrder(ctx, req.Id)
+	if err != nil {
+		return nil, err
+	}
+	refunds, err := s.Orders.Refunds(ctx, o.ID)
+	if err != nil {
+		return nil, fail("could not list the refunds", err, "order_id", o.ID)
+	}
+	return ListRefunds200JSONResponse{Body: RefundList{Refunds: refunds}}, nil
+}
