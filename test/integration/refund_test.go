@@ -81,6 +81,7 @@ func TestPartialRefundsNeverPassTheCapture(t *testing.T) {
 	}
 	require.Equal(t, 3*third, refunded)
 	require.LessOrEqual(t, refunded, o.Total)
+	require.Equal(t, refunded, waitForFinal(t, id).Refunded, "the order shows what was given back")
 
 	// A repeat answers the refund it made, and pays nothing more; the same
 	// key for another amount is refused.

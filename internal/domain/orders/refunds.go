@@ -128,7 +128,8 @@ func (s *Store) CaptureID(ctx context.Context, orderID string) (string, error) {
 }
 
 // SettleRefund records a pending refund's outcome (refunded with the
-// gateway's refund ID, or failed with the reason) and its event
+// gateway's refund ID, added to the order's refunded amount, or failed with
+// the reason) and its event
 // (order.refunded, order.refund_failed) in the outbox, once: a settled
 // refund stays as it was settled.
 func (s *Store) SettleRefund(ctx context.Context, id string, status RefundStatus, gatewayRefundID, failure string, origin events.Origin) error {
@@ -145,6 +146,8 @@ func (s *Store) SettleRefund(ctx context.Context, id string, status RefundStatus
 		kind := "order.refunded"
 		if status == RefundFailed {
 			kind = "order.refund_failed"
+		} else if _, err := tx.Exec(ctx, `UPDATE orders.orders SET refunded = refunded + $2 WHERE id = $1`, r.OrderID, r.Amount); err != nil {
+			return err
 		}
 		_, err = tx.Exec(ctx, `
 			INSERT INTO orders.order_events (id, order_id, type, status, reason, customer_id, total, currency, occurred_at, request_id, trace_parent)

@@ -33,6 +33,8 @@ type Order struct {
 	FailureReason string                `json:"failure_reason,omitempty"`
 	// Attention is what is left undone while the status is needs_attention.
 	Attention string `json:"attention,omitempty"`
+	// Refunded is what the order's refunds have given back (minor units).
+	Refunded int64 `json:"refunded"`
 	// Risk is the order's risk assessment; the API shows it to admins only.
 	Risk      *risk.Assessment `json:"risk,omitempty"`
 	CreatedAt time.Time        `json:"created_at"`
@@ -94,12 +96,12 @@ func (s *Store) Unfinished(ctx context.Context, ids []string) ([]Order, error) {
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Order, error) { return scanOrder(row) })
 }
 
-const orderColumns = `id, status, workflow_id, customer_id, items, currency, total, contact, steps, failure_reason, attention, risk, state_version, created_at, updated_at`
+const orderColumns = `id, status, workflow_id, customer_id, items, currency, total, contact, steps, failure_reason, attention, refunded, risk, state_version, created_at, updated_at`
 
 func scanOrder(row pgx.Row) (Order, error) {
 	var o Order
 	err := row.Scan(&o.ID, &o.Status, &o.WorkflowID, &o.CustomerID, &o.Items, &o.Currency, &o.Total,
-		&o.Contact, &o.Steps, &o.FailureReason, &o.Attention, &o.Risk, &o.stateVersion, &o.CreatedAt, &o.UpdatedAt)
+		&o.Contact, &o.Steps, &o.FailureReason, &o.Attention, &o.Refunded, &o.Risk, &o.stateVersion, &o.CreatedAt, &o.UpdatedAt)
 	return o, err
 }
 

@@ -2,6 +2,8 @@
 -- The capture an order's refunds draw on; '' before the capture (and for
 -- orders captured before refunds were kept).
 ALTER TABLE orders.orders ADD COLUMN capture_id text NOT NULL DEFAULT '';
+-- What its refunds have given back so far (minor units).
+ALTER TABLE orders.orders ADD COLUMN refunded bigint NOT NULL DEFAULT 0;
 
 -- Refunds of captured orders. A pending or refunded refund counts against
 -- the capture; ClaimRefund takes the order's row lock to keep their sum
@@ -26,4 +28,5 @@ CREATE INDEX refunds_order_idx ON orders.refunds (order_id, created_at);
 
 -- +goose Down
 DROP TABLE orders.refunds;
+ALTER TABLE orders.orders DROP COLUMN refunded;
 ALTER TABLE orders.orders DROP COLUMN capture_id;
