@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,12 +20,13 @@ import (
 )
 
 // gatewayWatch follows the payment gateway's calls that carry one
-// idempotency key.
+// idempotency key, or (keyPrefix) the first key with that prefix.
 type gatewayWatch struct {
-	key      string
-	arrived  chan struct{} // closed when the first call arrives
-	calls    atomic.Int32
-	replayed atomic.Int32 // calls answered with Idempotent-Replayed
+	key       string
+	keyPrefix string
+	arrived   chan struct{} // closed when the first call arrives
+	calls     atomic.Int32
+	replayed  atomic.Int32 // calls answered with Idempotent-Replayed
 }
 
 var watchedGatewayKey atomic.Pointer[gatewayWatch]
@@ -37,7 +40,7 @@ func gatewayFinishesWatchedCalls(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		holdIfAsked(r) // see gateway_hold_test.go
 		watch := watchedGatewayKey.Load()
-		if watch == nil || r.Header.Get("Idempotency-Key") != watch.key {
+		if watch == nil || !watch.matches(r.Header.Get("Idempotency-Key")) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -50,6 +53,19 @@ func gatewayFinishesWatchedCalls(next http.Handler) http.Handler {
 		}
 	})
 }
+
+// matches reports whether a call with key is watched; the first key with
+// the prefix becomes the watched one.
+func (w *gatewayWatch) matches(key string) bool {
+	watchedKeyMu.Lock()
+	defer watchedKeyMu.Unlock()
+	if w.key == "" && w.keyPrefix != "" && strings.HasPrefix(key, w.keyPrefix) {
+		w.key = key
+	}
+	return key != "" && key == w.key
+}
+
+var watchedKeyMu sync.Mutex
 
 // The orders worker dies (SIGKILL) while its capture call is at the gateway:
 // the gateway captures, the answer is lost. A new worker retries the capture
@@ -134,4 +150,49 @@ func TestOrdersWorkerKilledDuringCaptureCapturesOnce(t *testing.T) {
 	}
 	require.NotEmpty(t, timedOutOn, "the killed worker's workflow task timed out")
 	require.NotEqual(t, timedOutOn, lastWorkflowTaskBy, "another worker finished the order")
+}
+
+// The orders worker dies (SIGKILL) while a refund's call is at the gateway:
+// the gateway refunds, the answer is lost. The refund is a regular activity,
+// so Temporal retries it on another worker once its attempt times out, with
+// the same idempotency key: the gateway answers from the first call, and the
+// customer is refunded once. Takes about 20 s (the attempt's 15 s timeout).
+func TestOrdersWorkerKilledDuringRefundRefundsOnce(t *testing.T) {
+	ctx := context.Background()
+	ordersWorker := workerProcs[workflows.OrdersTaskQueue]
+	id := placeOrder(t, orderBody("MUG-CERAMIC", 1, "tok_visa"))
+	o := waitForFinal(t, id)
+	require.Equal(t, orders.StatusCompleted, o.Status, o.FailureReason)
+
+	require.NoError(t, stack.sandbox.AddFault(sandbox.Fault{Provider: sandbox.ProviderPayments, LatencyMS: 2000}))
+	t.Cleanup(stack.sandbox.ClearFaults)
+	watch := &gatewayWatch{keyPrefix: "refund:", arrived: make(chan struct{})}
+	watchedGatewayKey.Store(watch)
+	t.Cleanup(func() { watchedGatewayKey.Store(nil) })
+
+	status, _, body := post(t, "/api/orders/"+id+"/refunds", refundBody(500, "late delivery"), asAdmin, withKey("kill"))
+	require.Equal(t, http.StatusAccepted, status, "%v", body)
+	refundID := body["id"].(string)
+	select {
+	case <-watch.arrived:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the refund never reached the gateway")
+	}
+	require.Equal(t, "refund:"+refundID, watch.key)
+	ordersWorker.kill()
+	require.NoError(t, ordersWorker.start(ctx))
+	require.Eventually(t, func() bool { return len(paymentOps("refund", watch.key)) == 1 }, 10*time.Second, 20*time.Millisecond,
+		"the gateway refunded for the dead worker")
+	stack.sandbox.ClearFaults()
+
+	var list struct{ Refunds []orders.Refund }
+	require.Eventually(t, func() bool {
+		require.Equal(t, 200, getAs(t, "/api/orders/"+id+"/refunds", &list, asAdmin))
+		return len(list.Refunds) == 1 && list.Refunds[0].Status != orders.RefundPending
+	}, 60*time.Second, 100*time.Millisecond, "refunds %+v", list.Refunds)
+	require.Equal(t, orders.RefundRefunded, list.Refunds[0].Status, list.Refunds[0].Failure)
+	require.Len(t, paymentOps("refund", watch.key), 1, "refunded once")
+	require.EqualValues(t, 2, watch.calls.Load(), "called by the killed worker and by another")
+	require.EqualValues(t, 1, watch.replayed.Load(), "the gateway answered the retry from its idempotency key")
+	require.EqualValues(t, 500, waitForFinal(t, id).Refunded)
 }
