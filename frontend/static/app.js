@@ -247,8 +247,8 @@ class ApiError extends Error {
 
 const REQUEST_TIMEOUT_MS = 15000;
 
-async function send(method, path, body, token) {
-  const headers = { Accept: "application/json, application/problem+json" };
+async function send(method, path, body, token, extra) {
+  const headers = { Accept: "application/json, application/problem+json", ...extra };
   if (token) headers.Authorization = "Bearer " + token;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   try {
@@ -307,17 +307,17 @@ async function postPublic(path, body) {
 // (null when empty). A 401 means the access token expired or was revoked
 // early: refresh once, sharing a refresh under way, and retry once; a second
 // 401 ends the session.
-async function api(method, path, body) {
+async function api(method, path, body, headers) {
   const s = session;
   if (!s) throw new ApiError(401, "signed out");
   if (Date.now() >= s.expiresAt - 5000) await refresh(s);
   const used = s.access;
-  let resp = await send(method, path, body, used);
+  let resp = await send(method, path, body, used, headers);
   if (resp.status === 401) {
     // Someone else may have refreshed already since this request left.
     if (s.access === used || s.refreshing) await refresh(s);
     if (session !== s) throw new ApiError(401, "signed out");
-    resp = await send(method, path, body, s.access);
+    resp = await send(method, path, body, s.access, headers);
     if (resp.status === 401 && session === s) endSession(ENDED);
   }
   if (resp.status === 429) pausedUntil = Date.now() + Math.max(1, retryAfterSeconds(resp)) * 1000;
@@ -558,6 +558,7 @@ function actionsCell(o) {
     td.append(actionButton(o, "approve", "Approve"), actionButton(o, "reject", "Reject"));
   }
   if (!FINAL.includes(o.status)) td.append(actionButton(o, "cancel", "Cancel"));
+  if (isAdmin() && o.status === "completed" && o.refunded < o.total) td.append(actionButton(o, "refund", "Refund"));
   if (isAdmin()) {
     const open = traceOpen(o.id);
     const b = actionButton(o, "trace", open ? "Hide trace" : "Trace");
@@ -601,7 +602,7 @@ function orderRow(o) {
     status.appendChild(reason);
   }
   tr.appendChild(status);
-  tr.appendChild(cell(money(o.total, o.currency)));
+  tr.appendChild(cell(money(o.total, o.currency) + (o.refunded ? " (refunded " + money(o.refunded, o.currency) + ")" : "")));
   tr.appendChild(cell((o.steps || []).map(s => s.name + ": " + s.status).join(", "), "steps"));
   tr.appendChild(cell(new Date(o.created_at).toLocaleString()));
   tr.appendChild(actionsCell(o));
@@ -947,7 +948,29 @@ async function loadStats() {
   }
 }
 
-const DONE = { approve: "approved", reject: "rejected", cancel: "cancellation accepted" };
+const DONE = { approve: "approved", reject: "rejected", cancel: "cancellation accepted", refund: "refund accepted" };
+
+// askRefund asks an admin how much of an order to give back, and why: the
+// request's body, or null when they change their mind. The API refuses
+// more than is left.
+function askRefund(id) {
+  const o = listed.find(x => x.id === id);
+  const left = o ? o.total - o.refunded : 0;
+  const amount = window.prompt("Refund order " + id + ": amount (" + (o ? o.currency : "") + ", at most " + (left / 100).toFixed(2) + ")", (left / 100).toFixed(2));
+  if (amount === null) return null;
+  const minor = Math.round(Number(amount) * 100);
+  if (!Number.isFinite(minor) || minor < 1) {
+    say(actionBox, "A refund needs an amount of at least 0.01.");
+    return null;
+  }
+  const reason = window.prompt("Why is it refunded? (for the record)", "");
+  if (reason === null) return null;
+  if (!reason.trim()) {
+    say(actionBox, "A refund needs a reason.");
+    return null;
+  }
+  return { amount: minor, reason: reason.trim() };
+}
 
 function setBusy(id, on) {
   if (on) busy.add(id);
@@ -959,7 +982,14 @@ function setBusy(id, on) {
 
 async function act(id, action) {
   let body;
-  if (action === "reject") {
+  let headers;
+  if (action === "refund") {
+    body = askRefund(id);
+    if (!body) return;
+    // One key per decision: a retry of this request refunds once.
+    headers = { "Idempotency-Key": crypto.randomUUID() };
+    action = "refunds";
+  } else if (action === "reject") {
     const reason = window.prompt("Reject order " + id + "?\nReason (optional):", "");
     if (reason === null) return;
     if (reason.trim()) body = { reason: reason.trim() };
@@ -969,9 +999,9 @@ async function act(id, action) {
   const s = session;
   setBusy(id, true);
   try {
-    await api("POST", "/api/orders/" + encodeURIComponent(id) + "/" + action, body);
+    await api("POST", "/api/orders/" + encodeURIComponent(id) + "/" + action, body, headers);
     if (session !== s) return;
-    say(actionBox, "Order " + id + ": " + DONE[action] + ".");
+    say(actionBox, "Order " + id + ": " + (DONE[action] || DONE.refund) + ".");
     refreshOrders();
   } catch (err) {
     if (session === s) showProblem(actionBox, "Could not " + action + " order " + id + ": ", err);
