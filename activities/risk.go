@@ -17,6 +17,11 @@ type RiskActivities struct {
 	Counters *risk.Counters
 }
 
+// countersTimeout bounds a call to the counters: a Redis that hangs must
+// cost an order a second and the counts, not the local activity's timeout,
+// whose failure would send the order to review.
+const countersTimeout = time.Second
+
 // AssessRiskRequest is the order as the assessment sees it. The payment
 // token travels in memory only (a local activity's input is not recorded in
 // the history), and Redis keeps its hash.
@@ -28,6 +33,8 @@ type AssessRiskRequest struct {
 // scores it. Redis being down is no failure: the counts are missing, the
 // assessment says so, and the order goes on.
 func (a *RiskActivities) AssessRisk(ctx context.Context, req AssessRiskRequest) (risk.Assessment, error) {
+	ctx, cancel := context.WithTimeout(ctx, countersTimeout)
+	defer cancel()
 	values, err := a.Counters.Measure(ctx, req.Order, time.Duration(a.Rules.Window))
 	if err != nil {
 		activity.GetLogger(ctx).Warn("risk counters unavailable; assessing without them", "order_id", req.Order.OrderID, "error", err)
@@ -44,5 +51,7 @@ type RecordDeclineRequest struct {
 // RecordDecline counts the decline for the order's customer and card,
 // once per order.
 func (a *RiskActivities) RecordDecline(ctx context.Context, req RecordDeclineRequest) error {
+	ctx, cancel := context.WithTimeout(ctx, countersTimeout)
+	defer cancel()
 	return a.Counters.RecordDecline(ctx, req.Order, req.DeclinedAt, time.Duration(a.Rules.Window))
 }

@@ -959,7 +959,7 @@ type Stats struct {
 type Step struct {
 	CompletedAt *time.Time `json:"completed_at,omitempty"`
 
-	// Error the technical cause of a failed step
+	// Error the technical cause of a failed step; on `assess_risk` and `await_approval`, shown to admins only (it says what the assessment or the reviewer found)
 	Error *string `json:"error,omitempty"`
 
 	// Name `assess_risk`, `reserve_stock`, `authorize_payment`, `await_approval`, `capture_payment`, `confirm_reservation`, `notify_customer`; compensations `release_reservation`, `void_payment`, `refund_payment`

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -83,10 +84,13 @@ func (s *Server) CreateOrder(ctx context.Context, request CreateOrderRequestObje
 				// Its workflow ran: answer with the order, start nothing.
 				return s.accepted(ctx, existing, true), nil
 			case err == nil:
-				// The stored order is what must run; the token is not stored,
-				// but the body matched, so it is the one sent the first time.
+				// The stored order is what must run; the token and the risk
+				// facts are not stored, but the body matched, so they are
+				// the ones of the first time.
+				priced := in
 				in = existing.Input()
 				in.PaymentToken = req.Payment.Token
+				in.AccountCreatedAt, in.ContactOverride = priced.AccountCreatedAt, priced.ContactOverride
 			case errors.Is(err, orders.ErrNotFound):
 				in.OrderID = owner // the first request claimed the key and stopped short
 			default:
@@ -180,14 +184,15 @@ func (s *Server) priceOrder(ctx context.Context, req *CreateOrderRequest, custom
 		AccountCreatedAt: customer.CreatedAt,
 	}
 	// Addresses given with the order are for this order only; the risk
-	// assessment weighs addresses that are not the profile's.
+	// assessment weighs addresses that are not the profile's (an address
+	// the profile lacks is new, not different).
 	if c := req.Contact; c != nil {
 		if email := deref(c.Email); email != "" {
-			in.ContactOverride = in.ContactOverride || !strings.EqualFold(email, in.Contact.Email)
+			in.ContactOverride = in.ContactOverride || in.Contact.Email != "" && !strings.EqualFold(email, in.Contact.Email)
 			in.Contact.Email = email
 		}
 		if phone := deref(c.Phone); phone != "" {
-			in.ContactOverride = in.ContactOverride || phone != in.Contact.Phone
+			in.ContactOverride = in.ContactOverride || in.Contact.Phone != "" && phoneDigits(phone) != phoneDigits(in.Contact.Phone)
 			in.Contact.Phone = phone
 		}
 	}
@@ -211,6 +216,17 @@ func (s *Server) priceOrder(ctx context.Context, req *CreateOrderRequest, custom
 		return in, p
 	}
 	return in, nil
+}
+
+// phoneDigits is a phone number without its formatting: "+1 (500) 555-0006"
+// and "+15005550006" are one number.
+func phoneDigits(phone string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '+' || r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, phone)
 }
 
 // startOrder starts the order's workflow, or finds it running or finished:
@@ -263,12 +279,22 @@ func (s *Server) GetOrder(ctx context.Context, req GetOrderRequestObject) (GetOr
 	return GetOrder200JSONResponse{Body: forCaller(ctx, o)}, nil
 }
 
-// forCaller is the order as the caller may see it: its risk assessment is
-// for admins (its reasons would teach a fraudster what to change).
+// forCaller is the order as the caller may see it: its risk assessment, and
+// the errors of the steps that say what the assessment or an admin's review
+// found, are for admins (they would teach a fraudster what to change); the
+// customer reads the failure reason.
 func forCaller(ctx context.Context, o orders.Order) orders.Order {
-	if caller, _ := auth.FromContext(ctx); !caller.IsAdmin() {
-		o.Risk = nil
+	if caller, _ := auth.FromContext(ctx); caller.IsAdmin() {
+		return o
 	}
+	o.Risk = nil
+	steps := slices.Clone(o.Steps)
+	for i, st := range steps {
+		if st.Name == workflows.StepAssessRisk || st.Name == workflows.StepAwaitApproval {
+			steps[i].Error = ""
+		}
+	}
+	o.Steps = steps
 	return o
 }
 

@@ -43,7 +43,7 @@ func (s *orderSaga) assessRisk(ctx workflow.Context) error {
 	s.riskAssessed = true
 	return s.step(ctx, StepAssessRisk, func() error {
 		var a risk.Assessment
-		req := activities.AssessRiskRequest{Order: s.riskOrder()}
+		req := activities.AssessRiskRequest{Order: s.riskOrder(ctx)}
 		if err := workflow.ExecuteLocalActivity(riskCtx(ctx), riskActivities.AssessRisk, req).Get(ctx, &a); err != nil {
 			if ctx.Err() != nil {
 				return err // cancelled meanwhile
@@ -72,16 +72,22 @@ func (s *orderSaga) recordDecline(ctx workflow.Context) {
 		return
 	}
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
-	req := activities.RecordDeclineRequest{Order: s.riskOrder(), DeclinedAt: workflow.Now(dctx)}
+	req := activities.RecordDeclineRequest{Order: s.riskOrder(dctx), DeclinedAt: workflow.Now(dctx)}
 	if err := workflow.ExecuteLocalActivity(riskCtx(dctx), riskActivities.RecordDecline, req).Get(dctx, nil); err != nil {
 		workflow.GetLogger(ctx).Warn("decline not counted", "order_id", s.in.OrderID, "error", err)
 	}
 }
 
-func (s *orderSaga) riskOrder() risk.Order {
+// riskOrder is the order as the assessment sees it; one started by hand
+// without placed_at was placed when its workflow started.
+func (s *orderSaga) riskOrder(ctx workflow.Context) risk.Order {
+	placed := s.in.PlacedAt
+	if placed.IsZero() {
+		placed = workflow.GetInfo(ctx).WorkflowStartTime
+	}
 	return risk.Order{
 		OrderID: s.in.OrderID, CustomerID: s.in.CustomerID, CardToken: s.in.PaymentToken,
-		Total: s.in.Total, PlacedAt: s.in.PlacedAt,
+		Total: s.in.Total, PlacedAt: placed,
 		AccountCreatedAt: s.in.AccountCreatedAt, ContactOverride: s.in.ContactOverride,
 	}
 }

@@ -59,4 +59,10 @@ func TestRiskLevelsOnTheRealStack(t *testing.T) {
 	require.Equal(t, workflows.StepAssessRisk, o.Steps[0].Name)
 	require.Equal(t, workflows.StepFailed, o.Steps[0].Status)
 	require.Empty(t, paymentOps("authorize", o.ID+":"), "the card was not charged")
+	require.NotEmpty(t, o.Steps[0].Error, "admins read which rules applied")
+	var mine orders.Order
+	require.Equal(t, 200, getAs(t, "/api/orders/"+o.ID, &mine, customer))
+	require.Nil(t, mine.Risk)
+	require.Empty(t, mine.Steps[0].Error, "the customer does not: it would say what to change")
+	require.Equal(t, o.FailureReason, mine.FailureReason)
 }
