@@ -19,6 +19,19 @@ import (
 
 const maxRefundReasonLength = 500
 
+// validate checks what the schema's types do not: a reason of 1 to 500
+// characters, not blank, and a positive amount.
+func (req RefundRequest) validate() *httpx.Problem {
+	var errs []httpx.FieldError
+	if reason := strings.TrimSpace(req.Reason); reason == "" || utf8.RuneCountInString(reason) > maxRefundReasonLength {
+		errs = append(errs, httpx.FieldError{Field: "reason", Detail: "must be 1 to 500 characters"})
+	}
+	if req.Amount != nil && *req.Amount < 1 {
+		errs = append(errs, httpx.FieldError{Field: "amount", Detail: "must be at least 1 (minor units)"})
+	}
+	return validationProblem(errs)
+}
+
 // CreateRefund is POST /api/orders/{id}/refunds (admin): it claims the
 // refund (within what the capture has left, under the order's row lock)
 // and starts its RefundWorkflow. The Idempotency-Key is required: a refund
@@ -33,16 +46,6 @@ func (s *Server) CreateRefund(ctx context.Context, req CreateRefundRequestObject
 	}
 	body := req.Body
 	reason := strings.TrimSpace(body.Reason)
-	var errs []httpx.FieldError
-	if reason == "" || utf8.RuneCountInString(reason) > maxRefundReasonLength {
-		errs = append(errs, httpx.FieldError{Field: "reason", Detail: "must be 1 to 500 characters"})
-	}
-	if body.Amount != nil && *body.Amount < 1 {
-		errs = append(errs, httpx.FieldError{Field: "amount", Detail: "must be at least 1 (minor units)"})
-	}
-	if p := validationProblem(errs); p != nil {
-		return nil, p
-	}
 	o, err := s.findOrder(ctx, req.Id)
 	if err != nil {
 		return nil, err

@@ -28,7 +28,13 @@ const (
 	reservationsMetric  = "orderflow_reservations"       // {outcome}
 	notificationsMetric = "orderflow_notifications"      // {outcome, channel}
 	riskMetric          = "orderflow_risk_assessments"   // {level}
+	refundsMetric       = "orderflow_refunds"            // {outcome}
 )
+
+// countRefund records how a refund ended: refunded or failed.
+func countRefund(ctx workflow.Context, outcome orders.RefundStatus) {
+	workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"outcome": string(outcome)}).Counter(refundsMetric).Inc(1)
+}
 
 // countAssessment records an order's risk level.
 func countAssessment(ctx workflow.Context, level risk.Level) {

@@ -44,6 +44,7 @@ func RefundWorkflow(ctx workflow.Context, in RefundInput) (orders.Refund, error)
 	if err := workflow.ExecuteLocalActivity(recordCtx(ctx), orderActivities.SettleRefund, settle).Get(ctx, nil); err != nil {
 		return orders.Refund{}, err
 	}
+	countRefund(ctx, settle.Status)
 	out := orders.Refund{ID: in.RefundID, OrderID: in.OrderID, Amount: in.Amount, Currency: in.Currency,
 		Status: settle.Status, GatewayRefundID: settle.GatewayRefundID, Failure: settle.Failure}
 	if settle.Status == orders.RefundRefunded && (in.Contact.Email != "" || in.Contact.Phone != "") {
