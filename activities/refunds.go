@@ -2,10 +2,23 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/orderflow/orderflow/internal/domain/orders"
 	"github.com/orderflow/orderflow/internal/platform/events"
 )
+
+// LoadRefund reads a refund with its order's capture and contact.
+func (a *OrderActivities) LoadRefund(ctx context.Context, id string) (orders.RefundToPay, error) {
+	p, err := a.Store.RefundToPay(ctx, id)
+	if errors.Is(err, orders.ErrNotFound) {
+		return p, temporal.NewNonRetryableApplicationError("no refund "+id, "NotFound", err)
+	}
+	return p, err
+}
 
 // SettleRefund records a refund's outcome and its event (the outbox),
 // once: a retry, or a second settlement, changes nothing.

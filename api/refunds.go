@@ -8,11 +8,10 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
 
 	"github.com/orderflow/orderflow/internal/domain/orders"
+	"github.com/orderflow/orderflow/internal/platform/auth"
 	"github.com/orderflow/orderflow/internal/platform/httpx"
 	"github.com/orderflow/orderflow/workflows"
 )
@@ -69,7 +68,7 @@ func (s *Server) CreateRefund(ctx context.Context, req CreateRefundRequestObject
 	}
 	// A pending refund whose start failed before is started by its repeat.
 	if r.Status == orders.RefundPending {
-		if err := s.startRefund(ctx, o, r); err != nil {
+		if err := s.startRefund(ctx, r); err != nil {
 			s.Logger.Error("could not start a refund", "order_id", o.ID, "refund_id", r.ID, "request_id", httpx.RequestID(ctx), "error", err)
 			return nil, httpx.NewProblem(http.StatusServiceUnavailable,
 				"the refund is recorded but could not be started; repeat the request with the same Idempotency-Key")
@@ -85,20 +84,8 @@ func (s *Server) CreateRefund(ctx context.Context, req CreateRefundRequestObject
 }
 
 // startRefund starts the refund's workflow, or finds it running or done.
-func (s *Server) startRefund(ctx context.Context, o orders.Order, r orders.Refund) error {
-	captureID, err := s.Orders.CaptureID(ctx, o.ID)
-	if err != nil {
-		return err
-	}
-	opts := client.StartWorkflowOptions{
-		ID:                       workflows.RefundWorkflowID(r.ID),
-		TaskQueue:                workflows.OrdersTaskQueue,
-		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-	}
-	in := workflows.RefundInput{RefundID: r.ID, OrderID: o.ID, CustomerID: o.CustomerID, CaptureID: captureID,
-		Amount: r.Amount, Currency: r.Currency, Contact: o.Contact}
-	_, err = s.Temporal.ExecuteWorkflow(ctx, opts, workflows.RefundWorkflow, in)
+func (s *Server) startRefund(ctx context.Context, r orders.Refund) error {
+	_, err := s.Temporal.ExecuteWorkflow(ctx, workflows.RefundStartOptions(r.ID), workflows.RefundWorkflow, workflows.RefundInput{RefundID: r.ID})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		return nil // it ran already
@@ -116,6 +103,13 @@ func (s *Server) ListRefunds(ctx context.Context, req ListRefundsRequestObject) 
 	refunds, err := s.Orders.Refunds(ctx, o.ID)
 	if err != nil {
 		return nil, fail("could not list the refunds", err, "order_id", o.ID)
+	}
+	if caller, _ := auth.FromContext(ctx); !caller.IsAdmin() {
+		// The reason is for the record, the admin's ID and the gateway's
+		// words for operators: the customer reads amounts and states.
+		for i := range refunds {
+			refunds[i].Reason, refunds[i].RequestedBy, refunds[i].Failure = "", "", ""
+		}
 	}
 	return ListRefunds200JSONResponse{Body: RefundList{Refunds: refunds}}, nil
 }

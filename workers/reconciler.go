@@ -56,6 +56,9 @@ func (r *Reconciler) Run(ctx context.Context) {
 		} else if n > 0 {
 			r.Logger.Info("order reconciler started repairs", "orders", n)
 		}
+		if err := r.RestartRefunds(ctx); err != nil && ctx.Err() == nil {
+			r.Logger.Warn("refund restart failed", "error", err)
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -145,6 +148,29 @@ func (r *Reconciler) closedOrders(ctx context.Context) (map[string]string, error
 			return out, nil
 		}
 	}
+}
+
+// RestartRefunds starts the workflow of every refund pending for longer than
+// a scan's interval: its API request may have claimed it and failed to
+// start it. A running one is found, not started again (the start's conflict
+// policy), so this costs one call per refund under a long gateway outage.
+func (r *Reconciler) RestartRefunds(ctx context.Context) error {
+	ids, err := r.Store.PendingRefunds(ctx, r.Every)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		run, err := r.Temporal.ExecuteWorkflow(ctx, workflows.RefundStartOptions(id), workflows.RefundWorkflow, workflows.RefundInput{RefundID: id})
+		var started *serviceerror.WorkflowExecutionAlreadyStarted
+		switch {
+		case errors.As(err, &started):
+		case err != nil:
+			return fmt.Errorf("start refund %s: %w", id, err)
+		default:
+			r.Logger.Debug("pending refund's workflow running", "refund_id", id, "run_id", run.GetRunID())
+		}
+	}
+	return nil
 }
 
 // repair starts the order's RepairOrderWorkflow; false when one runs or ran

@@ -156,19 +156,20 @@ func channelsOf(c notifications.Contact) []string {
 
 // refundMessage tells the customer their money is on its way back. Like an
 // order's outcome, it can wait for the morning.
-func refundMessage(in RefundInput) notifications.Input {
+func refundMessage(p orders.RefundToPay) notifications.Input {
+	r, c := p.Refund, p.Contact
 	return notifications.Input{
-		NotificationID: in.OrderID + "-refund-" + in.RefundID,
-		OrderID:        in.OrderID,
-		CustomerID:     in.CustomerID,
-		Kind:           "order.refunded",
-		Channels:       channelsOf(in.Contact),
-		Email:          in.Contact.Email,
-		Phone:          in.Contact.Phone,
-		TimeZone:       in.Contact.TimeZone,
-		QuietHours:     in.Contact.QuietHours,
-		Subject:        fmt.Sprintf("Refund for order %s", in.OrderID),
+		NotificationID: r.OrderID + "-refund-" + r.ID,
+		OrderID:        r.OrderID,
+		CustomerID:     p.CustomerID,
+		Kind:           orders.EventRefunded,
+		Channels:       channelsOf(c),
+		Email:          c.Email,
+		Phone:          c.Phone,
+		TimeZone:       c.TimeZone,
+		QuietHours:     c.QuietHours,
+		Subject:        fmt.Sprintf("Refund for order %s", r.OrderID),
 		Body: fmt.Sprintf("We have refunded %s for your order %s. It reaches your card within a few days.",
-			formatMoney(in.Amount, in.Currency), in.OrderID),
+			formatMoney(r.Amount, r.Currency), r.OrderID),
 	}
 }

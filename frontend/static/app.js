@@ -950,6 +950,10 @@ async function loadStats() {
 
 const DONE = { approve: "approved", reject: "rejected", cancel: "cancellation accepted", refund: "refund accepted" };
 
+// unansweredRefunds holds, per order, the refund decision whose request got
+// no definite answer: {body, key}.
+const unansweredRefunds = new Map();
+
 // askRefund asks an admin how much of an order to give back, and why: the
 // request's body, or null when they change their mind. The API refuses
 // more than is left.
@@ -958,9 +962,10 @@ function askRefund(id) {
   const left = o ? o.total - o.refunded : 0;
   const amount = window.prompt("Refund order " + id + ": amount (" + (o ? o.currency : "") + ", at most " + (left / 100).toFixed(2) + ")", (left / 100).toFixed(2));
   if (amount === null) return null;
-  const minor = Math.round(Number(amount) * 100);
-  if (!Number.isFinite(minor) || minor < 1) {
-    say(actionBox, "A refund needs an amount of at least 0.01.");
+  const m = /^\s*(\d+)(?:[.,](\d{1,2}))?\s*$/.exec(amount);
+  const minor = m ? Number(m[1]) * 100 + Number((m[2] || "0").padEnd(2, "0")) : 0;
+  if (!m || minor < 1) {
+    say(actionBox, "A refund needs an amount such as 12.50, at least 0.01.");
     return null;
   }
   const reason = window.prompt("Why is it refunded? (for the record)", "");
@@ -983,11 +988,20 @@ function setBusy(id, on) {
 async function act(id, action) {
   let body;
   let headers;
-  if (action === "refund") {
-    body = askRefund(id);
-    if (!body) return;
-    // One key per decision: a retry of this request refunds once.
-    headers = { "Idempotency-Key": crypto.randomUUID() };
+  const refund = action === "refund";
+  if (refund) {
+    // A decision that got no definite answer is repeated with its own key,
+    // so the API answers the refund it made instead of making another.
+    let decision = unansweredRefunds.get(id);
+    if (!decision || !window.confirm("Repeat the refund of order " + id + " that got no answer (" +
+        (decision.body.amount / 100).toFixed(2) + ", \u201c" + decision.body.reason + "\u201d)?")) {
+      const body = askRefund(id);
+      if (!body) return;
+      decision = { body, key: randomID() };
+      unansweredRefunds.set(id, decision);
+    }
+    body = decision.body;
+    headers = { "Idempotency-Key": decision.key };
     action = "refunds";
   } else if (action === "reject") {
     const reason = window.prompt("Reject order " + id + "?\nReason (optional):", "");
@@ -1001,9 +1015,12 @@ async function act(id, action) {
   try {
     await api("POST", "/api/orders/" + encodeURIComponent(id) + "/" + action, body, headers);
     if (session !== s) return;
+    if (refund) unansweredRefunds.delete(id);
     say(actionBox, "Order " + id + ": " + (DONE[action] || DONE.refund) + ".");
     refreshOrders();
   } catch (err) {
+    // A refusal is an answer; a lost one (0), a timeout or an outage is not.
+    if (refund && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429) unansweredRefunds.delete(id);
     if (session === s) showProblem(actionBox, "Could not " + action + " order " + id + ": ", err);
   } finally {
     setBusy(id, false);

@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"sync"
@@ -103,6 +104,33 @@ func TestPartialRefundsNeverPassTheCapture(t *testing.T) {
 		require.EqualValues(t, left, body["amount"])
 	}
 	status, _, body = post(t, "/api/orders/"+id+"/refunds", refundBody(0, "more"), asAdmin, withKey("more"))
+	require.Equal(t, http.StatusUnprocessableEntity, status, "%v", body)
+}
+
+// A refund the API claimed but whose workflow it could not start (it died,
+// Temporal was down) is started by the orders worker's reconciler, and paid
+// once; the customer sees its amount and status, not the admin's notes.
+func TestAPendingRefundIsStartedByTheReconciler(t *testing.T) {
+	id := placeOrder(t, orderBody("MUG-CERAMIC", 1, "tok_visa"))
+	require.Equal(t, orders.StatusCompleted, waitForFinal(t, id).Status)
+	r, created, err := orders.NewStore(stack.db).ClaimRefund(context.Background(), orders.RefundClaim{
+		OrderID: id, IdempotencyKey: "stranded", Amount: 100, Reason: "goodwill", RequestedBy: "admin:it"})
+	require.NoError(t, err)
+	require.True(t, created)
+
+	var list struct{ Refunds []orders.Refund }
+	require.Eventually(t, func() bool {
+		require.Equal(t, 200, getAs(t, "/api/orders/"+id+"/refunds", &list))
+		return len(list.Refunds) == 1 && list.Refunds[0].Status == orders.RefundRefunded
+	}, 30*time.Second, 100*time.Millisecond, "refunds %+v", list.Refunds)
+	require.Len(t, paymentOps("refund", "refund:"+r.ID), 1)
+	require.Empty(t, list.Refunds[0].Reason, "the reason is for the record")
+	require.Empty(t, list.Refunds[0].RequestedBy)
+	require.Equal(t, 200, getAs(t, "/api/orders/"+id+"/refunds", &list, asAdmin))
+	require.Equal(t, "goodwill", list.Refunds[0].Reason)
+
+	// Omitting the amount is another request than naming one.
+	status, _, body := post(t, "/api/orders/"+id+"/refunds", refundBody(0, "goodwill"), asAdmin, withKey("stranded"))
 	require.Equal(t, http.StatusUnprocessableEntity, status, "%v", body)
 }
 

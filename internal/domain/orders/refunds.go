@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/orderflow/orderflow/internal/domain/notifications"
 	"github.com/orderflow/orderflow/internal/platform/events"
 )
 
@@ -38,6 +40,15 @@ type Refund struct {
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
+
+// The events a refund's settlement records.
+const (
+	EventRefunded     = "order.refunded"
+	EventRefundFailed = "order.refund_failed"
+)
+
+// RefundEventTypes lists them.
+var RefundEventTypes = []string{EventRefunded, EventRefundFailed}
 
 // RefundClaim asks for a refund: Amount 0 is whatever is left to refund.
 type RefundClaim struct {
@@ -81,10 +92,13 @@ func (s *Store) ClaimRefund(ctx context.Context, c RefundClaim) (r Refund, creat
 		if err != nil {
 			return err
 		}
-		r, err = scanRefund(tx.QueryRow(ctx, `SELECT `+refundColumns+` FROM orders.refunds WHERE order_id = $1 AND idempotency_key = $2`,
-			c.OrderID, c.IdempotencyKey))
+		var requested *int64
+		r, err = scanRefund(tx.QueryRow(ctx, `SELECT `+refundColumns+`, requested_amount FROM orders.refunds WHERE order_id = $1 AND idempotency_key = $2`,
+			c.OrderID, c.IdempotencyKey), &requested)
 		switch {
-		case err == nil && (c.Amount != 0 && c.Amount != r.Amount || c.Reason != r.Reason):
+		case err == nil && (requestedAmount(c) == nil) != (requested == nil),
+			err == nil && requested != nil && *requested != c.Amount,
+			err == nil && c.Reason != r.Reason:
 			return ErrIdempotencyKeyReused
 		case err == nil:
 			return nil
@@ -108,23 +122,60 @@ func (s *Store) ClaimRefund(ctx context.Context, c RefundClaim) (r Refund, creat
 			return &RefundTooLargeError{Remaining: remaining}
 		}
 		r, err = scanRefund(tx.QueryRow(ctx, `
-			INSERT INTO orders.refunds (id, order_id, idempotency_key, amount, currency, reason, status, requested_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+refundColumns,
-			uuid.Must(uuid.NewV7()), c.OrderID, c.IdempotencyKey, amount, currency, c.Reason, RefundPending, c.RequestedBy))
+			INSERT INTO orders.refunds (id, order_id, idempotency_key, amount, requested_amount, currency, reason, status, requested_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+refundColumns,
+			uuid.Must(uuid.NewV7()), c.OrderID, c.IdempotencyKey, amount, requestedAmount(c), currency, c.Reason, RefundPending, c.RequestedBy))
 		created = err == nil
 		return err
 	})
 	return r, created, err
 }
 
-// CaptureID is the capture an order's refunds draw on ("" before it).
-func (s *Store) CaptureID(ctx context.Context, orderID string) (string, error) {
-	var id string
-	err := s.pool.QueryRow(ctx, `SELECT capture_id FROM orders.orders WHERE id = $1`, orderID).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", ErrNotFound
+// requestedAmount is the claim's amount as stored: nil for "all that is
+// left".
+func requestedAmount(c RefundClaim) *int64 {
+	if c.Amount == 0 {
+		return nil
 	}
-	return id, err
+	return &c.Amount
+}
+
+// RefundToPay is a refund with what paying it needs: the capture it draws
+// on, and whom to tell.
+type RefundToPay struct {
+	Refund     Refund                `json:"refund"`
+	CustomerID string                `json:"customer_id"`
+	CaptureID  string                `json:"capture_id"`
+	Contact    notifications.Contact `json:"contact"`
+}
+
+// RefundToPay reads refund id and its order, or ErrNotFound.
+func (s *Store) RefundToPay(ctx context.Context, id string) (RefundToPay, error) {
+	var p RefundToPay
+	r, err := scanRefund(s.pool.QueryRow(ctx, `
+		SELECT `+prefixed("r.", refundColumns)+`, o.customer_id, o.capture_id, o.contact
+		FROM orders.refunds r JOIN orders.orders o ON o.id = r.order_id WHERE r.id = $1`, id),
+		&p.CustomerID, &p.CaptureID, &p.Contact)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return p, ErrNotFound
+	}
+	p.Refund = r
+	return p, err
+}
+
+// PendingRefunds returns the refunds pending for longer than age, oldest
+// first: those whose workflow may never have started.
+func (s *Store) PendingRefunds(ctx context.Context, age time.Duration) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id::text FROM orders.refunds WHERE status = $1 AND created_at < $2
+		ORDER BY created_at LIMIT 1000`, RefundPending, time.Now().Add(-age))
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+func prefixed(prefix, columns string) string {
+	return prefix + strings.ReplaceAll(columns, ", ", ", "+prefix)
 }
 
 // SettleRefund records a pending refund's outcome (refunded with the
@@ -143,9 +194,9 @@ func (s *Store) SettleRefund(ctx context.Context, id string, status RefundStatus
 		if err != nil {
 			return err
 		}
-		kind := "order.refunded"
+		kind := EventRefunded
 		if status == RefundFailed {
-			kind = "order.refund_failed"
+			kind = EventRefundFailed
 		} else if _, err := tx.Exec(ctx, `UPDATE orders.orders SET refunded = refunded + $2 WHERE id = $1`, r.OrderID, r.Amount); err != nil {
 			return err
 		}
@@ -179,11 +230,12 @@ func (s *Store) Refunds(ctx context.Context, orderID string) ([]Refund, error) {
 
 const refundColumns = `id, order_id, amount, currency, reason, status, requested_by, gateway_refund_id, failure, created_at, updated_at`
 
-func scanRefund(row pgx.Row) (Refund, error) {
+// scanRefund reads refundColumns, then the extra columns into extra.
+func scanRefund(row pgx.Row, extra ...any) (Refund, error) {
 	var r Refund
 	var id uuid.UUID
-	err := row.Scan(&id, &r.OrderID, &r.Amount, &r.Currency, &r.Reason, &r.Status, &r.RequestedBy,
-		&r.GatewayRefundID, &r.Failure, &r.CreatedAt, &r.UpdatedAt)
+	err := row.Scan(append([]any{&id, &r.OrderID, &r.Amount, &r.Currency, &r.Reason, &r.Status, &r.RequestedBy,
+		&r.GatewayRefundID, &r.Failure, &r.CreatedAt, &r.UpdatedAt}, extra...)...)
 	r.ID = id.String()
 	return r, err
 }

@@ -161,7 +161,7 @@ func TestARotationSignsWithBothSecretsForADay(t *testing.T) {
 
 func TestEventTypesComeFromThePublishers(t *testing.T) {
 	types := webhooks.EventTypes()
-	for _, want := range []string{"order.completed", "order.cancelled", "inventory.committed", "notification.bounced"} {
+	for _, want := range []string{"order.completed", "order.cancelled", "order.refunded", "inventory.committed", "notification.bounced"} {
 		assert.Contains(t, types, want)
 	}
 	assert.NoError(t, webhooks.CheckEventType("order.*"))

@@ -107,6 +107,7 @@ func EventTypes() []string {
 	for _, st := range orders.Statuses {
 		types = append(types, st.Event())
 	}
+	types = append(types, orders.RefundEventTypes...)
 	for _, kind := range inventory.EventKinds {
 		types = append(types, "inventory."+kind)
 	}

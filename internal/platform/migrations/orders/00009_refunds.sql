@@ -14,6 +14,9 @@ CREATE TABLE orders.refunds (
     order_id          text        NOT NULL REFERENCES orders.orders (id),
     idempotency_key   text        NOT NULL,
     amount            bigint      NOT NULL CHECK (amount > 0),
+    -- What was asked for: NULL for "all that is left", so a repeat of the
+    -- request matches its own body only.
+    requested_amount  bigint,
     currency          text        NOT NULL,
     reason            text        NOT NULL,
     status            text        NOT NULL CHECK (status IN ('pending', 'refunded', 'failed')),
@@ -25,6 +28,8 @@ CREATE TABLE orders.refunds (
     UNIQUE (order_id, idempotency_key)
 );
 CREATE INDEX refunds_order_idx ON orders.refunds (order_id, created_at);
+-- The reconciler restarts the workflows of refunds left pending.
+CREATE INDEX refunds_pending_idx ON orders.refunds (created_at) WHERE status = 'pending';
 
 -- +goose Down
 DROP TABLE orders.refunds;
