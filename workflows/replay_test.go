@@ -70,12 +70,13 @@ func TestReplayRecordedHistories(t *testing.T) {
 			replayer.RegisterWorkflow(ReservationWorkflow)
 			replayer.RegisterWorkflow(NotificationWorkflow)
 			replayer.RegisterWorkflow(WebhookDeliveryWorkflow)
+			replayer.RegisterWorkflow(RefundWorkflow)
 			// Activities need not be registered: replay takes their results
 			// from the history.
 			require.NoError(t, replayer.ReplayWorkflowHistory(testLogger(t), hist), "%s no longer replays", file)
 		})
 	}
-	for _, wf := range []string{"OrderWorkflow", "ReservationWorkflow", "NotificationWorkflow", "WebhookDeliveryWorkflow"} {
+	for _, wf := range []string{"OrderWorkflow", "ReservationWorkflow", "NotificationWorkflow", "WebhookDeliveryWorkflow", "RefundWorkflow"} {
 		require.True(t, recorded[wf], "no recorded history of %s in testdata/histories", wf)
 	}
 }

@@ -115,6 +115,13 @@ func TestRecordHistories(t *testing.T) {
 		}, 30*time.Second, 100*time.Millisecond)
 		recordHistory(t, workflows.WebhookDeliveryID(d.ID, 0), filepath.Join(historiesDir, "webhook-delivered-delivery.json"))
 	})
+	// An admin's partial refund of a completed order (refund_test.go).
+	t.Run("refund", func(t *testing.T) {
+		orderID := placeCompletedOrder(t, stack.customer)
+		status, _, body := post(t, "/api/orders/"+orderID+"/refunds", refundBody(100, "history"), asAdmin, withKey("history"))
+		require.Equal(t, 202, status, "%v", body)
+		recordHistory(t, workflows.RefundStartOptions(body["id"].(string)).ID, filepath.Join(historiesDir, "refunded-refund.json"))
+	})
 }
 
 func placeOrder(t *testing.T, body string, headers ...map[string]string) string {
