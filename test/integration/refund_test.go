@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -28,7 +29,7 @@ func withKey(key string) map[string]string { return map[string]string{"Idempoten
 // rest refused, and the gateway never gives back more than it took. A
 // repeated request pays nothing more.
 func TestPartialRefundsNeverPassTheCapture(t *testing.T) {
-	id := placeOrder(t, orderBody("MUG-CERAMIC", 2, "tok_visa")) // 25.00: thirds leave a cent
+	id := placeOrder(t, orderBody("TSHIRT-BLK-M", 1, "tok_visa")) // 25.00: three thirds of 8.33 leave a cent
 	o := waitForFinal(t, id)
 	require.Equal(t, orders.StatusCompleted, o.Status, o.FailureReason)
 	third := o.Total / 3
@@ -83,6 +84,18 @@ func TestPartialRefundsNeverPassTheCapture(t *testing.T) {
 	require.Equal(t, 3*third, refunded)
 	require.LessOrEqual(t, refunded, o.Total)
 	require.Equal(t, refunded, waitForFinal(t, id).Refunded, "the order shows what was given back")
+	// The customer is emailed once per refund, with its amount.
+	for _, r := range accepted {
+		require.Eventually(t, func() bool {
+			n := 0
+			for _, m := range stack.sandbox.Messages() {
+				if m.IdempotencyKey == id+"-refund-"+r+":email" && strings.Contains(m.Body, fmt.Sprintf("We have refunded %d.%02d USD", third/100, third%100)) {
+					n++
+				}
+			}
+			return n == 1
+		}, 30*time.Second, 100*time.Millisecond, "one email for refund %s", r)
+	}
 
 	// A repeat answers the refund it made, and pays nothing more; the same
 	// key for another amount is refused.
