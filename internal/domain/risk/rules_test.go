@@ -1,6 +1,7 @@
 package risk_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -92,4 +93,16 @@ func TestLoadRules(t *testing.T) {
 	require.Equal(t, risk.DefaultRules(), r)
 	_, err = risk.LoadRules(t.TempDir() + "/missing.json")
 	require.ErrorContains(t, err, "RISK_RULES_FILE")
+}
+
+// The example of docs/risk.md is a policy the worker would take.
+func TestTheDocumentedExampleParses(t *testing.T) {
+	doc, err := os.ReadFile("../../../docs/risk.md")
+	require.NoError(t, err)
+	_, rest, ok := strings.Cut(string(doc), "```json\n")
+	require.True(t, ok, "docs/risk.md has no JSON example")
+	example, _, ok := strings.Cut(rest, "```")
+	require.True(t, ok)
+	_, err = risk.ParseRules([]byte(example))
+	require.NoError(t, err)
 }
