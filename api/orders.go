@@ -288,13 +288,16 @@ func forCaller(ctx context.Context, o orders.Order) orders.Order {
 		return o
 	}
 	o.Risk = nil
-	steps := slices.Clone(o.Steps)
-	for i, st := range steps {
-		if st.Name == workflows.StepAssessRisk || st.Name == workflows.StepAwaitApproval {
-			steps[i].Error = ""
+	cloned := false // most orders have no such error: the hot read path allocates nothing
+	for i, st := range o.Steps {
+		if st.Error == "" || st.Name != workflows.StepAssessRisk && st.Name != workflows.StepAwaitApproval {
+			continue
 		}
+		if !cloned {
+			o.Steps, cloned = slices.Clone(o.Steps), true
+		}
+		o.Steps[i].Error = ""
 	}
-	o.Steps = steps
 	return o
 }
 
