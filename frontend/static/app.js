@@ -569,6 +569,46 @@ function actionsCell(o) {
   return td;
 }
 
+// What each saga step is called on screen.
+const STEP_LABELS = {
+  assess_risk: "Risk check", reserve_stock: "Stock reserved", authorize_payment: "Payment authorized",
+  await_approval: "Approval", capture_payment: "Payment captured", confirm_reservation: "Stock committed",
+  notify_customer: "Customer told", release_reservation: "Stock released", void_payment: "Payment voided",
+  refund_payment: "Payment refunded",
+};
+const STEP_MARKS = { completed: "\u2713", failed: "\u2717", running: "\u2026" };
+
+// stepsCell lists the saga's steps in order: a mark for the outcome, the
+// step, how long it took and, when it failed, why (the API sends the
+// review steps' findings to admins only).
+function stepsCell(steps) {
+  const td = cell("", "steps");
+  const ol = document.createElement("ol");
+  for (const s of steps) {
+    const li = document.createElement("li");
+    li.className = "step " + s.status;
+    let text = (STEP_MARKS[s.status] || "") + " " + (STEP_LABELS[s.name] || s.name);
+    if (s.completed_at) text += " (" + duration(new Date(s.completed_at) - new Date(s.started_at)) + ")";
+    li.textContent = text;
+    li.title = s.name + " " + s.status + ", started " + new Date(s.started_at).toLocaleString();
+    if (s.error) {
+      const why = document.createElement("div");
+      why.className = "reason";
+      why.textContent = s.error;
+      li.appendChild(why);
+    }
+    ol.appendChild(li);
+  }
+  td.appendChild(ol);
+  return td;
+}
+
+function duration(ms) {
+  if (ms < 1000) return Math.max(0, Math.round(ms)) + " ms";
+  if (ms < 120000) return (ms / 1000).toFixed(1) + " s";
+  return Math.round(ms / 60000) + " min";
+}
+
 function orderRow(o) {
   const tr = document.createElement("tr");
   const id = document.createElement("td");
@@ -603,7 +643,7 @@ function orderRow(o) {
   }
   tr.appendChild(status);
   tr.appendChild(cell(money(o.total, o.currency) + (o.refunded ? " (refunded " + money(o.refunded, o.currency) + ")" : "")));
-  tr.appendChild(cell((o.steps || []).map(s => s.name + ": " + s.status).join(", "), "steps"));
+  tr.appendChild(stepsCell(o.steps || []));
   tr.appendChild(cell(new Date(o.created_at).toLocaleString()));
   tr.appendChild(actionsCell(o));
   return tableRoles(tr);
