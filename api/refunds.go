@@ -54,6 +54,8 @@ func (s *Server) CreateRefund(ctx context.Context, req CreateRefundRequestObject
 	})
 	var tooLarge *orders.RefundTooLargeError
 	switch {
+	case errors.As(err, &tooLarge) && tooLarge.Remaining == 0:
+		return nil, httpx.NewProblem(http.StatusConflict, tooLarge.Error())
 	case errors.As(err, &tooLarge):
 		return nil, validationProblem([]httpx.FieldError{{Field: "amount", Detail: tooLarge.Error()}})
 	case errors.Is(err, orders.ErrNotRefundable) && o.Status == orders.StatusCompleted:

@@ -117,7 +117,7 @@ func TestPartialRefundsNeverPassTheCapture(t *testing.T) {
 		require.EqualValues(t, left, body["amount"])
 	}
 	status, _, body = post(t, "/api/orders/"+id+"/refunds", refundBody(0, "more"), asAdmin, withKey("more"))
-	require.Equal(t, http.StatusUnprocessableEntity, status, "%v", body)
+	require.Equal(t, http.StatusConflict, status, "refunded in full: %v", body)
 }
 
 // A refund the API claimed but whose workflow it could not start (it died,

@@ -26,13 +26,15 @@ const (
 
 // Refund gives back part or all of an order's captured payment.
 type Refund struct {
-	ID          string       `json:"id"`
-	OrderID     string       `json:"order_id"`
-	Amount      int64        `json:"amount"` // minor units
-	Currency    string       `json:"currency"`
-	Reason      string       `json:"reason"`
+	ID       string `json:"id"`
+	OrderID  string `json:"order_id"`
+	Amount   int64  `json:"amount"` // minor units
+	Currency string `json:"currency"`
+	// Reason and RequestedBy are for admins: the API leaves them out for
+	// customers.
+	Reason      string       `json:"reason,omitempty"`
 	Status      RefundStatus `json:"status"`
-	RequestedBy string       `json:"requested_by"`
+	RequestedBy string       `json:"requested_by,omitempty"`
 	// GatewayRefundID is the gateway's refund, once refunded.
 	GatewayRefundID string `json:"gateway_refund_id,omitempty"`
 	// Failure is why the gateway refused it, once failed.
@@ -70,7 +72,7 @@ func (e *RefundTooLargeError) Error() string {
 	if e.Remaining == 0 {
 		return "the order has been refunded in full"
 	}
-	return fmt.Sprintf("the amount must be at most %d, what is left to refund", e.Remaining)
+	return fmt.Sprintf("must be at most %d (minor units), what is left to refund", e.Remaining)
 }
 
 // ClaimRefund records a pending refund of the order, unless the key was
