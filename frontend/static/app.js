@@ -449,6 +449,7 @@ function showSignIn(notice) {
   $("status-counts").replaceChildren();
   $("queues").replaceChildren();
   prefs.open = false;
+  resetShop();
   prefsForm.reset();
   prefChannels.replaceChildren();
   prefsError.hidden = true;
@@ -500,6 +501,140 @@ async function restore() {
     session = null;
     showSignIn("Could not restore your session (" + err.message + "). Reload to try again, or sign in.");
   }
+}
+
+// ---- Shop ----
+
+// A customer picks from the catalogue (GET /api/products, public) with each
+// product's availability (GET /api/inventory/{sku}), fills a cart, and
+// places it as one order. The Idempotency-Key is made with the cart and
+// kept until the API answers for good, so a double click or a retry after a
+// lost answer places one order.
+const shop = $("shop");
+const productsBody = $("products");
+const cartLines = $("cart-lines");
+const cartTotal = $("cart-total");
+const checkoutForm = $("checkout-form");
+const checkoutButton = $("checkout");
+const shopStatus = $("shop-status");
+let catalogue = new Map(); // sku → product
+let cart = new Map(); // sku → quantity
+let checkoutKey = ""; // the cart's Idempotency-Key, once it has been sent
+let placing = false;
+
+async function loadShop() {
+  const s = session;
+  try {
+    const { products } = await api("GET", "/api/products");
+    if (session !== s) return;
+    catalogue = new Map(products.map(p => [p.sku, p]));
+    const stock = await Promise.all(products.map(p =>
+      api("GET", "/api/inventory/" + encodeURIComponent(p.sku)).then(st => st.totals.available, () => null)));
+    if (session !== s) return;
+    productsBody.replaceChildren(...products.map((p, i) => productRow(p, stock[i])));
+    renderCart();
+  } catch (err) {
+    if (session === s) showProblem(shopStatus, "Could not read the catalogue: ", err);
+  }
+}
+
+function productRow(p, available) {
+  const tr = document.createElement("tr");
+  tr.appendChild(cell(p.name + " (" + p.sku + ")"));
+  tr.appendChild(cell(money(p.price, p.currency)));
+  tr.appendChild(cell(available === null ? "unknown" : available > 0 ? available + " in stock" : "out of stock"));
+  const td = document.createElement("td");
+  const form = document.createElement("form");
+  form.dataset.sku = p.sku;
+  const label = document.createElement("label");
+  label.textContent = "Quantity ";
+  const qty = document.createElement("input");
+  Object.assign(qty, { name: "quantity", type: "number", min: 1, max: 100, value: 1, required: true });
+  label.appendChild(qty);
+  const add = document.createElement("button");
+  add.type = "submit";
+  add.textContent = "Add to cart";
+  add.disabled = available === 0;
+  form.append(label, add);
+  td.appendChild(form);
+  tr.appendChild(td);
+  return tr;
+}
+
+function addToCart(sku, quantity) {
+  if (!Number.isInteger(quantity) || quantity < 1) return;
+  cart.set(sku, Math.min(100, (cart.get(sku) || 0) + quantity));
+  checkoutKey = ""; // another cart, another order
+  renderCart();
+}
+
+function removeFromCart(sku) {
+  cart.delete(sku);
+  checkoutKey = "";
+  renderCart();
+}
+
+function renderCart() {
+  let total = 0;
+  let currency = "";
+  cartLines.replaceChildren(...[...cart].map(([sku, quantity]) => {
+    const p = catalogue.get(sku);
+    const li = document.createElement("li");
+    li.textContent = quantity + " \u00d7 " + (p ? p.name + " " + money(p.price * quantity, p.currency) : sku) + " ";
+    if (p) {
+      total += p.price * quantity;
+      currency = p.currency;
+    }
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.dataset.sku = sku;
+    remove.textContent = "Remove";
+    remove.setAttribute("aria-label", "Remove " + (p ? p.name : sku));
+    li.appendChild(remove);
+    return li;
+  }));
+  cartTotal.textContent = cart.size ? "Total " + money(total, currency) : "The cart is empty.";
+  checkoutButton.disabled = placing || cart.size === 0;
+}
+
+async function checkout() {
+  if (placing || cart.size === 0) return;
+  const s = session;
+  const body = {
+    items: [...cart].map(([sku, quantity]) => ({ sku, quantity })),
+    payment: { token: $("checkout-token").value },
+  };
+  if (!checkoutKey) checkoutKey = randomID();
+  placing = true;
+  renderCart();
+  try {
+    const order = await api("POST", "/api/orders", body, { "Idempotency-Key": checkoutKey });
+    if (session !== s) return;
+    cart = new Map();
+    checkoutKey = "";
+    say(shopStatus, "Order " + order.id + " placed: follow it below.");
+    refreshOrders();
+  } catch (err) {
+    if (session !== s) return;
+    // A refusal is final for this cart; a lost answer is retried with the
+    // same key by the next click.
+    if (err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429) checkoutKey = "";
+    showProblem(shopStatus, "Could not place the order: ", err);
+  } finally {
+    placing = false;
+    renderCart();
+  }
+}
+
+function resetShop() {
+  shop.open = false;
+  cart = new Map();
+  catalogue = new Map();
+  checkoutKey = "";
+  productsBody.replaceChildren();
+  cartLines.replaceChildren();
+  cartTotal.textContent = "";
+  shopStatus.textContent = "";
 }
 
 // ---- Orders ----
@@ -1839,6 +1974,20 @@ rows.addEventListener("click", event => {
   else act(button.dataset.order, button.dataset.action);
 });
 prefs.addEventListener("toggle", openPreferences);
+shop.addEventListener("toggle", () => { if (shop.open) loadShop(); });
+productsBody.addEventListener("submit", event => {
+  event.preventDefault();
+  const form = event.target.closest("form[data-sku]");
+  if (form) addToCart(form.dataset.sku, Number(form.elements.quantity.value));
+});
+cartLines.addEventListener("click", event => {
+  const button = event.target.closest("button[data-sku]");
+  if (button) removeFromCart(button.dataset.sku);
+});
+checkoutForm.addEventListener("submit", event => {
+  event.preventDefault();
+  checkout();
+});
 prefsForm.addEventListener("submit", savePreferences);
 prefsForm.addEventListener("input", () => {
   prefsDirty = true;
