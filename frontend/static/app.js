@@ -614,6 +614,7 @@ async function checkout() {
     checkoutKey = "";
     say(shopStatus, "Order " + order.id + " placed: follow it below.");
     refreshOrders();
+    loadShop(); // the availability it changed
   } catch (err) {
     if (session !== s) return;
     // A refusal is final for this cart; a lost answer is retried with the
