@@ -727,16 +727,19 @@ function stepsCell(steps) {
     if (s.completed_at) text += " (" + duration(new Date(s.completed_at) - new Date(s.started_at)) + ")";
     li.textContent = text;
     li.title = s.name + " " + s.status + ", started " + new Date(s.started_at).toLocaleString();
-    if (s.error) {
-      const why = document.createElement("div");
-      why.className = "reason";
-      why.textContent = s.error;
-      li.appendChild(why);
-    }
+    if (s.error) li.appendChild(reasonLine(s.error));
     ol.appendChild(li);
   }
   td.appendChild(ol);
   return td;
+}
+
+// reasonLine is a line of small print under a cell: why, or what is left.
+function reasonLine(text, kind) {
+  const div = document.createElement("div");
+  div.className = kind ? "reason " + kind : "reason";
+  div.textContent = text;
+  return div;
 }
 
 function duration(ms) {
@@ -759,24 +762,11 @@ function orderRow(o) {
   badge.className = "status " + o.status;
   badge.textContent = o.status.replace("_", " ");
   status.appendChild(badge);
-  if (o.attention && isAdmin()) { // what an operator has to fix
-    const attention = document.createElement("div");
-    attention.className = "reason";
-    attention.textContent = o.attention;
-    status.appendChild(attention);
-  }
+  if (o.attention && isAdmin()) status.appendChild(reasonLine(o.attention)); // what an operator has to fix
   if (o.risk && o.risk.level !== "low") { // only admins are sent the assessment
-    const risk = document.createElement("div");
-    risk.className = "reason risk " + o.risk.level;
-    risk.textContent = o.risk.level + " risk (" + o.risk.score + "): " + o.risk.reasons.join("; ");
-    status.appendChild(risk);
+    status.appendChild(reasonLine(o.risk.level + " risk (" + o.risk.score + "): " + o.risk.reasons.join("; "), "risk " + o.risk.level));
   }
-  if (o.failure_reason) {
-    const reason = document.createElement("div");
-    reason.className = "reason";
-    reason.textContent = o.failure_reason;
-    status.appendChild(reason);
-  }
+  if (o.failure_reason) status.appendChild(reasonLine(o.failure_reason));
   tr.appendChild(status);
   tr.appendChild(cell(money(o.total, o.currency) + (o.refunded ? " (refunded " + money(o.refunded, o.currency) + ")" : "")));
   tr.appendChild(stepsCell(o.steps || []));
