@@ -18,6 +18,8 @@ type ledger struct {
 	captures       map[string]*capture
 	responses      map[string]storedResponse // by idempotency key
 	operations     []PaymentOperation
+	// shipments are the carrier's parcels, by ID (carrier.go).
+	shipments map[string]*carrierShipment
 }
 
 func newLedger() ledger {
@@ -25,6 +27,7 @@ func newLedger() ledger {
 		authorizations: map[string]*authorization{},
 		captures:       map[string]*capture{},
 		responses:      map[string]storedResponse{},
+		shipments:      map[string]*carrierShipment{},
 	}
 }
 

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 )
 
-// Persist keeps the payment gateway's state (authorizations, captures,
+// Persist keeps the payment gateway's and the carrier's state (authorizations, captures, parcels,
 // idempotency keys) in path across restarts, as a real gateway keeps it:
 // otherwise an order waiting for approval over a `make run` restart would
 // find its authorization gone. It loads what path holds and writes the
@@ -25,10 +25,11 @@ func (s *Sandbox) Persist(path string) error {
 
 // ledgerFile is the ledger as JSON: the types keep some fields unexported.
 type ledgerFile struct {
-	Authorizations map[string]*authorization `json:"authorizations"`
-	Captures       map[string]capturedFile   `json:"captures"`
-	Responses      map[string]responseFile   `json:"responses"`
-	Operations     []PaymentOperation        `json:"operations"`
+	Authorizations map[string]*authorization   `json:"authorizations"`
+	Captures       map[string]capturedFile     `json:"captures"`
+	Responses      map[string]responseFile     `json:"responses"`
+	Operations     []PaymentOperation          `json:"operations"`
+	Shipments      map[string]*carrierShipment `json:"shipments"`
 }
 
 type capturedFile struct {
@@ -67,6 +68,9 @@ func loadLedger(path string) (ledger, error) {
 		l.responses[key] = storedResponse{fingerprint: r.Fingerprint, status: r.Status, body: r.Body}
 	}
 	l.operations = f.Operations
+	for id, sh := range f.Shipments {
+		l.shipments[id] = sh
+	}
 	return l, nil
 }
 
@@ -78,6 +82,7 @@ func saveLedger(path string, l ledger) error {
 		Captures:       map[string]capturedFile{},
 		Responses:      map[string]responseFile{},
 		Operations:     l.operations,
+		Shipments:      l.shipments,
 	}
 	for id, c := range l.captures {
 		f.Captures[id] = capturedFile{capture: *c, Reference: c.reference}

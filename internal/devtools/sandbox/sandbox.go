@@ -29,6 +29,8 @@
 //	PUT    /_sandbox/receivers/{name}            configure /hooks/{name}: {"secret":"whsec_...","responses":[503,503,200],"redirect_to":"https://..."}
 //	DELETE /_sandbox/receivers/{name}            forget that configuration
 //	GET    /_sandbox/receivers/{name}/requests   what /hooks/{name} received, oldest first
+//	GET    /_sandbox/carrier/shipments           the parcels booked, with their tracking events
+//	POST   /_sandbox/carrier/shipments/{id}/advance  move a parcel on: {} to its next status, {"to":"exception"} to that one
 package sandbox
 
 import (
@@ -49,9 +51,10 @@ const (
 	ProviderTwilio   = "twilio"
 	ProviderPush     = "push"
 	ProviderWebhook  = "webhook"
+	ProviderCarrier  = "carrier"
 )
 
-var knownProviders = []string{ProviderPayments, ProviderSendGrid, ProviderTwilio, ProviderPush, ProviderWebhook}
+var knownProviders = []string{ProviderPayments, ProviderSendGrid, ProviderTwilio, ProviderPush, ProviderWebhook, ProviderCarrier}
 
 // Options configures a Sandbox. The zero value is usable.
 type Options struct {
@@ -73,6 +76,12 @@ type Options struct {
 	// careful receiver would; a receiver configured with a secret of its
 	// own verifies with that one (receivers.go).
 	WebhookSigningSecret string
+	// CarrierAPIKey, when set, must be the carrier API's bearer token.
+	CarrierAPIKey string
+	// CarrierCallbackURL receives the carrier's tracking events, signed
+	// with CarrierSigningSecret; "" sends none.
+	CarrierCallbackURL   string
+	CarrierSigningSecret string
 	// Now is the clock used for timestamps. Defaults to time.Now.
 	Now func() time.Time
 }
@@ -80,16 +89,19 @@ type Options struct {
 // Sandbox is an http.Handler serving the payment gateway API (/v1/...),
 // SendGrid (/v3/mail/send), Twilio (/2010-04-01/...), the push service
 // (/push/v1/messages), the Web Push service (/webpush/{subscription}), a
-// webhook receiver (/hooks/{name}) and its own control API (/_sandbox/...). It is safe for concurrent use. Close it to stop the
+// webhook receiver (/hooks/{name}), a parcel carrier (/carrier/v1/..., carrier.go) and its own control API (/_sandbox/...). It is safe for concurrent use. Close it to stop the
 // delivery callbacks still under way.
 type Sandbox struct {
-	router          *mux.Router
-	log             *slog.Logger
-	now             func() time.Time
-	twilioAuthToken string
-	sendGridEvents  string
-	sendGridKey     *ecdsa.PrivateKey
-	webhookSecret   []byte
+	router             *mux.Router
+	log                *slog.Logger
+	now                func() time.Time
+	twilioAuthToken    string
+	sendGridEvents     string
+	sendGridKey        *ecdsa.PrivateKey
+	webhookSecret      []byte
+	carrierAPIKey      string
+	carrierCallbackURL string
+	carrierSecret      []byte
 
 	callbackClient *http.Client
 	callbackCtx    context.Context // cancelled by Close
@@ -113,19 +125,22 @@ type Sandbox struct {
 // New returns a Sandbox with empty recordings and no faults.
 func New(opts Options) *Sandbox {
 	s := &Sandbox{
-		log:               opts.Logger,
-		now:               opts.Now,
-		twilioAuthToken:   opts.TwilioAuthToken,
-		sendGridEvents:    opts.SendGridEventWebhookURL,
-		sendGridKey:       opts.SendGridEventWebhookKey,
-		webhookSecret:     []byte(opts.WebhookSigningSecret),
-		callbackClient:    &http.Client{Timeout: 5 * time.Second},
-		faults:            map[string]*Fault{},
-		calls:             map[string]int{},
-		sms:               map[string]twilioMessage{},
-		pushSubscriptions: map[string]*pushSubscription{},
-		receivers:         map[string]*receiver{},
-		ledger:            newLedger(),
+		log:                opts.Logger,
+		now:                opts.Now,
+		twilioAuthToken:    opts.TwilioAuthToken,
+		sendGridEvents:     opts.SendGridEventWebhookURL,
+		sendGridKey:        opts.SendGridEventWebhookKey,
+		webhookSecret:      []byte(opts.WebhookSigningSecret),
+		carrierAPIKey:      opts.CarrierAPIKey,
+		carrierCallbackURL: opts.CarrierCallbackURL,
+		carrierSecret:      []byte(opts.CarrierSigningSecret),
+		callbackClient:     &http.Client{Timeout: 5 * time.Second},
+		faults:             map[string]*Fault{},
+		calls:              map[string]int{},
+		sms:                map[string]twilioMessage{},
+		pushSubscriptions:  map[string]*pushSubscription{},
+		receivers:          map[string]*receiver{},
+		ledger:             newLedger(),
 	}
 	s.callbackCtx, s.stopCallbacks = context.WithCancel(context.Background())
 	if s.sendGridKey == nil {
@@ -196,6 +211,8 @@ func (s *Sandbox) routes() *mux.Router {
 	}))
 	hooks.HandleFunc("/{name}", s.receiveWebhook).Methods(http.MethodPost)
 
+	s.carrierRoutes(r)
+
 	ctl := r.PathPrefix("/_sandbox").Subrouter()
 	ctl.HandleFunc("/messages", s.listMessages).Methods(http.MethodGet)
 	ctl.HandleFunc("/messages", s.resetRecordings).Methods(http.MethodDelete)
@@ -208,6 +225,8 @@ func (s *Sandbox) routes() *mux.Router {
 	ctl.HandleFunc("/receivers/{name}", s.putReceiver).Methods(http.MethodPut)
 	ctl.HandleFunc("/receivers/{name}", s.deleteReceiver).Methods(http.MethodDelete)
 	ctl.HandleFunc("/receivers/{name}/requests", s.listReceivedRequests).Methods(http.MethodGet)
+	ctl.HandleFunc("/carrier/shipments", s.listCarrierShipments).Methods(http.MethodGet)
+	ctl.HandleFunc("/carrier/shipments/{id}/advance", s.advanceShipment).Methods(http.MethodPost)
 	// /stats stays last: gorilla/mux 1.8.1 turns a 405 into a 404 when a
 	// later route of the subrouter follows the one whose method mismatched.
 	ctl.HandleFunc("/stats", s.getStats).Methods(http.MethodGet)

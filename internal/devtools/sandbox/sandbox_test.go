@@ -268,7 +268,7 @@ func TestFaultControlAPI(t *testing.T) {
 
 	resp, body = do(t, base, call{"GET", "/_sandbox/stats", ``, nil})
 	require.Equal(t, 200, resp.StatusCode)
-	assert.JSONEq(t, `{"payments":0,"sendgrid":1,"twilio":0,"push":0,"webhook":0}`, string(body))
+	assert.JSONEq(t, `{"carrier":0,"payments":0,"sendgrid":1,"twilio":0,"push":0,"webhook":0}`, string(body))
 }
 
 func TestRecordingsAndReset(t *testing.T) {
