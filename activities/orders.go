@@ -58,3 +58,12 @@ func eventReason(st orders.State) string {
 	}
 	return st.FailureReason
 }
+
+// PlanShipments records a completed order's shipments, pending, before
+// their workflows start (orders.Store.PlanShipments).
+func (a *OrderActivities) PlanShipments(ctx context.Context, list []orders.Shipment) error {
+	if err := a.Store.PlanShipments(ctx, list); err != nil {
+		return writeError(fmt.Errorf("plan shipments: %w", err))
+	}
+	return nil
+}

@@ -58,7 +58,7 @@ func (s *Server) CreateRefund(ctx context.Context, req CreateRefundRequestObject
 		return nil, httpx.NewProblem(http.StatusConflict, tooLarge.Error())
 	case errors.As(err, &tooLarge):
 		return nil, validationProblem([]httpx.FieldError{{Field: "amount", Detail: tooLarge.Error()}})
-	case errors.Is(err, orders.ErrNotRefundable) && o.Status == orders.StatusCompleted:
+	case errors.Is(err, orders.ErrNotRefundable) && o.Status.Paid():
 		return nil, httpx.NewProblem(http.StatusConflict, "the order's capture was not recorded (it completed before refunds were kept): refund it at the gateway")
 	case errors.Is(err, orders.ErrNotRefundable):
 		return nil, httpx.NewProblem(http.StatusConflict, "the order is "+string(o.Status)+": only a completed order's capture can be refunded")

@@ -1,6 +1,6 @@
 // Package workers builds the Temporal worker of each task queue. Each queue
 // is served by its own Deployment, so each scales on its own load: order
-// sagas, stock changes and notification deliveries.
+// sagas, stock changes, notification deliveries and shipments.
 package workers
 
 import (
@@ -27,6 +27,7 @@ type Activities struct {
 	Inventory     *activities.InventoryActivities
 	Notifications *activities.NotificationActivities
 	Webhooks      *activities.WebhookEndpointActivities
+	Fulfilment    *activities.FulfilmentActivities
 }
 
 // New returns an unstarted worker for queue, as the version of buildID in
@@ -84,6 +85,17 @@ func New(c client.Client, queue, buildID string, acts Activities) (worker.Worker
 		w.RegisterWorkflowWithOptions(workflows.WebhookDeliveryWorkflow, autoUpgrade)
 		w.RegisterActivity(acts.Webhooks)
 		w.RegisterActivity(&activities.TemporalActivities{Client: c}) // a disabled endpoint's notices to the admins
+	case workflows.FulfilmentTaskQueue:
+		if acts.Fulfilment == nil {
+			return nil, fmt.Errorf("queue %s needs fulfilment activities", queue)
+		}
+		// Auto-upgrade: a parcel takes days, and pinning would keep every
+		// version alive until its last parcel arrives. Changes to the
+		// workflow take workflow.GetVersion, and the recorded histories
+		// replay in the tests.
+		w.RegisterWorkflowWithOptions(workflows.ShipmentWorkflow, autoUpgrade)
+		w.RegisterActivity(acts.Fulfilment)
+		w.RegisterActivity(&activities.TemporalActivities{Client: c}) // the shipped and delivered notifications
 	}
 	return w, nil
 }

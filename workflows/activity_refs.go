@@ -15,4 +15,5 @@ var (
 	temporalActivities     *activities.TemporalActivities
 	webhookActivities      *activities.WebhookEndpointActivities
 	riskActivities         *activities.RiskActivities
+	fulfilmentActivities   *activities.FulfilmentActivities
 )

@@ -11,10 +11,11 @@ const (
 	OrdersTaskQueue        = "orders"
 	InventoryTaskQueue     = "inventory"
 	NotificationsTaskQueue = "notifications"
+	FulfilmentTaskQueue    = "fulfilment"
 )
 
 // TaskQueues lists the task queues, one worker Deployment each.
-var TaskQueues = []string{OrdersTaskQueue, InventoryTaskQueue, NotificationsTaskQueue}
+var TaskQueues = []string{OrdersTaskQueue, InventoryTaskQueue, NotificationsTaskQueue, FulfilmentTaskQueue}
 
 // Query names.
 const QueryStatus = "status"

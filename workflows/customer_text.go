@@ -87,6 +87,12 @@ func orderText(in orders.Input, st orders.State) (subject, body string) {
 	case orders.StatusCompleted:
 		return fmt.Sprintf("Order %s confirmed", in.OrderID),
 			fmt.Sprintf("Thank you! Your order %s of %s is confirmed.", in.OrderID, formatMoney(in.Total, in.Currency))
+	case orders.StatusShipped:
+		return fmt.Sprintf("Order %s shipped", in.OrderID),
+			fmt.Sprintf("Your order %s is on its way. Its tracking is on your order's page.", in.OrderID)
+	case orders.StatusDelivered:
+		return fmt.Sprintf("Order %s delivered", in.OrderID),
+			fmt.Sprintf("Your order %s has been delivered. Thank you for shopping with us.", in.OrderID)
 	case orders.StatusCancelled:
 		body = fmt.Sprintf("Your order %s has been cancelled.", in.OrderID)
 		if given, ok := strings.CutPrefix(st.FailureReason, cancelledPrefix); ok {

@@ -18,7 +18,9 @@ import (
 // done are compensated in reverse order (void the payment, release the
 // stock; refund the payment when the reservation expired after the capture)
 // and the order ends failed with the reason. Either way the customer is told
-// by a NotificationWorkflow that outlives the order.
+// by a NotificationWorkflow that outlives the order. A completed order then
+// starts its shipments (order_shipments.go), which take it on to shipped and
+// delivered.
 func OrderWorkflow(ctx workflow.Context, in orders.Input) (orders.State, error) {
 	s := &orderSaga{in: in, state: orders.State{OrderID: in.OrderID, Status: orders.StatusProcessing, Steps: []orders.Step{}}}
 	s.trackSearchStatus(ctx)
@@ -53,6 +55,9 @@ func OrderWorkflow(ctx workflow.Context, in orders.Input) (orders.State, error) 
 	s.state.Attention = ""
 	s.record(dctx, final.Event())
 	countOrder(dctx, final, failureClass(final, err))
+	if final == orders.StatusCompleted {
+		s.ship(dctx)
+	}
 	s.done = true
 	// A cancel update waiting for the outcome answers before the run closes.
 	_ = workflow.Await(dctx, func() bool { return workflow.AllHandlersFinished(dctx) })

@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 )
 
 // fakeServices stands in for the activity workers: each method behaves like
@@ -49,6 +50,13 @@ type fakeServices struct {
 	assessErr  error
 	assessed   []activities.AssessRiskRequest
 	declines   []activities.RecordDeclineRequest
+	// planned are the shipments PlanShipments recorded, shipped the
+	// ShipmentWorkflow children started.
+	planned []orders.Shipment
+	shipped []ShipmentInput
+	// allocations, when set, are where ReserveStock takes the stock from
+	// (by default all of the first line from warehouse w1).
+	allocations []inventory.Allocation
 }
 
 func (f *fakeServices) count(name string) int {
@@ -107,8 +115,11 @@ func (f *fakeServices) register(env *testsuite.TestWorkflowEnvironment) {
 		if f.reserveErr != nil {
 			return activities.Reservation{}, f.reserveErr
 		}
-		return activities.Reservation{ID: req.ReservationID, Status: "reserved",
-			Allocations: []inventory.Allocation{{SKU: req.Lines[0].SKU, WarehouseID: "w1", Quantity: req.Lines[0].Quantity}}}, nil
+		allocations := f.allocations
+		if allocations == nil {
+			allocations = []inventory.Allocation{{SKU: req.Lines[0].SKU, WarehouseID: "w1", Quantity: req.Lines[0].Quantity}}
+		}
+		return activities.Reservation{ID: req.ReservationID, Status: "reserved", Allocations: allocations}, nil
 	})
 	env.OnActivity(inventoryActivities.CommitReservation, mock.Anything, mock.Anything).Return(func(_ context.Context, id string) error {
 		f.count("CommitReservation")
@@ -178,6 +189,21 @@ func (f *fakeServices) register(env *testsuite.TestWorkflowEnvironment) {
 		return notifyEnv.GetWorkflowError()
 	})
 	env.RegisterWorkflow(ReservationWorkflow)
+	env.OnActivity(orderActivities.PlanShipments, mock.Anything, mock.Anything).Return(func(_ context.Context, list []orders.Shipment) error {
+		f.count("PlanShipments")
+		f.mu.Lock()
+		f.planned = append(f.planned, list...)
+		f.mu.Unlock()
+		return nil
+	})
+	env.RegisterWorkflow(ShipmentWorkflow)
+	env.OnWorkflow(ShipmentWorkflow, mock.Anything, mock.Anything).Return(func(_ workflow.Context, in ShipmentInput) (orders.Shipment, error) {
+		f.count("ShipmentWorkflow")
+		f.mu.Lock()
+		f.shipped = append(f.shipped, in)
+		f.mu.Unlock()
+		return in.Shipment, nil
+	})
 	// A repair still starts the notification as a child.
 	f.registerNotifications(env)
 }
@@ -276,6 +302,30 @@ func (s *OrderWorkflowSuite) TestOrderWorkflowCompletes() {
 	require.Equal(t, "a@example.com", f.lastEmail.To)
 	require.Equal(t, "o-1-completed:email", f.lastEmail.IdempotencyKey)
 	require.Zero(t, f.calls["SendSMS"])
+	// Then it ships, from the one warehouse its stock came from.
+	require.Equal(t, []orders.Shipment{{ID: "shp-o-1-w1", OrderID: "o-1", WarehouseID: "w1", Status: orders.ShipmentPending,
+		Items: []orders.Line{{SKU: "SKU-1", Quantity: 2}}}}, f.planned)
+	require.Len(t, f.shipped, 1)
+	require.Equal(t, f.planned[0], f.shipped[0].Shipment)
+	require.Empty(t, f.shipped[0].Order.PaymentToken, "the card token stays with the order")
+}
+
+// A completed order ships one parcel per warehouse its stock came from,
+// each with that warehouse's lines.
+func (s *OrderWorkflowSuite) TestOrderWorkflowShipsFromEachWarehouse() {
+	t := s.T()
+	f := &fakeServices{allocations: []inventory.Allocation{
+		{SKU: "SKU-1", WarehouseID: "eu-west", Quantity: 1}, {SKU: "SKU-2", WarehouseID: "us-east", Quantity: 3},
+		{SKU: "SKU-1", WarehouseID: "us-east", Quantity: 1},
+	}}
+	st := s.runOrder(f)
+	require.Equal(t, orders.StatusCompleted, st.Status)
+	require.Equal(t, []orders.Shipment{
+		{ID: "shp-o-1-eu-west", OrderID: "o-1", WarehouseID: "eu-west", Status: orders.ShipmentPending, Items: []orders.Line{{SKU: "SKU-1", Quantity: 1}}},
+		{ID: "shp-o-1-us-east", OrderID: "o-1", WarehouseID: "us-east", Status: orders.ShipmentPending,
+			Items: []orders.Line{{SKU: "SKU-2", Quantity: 3}, {SKU: "SKU-1", Quantity: 1}}},
+	}, f.planned)
+	require.Equal(t, 2, f.calls["ShipmentWorkflow"])
 }
 
 // The customer's preferences travel with the order: SMS first, so the
@@ -328,6 +378,7 @@ func (s *OrderWorkflowSuite) TestOrderWorkflowDeclinedPaymentReleasesStock() {
 	require.Equal(t, 1, f.calls["AuthorizePayment"], "a decline is not retried")
 	require.Equal(t, []string{"res-o-1"}, f.releasedIDs)
 	require.Empty(t, f.voidedAuthIDs, "nothing was authorized, nothing to void")
+	require.Empty(t, f.planned, "a failed order ships nothing")
 	require.Zero(t, f.calls["CapturePayment"])
 	require.Zero(t, f.calls["CommitReservation"])
 	require.Equal(t, StepFailed, stepStatuses(st)[StepAuthorizePayment])

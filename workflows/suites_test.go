@@ -37,6 +37,11 @@ type NotificationWorkflowSuite struct{ workflowSuite }
 // WebhookDeliveryWorkflowSuite tests a delivery to an integrator's endpoint.
 type WebhookDeliveryWorkflowSuite struct{ workflowSuite }
 
+// ShipmentWorkflowSuite tests one parcel's booking and tracking.
+type ShipmentWorkflowSuite struct{ workflowSuite }
+
+func TestShipmentWorkflow(t *testing.T) { suite.Run(t, new(ShipmentWorkflowSuite)) }
+
 func TestOrderWorkflow(t *testing.T)       { suite.Run(t, new(OrderWorkflowSuite)) }
 func TestRepairOrderWorkflow(t *testing.T) { suite.Run(t, new(RepairOrderWorkflowSuite)) }
 func TestReservationWorkflow(t *testing.T) { suite.Run(t, new(ReservationWorkflowSuite)) }

@@ -107,7 +107,7 @@ func (s *Store) ClaimRefund(ctx context.Context, c RefundClaim) (r Refund, creat
 		case !errors.Is(err, pgx.ErrNoRows):
 			return err
 		}
-		if status != StatusCompleted || captureID == "" {
+		if !status.Paid() || captureID == "" {
 			return ErrNotRefundable
 		}
 		var refunded int64

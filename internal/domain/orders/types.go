@@ -65,16 +65,29 @@ const (
 	StatusCompleted      Status = "completed"
 	StatusFailed         Status = "failed"
 	StatusCancelled      Status = "cancelled"
+	// A completed order's shipments move it on (RecordShipment): shipped
+	// once a parcel has left a warehouse, delivered once all of them
+	// have arrived.
+	StatusShipped   Status = "shipped"
+	StatusDelivered Status = "delivered"
 )
 
 // Statuses lists every status, for validation and documentation.
-var Statuses = []Status{StatusPending, StatusProcessing, StatusAwaitingApproval, StatusNeedsAttention, StatusCompleted, StatusFailed, StatusCancelled}
+var Statuses = []Status{StatusPending, StatusProcessing, StatusAwaitingApproval, StatusNeedsAttention, StatusCompleted, StatusFailed, StatusCancelled,
+	StatusShipped, StatusDelivered}
 
-// FinalStatuses are the statuses an order ends in.
-var FinalStatuses = []Status{StatusCompleted, StatusFailed, StatusCancelled}
+// FinalStatuses are the statuses of an order whose saga has ended: its
+// outcome, and where its shipments took a completed one since.
+var FinalStatuses = []Status{StatusCompleted, StatusFailed, StatusCancelled, StatusShipped, StatusDelivered}
 
-// Final reports whether an order in s has ended.
+// Final reports whether an order in s has ended its saga.
 func (s Status) Final() bool { return slices.Contains(FinalStatuses, s) }
+
+// Paid reports whether an order in s has been paid for: completed, or on
+// its way since.
+func (s Status) Paid() bool {
+	return s == StatusCompleted || s == StatusShipped || s == StatusDelivered
+}
 
 // Step is one saga step as the status query and the read model show it
 // (the names and statuses are the saga's: see the workflows package).

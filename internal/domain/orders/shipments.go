@@ -1,0 +1,174 @@
+package orders
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/orderflow/orderflow/internal/platform/events"
+)
+
+// ShipmentStatus is where a parcel is. The carrier reports every status
+// but pending (planned, not booked yet) and cancelled (ours).
+type ShipmentStatus string
+
+// Shipment statuses.
+const (
+	ShipmentPending        ShipmentStatus = "pending"
+	ShipmentBooked         ShipmentStatus = "booked"
+	ShipmentInTransit      ShipmentStatus = "in_transit"
+	ShipmentOutForDelivery ShipmentStatus = "out_for_delivery"
+	ShipmentDelivered      ShipmentStatus = "delivered"
+	// ShipmentException is a parcel the carrier is having trouble with; it
+	// may still move on.
+	ShipmentException ShipmentStatus = "exception"
+	ShipmentLost      ShipmentStatus = "lost"
+	ShipmentCancelled ShipmentStatus = "cancelled"
+)
+
+// ShipmentStatuses lists them, for validation and documentation.
+var ShipmentStatuses = []ShipmentStatus{ShipmentPending, ShipmentBooked, ShipmentInTransit, ShipmentOutForDelivery,
+	ShipmentDelivered, ShipmentException, ShipmentLost, ShipmentCancelled}
+
+// Left reports whether a parcel in s has left its warehouse.
+func (s ShipmentStatus) Left() bool {
+	return !slices.Contains([]ShipmentStatus{ShipmentPending, ShipmentBooked, ShipmentCancelled}, s)
+}
+
+// Line is a quantity of one SKU in a shipment.
+type Line struct {
+	SKU      string `json:"sku"`
+	Quantity int    `json:"quantity"`
+}
+
+// Shipment is one parcel of an order, from one warehouse.
+type Shipment struct {
+	ID          string         `json:"id"`
+	OrderID     string         `json:"order_id"`
+	WarehouseID string         `json:"warehouse_id"`
+	Items       []Line         `json:"items"`
+	Status      ShipmentStatus `json:"status"`
+	Carrier     string         `json:"carrier,omitempty"`
+	// CarrierShipmentID is the carrier's name for the booking.
+	CarrierShipmentID string `json:"carrier_shipment_id,omitempty"`
+	TrackingNumber    string `json:"tracking_number,omitempty"`
+	LabelURL          string `json:"label_url,omitempty"`
+	// Revision counts the changes its workflow made, in order.
+	Revision    int        `json:"-"`
+	BookedAt    *time.Time `json:"booked_at,omitempty"`
+	ShippedAt   *time.Time `json:"shipped_at,omitempty"`
+	DeliveredAt *time.Time `json:"delivered_at,omitempty"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+}
+
+// ShipmentID is the shipment of an order from one warehouse: deterministic,
+// so a retried plan finds the shipment it made.
+func ShipmentID(orderID, warehouseID string) string { return "shp-" + orderID + "-" + warehouseID }
+
+// PlanShipments records an order's shipments, pending, unless they are
+// recorded already: an order is shipped or delivered only once every
+// shipment it has planned has left or arrived.
+func (s *Store) PlanShipments(ctx context.Context, list []Shipment) error {
+	batch := &pgx.Batch{}
+	for _, sh := range list {
+		batch.Queue(`INSERT INTO orders.shipments (id, order_id, warehouse_id, items, status) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (id) DO NOTHING`, sh.ID, sh.OrderID, sh.WarehouseID, mustJSON(sh.Items), ShipmentPending)
+	}
+	return s.pool.SendBatch(ctx, batch).Close()
+}
+
+// RecordShipment stores what a shipment's workflow knows of its parcel,
+// unless a later revision is stored already, and moves the order on
+// in the same transaction: to shipped when every parcel has left its
+// warehouse, to delivered when every one has arrived, each with its event
+// in the outbox. It returns the order's new status, or "" when the order
+// did not move.
+func (s *Store) RecordShipment(ctx context.Context, sh Shipment, origin events.Origin) (moved Status, err error) {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		moved = ""
+		tag, err := tx.Exec(ctx, `
+			UPDATE orders.shipments SET status = $2, carrier = $3, carrier_shipment_id = $4, tracking_number = $5, label_url = $6,
+				revision = $7, booked_at = $8, shipped_at = $9, delivered_at = $10, updated_at = $11
+			WHERE id = $1 AND revision < $7`,
+			sh.ID, sh.Status, sh.Carrier, sh.CarrierShipmentID, sh.TrackingNumber, sh.LabelURL, sh.Revision,
+			sh.BookedAt, sh.ShippedAt, sh.DeliveredAt, sh.UpdatedAt)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err // unplanned, or as new already
+		}
+		var status Status
+		var left, arrived, all int
+		err = tx.QueryRow(ctx, `
+			SELECT o.status,
+				count(*) FILTER (WHERE sh.status = ANY($2)),
+				count(*) FILTER (WHERE sh.status = $3),
+				count(*)
+			FROM orders.orders o JOIN orders.shipments sh ON sh.order_id = o.id
+			WHERE o.id = $1 GROUP BY o.id FOR UPDATE OF o`, sh.OrderID, leftStatuses(), ShipmentDelivered).
+			Scan(&status, &left, &arrived, &all)
+		if err != nil {
+			return err
+		}
+		next := status
+		switch {
+		case arrived == all && status != StatusDelivered:
+			next = StatusDelivered
+		case left == all && status == StatusCompleted:
+			next = StatusShipped
+		}
+		if next == status || !status.Paid() {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `UPDATE orders.orders SET status = $2 WHERE id = $1`, sh.OrderID, next); err != nil {
+			return err
+		}
+		moved = next
+		_, err = tx.Exec(ctx, `
+			INSERT INTO orders.order_events (id, order_id, type, status, reason, customer_id, total, currency, occurred_at, request_id, trace_parent)
+			SELECT $1, o.id, $2, o.status, '', o.customer_id, o.total, o.currency, $3, $4, $5 FROM orders.orders o WHERE o.id = $6
+			ON CONFLICT (id) DO NOTHING`,
+			WorkflowID(sh.OrderID)+"/"+next.Event(), next.Event(), sh.UpdatedAt, origin.RequestID, origin.TraceParent, sh.OrderID)
+		return err
+	})
+	return moved, err
+}
+
+func leftStatuses() []ShipmentStatus {
+	var out []ShipmentStatus
+	for _, st := range ShipmentStatuses {
+		if st.Left() {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// Shipments returns an order's shipments, by ID.
+func (s *Store) Shipments(ctx context.Context, orderID string) ([]Shipment, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+shipmentColumns+` FROM orders.shipments WHERE order_id = $1 ORDER BY id`, orderID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[Shipment])
+}
+
+// ErrShipmentNotFound means no shipment has the ID.
+var ErrShipmentNotFound = errors.New("shipment not found")
+
+// GetShipment returns one shipment, or ErrShipmentNotFound.
+func (s *Store) GetShipment(ctx context.Context, id string) (Shipment, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+shipmentColumns+` FROM orders.shipments WHERE id = $1`, id)
+	if err != nil {
+		return Shipment{}, err
+	}
+	sh, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[Shipment])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return sh, ErrShipmentNotFound
+	}
+	return sh, err
+}
+
+const shipmentColumns = `id, order_id, warehouse_id, items, status, carrier, carrier_shipment_id, tracking_number, label_url,
+	revision, booked_at, shipped_at, delivered_at, updated_at`

@@ -1,0 +1,138 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/orderflow/orderflow/activities"
+	"github.com/orderflow/orderflow/internal/domain/carrier"
+	"github.com/orderflow/orderflow/internal/domain/notifications"
+	"github.com/orderflow/orderflow/internal/domain/orders"
+)
+
+// ShipmentInput starts a ShipmentWorkflow: one parcel of a completed
+// order, from one warehouse. Order is the order as placed, without its
+// payment token, for the messages to its customer.
+type ShipmentInput struct {
+	Shipment orders.Shipment `json:"shipment"`
+	Order    orders.Input    `json:"order"`
+}
+
+// SignalTracking passes a carrier's tracking callback (carrier.TrackingEvent)
+// to the shipment it names; the API sends it once it has checked the
+// callback's signature.
+const SignalTracking = "tracking"
+
+// ShipmentWorkflow books one parcel with the carrier and follows it to its
+// door: booked, in_transit, out_for_delivery, delivered, or exception on the
+// way. Its workflow ID is the shipment's ID, which the carrier's callbacks
+// name. Each tracking event is applied once and in order: one with a
+// sequence number at or below the last applied (a repeat, or one overtaken
+// by a later one) changes nothing. Every change is recorded in the read
+// model, which moves the order to shipped and delivered; the shipment whose
+// change moved it tells the customer.
+func ShipmentWorkflow(ctx workflow.Context, in ShipmentInput) (orders.Shipment, error) {
+	s := &shipment{in: in, sh: in.Shipment}
+	s.sh.Carrier = carrier.Name
+	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (orders.Shipment, error) { return s.sh, nil }); err != nil {
+		return s.sh, err
+	}
+	if err := s.book(ctx); err != nil {
+		return s.sh, err
+	}
+	tracking := workflow.GetSignalChannel(ctx, SignalTracking)
+	for s.sh.Status != orders.ShipmentDelivered && s.sh.Status != orders.ShipmentLost {
+		var ev carrier.TrackingEvent
+		tracking.Receive(ctx, &ev)
+		s.apply(ctx, ev)
+	}
+	return s.sh, nil
+}
+
+type shipment struct {
+	in ShipmentInput
+	sh orders.Shipment
+	// sequence is the number of the carrier's last event applied.
+	sequence int
+}
+
+// book books the parcel (once, by the shipment's key) and records it.
+func (s *shipment) book(ctx workflow.Context) error {
+	req := activities.BookShipmentRequest{IdempotencyKey: s.sh.ID + ":book", ShipmentID: s.sh.ID,
+		WarehouseID: s.sh.WarehouseID, Items: s.sh.Items}
+	var booked carrier.Shipment
+	if err := workflow.ExecuteLocalActivity(carrierCtx(ctx), fulfilmentActivities.BookShipment, req).Get(ctx, &booked); err != nil {
+		return err
+	}
+	now := workflow.Now(ctx)
+	s.sh.Status, s.sh.CarrierShipmentID, s.sh.TrackingNumber, s.sh.LabelURL = orders.ShipmentBooked, booked.ID, booked.TrackingNumber, booked.LabelURL
+	s.sh.BookedAt = &now
+	s.record(ctx)
+	return nil
+}
+
+// apply applies one tracking event of the booked parcel, unless it is late
+// or repeated, or of another parcel.
+func (s *shipment) apply(ctx workflow.Context, ev carrier.TrackingEvent) {
+	status := orders.ShipmentStatus(ev.Status)
+	if ev.ShipmentID != s.sh.CarrierShipmentID || ev.Sequence <= s.sequence || !status.Left() {
+		workflow.GetLogger(ctx).Info("tracking event ignored", "shipment_id", s.sh.ID, "event_id", ev.ID,
+			"sequence", ev.Sequence, "applied", s.sequence)
+		return
+	}
+	s.sequence = ev.Sequence
+	s.sh.Status = status
+	at := ev.OccurredAt
+	if s.sh.ShippedAt == nil {
+		s.sh.ShippedAt = &at
+	}
+	if status == orders.ShipmentDelivered {
+		s.sh.DeliveredAt = &at
+	}
+	if moved := s.record(ctx); moved == orders.StatusShipped || moved == orders.StatusDelivered {
+		s.notify(ctx, moved)
+	}
+}
+
+// record writes the shipment to the read model and returns the order's
+// status if the write moved it on.
+func (s *shipment) record(ctx workflow.Context) orders.Status {
+	s.sh.Revision++
+	s.sh.UpdatedAt = workflow.Now(ctx)
+	var moved orders.Status
+	if err := workflow.ExecuteLocalActivity(recordCtx(ctx), fulfilmentActivities.RecordShipment, s.sh).Get(ctx, &moved); err != nil {
+		workflow.GetLogger(ctx).Error("recording shipment failed", "shipment_id", s.sh.ID, "order_id", s.sh.OrderID, "error", err)
+	}
+	return moved
+}
+
+// notify tells the customer their order shipped or arrived, once per order
+// and status.
+func (s *shipment) notify(ctx workflow.Context, status orders.Status) {
+	o := s.in.Order
+	if o.Contact.Email == "" && o.Contact.Phone == "" {
+		return
+	}
+	msg := orderMessage(o, orders.State{OrderID: o.OrderID, Status: status})
+	if err := startLocally(ctx, notifications.WorkflowID(msg.NotificationID), NotificationsTaskQueue, NotificationWorkflow, msg); err != nil {
+		workflow.GetLogger(ctx).Error("shipment notification not started", "order_id", o.OrderID, "status", status, "error", err)
+	}
+}
+
+// carrierCtx books and cancels parcels with the carrier: local activities
+// of the fulfilment worker, which holds the carrier's credentials. A
+// carrier outage is waited out for a day; a refusal is final.
+func carrierCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout:    15 * time.Second,
+		ScheduleToCloseTimeout: 24 * time.Hour,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			BackoffCoefficient:     2,
+			MaximumInterval:        time.Minute,
+			NonRetryableErrorTypes: []string{activities.ErrCarrierRefused, activities.ErrPickedUp},
+		},
+	})
+}

@@ -1,0 +1,131 @@
+package workflows
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orderflow/orderflow/activities"
+	"github.com/orderflow/orderflow/internal/domain/carrier"
+	"github.com/orderflow/orderflow/internal/domain/orders"
+)
+
+// fakeFulfilment books with a fake carrier and moves the order as the read
+// model does: shipped when its parcel first leaves, delivered on arrival.
+type fakeFulfilment struct {
+	mu       sync.Mutex
+	bookings []activities.BookShipmentRequest
+	recorded []orders.Shipment
+	started  []activities.StartWorkflowRequest
+	order    orders.Status
+}
+
+func (f *fakeFulfilment) register(s *ShipmentWorkflowSuite) {
+	f.order = orders.StatusCompleted
+	s.env.OnActivity(fulfilmentActivities.BookShipment, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, req activities.BookShipmentRequest) (carrier.Shipment, error) {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.bookings = append(f.bookings, req)
+			return carrier.Shipment{ID: "shp_1", Reference: req.ShipmentID, TrackingNumber: "SP1GB", LabelURL: "http://carrier/label", Status: carrier.StatusBooked}, nil
+		})
+	s.env.OnActivity(fulfilmentActivities.RecordShipment, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, sh orders.Shipment) (orders.Status, error) {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.recorded = append(f.recorded, sh)
+			next := f.order
+			switch {
+			case sh.Status == orders.ShipmentDelivered:
+				next = orders.StatusDelivered
+			case sh.Status.Left() && f.order == orders.StatusCompleted:
+				next = orders.StatusShipped
+			}
+			if next == f.order {
+				return "", nil
+			}
+			f.order = next
+			return next, nil
+		})
+	s.env.OnActivity(temporalActivities.StartWorkflow, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, req activities.StartWorkflowRequest) error {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.started = append(f.started, req)
+			return nil
+		})
+}
+
+func testShipment() ShipmentInput {
+	in := testOrder()
+	in.PaymentToken = ""
+	return ShipmentInput{Order: in, Shipment: orders.Shipment{ID: "shp-o-1-w1", OrderID: "o-1", WarehouseID: "w1",
+		Status: orders.ShipmentPending, Items: []orders.Line{{SKU: "SKU-1", Quantity: 2}}}}
+}
+
+// track sends the carrier's events, one a minute, as its callbacks would.
+func (s *ShipmentWorkflowSuite) track(events ...carrier.TrackingEvent) {
+	for i, ev := range events {
+		s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(SignalTracking, ev) }, time.Duration(i+1)*time.Minute)
+	}
+}
+
+func event(seq int, status string) carrier.TrackingEvent {
+	return carrier.TrackingEvent{ID: "evt_" + status, ShipmentID: "shp_1", Reference: "shp-o-1-w1", Status: status, Sequence: seq,
+		OccurredAt: time.Date(2026, 1, 2, 0, seq, 0, 0, time.UTC)}
+}
+
+func (s *ShipmentWorkflowSuite) TestShipmentIsBookedTrackedAndDelivered() {
+	t := s.T()
+	f := &fakeFulfilment{}
+	f.register(s)
+	s.track(event(1, carrier.StatusInTransit),
+		event(1, carrier.StatusInTransit), // repeated
+		event(3, carrier.StatusOutForDelivery),
+		event(2, carrier.StatusException), // overtaken by 3
+		carrier.TrackingEvent{ShipmentID: "shp_other", Status: carrier.StatusDelivered, Sequence: 9}, // another parcel's
+		event(4, carrier.StatusDelivered))
+	s.env.ExecuteWorkflow(ShipmentWorkflow, testShipment())
+	require.NoError(t, s.env.GetWorkflowError())
+	var sh orders.Shipment
+	require.NoError(t, s.env.GetWorkflowResult(&sh))
+
+	require.Equal(t, []activities.BookShipmentRequest{{IdempotencyKey: "shp-o-1-w1:book", ShipmentID: "shp-o-1-w1", WarehouseID: "w1",
+		Items: []orders.Line{{SKU: "SKU-1", Quantity: 2}}}}, f.bookings)
+	var statuses []orders.ShipmentStatus
+	for i, r := range f.recorded {
+		statuses = append(statuses, r.Status)
+		require.Equal(t, i+1, r.Revision, "each write is a later revision")
+	}
+	require.Equal(t, []orders.ShipmentStatus{orders.ShipmentBooked, orders.ShipmentInTransit, orders.ShipmentOutForDelivery, orders.ShipmentDelivered},
+		statuses, "repeated, overtaken and foreign events change nothing")
+	require.Equal(t, orders.ShipmentDelivered, sh.Status)
+	require.Equal(t, "SP1GB", sh.TrackingNumber)
+	require.Equal(t, carrier.Name, sh.Carrier)
+	require.Equal(t, event(1, "").OccurredAt, *sh.ShippedAt)
+	require.Equal(t, event(4, "").OccurredAt, *sh.DeliveredAt)
+
+	// The customer heard twice: shipped, then delivered.
+	require.Len(t, f.started, 2)
+	require.Equal(t, "notification-o-1-shipped", f.started[0].WorkflowID)
+	require.Equal(t, "notification-o-1-delivered", f.started[1].WorkflowID)
+	require.Equal(t, NotificationsTaskQueue, f.started[0].TaskQueue)
+}
+
+// A parcel the carrier loses ends the shipment as lost.
+func (s *ShipmentWorkflowSuite) TestLostParcel() {
+	t := s.T()
+	f := &fakeFulfilment{}
+	f.register(s)
+	s.track(event(1, carrier.StatusInTransit), event(2, carrier.StatusLost))
+	s.env.ExecuteWorkflow(ShipmentWorkflow, testShipment())
+	require.NoError(t, s.env.GetWorkflowError())
+	var sh orders.Shipment
+	require.NoError(t, s.env.GetWorkflowResult(&sh))
+	require.Equal(t, orders.ShipmentLost, sh.Status)
+	require.Nil(t, sh.DeliveredAt)
+	require.Len(t, f.started, 1, "shipped only")
+}
