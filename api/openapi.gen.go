@@ -68,19 +68,19 @@ func (e Channel) Valid() bool {
 
 // Defines values for DeliveryState.
 const (
-	Accepted    DeliveryState = "accepted"
-	Delivered   DeliveryState = "delivered"
-	Undelivered DeliveryState = "undelivered"
+	DeliveryStateAccepted    DeliveryState = "accepted"
+	DeliveryStateDelivered   DeliveryState = "delivered"
+	DeliveryStateUndelivered DeliveryState = "undelivered"
 )
 
 // Valid indicates whether the value is a known member of the DeliveryState enum.
 func (e DeliveryState) Valid() bool {
 	switch e {
-	case Accepted:
+	case DeliveryStateAccepted:
 		return true
-	case Delivered:
+	case DeliveryStateDelivered:
 		return true
-	case Undelivered:
+	case DeliveryStateUndelivered:
 		return true
 	default:
 		return false
@@ -239,10 +239,12 @@ const (
 	OrderStatusAwaitingApproval OrderStatus = "awaiting_approval"
 	OrderStatusCancelled        OrderStatus = "cancelled"
 	OrderStatusCompleted        OrderStatus = "completed"
+	OrderStatusDelivered        OrderStatus = "delivered"
 	OrderStatusFailed           OrderStatus = "failed"
 	OrderStatusNeedsAttention   OrderStatus = "needs_attention"
 	OrderStatusPending          OrderStatus = "pending"
 	OrderStatusProcessing       OrderStatus = "processing"
+	OrderStatusShipped          OrderStatus = "shipped"
 )
 
 // Valid indicates whether the value is a known member of the OrderStatus enum.
@@ -254,6 +256,8 @@ func (e OrderStatus) Valid() bool {
 		return true
 	case OrderStatusCompleted:
 		return true
+	case OrderStatusDelivered:
+		return true
 	case OrderStatusFailed:
 		return true
 	case OrderStatusNeedsAttention:
@@ -261,6 +265,8 @@ func (e OrderStatus) Valid() bool {
 	case OrderStatusPending:
 		return true
 	case OrderStatusProcessing:
+		return true
+	case OrderStatusShipped:
 		return true
 	default:
 		return false
@@ -366,6 +372,42 @@ func (e Role) Valid() bool {
 	case Admin:
 		return true
 	case Customer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ShipmentStatus.
+const (
+	ShipmentStatusBooked         ShipmentStatus = "booked"
+	ShipmentStatusCancelled      ShipmentStatus = "cancelled"
+	ShipmentStatusDelivered      ShipmentStatus = "delivered"
+	ShipmentStatusException      ShipmentStatus = "exception"
+	ShipmentStatusInTransit      ShipmentStatus = "in_transit"
+	ShipmentStatusLost           ShipmentStatus = "lost"
+	ShipmentStatusOutForDelivery ShipmentStatus = "out_for_delivery"
+	ShipmentStatusPending        ShipmentStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the ShipmentStatus enum.
+func (e ShipmentStatus) Valid() bool {
+	switch e {
+	case ShipmentStatusBooked:
+		return true
+	case ShipmentStatusCancelled:
+		return true
+	case ShipmentStatusDelivered:
+		return true
+	case ShipmentStatusException:
+		return true
+	case ShipmentStatusInTransit:
+		return true
+	case ShipmentStatusLost:
+		return true
+	case ShipmentStatusOutForDelivery:
+		return true
+	case ShipmentStatusPending:
 		return true
 	default:
 		return false
@@ -752,7 +794,7 @@ type NotificationPreferences struct {
 // NotificationStatus `pending`: being sent; `scheduled`: held by the customer's quiet hours until `scheduled_for`; `sent`: a provider accepted it; `failed`: every channel failed, waiting for a retry.
 type NotificationStatus string
 
-// Order Example: {"contact":{"channels":["email","sms"],"email":"a@example.com","phone":"+15005550006","quiet_hours":{"end":"07:00","start":"22:00"},"time_zone":"Europe/Paris"},"created_at":"2026-01-02T10:00:00Z","currency":"USD","customer_id":"0190f2c0-1a2b-7c3d-8e4f-5a6b7c8d9e0f","id":"0190f2c4-5f7e-7a9b-8c3d-2e1f0a9b8c7d","items":[{"quantity":2,"sku":"TSHIRT-BLK-M","unit_price":2500}],"refunded":0,"status":"completed","steps":[{"completed_at":"2026-01-02T10:00:00.008Z","name":"assess_risk","started_at":"2026-01-02T10:00:00.005Z","status":"completed"},{"completed_at":"2026-01-02T10:00:00.05Z","name":"reserve_stock","started_at":"2026-01-02T10:00:00.01Z","status":"completed"},{"completed_at":"2026-01-02T10:00:00.09Z","name":"authorize_payment","started_at":"2026-01-02T10:00:00.05Z","status":"completed"}],"total":5000,"updated_at":"2026-01-02T10:00:00.2Z","workflow_id":"order-0190f2c4-5f7e-7a9b-8c3d-2e1f0a9b8c7d"}
+// Order Example: {"contact":{"channels":["email","sms"],"email":"a@example.com","phone":"+15005550006","quiet_hours":{"end":"07:00","start":"22:00"},"time_zone":"Europe/Paris"},"created_at":"2026-01-02T10:00:00Z","currency":"USD","customer_id":"0190f2c0-1a2b-7c3d-8e4f-5a6b7c8d9e0f","id":"0190f2c4-5f7e-7a9b-8c3d-2e1f0a9b8c7d","items":[{"quantity":2,"sku":"TSHIRT-BLK-M","unit_price":2500}],"refunded":0,"shipments":[{"booked_at":"2026-01-02T10:00:00.3Z","carrier":"sandbox-post","carrier_shipment_id":"shp_5c1d9e2a7b3f4c60","id":"shp-0190f2c4-5f7e-7a9b-8c3d-2e1f0a9b8c7d-eu-west","items":[{"quantity":2,"sku":"TSHIRT-BLK-M"}],"label_url":"http://127.0.0.1:4010/carrier/v1/shipments/shp_5c1d9e2a7b3f4c60/label","order_id":"0190f2c4-5f7e-7a9b-8c3d-2e1f0a9b8c7d","status":"booked","tracking_number":"SP4A1B2C3D4E5FGB","updated_at":"2026-01-02T10:00:00.3Z","warehouse_id":"eu-west"}],"status":"completed","steps":[{"completed_at":"2026-01-02T10:00:00.008Z","name":"assess_risk","started_at":"2026-01-02T10:00:00.005Z","status":"completed"},{"completed_at":"2026-01-02T10:00:00.05Z","name":"reserve_stock","started_at":"2026-01-02T10:00:00.01Z","status":"completed"},{"completed_at":"2026-01-02T10:00:00.09Z","name":"authorize_payment","started_at":"2026-01-02T10:00:00.05Z","status":"completed"}],"total":5000,"updated_at":"2026-01-02T10:00:00.3Z","workflow_id":"order-0190f2c4-5f7e-7a9b-8c3d-2e1f0a9b8c7d"}
 type Order = orders.Order
 
 // OrderEvent defines model for OrderEvent.
@@ -762,7 +804,7 @@ type OrderEvent struct {
 	OccurredAt time.Time `json:"occurred_at"`
 	Reason     *string   `json:"reason,omitempty"`
 
-	// Status `pending`: accepted, its saga not started yet; `processing`: the saga runs; `awaiting_approval`: authorized, above the approval threshold, held until approved or rejected (or cancelled at `APPROVAL_TIMEOUT`); `needs_attention`: a compensation (void, refund, stock release) failed for its whole retry budget, and the order waits for an operator (see `attention`); `completed`; `failed` (see `failure_reason`); `cancelled`.
+	// Status `pending`: accepted, its saga not started yet; `processing`: the saga runs; `awaiting_approval`: authorized, above the approval threshold, held until approved or rejected (or cancelled at `APPROVAL_TIMEOUT`); `needs_attention`: a compensation (void, refund, stock release) failed for its whole retry budget, and the order waits for an operator (see `attention`); `completed` (paid, stock committed); `failed` (see `failure_reason`); `cancelled`; then a completed order's shipments take it to `shipped` (every parcel has left its warehouse) and `delivered` (every parcel has arrived).
 	Status OrderStatus `json:"status"`
 
 	// Type `order.<status>`
@@ -795,7 +837,7 @@ type OrderPage struct {
 	Orders     []Order `json:"orders"`
 }
 
-// OrderStatus `pending`: accepted, its saga not started yet; `processing`: the saga runs; `awaiting_approval`: authorized, above the approval threshold, held until approved or rejected (or cancelled at `APPROVAL_TIMEOUT`); `needs_attention`: a compensation (void, refund, stock release) failed for its whole retry budget, and the order waits for an operator (see `attention`); `completed`; `failed` (see `failure_reason`); `cancelled`.
+// OrderStatus `pending`: accepted, its saga not started yet; `processing`: the saga runs; `awaiting_approval`: authorized, above the approval threshold, held until approved or rejected (or cancelled at `APPROVAL_TIMEOUT`); `needs_attention`: a compensation (void, refund, stock release) failed for its whole retry budget, and the order waits for an operator (see `attention`); `completed` (paid, stock committed); `failed` (see `failure_reason`); `cancelled`; then a completed order's shipments take it to `shipped` (every parcel has left its warehouse) and `delivered` (every parcel has arrived).
 type OrderStatus string
 
 // OrderTrace An order's trace, simplified for display. Times are the spans' own clocks (each role's host); durations are in microseconds, the trace store's resolution.
@@ -945,6 +987,15 @@ type RiskLevel string
 
 // Role `customer`: places orders and sees their own; `admin`: sees and manages everything.
 type Role string
+
+// Shipment defines model for Shipment.
+type Shipment = orders.Shipment
+
+// ShipmentLine defines model for ShipmentLine.
+type ShipmentLine = orders.Line
+
+// ShipmentStatus `pending`: planned, not booked yet; `booked`: a label and tracking number; `in_transit`; `out_for_delivery`; `delivered`; `exception`: the carrier is having trouble with it, it may still move on; `lost`; `cancelled`.
+type ShipmentStatus string
 
 // Stats defines model for Stats.
 type Stats struct {

@@ -129,6 +129,7 @@ var errorContentExceptions = map[string]bool{
 var lenientBodies = map[string]bool{
 	"POST /webhooks/sendgrid": true,
 	"POST /webhooks/twilio":   true,
+	"POST /webhooks/carrier":  true,
 	"POST /codec/encode":      true,
 	"POST /codec/decode":      true,
 }

@@ -179,6 +179,7 @@ func (s *Server) routes() *mux.Router {
 	// The providers sign their callbacks; the handlers check the signatures.
 	r.HandleFunc(TwilioWebhookPath, s.twilioWebhook).Methods(http.MethodPost)
 	r.HandleFunc(SendGridWebhookPath, s.sendGridWebhook).Methods(http.MethodPost)
+	r.HandleFunc(CarrierWebhookPath, s.carrierWebhook).Methods(http.MethodPost)
 	s.mountCodec(r)
 	r.HandleFunc("/api/openapi.json", serveOpenAPI).Methods(http.MethodGet)
 	s.mountOperations(r)

@@ -41,6 +41,8 @@ type Callbacks struct {
 	// SendGridKey verifies SendGrid's signed event webhook; nil refuses
 	// every event.
 	SendGridKey *ecdsa.PublicKey
+	// CarrierSecret is the key of the carrier's Carrier-Signature.
+	CarrierSecret string
 }
 
 // sendGridEvent is the part of a SendGrid event the API keeps.

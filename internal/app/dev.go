@@ -55,6 +55,7 @@ func RunDev(ctx context.Context, lookup config.Lookup, logger *slog.Logger) erro
 		{"api ops", "API_OPS_PORT", p.APIOpsPort}, {"frontend ops", "FRONTEND_OPS_PORT", p.FrontendOpsPort},
 		{"worker orders", "WORKER_ORDERS_PORT", p.WorkerOrdersPort}, {"worker inventory", "WORKER_INVENTORY_PORT", p.WorkerInventoryPort},
 		{"worker notifications", "WORKER_NOTIFICATIONS_PORT", p.WorkerNotificationsPort},
+		{"worker fulfilment", "WORKER_FULFILMENT_PORT", p.WorkerFulfilmentPort},
 		{"Prometheus", "PROMETHEUS_PORT", p.PrometheusPort}, {"Jaeger UI", "JAEGER_PORT", p.JaegerPort},
 		{"Jaeger OTLP/gRPC", "OTLP_GRPC_PORT", p.OTLPGRPCPort}, {"Jaeger OTLP/HTTP", "OTLP_HTTP_PORT", p.OTLPHTTPPort},
 	}
@@ -94,6 +95,7 @@ func RunDev(ctx context.Context, lookup config.Lookup, logger *slog.Logger) erro
 	cfg.SandboxAddr = loop(p.SandboxPort)
 	cfg.SandboxStateFile = filepath.Join(dataDir, "sandbox-payments.json")
 	cfg.PaymentsURL = "http://" + cfg.SandboxAddr
+	cfg.CarrierURL = "http://" + cfg.SandboxAddr
 	cfg.SendGridBaseURL = "http://" + cfg.SandboxAddr
 	cfg.TwilioBaseURL = "http://" + cfg.SandboxAddr
 	cfg.PushBaseURL = "http://" + cfg.SandboxAddr
@@ -299,6 +301,7 @@ func workerReplicas(p config.DevPorts, n int) []workerReplica {
 		{"worker-orders", workflows.OrdersTaskQueue, "WORKER_ORDERS_PORT", p.WorkerOrdersPort},
 		{"worker-inventory", workflows.InventoryTaskQueue, "WORKER_INVENTORY_PORT", p.WorkerInventoryPort},
 		{"worker-notifications", workflows.NotificationsTaskQueue, "WORKER_NOTIFICATIONS_PORT", p.WorkerNotificationsPort},
+		{"worker-fulfilment", workflows.FulfilmentTaskQueue, "WORKER_FULFILMENT_PORT", p.WorkerFulfilmentPort},
 	} {
 		for r := 1; r <= n; r++ {
 			name := w.role
@@ -367,7 +370,7 @@ func printTable(w io.Writer, cfg config.Stack, infra *Infra, obs *observability,
 	fmt.Fprintf(tw, "PostgreSQL\tpostgres://orderflow:***@127.0.0.1:%d/orderflow\n", ports.PostgresPort)
 	fmt.Fprintf(tw, "Redis\t%s\n", cfg.RedisURL)
 	fmt.Fprintf(tw, "Kafka (kfake)\t%s\n", strings.Join(cfg.KafkaBrokers, ","))
-	fmt.Fprintf(tw, "sandboxes\thttp://%s/_sandbox/messages  (payments, SendGrid, Twilio)\n", cfg.SandboxAddr)
+	fmt.Fprintf(tw, "sandboxes\thttp://%s/_sandbox/messages  (payments, SendGrid, Twilio, carrier)\n", cfg.SandboxAddr)
 	for _, o := range ops {
 		fmt.Fprintf(tw, "%s ops\thttp://%s/metrics  (/healthz, /readyz)\n", o.name, o.addr)
 	}

@@ -86,7 +86,7 @@ const providerTimeout = 10 * time.Second
 
 // notificationCallbacks is what the API verifies provider callbacks with.
 func notificationCallbacks(cfg config.API) (api.Callbacks, error) {
-	c := api.Callbacks{PublicURL: cfg.PublicAPIURL, TwilioAuthToken: cfg.TwilioAuthToken}
+	c := api.Callbacks{PublicURL: cfg.PublicAPIURL, TwilioAuthToken: cfg.TwilioAuthToken, CarrierSecret: cfg.CarrierWebhookSecret}
 	if cfg.SendGridWebhookPublicKey != "" {
 		key, err := parseECDSAPublicKey(cfg.SendGridWebhookPublicKey)
 		if err != nil {

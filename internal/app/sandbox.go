@@ -15,7 +15,7 @@ import (
 )
 
 // RunSandbox serves the provider sandboxes (payment gateway, SendGrid,
-// Twilio, push, a webhook receiver) on cfg.SandboxAddr until ctx ends; their
+// Twilio, push, a webhook receiver, a carrier) on cfg.SandboxAddr until ctx ends; their
 // delivery callbacks go to the API at cfg.PublicAPIURL. Development and
 // tests only.
 func RunSandbox(ctx context.Context, cfg config.Sandbox, logger *slog.Logger) error {
@@ -24,6 +24,9 @@ func RunSandbox(ctx context.Context, cfg config.Sandbox, logger *slog.Logger) er
 		TwilioAuthToken:         cfg.TwilioAuthToken,
 		SendGridEventWebhookURL: strings.TrimRight(cfg.PublicAPIURL, "/") + api.SendGridWebhookPath,
 		WebhookSigningSecret:    cfg.WebhookSigningSecret,
+		CarrierAPIKey:           cfg.CarrierAPIKey,
+		CarrierCallbackURL:      strings.TrimRight(cfg.PublicAPIURL, "/") + api.CarrierWebhookPath,
+		CarrierSigningSecret:    cfg.CarrierWebhookSecret,
 	}
 	if cfg.SandboxSendGridWebhookKey != "" {
 		key, err := sandbox.ParseEventWebhookKey(cfg.SandboxSendGridWebhookKey)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/orderflow/orderflow/activities"
+	"github.com/orderflow/orderflow/internal/domain/carrier"
 	"github.com/orderflow/orderflow/internal/domain/inventory"
 	"github.com/orderflow/orderflow/internal/domain/orders"
 	"github.com/orderflow/orderflow/internal/domain/payments"
@@ -43,6 +44,12 @@ func RunWorker(ctx context.Context, queue string, lookup config.Lookup, logger *
 			return err
 		}
 		return RunNotificationsWorker(ctx, cfg, logger)
+	case workflows.FulfilmentTaskQueue:
+		cfg, err := config.Load[config.FulfilmentWorker](lookup)
+		if err != nil {
+			return err
+		}
+		return RunFulfilmentWorker(ctx, cfg, logger)
 	}
 	return fmt.Errorf("unknown task queue %q: want one of %v", queue, workflows.TaskQueues)
 }
@@ -113,6 +120,21 @@ func RunNotificationsWorker(ctx context.Context, cfg config.NotificationsWorker,
 		}
 	}()
 	return runWorker(ctx, c, workflows.NotificationsTaskQueue, workers.Activities{Notifications: notify, Webhooks: hooks}, cfg.Worker, logger)
+}
+
+// RunFulfilmentWorker runs the fulfilment worker: the shipments, booked
+// with the carrier and recorded in the orders read model (whose outbox the
+// orders worker relays).
+func RunFulfilmentWorker(ctx context.Context, cfg config.FulfilmentWorker, logger *slog.Logger) error {
+	logger = logger.With("task_queue", workflows.FulfilmentTaskQueue)
+	c, err := connect(ctx, wants{Role: "worker-fulfilment", Temporal: &cfg.Temporal, Payloads: &cfg.PayloadEncryption, Postgres: &cfg.Postgres}, logger)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	acts := workers.Activities{Fulfilment: &activities.FulfilmentActivities{Store: orders.NewStore(c.pool),
+		Carrier: carrier.NewClient(cfg.CarrierURL, cfg.CarrierAPIKey, httpx.ProviderClient("carrier", providerTimeout, c.tracing.Provider))}}
+	return runWorker(ctx, c, workflows.FulfilmentTaskQueue, acts, cfg.Worker, logger)
 }
 
 // runWorker runs the worker of queue, as its version in the queue's Worker

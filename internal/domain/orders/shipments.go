@@ -66,7 +66,12 @@ type Shipment struct {
 
 // ShipmentID is the shipment of an order from one warehouse: deterministic,
 // so a retried plan finds the shipment it made.
-func ShipmentID(orderID, warehouseID string) string { return "shp-" + orderID + "-" + warehouseID }
+func ShipmentID(orderID, warehouseID string) string {
+	return ShipmentIDPrefix + orderID + "-" + warehouseID
+}
+
+// ShipmentIDPrefix starts every shipment ID, which is also its workflow's.
+const ShipmentIDPrefix = "shp-"
 
 // PlanShipments records an order's shipments, pending, unless they are
 // recorded already: an order is shipped or delivered only once every

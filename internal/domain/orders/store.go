@@ -36,9 +36,11 @@ type Order struct {
 	// Refunded is what the order's refunds have given back (minor units).
 	Refunded int64 `json:"refunded"`
 	// Risk is the order's risk assessment; the API shows it to admins only.
-	Risk      *risk.Assessment `json:"risk,omitempty"`
-	CreatedAt time.Time        `json:"created_at"`
-	UpdatedAt time.Time        `json:"updated_at"`
+	Risk *risk.Assessment `json:"risk,omitempty"`
+	// Shipments are a completed order's parcels, one per warehouse.
+	Shipments []Shipment `json:"shipments"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
 	// stateVersion orders the saga's writes (see SaveState).
 	stateVersion int64
 }
@@ -96,12 +98,15 @@ func (s *Store) Unfinished(ctx context.Context, ids []string) ([]Order, error) {
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Order, error) { return scanOrder(row) })
 }
 
-const orderColumns = `id, status, workflow_id, customer_id, items, currency, total, contact, steps, failure_reason, attention, refunded, risk, state_version, created_at, updated_at`
+// orderColumns read an order with its shipments, in one round trip (an
+// index lookup by order; most orders have one or two).
+const orderColumns = `id, status, workflow_id, customer_id, items, currency, total, contact, steps, failure_reason, attention, refunded, risk, state_version, created_at, updated_at,
+	(SELECT coalesce(jsonb_agg(to_jsonb(sh) ORDER BY sh.id), '[]') FROM orders.shipments sh WHERE sh.order_id = orders.orders.id)`
 
 func scanOrder(row pgx.Row) (Order, error) {
 	var o Order
 	err := row.Scan(&o.ID, &o.Status, &o.WorkflowID, &o.CustomerID, &o.Items, &o.Currency, &o.Total,
-		&o.Contact, &o.Steps, &o.FailureReason, &o.Attention, &o.Refunded, &o.Risk, &o.stateVersion, &o.CreatedAt, &o.UpdatedAt)
+		&o.Contact, &o.Steps, &o.FailureReason, &o.Attention, &o.Refunded, &o.Risk, &o.stateVersion, &o.CreatedAt, &o.UpdatedAt, &o.Shipments)
 	return o, err
 }
 

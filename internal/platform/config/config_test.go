@@ -143,7 +143,7 @@ func TestStackHoldsEveryRolesSettings(t *testing.T) {
 	for _, n := range Names(Stack{}) {
 		stack[n] = true
 	}
-	for _, role := range []any{API{}, Frontend{}, OrdersWorker{}, InventoryWorker{}, NotificationsWorker{},
+	for _, role := range []any{API{}, Frontend{}, OrdersWorker{}, InventoryWorker{}, NotificationsWorker{}, FulfilmentWorker{},
 		Migrate{}, Seed{}, InventoryRebuild{}, Sandbox{}, Loadgen{}} {
 		for _, n := range Names(role) {
 			if !stack[n] {
@@ -185,6 +185,7 @@ func TestProductionRefusesDevelopmentCredentials(t *testing.T) {
 	prod := func(keys, email, password string) map[string]string {
 		return map[string]string{"ENVIRONMENT": "production", "JWT_SIGNING_KEYS": keys, "ADMIN_EMAIL": email, "ADMIN_PASSWORD": password,
 			"TWILIO_AUTH_TOKEN": "0123456789abcdef0123456789abcdef", "WEBHOOK_SIGNING_SECRET": "whsec_Lr3Vq8Zc1Ny6Tb0Wk4Hs9Pm2Fd7Gj5Xa", "SENDGRID_API_KEY": "SG.real", "PUSH_API_KEY": "pk_real",
+			"CARRIER_API_KEY": "ck_real", "CARRIER_WEBHOOK_SECRET": "a real shared secret of the carrier",
 			"PAYLOAD_ENCRYPTION_KEYS": ownPayloadKeys}
 	}
 	withEnv := func(env map[string]string, k, v string) map[string]string { env[k] = v; return env }

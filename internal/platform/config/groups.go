@@ -286,6 +286,29 @@ type Payments struct {
 	PaymentsURL string `env:"PAYMENTS_URL" envDefault:"http://127.0.0.1:4010"`
 }
 
+// Carrier is the parcel carrier's API. The default key is the sandbox's,
+// for development only.
+type Carrier struct {
+	CarrierURL    string `env:"CARRIER_URL" envDefault:"http://127.0.0.1:4010"`
+	CarrierAPIKey string `env:"CARRIER_API_KEY" envDefault:"sandbox-carrier-key" public:"default"`
+}
+
+// CarrierCallbacks verifies the carrier's tracking callbacks
+// (internal/domain/carrier: HMAC-SHA256 under this shared secret). The
+// default is for development only.
+type CarrierCallbacks struct {
+	CarrierWebhookSecret string `env:"CARRIER_WEBHOOK_SECRET" envDefault:"sandbox-carrier-webhook-secret" public:"default"`
+}
+
+// Validate asks for a secret long enough to resist guessing; the error
+// never shows it.
+func (c CarrierCallbacks) Validate() error {
+	if len(c.CarrierWebhookSecret) < 16 {
+		return errors.New("CARRIER_WEBHOOK_SECRET: want at least 16 characters (for example: openssl rand -hex 32)")
+	}
+	return nil
+}
+
 // RiskRules is the policy of the orders' risk assessments: a JSON file of
 // rules (internal/domain/risk/default_rules.json shows the format); "" is
 // that default policy. The worker refuses to start on a file it cannot read

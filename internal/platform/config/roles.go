@@ -30,6 +30,8 @@ type API struct {
 	PublicAPI
 	TwilioAuth
 	SendGridEvents
+	// The carrier signs its tracking callbacks with a shared secret.
+	CarrierCallbacks
 	TraceQuery
 	// Browsers subscribe to Web Push with the public key it hands out.
 	WebPushKey
@@ -98,6 +100,13 @@ type NotificationsWorker struct {
 	WebPushSigning
 }
 
+// FulfilmentWorker is `orderflow worker --queue fulfilment`: the shipments,
+// booked with the carrier, whose credentials it holds.
+type FulfilmentWorker struct {
+	Worker
+	Carrier
+}
+
 // Migrate is `orderflow migrate`; production refuses the demo admin.
 type Migrate struct {
 	Log
@@ -134,6 +143,10 @@ type Sandbox struct {
 	PublicAPI
 	TwilioAuth
 	WebhookSigning
+	// The sandbox carrier checks the fulfilment worker's key and signs
+	// its callbacks as the API expects.
+	Carrier
+	CarrierCallbacks
 }
 
 // Loadgen is `orderflow loadgen`: it places orders as the demo customer,
@@ -177,6 +190,8 @@ type Stack struct {
 	Payments
 	Reconcile
 	RiskRules
+	Carrier
+	CarrierCallbacks
 	Providers
 	Breaker
 	WebPushKey
@@ -228,6 +243,7 @@ type DevPorts struct {
 	WorkerOrdersPort        int `env:"WORKER_ORDERS_PORT" envDefault:"9101"`
 	WorkerInventoryPort     int `env:"WORKER_INVENTORY_PORT" envDefault:"9102"`
 	WorkerNotificationsPort int `env:"WORKER_NOTIFICATIONS_PORT" envDefault:"9103"`
+	WorkerFulfilmentPort    int `env:"WORKER_FULFILMENT_PORT" envDefault:"9105"`
 	PrometheusPort          int `env:"PROMETHEUS_PORT" envDefault:"9090"`
 	JaegerPort              int `env:"JAEGER_PORT" envDefault:"16686"`
 	OTLPGRPCPort            int `env:"OTLP_GRPC_PORT" envDefault:"4317"` // Jaeger's OTLP receivers,
