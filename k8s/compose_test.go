@@ -838,6 +838,10 @@ func composeCallbacks(p *types.Project) []error {
 	same("PUBLIC_API_URL", apis[0], sandboxes[0], notifiers[0])
 	same("TWILIO_AUTH_TOKEN", apis[0], sandboxes[0], notifiers[0])
 	same("WEBHOOK_SIGNING_SECRET", sandboxes[0], notifiers[0])
+	// The sandbox carrier checks the fulfilment worker's key and signs its
+	// tracking callbacks for the api.
+	same("CARRIER_WEBHOOK_SECRET", apis[0], sandboxes[0])
+	same("CARRIER_API_KEY", append([]string{sandboxes[0]}, servicesOf(p, "worker fulfilment")...)...)
 
 	public := effective(api, "PUBLIC_API_URL")
 	if u, err := url.Parse(public); err != nil || u.Hostname() != apis[0] {
@@ -846,8 +850,8 @@ func composeCallbacks(p *types.Project) []error {
 		errs = append(errs, fmt.Errorf("PUBLIC_API_URL=%q, but the api listens on port %s", public, port))
 	}
 	// The providers the workers call are the sandbox.
-	for _, n := range append(servicesOf(p, "worker orders"), notifiers...) {
-		for _, key := range []string{"PAYMENTS_URL", "SENDGRID_BASE_URL", "TWILIO_BASE_URL", "PUSH_BASE_URL"} {
+	for _, n := range slices.Concat(servicesOf(p, "worker orders"), notifiers, servicesOf(p, "worker fulfilment")) {
+		for _, key := range []string{"PAYMENTS_URL", "SENDGRID_BASE_URL", "TWILIO_BASE_URL", "PUSH_BASE_URL", "CARRIER_URL"} {
 			if !slices.Contains(settingsByRole[roleOf(p.Services[n].Command)], key) {
 				continue
 			}
@@ -936,6 +940,9 @@ func TestComposeChecksCatch(t *testing.T) {
 		{"notifications worker calls back to loopback", "      <<: [*env-log, *env-development, *env-postgres, *env-redis, *env-temporal, *env-kafka, *env-public-api, *env-webhook-targets]\n      OPS_ADDR: :9090\n",
 			"      <<: [*env-log, *env-development, *env-postgres, *env-redis, *env-temporal, *env-kafka, *env-webhook-targets]\n      OPS_ADDR: :9090\n", "worker notifications reads PUBLIC_API_URL, whose default is loopback"},
 		{"push to loopback", "      PUSH_BASE_URL: http://sandbox:4010\n", "", "reads PUSH_BASE_URL, whose default is loopback"},
+		{"carrier elsewhere", "      # The carrier is the sandbox service, with the binary's sandbox key.\n      CARRIER_URL: http://sandbox:4010\n",
+			"      CARRIER_URL: http://api:8080\n", `worker-fulfilment: CARRIER_URL="http://api:8080" is not the sandbox service`},
+		{"carrier callbacks signed with another secret", "      CARRIER_URL: http://sandbox:4010\n    ports:", "      CARRIER_URL: http://sandbox:4010\n      CARRIER_WEBHOOK_SECRET: another-secret-of-16+\n    ports:", "CARRIER_WEBHOOK_SECRET differs"},
 		{"typo in a variable", "PUSH_BASE_URL: http://sandbox:4010", "PUSH_BASE_ULR: http://sandbox:4010", "sets PUSH_BASE_ULR, which role worker notifications does not read"},
 		{"setting a role does not read", "      API_ADDR: :8080\n", "      API_ADDR: :8080\n      KAFKA_BROKERS: kafka:9092\n", "sets KAFKA_BROKERS, which role api does not read"},
 		{"private key on the api", "      API_ADDR: :8080\n", "      API_ADDR: :8080\n      SANDBOX_SENDGRID_WEBHOOK_KEY: x\n", "sets SANDBOX_SENDGRID_WEBHOOK_KEY, which role api does not read"},

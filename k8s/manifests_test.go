@@ -61,13 +61,13 @@ const (
 
 // workerQueues are the task queues; each needs exactly one worker Deployment
 // per version.
-var workerQueues = []string{"orders", "inventory", "notifications"}
+var workerQueues = []string{"orders", "inventory", "notifications", "fulfilment"}
 
 // productionRoles are the roles (settingsByRole keys) the manifests may run.
 // The sandbox and dev roles are development only; inventory-rebuild only as
 // the read-only --check (checkProductionRoles).
 var productionRoles = []string{"api", "frontend", "worker orders", "worker inventory", "worker notifications",
-	"migrate", "inventory-rebuild", "wait-for-schema"}
+	"worker fulfilment", "migrate", "inventory-rebuild", "wait-for-schema"}
 
 // workerStopTimeout is how long a Temporal worker drains after its ops server
 // has stopped, read from the worker options so the grace period check follows

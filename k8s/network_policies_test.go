@@ -193,6 +193,7 @@ func TestNetworkPolicies(t *testing.T) {
 		tcp("worker-orders", "postgres", 5432), tcp("worker-orders", "temporal", 7233), tcp("worker-orders", "kafka", 9092), tcp("worker-orders", "internet", 443), tcp("worker-orders", "redis", 6379),
 		tcp("worker-inventory", "postgres", 5432), tcp("worker-inventory", "temporal", 7233), tcp("worker-inventory", "kafka", 9092), tcp("worker-inventory", "redis", 6379),
 		tcp("worker-notifications", "postgres", 5432), tcp("worker-notifications", "temporal", 7233), tcp("worker-notifications", "redis", 6379), tcp("worker-notifications", "kafka", 9092), tcp("worker-notifications", "internet", 443),
+		tcp("worker-fulfilment", "postgres", 5432), tcp("worker-fulfilment", "temporal", 7233), tcp("worker-fulfilment", "internet", 443),
 		tcp("migrate", "postgres", 5432),
 		tcp("inventory-drift-check", "postgres", 5432), tcp("inventory-drift-check", "redis", 6379),
 	}
@@ -207,7 +208,7 @@ func TestNetworkPolicies(t *testing.T) {
 		tcp("ingress-controller", "api", 9090), tcp("ingress-controller", "frontend", 9090), tcp("ingress-controller", "worker-orders", 9090),
 		tcp("stranger", "api", 8080), tcp("stranger", "api", 9090), tcp("stranger", "frontend", 3000), tcp("prometheus", "api", 8080),
 		tcp("api", "internet", 443), tcp("api", "kafka", 9092), tcp("api", "worker-orders", 9090), tcp("worker-orders", "api", 8080),
-		tcp("worker-inventory", "internet", 443),
+		tcp("worker-inventory", "internet", 443), tcp("worker-fulfilment", "redis", 6379), tcp("worker-fulfilment", "kafka", 9092),
 		tcp("migrate", "temporal", 7233), tcp("migrate", "redis", 6379), tcp("migrate", "internet", 443),
 		tcp("inventory-drift-check", "temporal", 7233), tcp("api", "internet", 25),
 		{"api", "other-dns", 53, corev1.ProtocolUDP},

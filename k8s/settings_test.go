@@ -19,6 +19,7 @@ var roleSettings = map[string]any{
 	"worker orders":        config.OrdersWorker{},
 	"worker inventory":     config.InventoryWorker{},
 	"worker notifications": config.NotificationsWorker{},
+	"worker fulfilment":    config.FulfilmentWorker{},
 	"migrate":              config.Migrate{},
 	// The init container of api and the workers: waits for the migrate
 	// Job's schema, writes nothing.

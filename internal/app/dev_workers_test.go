@@ -9,9 +9,9 @@ import (
 )
 
 func TestWorkerReplicasKeepTheRoleNamesWhenAlone(t *testing.T) {
-	p := config.DevPorts{WorkerOrdersPort: 9101, WorkerInventoryPort: 9102, WorkerNotificationsPort: 9103}
+	p := config.DevPorts{WorkerOrdersPort: 9101, WorkerInventoryPort: 9102, WorkerNotificationsPort: 9103, WorkerFulfilmentPort: 9105}
 	one := workerReplicas(p, 1)
-	require.Len(t, one, 3)
+	require.Len(t, one, 4)
 	require.Equal(t, workerReplica{role: "worker-orders", name: "worker-orders", queue: "orders", env: "WORKER_ORDERS_PORT", replica: 1, port: 9101}, one[0])
 
 	two := workerReplicas(p, 2)
@@ -23,7 +23,7 @@ func TestWorkerReplicasKeepTheRoleNamesWhenAlone(t *testing.T) {
 		ports[w.port] = true
 	}
 	require.Equal(t, []string{"worker-orders-1", "worker-orders-2", "worker-inventory-1", "worker-inventory-2",
-		"worker-notifications-1", "worker-notifications-2"}, names)
+		"worker-notifications-1", "worker-notifications-2", "worker-fulfilment-1", "worker-fulfilment-2"}, names)
 	require.Equal(t, 9111, two[1].port)
 	require.Equal(t, "worker-orders", two[1].role, "one Prometheus job for both")
 }

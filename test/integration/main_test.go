@@ -105,6 +105,9 @@ func runMain(m *testing.M) int {
 		TwilioAuthToken:         config.Defaults[config.TwilioAuth]().TwilioAuthToken,
 		SendGridEventWebhookURL: stack.apiURL + api.SendGridWebhookPath,
 		WebhookSigningSecret:    config.Defaults[config.WebhookSigning]().WebhookSigningSecret,
+		CarrierAPIKey:           config.Defaults[config.Carrier]().CarrierAPIKey,
+		CarrierCallbackURL:      stack.apiURL + api.CarrierWebhookPath,
+		CarrierSigningSecret:    config.Defaults[config.CarrierCallbacks]().CarrierWebhookSecret,
 	})
 	defer stack.sandbox.Close()
 	sandboxSrv := httptest.NewServer(gatewayFinishesWatchedCalls(stack.sandbox)) // see orders_worker_test.go
@@ -112,7 +115,7 @@ func runMain(m *testing.M) int {
 
 	cfg := infra.Configure(config.Defaults[config.Stack]())
 	cfg.PaymentsURL, cfg.SendGridBaseURL, cfg.TwilioBaseURL = sandboxSrv.URL, sandboxSrv.URL, sandboxSrv.URL
-	cfg.PushBaseURL = sandboxSrv.URL
+	cfg.PushBaseURL, cfg.CarrierURL = sandboxSrv.URL, sandboxSrv.URL
 	cfg.WebhookAllowedNetworks = safehttp.LoopbackNetworks() // the sandbox's webhook receiver (notification_test.go)
 	cfg.PublicAPIURL = stack.apiURL
 	cfg.SendGridWebhookPublicKey = stack.sandbox.SendGridEventWebhookPublicKey()

@@ -103,16 +103,17 @@ func (s *Store) RecordShipment(ctx context.Context, sh Shipment, origin events.O
 		if err != nil || tag.RowsAffected() == 0 {
 			return err // unplanned, or as new already
 		}
+		// The order's row lock orders the shipments' writes: the last of
+		// two parcels to leave sees the other's status.
 		var status Status
+		if err := tx.QueryRow(ctx, `SELECT status FROM orders.orders WHERE id = $1 FOR UPDATE`, sh.OrderID).Scan(&status); err != nil {
+			return err
+		}
 		var left, arrived, all int
 		err = tx.QueryRow(ctx, `
-			SELECT o.status,
-				count(*) FILTER (WHERE sh.status = ANY($2)),
-				count(*) FILTER (WHERE sh.status = $3),
-				count(*)
-			FROM orders.orders o JOIN orders.shipments sh ON sh.order_id = o.id
-			WHERE o.id = $1 GROUP BY o.id FOR UPDATE OF o`, sh.OrderID, leftStatuses(), ShipmentDelivered).
-			Scan(&status, &left, &arrived, &all)
+			SELECT count(*) FILTER (WHERE status = ANY($2)), count(*) FILTER (WHERE status = $3), count(*)
+			FROM orders.shipments WHERE order_id = $1`, sh.OrderID, leftStatuses(), ShipmentDelivered).
+			Scan(&left, &arrived, &all)
 		if err != nil {
 			return err
 		}

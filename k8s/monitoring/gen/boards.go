@@ -58,7 +58,7 @@ func orders() *dashboard.DashboardBuilder {
 
 func workers() *dashboard.DashboardBuilder {
 	return newBoard("orderflow-workers", "Orderflow / Temporal workers",
-		"The orders, inventory and notifications workers as the Temporal SDK sees them, and their queues' backlog as the Temporal server does.").
+		"The orders, inventory, notifications and fulfilment workers as the Temporal SDK sees them, and their queues' backlog as the Temporal server does.").
 		WithRow(row("Capacity")).
 		WithPanel(graph("Task slots used", "Tasks executing now, by queue and kind of worker.", "short",
 			query(`sum by (task_queue, worker_type) (temporal_worker_task_slots_used)`, "{{task_queue}} {{worker_type}}"))).
@@ -69,7 +69,7 @@ func workers() *dashboard.DashboardBuilder {
 			query(`sum by (task_queue, poller_type) (temporal_num_pollers)`, "{{task_queue}} {{poller_type}}"))).
 		WithPanel(graph("Backlog",
 			"Tasks waiting in each queue, from the Temporal server's matching service (which labels the queue taskqueue).", "short",
-			query(`sum by (taskqueue, task_type) (approximate_backlog_count{taskqueue=~"orders|inventory|notifications"})`, "{{taskqueue}} {{task_type}}"))).
+			query(`sum by (taskqueue, task_type) (approximate_backlog_count{taskqueue=~"orders|inventory|notifications|fulfilment"})`, "{{taskqueue}} {{task_type}}"))).
 		WithRow(row("Schedule-to-start")).
 		WithPanel(graph("Workflow task schedule-to-start (p95)",
 			"How long a workflow task waited for a worker (alert OrderflowWorkflowScheduleToStartHigh above 1s).", "s",
