@@ -19,7 +19,7 @@ ports() {
   echo POSTGRES_PORT=$((base+32)) REDIS_PORT=$((base+79)) KAFKA_PORT=$((base+92)) \
     TEMPORAL_PORT=$((base+33)) TEMPORAL_UI_PORT=$((base+34)) SANDBOX_PORT=$((base+10)) \
     API_PORT=$((base+80)) API_OPS_PORT=$((base+1)) FRONTEND_PORT=$((base+0)) FRONTEND_OPS_PORT=$((base+4)) \
-    WORKER_ORDERS_PORT=$((base+41)) WORKER_INVENTORY_PORT=$((base+42)) WORKER_NOTIFICATIONS_PORT=$((base+43)) \
+    WORKER_ORDERS_PORT=$((base+41)) WORKER_INVENTORY_PORT=$((base+42)) WORKER_NOTIFICATIONS_PORT=$((base+43)) WORKER_FULFILMENT_PORT=$((base+45)) \
     PROMETHEUS_PORT=$((base+90)) JAEGER_PORT=$((base+86)) OTLP_GRPC_PORT=$((base+17)) OTLP_HTTP_PORT=$((base+18))
 }
 

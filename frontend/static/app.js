@@ -51,7 +51,9 @@ const devicesTitle = $("devices-title");
 const devicesList = $("devices");
 
 const CHANNELS = ["email", "sms", "push"];
-const FINAL = ["completed", "failed", "cancelled"];
+const FINAL = ["completed", "failed", "cancelled", "shipped", "delivered"];
+// PAID are the statuses of an order whose payment was captured.
+const PAID = ["completed", "shipped", "delivered"];
 const ENDED = "Your session has ended. Please sign in again.";
 let pausedUntil = 0; // a 429's Retry-After: the refresh and the streams wait until then
 
@@ -694,7 +696,7 @@ function actionsCell(o) {
     td.append(actionButton(o, "approve", "Approve"), actionButton(o, "reject", "Reject"));
   }
   if (!FINAL.includes(o.status)) td.append(actionButton(o, "cancel", "Cancel"));
-  if (isAdmin() && o.status === "completed" && o.refunded < o.total) td.append(actionButton(o, "refund", "Refund"));
+  if (isAdmin() && PAID.includes(o.status) && o.refunded < o.total) td.append(actionButton(o, "refund", "Refund"));
   if (isAdmin()) {
     const open = traceOpen(o.id);
     const b = actionButton(o, "trace", open ? "Hide trace" : "Trace");
@@ -742,6 +744,13 @@ function reasonLine(text, kind) {
   return div;
 }
 
+// shipmentLine says where one parcel is: its warehouse, status and tracking.
+function shipmentLine(sh) {
+  let text = "Parcel from " + sh.warehouse_id + ": " + sh.status.replaceAll("_", " ");
+  if (sh.tracking_number) text += " \u00b7 " + sh.tracking_number;
+  return text;
+}
+
 function duration(ms) {
   if (ms < 1000) return Math.max(0, Math.round(ms)) + " ms";
   if (ms < 120000) return (ms / 1000).toFixed(1) + " s";
@@ -760,13 +769,14 @@ function orderRow(o) {
   const status = document.createElement("td");
   const badge = document.createElement("span");
   badge.className = "status " + o.status;
-  badge.textContent = o.status.replace("_", " ");
+  badge.textContent = o.status.replaceAll("_", " ");
   status.appendChild(badge);
   if (o.attention && isAdmin()) status.appendChild(reasonLine(o.attention)); // what an operator has to fix
   if (o.risk && o.risk.level !== "low") { // only admins are sent the assessment
     status.appendChild(reasonLine(o.risk.level + " risk (" + o.risk.score + "): " + o.risk.reasons.join("; "), "risk " + o.risk.level));
   }
   if (o.failure_reason) status.appendChild(reasonLine(o.failure_reason));
+  for (const sh of o.shipments || []) status.appendChild(reasonLine(shipmentLine(sh), "shipment " + sh.status));
   tr.appendChild(status);
   tr.appendChild(cell(money(o.total, o.currency) + (o.refunded ? " (refunded " + money(o.refunded, o.currency) + ")" : "")));
   tr.appendChild(stepsCell(o.steps || []));

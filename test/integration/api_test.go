@@ -94,7 +94,7 @@ func TestListOrdersPagesNewestFirst(t *testing.T) {
 	require.Contains(t, body["detail"], "limit")
 	status, _, _ = get(t, "/api/orders?cursor=garbage")
 	require.Equal(t, 400, status)
-	status, _, _ = get(t, "/api/orders?status=shipped")
+	status, _, _ = get(t, "/api/orders?status=teleported")
 	require.Equal(t, 400, status)
 	status, _, _ = get(t, "/api/orders?customer_id=%00")
 	require.Equal(t, 400, status)

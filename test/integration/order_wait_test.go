@@ -53,7 +53,7 @@ func TestOrderLongPoll(t *testing.T) {
 	require.Equal(t, final.Status, o.Status)
 
 	for _, query := range []string{"?wait=5s", "?status_not=processing", "?wait=forever&status_not=processing",
-		"?wait=90s&status_not=processing", "?wait=5s&status_not=shipped"} {
+		"?wait=90s&status_not=processing", "?wait=5s&status_not=teleported"} {
 		status, _, _ := get(t, "/api/orders/"+id+query)
 		require.Equal(t, http.StatusBadRequest, status, query)
 	}

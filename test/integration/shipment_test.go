@@ -109,10 +109,12 @@ func TestOrderIsShippedAndDeliveredFromTwoWarehouses(t *testing.T) {
 	// notifications and 13 for each parcel, 9 of them its three callbacks.
 	require.LessOrEqual(t, transitions, 70, "placed to delivered within 70 state transitions")
 
-	var events []orders.Event
+	var events struct {
+		Events []orders.Event `json:"events"`
+	}
 	require.Equal(t, http.StatusOK, getAs(t, "/api/orders/"+id+"/events", &events, asAdmin))
 	var types []string
-	for _, ev := range events {
+	for _, ev := range events.Events {
 		types = append(types, ev.Type)
 	}
 	require.Subset(t, types, []string{"order.completed", "order.shipped", "order.delivered"})

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/internal/domain/orders"
@@ -24,6 +25,11 @@ func TestAnOrderIsOneTrace(t *testing.T) {
 	require.Len(t, traceID, 32, "the response quotes the trace ID")
 	id := body["id"].(string)
 	require.Equal(t, orders.StatusCompleted, waitForFinal(t, id).Status)
+	// Delivered, so its shipments' workflow spans end and are exported.
+	o := waitForShipments(t, id, 1, inStatus(orders.ShipmentBooked))
+	for _, st := range []orders.ShipmentStatus{orders.ShipmentInTransit, orders.ShipmentOutForDelivery, orders.ShipmentDelivered} {
+		o = advance(t, o, st)
+	}
 
 	want := map[string]string{ // span name → the role that records it
 		"POST /api/orders":                       "orderflow-api",
@@ -38,9 +44,12 @@ func TestAnOrderIsOneTrace(t *testing.T) {
 		"RunWorkflow:NotificationWorkflow":       "orderflow-worker-notifications",
 		"RunActivity:SendEmail":                  "orderflow-worker-notifications",
 		"sendgrid POST":                          "orderflow-worker-notifications",
+		"StartChildWorkflow:ShipmentWorkflow":    "orderflow-worker-orders",
+		"RunWorkflow:ShipmentWorkflow":           "orderflow-worker-fulfilment",
+		"carrier POST":                           "orderflow-worker-fulfilment",
 	}
 	var missing []string
-	require.Eventually(t, func() bool {
+	assert.Eventually(t, func() bool {
 		seen := map[string]string{}
 		for _, s := range stack.spans.trace(traceID) {
 			seen[s.Name] = s.Service
