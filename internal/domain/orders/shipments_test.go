@@ -90,3 +90,20 @@ func TestParcelsLeavingTogetherShipTheOrderOnce(t *testing.T) {
 		require.Equal(t, orders.StatusShipped, o.Status)
 	}
 }
+
+// A reset order that completes again keeps the status its parcels gave it.
+func TestACompletedSagaDoesNotUndoItsShipments(t *testing.T) {
+	ctx := context.Background()
+	store := orders.NewStore(testPool)
+	in, list := completedOrder(t, store)
+	for _, sh := range list {
+		sh.Revision, sh.Status, sh.UpdatedAt = 1, orders.ShipmentInTransit, time.Now()
+		_, err := store.RecordShipment(ctx, sh, events.Origin{})
+		require.NoError(t, err)
+	}
+	st := orders.State{OrderID: in.OrderID, Status: orders.StatusCompleted, Steps: []orders.Step{}, Version: 9, UpdatedAt: time.Now()}
+	require.NoError(t, store.SaveState(ctx, in, st, nil))
+	o, err := store.Get(ctx, in.OrderID)
+	require.NoError(t, err)
+	require.Equal(t, orders.StatusShipped, o.Status)
+}
