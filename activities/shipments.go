@@ -58,6 +58,21 @@ func (a *FulfilmentActivities) RecordShipment(ctx context.Context, sh orders.Shi
 	return moved, nil
 }
 
+// ClaimRefund claims the refund of a lost parcel's lines (see
+// orders.Store.ClaimRefund): a repeat finds the refund its key made. A
+// claim the order cannot take (more than the capture has left) is final.
+func (a *FulfilmentActivities) ClaimRefund(ctx context.Context, c orders.RefundClaim) (orders.Refund, error) {
+	r, _, err := a.Store.ClaimRefund(ctx, c)
+	var tooLarge *orders.RefundTooLargeError
+	if errors.As(err, &tooLarge) || errors.Is(err, orders.ErrNotRefundable) || errors.Is(err, orders.ErrIdempotencyKeyReused) {
+		return r, temporal.NewNonRetryableApplicationError(err.Error(), ErrRefundRefused, err)
+	}
+	return r, err
+}
+
+// ErrRefundRefused is a refund claim the order cannot take.
+const ErrRefundRefused = "RefundRefused"
+
 // carrierError makes the carrier's refusals non-retryable.
 func carrierError(err error) error {
 	var refused *carrier.RefusedError

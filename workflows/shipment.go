@@ -1,6 +1,8 @@
 package workflows
 
 import (
+	"cmp"
+	"fmt"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -27,7 +29,8 @@ const SignalTracking = "tracking"
 
 // ShipmentWorkflow books one parcel with the carrier and follows it to its
 // door: booked, in_transit, out_for_delivery, delivered, or exception on the
-// way. Its workflow ID is the shipment's ID, which the carrier's callbacks
+// way, or lost, when an admin decides (SignalLostParcel) to reship it or
+// refund it. Its workflow ID is the shipment's ID, which the carrier's callbacks
 // name. Each tracking event is applied once and in order: one with a
 // sequence number at or below the last applied (a repeat, or one overtaken
 // by a later one) changes nothing. Every change is recorded in the read
@@ -43,24 +46,67 @@ func ShipmentWorkflow(ctx workflow.Context, in ShipmentInput) (orders.Shipment, 
 		return s.sh, err
 	}
 	tracking := workflow.GetSignalChannel(ctx, SignalTracking)
-	for s.sh.Status != orders.ShipmentDelivered && s.sh.Status != orders.ShipmentLost {
-		var ev carrier.TrackingEvent
-		tracking.Receive(ctx, &ev)
-		s.apply(ctx, ev)
+	decisions := workflow.GetSignalChannel(ctx, SignalLostParcel)
+	for s.sh.Status != orders.ShipmentDelivered {
+		if s.sh.Status != orders.ShipmentLost {
+			var ev carrier.TrackingEvent
+			tracking.Receive(ctx, &ev)
+			s.apply(ctx, ev)
+			continue
+		}
+		// A lost parcel waits for an admin: reship it from stock, or
+		// refund its lines.
+		var d LostParcelDecision
+		decisions.Receive(ctx, &d)
+		switch d.Action {
+		case LostParcelReship:
+			s.reships++
+			if err := s.book(ctx); err != nil {
+				return s.sh, err
+			}
+		case LostParcelRefund:
+			return s.sh, s.refund(ctx, d)
+		default:
+			workflow.GetLogger(ctx).Warn("lost-parcel decision ignored", "shipment_id", s.sh.ID, "action", d.Action)
+		}
 	}
 	return s.sh, nil
+}
+
+// SignalLostParcel decides what becomes of a lost parcel
+// (LostParcelDecision): the admin's call, from the temporal CLI or tctl.
+const SignalLostParcel = "lost-parcel"
+
+// What an admin can decide for a lost parcel.
+const (
+	LostParcelReship = "reship"
+	LostParcelRefund = "refund"
+)
+
+// LostParcelDecision is the argument of SignalLostParcel.
+type LostParcelDecision struct {
+	Action string `json:"action"` // reship or refund
+	Reason string `json:"reason,omitempty"`
+	By     string `json:"by,omitempty"`
 }
 
 type shipment struct {
 	in ShipmentInput
 	sh orders.Shipment
-	// sequence is the number of the carrier's last event applied.
-	sequence int
+	// sequence is the number of the carrier's last event applied, of the
+	// current booking; reships counts the bookings after the first.
+	sequence, reships int
 }
 
-// book books the parcel (once, by the shipment's key) and records it.
+// book books the parcel (once per booking, by the shipment's key and the
+// booking's number) and records it.
 func (s *shipment) book(ctx workflow.Context) error {
-	req := activities.BookShipmentRequest{IdempotencyKey: s.sh.ID + ":book", ShipmentID: s.sh.ID,
+	key := s.sh.ID + ":book"
+	if s.reships > 0 {
+		key += fmt.Sprintf(":%d", s.reships)
+	}
+	s.sequence, s.sh.ShippedAt, s.sh.DeliveredAt = 0, nil, nil
+	req := activities.BookShipmentRequest{IdempotencyKey: key, ShipmentID: s.sh.ID,
 		WarehouseID: s.sh.WarehouseID, Items: s.sh.Items}
 	var booked carrier.Shipment
 	if err := workflow.ExecuteLocalActivity(carrierCtx(ctx), fulfilmentActivities.BookShipment, req).Get(ctx, &booked); err != nil {
@@ -106,6 +152,31 @@ func (s *shipment) record(ctx workflow.Context) orders.Status {
 		workflow.GetLogger(ctx).Error("recording shipment failed", "shipment_id", s.sh.ID, "order_id", s.sh.OrderID, "error", err)
 	}
 	return moved
+}
+
+// refund gives back the lost parcel's lines, priced as the order was: a
+// refund claimed once per shipment (its key), within what the capture has
+// left, paid by a RefundWorkflow like an admin's.
+func (s *shipment) refund(ctx workflow.Context, d LostParcelDecision) error {
+	prices := map[string]int64{}
+	for _, it := range s.in.Order.Items {
+		prices[it.SKU] = it.UnitPrice
+	}
+	var amount int64
+	for _, l := range s.sh.Items {
+		amount += prices[l.SKU] * int64(l.Quantity)
+	}
+	reason := "parcel lost by the carrier"
+	if d.Reason != "" {
+		reason += ": " + d.Reason
+	}
+	claim := orders.RefundClaim{OrderID: s.sh.OrderID, IdempotencyKey: "lost:" + s.sh.ID, Amount: amount, Reason: reason,
+		RequestedBy: cmp.Or(d.By, "lost-parcel decision")}
+	var r orders.Refund
+	if err := workflow.ExecuteLocalActivity(recordCtx(ctx), fulfilmentActivities.ClaimRefund, claim).Get(ctx, &r); err != nil {
+		return err
+	}
+	return startLocally(ctx, RefundStartOptions(r.ID).ID, OrdersTaskQueue, RefundWorkflow, RefundInput{RefundID: r.ID})
 }
 
 // notify tells the customer their order shipped or arrived, once per order

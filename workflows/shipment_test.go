@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -20,6 +21,7 @@ type fakeFulfilment struct {
 	bookings []activities.BookShipmentRequest
 	recorded []orders.Shipment
 	started  []activities.StartWorkflowRequest
+	claims   []orders.RefundClaim
 	order    orders.Status
 }
 
@@ -30,7 +32,7 @@ func (f *fakeFulfilment) register(s *ShipmentWorkflowSuite) {
 			f.mu.Lock()
 			defer f.mu.Unlock()
 			f.bookings = append(f.bookings, req)
-			return carrier.Shipment{ID: "shp_1", Reference: req.ShipmentID, TrackingNumber: "SP1GB", LabelURL: "http://carrier/label", Status: carrier.StatusBooked}, nil
+			return carrier.Shipment{ID: fmt.Sprintf("shp_%d", len(f.bookings)), Reference: req.ShipmentID, TrackingNumber: "SP1GB", LabelURL: "http://carrier/label", Status: carrier.StatusBooked}, nil
 		})
 	s.env.OnActivity(fulfilmentActivities.RecordShipment, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, sh orders.Shipment) (orders.Status, error) {
@@ -49,6 +51,13 @@ func (f *fakeFulfilment) register(s *ShipmentWorkflowSuite) {
 			}
 			f.order = next
 			return next, nil
+		})
+	s.env.OnActivity(fulfilmentActivities.ClaimRefund, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, c orders.RefundClaim) (orders.Refund, error) {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.claims = append(f.claims, c)
+			return orders.Refund{ID: "r-1", OrderID: c.OrderID, Amount: c.Amount, Status: orders.RefundPending}, nil
 		})
 	s.env.OnActivity(temporalActivities.StartWorkflow, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, req activities.StartWorkflowRequest) error {
@@ -115,17 +124,50 @@ func (s *ShipmentWorkflowSuite) TestShipmentIsBookedTrackedAndDelivered() {
 	require.Equal(t, NotificationsTaskQueue, f.started[0].TaskQueue)
 }
 
-// A parcel the carrier loses ends the shipment as lost.
-func (s *ShipmentWorkflowSuite) TestLostParcel() {
+// A lost parcel waits for an admin, who reships it: a new booking, whose
+// own events take it to the door.
+func (s *ShipmentWorkflowSuite) TestLostParcelIsReshipped() {
 	t := s.T()
 	f := &fakeFulfilment{}
 	f.register(s)
 	s.track(event(1, carrier.StatusInTransit), event(2, carrier.StatusLost))
+	s.env.RegisterDelayedCallback(func() {
+		s.env.SignalWorkflow(SignalLostParcel, LostParcelDecision{Action: "teleport"}) // ignored
+		s.env.SignalWorkflow(SignalLostParcel, LostParcelDecision{Action: LostParcelReship, By: "admin:1"})
+	}, 10*time.Minute)
+	for i, st := range []string{carrier.StatusInTransit, carrier.StatusDelivered} {
+		ev := carrier.TrackingEvent{ID: "evt2_" + st, ShipmentID: "shp_2", Reference: "shp-o-1-w1", Status: st, Sequence: i + 1}
+		s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(SignalTracking, ev) }, time.Duration(20+i)*time.Minute)
+	}
+	s.env.ExecuteWorkflow(ShipmentWorkflow, testShipment())
+	require.NoError(t, s.env.GetWorkflowError())
+	var sh orders.Shipment
+	require.NoError(t, s.env.GetWorkflowResult(&sh))
+	require.Equal(t, orders.ShipmentDelivered, sh.Status)
+	require.Equal(t, "shp_2", sh.CarrierShipmentID)
+	require.Len(t, f.bookings, 2)
+	require.Equal(t, "shp-o-1-w1:book:1", f.bookings[1].IdempotencyKey, "a reship is a booking of its own")
+	require.Empty(t, f.claims)
+}
+
+// A lost parcel an admin refunds gives back its lines' share, once.
+func (s *ShipmentWorkflowSuite) TestLostParcelIsRefunded() {
+	t := s.T()
+	f := &fakeFulfilment{}
+	f.register(s)
+	s.track(event(1, carrier.StatusInTransit), event(2, carrier.StatusLost))
+	s.env.RegisterDelayedCallback(func() {
+		s.env.SignalWorkflow(SignalLostParcel, LostParcelDecision{Action: LostParcelRefund, Reason: "customer waited long enough"})
+	}, 10*time.Minute)
 	s.env.ExecuteWorkflow(ShipmentWorkflow, testShipment())
 	require.NoError(t, s.env.GetWorkflowError())
 	var sh orders.Shipment
 	require.NoError(t, s.env.GetWorkflowResult(&sh))
 	require.Equal(t, orders.ShipmentLost, sh.Status)
-	require.Nil(t, sh.DeliveredAt)
-	require.Len(t, f.started, 1, "shipped only")
+	require.Equal(t, []orders.RefundClaim{{OrderID: "o-1", IdempotencyKey: "lost:shp-o-1-w1", Amount: 5000,
+		Reason: "parcel lost by the carrier: customer waited long enough", RequestedBy: "lost-parcel decision"}}, f.claims)
+	last := f.started[len(f.started)-1]
+	require.Equal(t, "refund-r-1", last.WorkflowID)
+	require.Equal(t, OrdersTaskQueue, last.TaskQueue)
+	require.Equal(t, "RefundWorkflow", last.WorkflowType)
 }
