@@ -181,3 +181,38 @@ func TestCarrierCallbacksAreVerifiedAndAppliedOnce(t *testing.T) {
 	waitForClose(t, sh.ID)
 	require.Equal(t, http.StatusNoContent, callback(delivered, signed))
 }
+
+// A lost parcel an admin refunds (by the CLI's signal) gives back its
+// lines' share at the gateway, once, however often the decision comes.
+func TestLostParcelIsRefundedOnTheRealStack(t *testing.T) {
+	ctx := context.Background()
+	sku := newTestSKU(t, map[string]int{"eu-west": 1, "us-east": 1})
+	status, _, resp := post(t, "/api/orders", orderBody(sku, 2, "tok_visa"))
+	require.Equal(t, http.StatusAccepted, status, "%v", resp)
+	id := resp["id"].(string)
+	waitForFinal(t, id)
+	o := waitForShipments(t, id, 2, inStatus(orders.ShipmentBooked))
+	lost := o.Shipments[0]
+	_, code, problem := stack.sandbox.AdvanceShipment(lost.CarrierShipmentID, carrier.StatusLost)
+	require.Equal(t, http.StatusOK, code, problem)
+	require.Eventually(t, func() bool {
+		getAs(t, "/api/orders/"+id, &o, asAdmin)
+		return o.Shipments[0].Status == orders.ShipmentLost
+	}, 10*time.Second, 50*time.Millisecond)
+
+	decision := workflows.LostParcelDecision{Action: workflows.LostParcelRefund, Reason: "not found", By: "ops@example.com"}
+	require.NoError(t, stack.temporal.SignalWorkflow(ctx, lost.ID, "", workflows.SignalLostParcel, decision))
+	require.NoError(t, stack.temporal.SignalWorkflow(ctx, lost.ID, "", workflows.SignalLostParcel, decision), "a repeat")
+	require.Eventually(t, func() bool {
+		getAs(t, "/api/orders/"+id, &o, asAdmin)
+		return o.Refunded == 1000
+	}, 30*time.Second, 100*time.Millisecond, "one parcel's line refunded: %d", o.Refunded)
+	var refunds struct {
+		Refunds []orders.Refund `json:"refunds"`
+	}
+	require.Equal(t, http.StatusOK, getAs(t, "/api/orders/"+id+"/refunds", &refunds, asAdmin))
+	require.Len(t, refunds.Refunds, 1)
+	require.Equal(t, orders.RefundRefunded, refunds.Refunds[0].Status)
+	require.Equal(t, "ops@example.com", refunds.Refunds[0].RequestedBy)
+	waitForClose(t, lost.ID)
+}
