@@ -15,11 +15,11 @@ import (
 	"github.com/orderflow/orderflow/workflows"
 )
 
-// The orders and inventory workers run as processes of the orderflow binary,
-// as in their own pods, and each is the only worker of its queue: a test can
-// kill one the way a crash would and know that no other worker took over.
-// The notifications worker runs in-process (main_test.go).
-var processQueues = []string{workflows.OrdersTaskQueue, workflows.InventoryTaskQueue}
+// The orders, inventory and fulfilment workers run as processes of the
+// orderflow binary, as in their own pods, and each is the only worker of its
+// queue: a test can kill one the way a crash would and know that no other
+// worker took over. The notifications worker runs in-process (main_test.go).
+var processQueues = []string{workflows.OrdersTaskQueue, workflows.InventoryTaskQueue, workflows.FulfilmentTaskQueue}
 
 // workerProcess is the worker of one queue, run as a child process.
 type workerProcess struct {

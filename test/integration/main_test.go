@@ -2,7 +2,7 @@
 // PostgreSQL, Redis, Kafka (kfake) and the Temporal dev server, started by
 // the test itself on free loopback ports with data in a temporary directory,
 // plus the provider sandboxes, the API and the notifications worker
-// in-process; the orders and inventory workers run as processes of the
+// in-process; the orders, inventory and fulfilment workers run as processes of the
 // orderflow binary, which tests kill (inventory_worker_test.go).
 package integration
 

@@ -216,3 +216,33 @@ func TestLostParcelIsRefundedOnTheRealStack(t *testing.T) {
 	require.Equal(t, "ops@example.com", refunds.Refunds[0].RequestedBy)
 	waitForClose(t, lost.ID)
 }
+
+// A fulfilment worker killed while its parcels travel loses nothing: the
+// callbacks that came meanwhile wait in the shipment's history, and the
+// next worker applies them, booking nothing twice.
+func TestAKilledFulfilmentWorkerLosesNoTracking(t *testing.T) {
+	sku := newTestSKU(t, map[string]int{"eu-west": 1})
+	status, _, resp := post(t, "/api/orders", orderBody(sku, 1, "tok_visa"))
+	require.Equal(t, http.StatusAccepted, status, "%v", resp)
+	id := resp["id"].(string)
+	waitForFinal(t, id)
+	o := waitForShipments(t, id, 1, inStatus(orders.ShipmentBooked))
+	sh := o.Shipments[0]
+
+	fulfilment := workerProcs[workflows.FulfilmentTaskQueue]
+	fulfilment.kill()
+	for range 2 {
+		_, code, problem := stack.sandbox.AdvanceShipment(sh.CarrierShipmentID, "")
+		require.Equal(t, http.StatusOK, code, problem)
+	}
+	parcel, ok := stack.sandbox.CarrierShipment(sh.CarrierShipmentID)
+	require.True(t, ok)
+	require.Eventually(t, func() bool { // the api took both callbacks
+		return len(parcel.Events) == 2
+	}, 5*time.Second, 50*time.Millisecond)
+	require.NoError(t, fulfilment.start(context.Background()))
+
+	o = waitForShipments(t, id, 1, inStatus(orders.ShipmentOutForDelivery))
+	require.Equal(t, orders.StatusShipped, o.Status)
+	require.Equal(t, sh.CarrierShipmentID, o.Shipments[0].CarrierShipmentID, "booked once")
+}
