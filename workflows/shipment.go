@@ -52,6 +52,11 @@ func ShipmentWorkflow(ctx workflow.Context, in ShipmentInput) (orders.Shipment, 
 			var ev carrier.TrackingEvent
 			tracking.Receive(ctx, &ev)
 			s.apply(ctx, ev)
+			// A decision is for a parcel lost when it was made: one that
+			// came before must not act on a later loss.
+			for decisions.ReceiveAsync(&LostParcelDecision{}) {
+				workflow.GetLogger(ctx).Warn("lost-parcel decision for a parcel not lost ignored", "shipment_id", s.sh.ID)
+			}
 			continue
 		}
 		// A lost parcel waits for an admin: reship it from stock, or

@@ -71,7 +71,7 @@ func (s *Sandbox) postTwilioStatuses(ctx context.Context, callbackURL, authToken
 		}
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("X-Twilio-Signature", TwilioSignature(authToken, callbackURL, form))
-		if !s.postCallback(ProviderTwilio, req) {
+		if !acknowledged(s.postCallback(ProviderTwilio, req)) {
 			return // Twilio does not report "delivered" to a callback that refused "sent"
 		}
 	}
@@ -140,25 +140,28 @@ func (s *Sandbox) postSendGridEvents(ctx context.Context, m Message) {
 	s.postCallback(ProviderSendGrid, req)
 }
 
-// postCallback sends one callback and logs what the receiver answered.
-func (s *Sandbox) postCallback(provider string, req *http.Request) bool {
+// postCallback sends one callback, logs what the receiver answered and
+// returns its status (0 when it did not answer).
+func (s *Sandbox) postCallback(provider string, req *http.Request) int {
 	resp, err := s.callbackClient.Do(req)
 	if err != nil {
 		if req.Context().Err() == nil {
 			s.log.Warn("sandbox: callback failed", "provider", provider, "url", req.URL.String(), "error", err)
 		}
-		return false
+		return 0
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
 	resp.Body.Close()
-	ok := resp.StatusCode >= 200 && resp.StatusCode <= 299
 	level := s.log.Info
-	if !ok {
+	if !acknowledged(resp.StatusCode) {
 		level = s.log.Warn
 	}
 	level("sandbox: callback posted", "provider", provider, "url", req.URL.String(), "status", resp.StatusCode)
-	return ok
+	return resp.StatusCode
 }
+
+// acknowledged reports whether a receiver took a callback.
+func acknowledged(status int) bool { return status >= 200 && status <= 299 }
 
 // SendGridEventWebhookPublicKey returns the public key that verifies the
 // SendGrid events, base64 DER as SendGrid's settings page shows it.

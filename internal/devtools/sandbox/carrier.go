@@ -190,7 +190,8 @@ func (s *Sandbox) listCarrierShipments(w http.ResponseWriter, _ *http.Request) {
 }
 
 // postTrackingEvent posts ev to the tracking callback URL until the
-// receiver acknowledges it (2xx) or the sandbox closes, backing off from a
+// receiver acknowledges it (2xx), refuses it for good (4xx but 408 and 429),
+// or the sandbox closes, backing off from a
 // quarter of a second to ten; each attempt is signed afresh.
 func (s *Sandbox) postTrackingEvent(ctx context.Context, ev carrier.TrackingEvent) {
 	if s.carrierCallbackURL == "" {
@@ -206,8 +207,9 @@ func (s *Sandbox) postTrackingEvent(ctx context.Context, ev carrier.TrackingEven
 		}
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set(carrier.SignatureHeader, carrier.Sign(s.carrierSecret, s.now(), body))
-		if s.postCallback(ProviderCarrier, req) {
-			return
+		if status := s.postCallback(ProviderCarrier, req); acknowledged(status) ||
+			status >= 400 && status < 500 && status != http.StatusRequestTimeout && status != http.StatusTooManyRequests {
+			return // acknowledged, or refused for good (a carrier gives up too)
 		}
 		select {
 		case <-ctx.Done():

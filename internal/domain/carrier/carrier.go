@@ -14,6 +14,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -70,7 +71,8 @@ type TrackingEvent struct {
 }
 
 // RefusedError is the carrier refusing a request for good (a 4xx other than
-// 408 and 429): a cancel after pickup, an unknown shipment, a key reused.
+// 401, 403, 408 and 429): a cancel after pickup, an unknown shipment, a key
+// reused.
 type RefusedError struct {
 	Status  int
 	Code    string
@@ -151,7 +153,11 @@ func (c *Client) post(ctx context.Context, path, idempotencyKey string, in, out 
 			} `json:"error"`
 		}
 		_ = json.Unmarshal(raw, &e)
-		if resp.StatusCode < 500 && resp.StatusCode != http.StatusRequestTimeout && resp.StatusCode != http.StatusTooManyRequests {
+		// 401 and 403 are retried too: a key being rotated, which an
+		// operator fixes, must not fail every parcel booked meanwhile.
+		transient := resp.StatusCode >= 500 || slices.Contains([]int{http.StatusRequestTimeout, http.StatusTooManyRequests,
+			http.StatusUnauthorized, http.StatusForbidden}, resp.StatusCode)
+		if !transient {
 			return &RefusedError{Status: resp.StatusCode, Code: e.Error.Code, Message: e.Error.Message}
 		}
 		return fmt.Errorf("carrier: POST %s: answered %d: %s", path, resp.StatusCode, cmp.Or(e.Error.Message, strings.TrimSpace(string(raw))))

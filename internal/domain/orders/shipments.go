@@ -100,8 +100,22 @@ func (s *Store) RecordShipment(ctx context.Context, sh Shipment, origin events.O
 			WHERE id = $1 AND revision < $7`,
 			sh.ID, sh.Status, sh.Carrier, sh.CarrierShipmentID, sh.TrackingNumber, sh.LabelURL, sh.Revision,
 			sh.BookedAt, sh.ShippedAt, sh.DeliveredAt, sh.UpdatedAt)
-		if err != nil || tag.RowsAffected() == 0 {
-			return err // unplanned, or as new already
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			// Unplanned, or this revision is stored already: a retry whose
+			// first try committed but whose answer was lost. The order's
+			// status is reported again, so its customer is still told
+			// (their notification is once per order and status).
+			err := tx.QueryRow(ctx, `
+				SELECT o.status FROM orders.shipments sh JOIN orders.orders o ON o.id = sh.order_id
+				WHERE sh.id = $1 AND sh.revision = $2 AND o.status = ANY($3)`,
+				sh.ID, sh.Revision, []Status{StatusShipped, StatusDelivered}).Scan(&moved)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil
+			}
+			return err
 		}
 		// The order's row lock orders the shipments' writes: the last of
 		// two parcels to leave sees the other's status.

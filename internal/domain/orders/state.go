@@ -31,9 +31,9 @@ type Event struct {
 // row the API stored (version 0, stamped by the API's clock) yields to any
 // state, so clock skew between hosts cannot freeze an order at pending. It
 // creates the order when it is missing, so a workflow started from the CLI
-// shows up in the read model too. A completed order its shipments moved on
-// (shipped, delivered) stays where they took it when its saga writes
-// "completed" again (a reset order).
+// shows up in the read model too. An order its shipments moved on (shipped,
+// delivered) stays where they took it whatever its saga writes later (a
+// reset order runs it again): its parcels are on their way.
 func (s *Store) SaveState(ctx context.Context, in Input, st State, ev *Event) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, insertOrderSQL, insertOrderArgs(in)...); err != nil {
@@ -41,7 +41,7 @@ func (s *Store) SaveState(ctx context.Context, in Input, st State, ev *Event) er
 		}
 		if _, err := tx.Exec(ctx, `
 			UPDATE orders.orders
-			SET status = CASE WHEN $2 = 'completed' AND status IN ('shipped', 'delivered') THEN status ELSE $2 END, steps = $3, failure_reason = $4, state_version = $5, updated_at = $6, attention = $7, risk = $8,
+			SET status = CASE WHEN status IN ('shipped', 'delivered') THEN status ELSE $2 END, steps = $3, failure_reason = $4, state_version = $5, updated_at = $6, attention = $7, risk = $8,
 				capture_id = coalesce(nullif($9, ''), capture_id)
 			WHERE id = $1 AND (state_version = 0 OR (updated_at, state_version) < ($6, $5))`,
 			st.OrderID, st.Status, mustJSON(st.Steps), st.FailureReason, st.Version, st.UpdatedAt, st.Attention, st.Risk, st.CaptureID); err != nil {

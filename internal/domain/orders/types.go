@@ -66,8 +66,8 @@ const (
 	StatusFailed         Status = "failed"
 	StatusCancelled      Status = "cancelled"
 	// A completed order's shipments move it on (RecordShipment): shipped
-	// once a parcel has left a warehouse, delivered once all of them
-	// have arrived.
+	// once every parcel has left its warehouse, delivered once every one
+	// has arrived.
 	StatusShipped   Status = "shipped"
 	StatusDelivered Status = "delivered"
 )
