@@ -5,7 +5,6 @@
 package carrier
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -17,6 +16,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/orderflow/orderflow/internal/platform/httpx"
 )
 
 // Name is the carrier's name on shipments.
@@ -118,24 +119,11 @@ func (c *Client) Cancel(ctx context.Context, shipmentID, idempotencyKey string) 
 }
 
 func (c *Client) post(ctx context.Context, path, idempotencyKey string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return fmt.Errorf("carrier: encoding %s request: %w", path, err)
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.baseURL+path, body)
+	req, err := httpx.NewIdempotentPost(ctx, c.baseURL+path, idempotencyKey, in)
 	if err != nil {
-		return fmt.Errorf("carrier: %w", err)
+		return fmt.Errorf("carrier: POST %s: %w", path, err)
 	}
-	req.Header.Set("Idempotency-Key", idempotencyKey)
 	req.Header.Set("Authorization", "Bearer "+c.apiKey)
-	req.Header.Set("Accept", "application/json")
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("carrier: POST %s: %w", path, err)

@@ -1,7 +1,6 @@
 package payments
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/orderflow/orderflow/internal/platform/httpx"
 )
 
 // HTTPGateway talks to the gateway's JSON API (the sandbox in development).
@@ -93,22 +94,9 @@ func amountBody(amount int64) any {
 // post sends in (nil: no body) with the idempotency key and decodes a 2xx
 // answer into out (nil: ignore it). Refusals come back as *DeclinedError.
 func (g *HTTPGateway) post(ctx context.Context, path, idempotencyKey string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return fmt.Errorf("payments: encoding %s request: %w", path, err)
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.baseURL+path, body)
+	req, err := httpx.NewIdempotentPost(ctx, g.baseURL+path, idempotencyKey, in)
 	if err != nil {
-		return fmt.Errorf("payments: %w", err)
-	}
-	req.Header.Set("Idempotency-Key", idempotencyKey)
-	req.Header.Set("Accept", "application/json")
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
+		return fmt.Errorf("payments: POST %s: %w", path, err)
 	}
 	return g.do(req, out)
 }
