@@ -53,8 +53,8 @@ func ShipmentWorkflow(ctx workflow.Context, in ShipmentInput) (orders.Shipment, 
 			tracking.Receive(ctx, &ev)
 			s.apply(ctx, ev)
 			// A decision is for a parcel lost when it was made: one that
-			// came before must not act on a later loss.
-			for decisions.ReceiveAsync(&LostParcelDecision{}) {
+			// came while it was not must not act on a later loss.
+			for s.sh.Status != orders.ShipmentLost && decisions.ReceiveAsync(&LostParcelDecision{}) {
 				workflow.GetLogger(ctx).Warn("lost-parcel decision for a parcel not lost ignored", "shipment_id", s.sh.ID)
 			}
 			continue

@@ -130,6 +130,10 @@ func (s *ShipmentWorkflowSuite) TestLostParcelIsReshipped() {
 	t := s.T()
 	f := &fakeFulfilment{}
 	f.register(s)
+	s.env.RegisterDelayedCallback(func() {
+		// Made while the parcel travels: dropped, or it would refund it.
+		s.env.SignalWorkflow(SignalLostParcel, LostParcelDecision{Action: LostParcelRefund})
+	}, 30*time.Second)
 	s.track(event(1, carrier.StatusInTransit), event(2, carrier.StatusLost))
 	s.env.RegisterDelayedCallback(func() {
 		s.env.SignalWorkflow(SignalLostParcel, LostParcelDecision{Action: "teleport"}) // ignored
