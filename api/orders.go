@@ -158,7 +158,7 @@ func pendingView(in orders.Input) orders.Order {
 	return orders.Order{
 		ID: in.OrderID, Status: orders.StatusPending, WorkflowID: orders.WorkflowID(in.OrderID),
 		CustomerID: in.CustomerID, Items: in.Items, Currency: in.Currency, Total: in.Total, Contact: in.Contact,
-		Steps: []orders.Step{}, CreatedAt: in.PlacedAt, UpdatedAt: in.PlacedAt,
+		Steps: []orders.Step{}, Shipments: []orders.Shipment{}, CreatedAt: in.PlacedAt, UpdatedAt: in.PlacedAt,
 	}
 }
 
