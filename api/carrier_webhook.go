@@ -49,8 +49,9 @@ func (s *Server) carrierWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var ev carrier.TrackingEvent
-	if err := json.Unmarshal(body, &ev); err != nil || ev.Reference == "" || ev.Sequence < 1 || ev.Status == "" {
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest, "want a tracking event with reference, status and sequence"))
+	if err := json.Unmarshal(body, &ev); err != nil || ev.Reference == "" || ev.Sequence < 1 || !orders.ShipmentStatus(ev.Status).Left() {
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusBadRequest,
+			"want a tracking event with reference, sequence (from 1) and a status a parcel reaches once picked up"))
 		return
 	}
 	// The reference names a shipment's workflow, and nothing else.

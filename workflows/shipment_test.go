@@ -92,9 +92,10 @@ func (s *ShipmentWorkflowSuite) TestShipmentIsBookedTrackedAndDelivered() {
 	f := &fakeFulfilment{}
 	f.register(s)
 	s.track(event(1, carrier.StatusInTransit),
-		event(1, carrier.StatusInTransit), // repeated
+		event(1, carrier.StatusInTransit),                                             // repeated
+		carrier.TrackingEvent{ShipmentID: "shp_1", Status: "teleported", Sequence: 2}, // no status of ours
 		event(3, carrier.StatusOutForDelivery),
-		event(2, carrier.StatusException), // overtaken by 3
+		event(2, carrier.StatusException),                                                            // overtaken by 3
 		carrier.TrackingEvent{ShipmentID: "shp_other", Status: carrier.StatusDelivered, Sequence: 9}, // another parcel's
 		event(4, carrier.StatusDelivered))
 	s.env.ExecuteWorkflow(ShipmentWorkflow, testShipment())
@@ -110,7 +111,7 @@ func (s *ShipmentWorkflowSuite) TestShipmentIsBookedTrackedAndDelivered() {
 		require.Equal(t, i+1, r.Revision, "each write is a later revision")
 	}
 	require.Equal(t, []orders.ShipmentStatus{orders.ShipmentBooked, orders.ShipmentInTransit, orders.ShipmentOutForDelivery, orders.ShipmentDelivered},
-		statuses, "repeated, overtaken and foreign events change nothing")
+		statuses, "repeated, overtaken, unknown and foreign events change nothing")
 	require.Equal(t, orders.ShipmentDelivered, sh.Status)
 	require.Equal(t, "SP1GB", sh.TrackingNumber)
 	require.Equal(t, carrier.Name, sh.Carrier)

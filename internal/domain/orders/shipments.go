@@ -33,9 +33,10 @@ const (
 var ShipmentStatuses = []ShipmentStatus{ShipmentPending, ShipmentBooked, ShipmentInTransit, ShipmentOutForDelivery,
 	ShipmentDelivered, ShipmentException, ShipmentLost, ShipmentCancelled}
 
-// Left reports whether a parcel in s has left its warehouse.
+// Left reports whether a parcel in s has left its warehouse; false for a
+// status that is none of ShipmentStatuses.
 func (s ShipmentStatus) Left() bool {
-	return !slices.Contains([]ShipmentStatus{ShipmentPending, ShipmentBooked, ShipmentCancelled}, s)
+	return slices.Contains(ShipmentStatuses, s) && !slices.Contains([]ShipmentStatus{ShipmentPending, ShipmentBooked, ShipmentCancelled}, s)
 }
 
 // Line is a quantity of one SKU in a shipment.
