@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	enums "go.temporal.io/api/enums/v1"
 
 	"github.com/orderflow/orderflow/api"
 	"github.com/orderflow/orderflow/internal/domain/carrier"
@@ -37,6 +38,18 @@ func waitForShipments(t *testing.T, id string, n int, ok func(orders.Shipment) b
 	return o
 }
 
+// placeBookedOrder places an order of qty of a new SKU stocked as stock,
+// waits for it to complete, and returns it once its n parcels are booked.
+func placeBookedOrder(t *testing.T, stock map[string]int, qty, n int) orders.Order {
+	t.Helper()
+	sku := newTestSKU(t, stock)
+	status, _, resp := post(t, "/api/orders", orderBody(sku, qty, "tok_visa"))
+	require.Equal(t, http.StatusAccepted, status, "%v", resp)
+	id := resp["id"].(string)
+	require.Equal(t, orders.StatusCompleted, waitForFinal(t, id).Status)
+	return waitForShipments(t, id, n, inStatus(orders.ShipmentBooked))
+}
+
 func inStatus(st orders.ShipmentStatus) func(orders.Shipment) bool {
 	return func(sh orders.Shipment) bool { return sh.Status == st }
 }
@@ -57,13 +70,8 @@ func advance(t *testing.T, o orders.Order, to orders.ShipmentStatus) orders.Orde
 // it arrives; its whole life stays within the transition budget.
 func TestOrderIsShippedAndDeliveredFromTwoWarehouses(t *testing.T) {
 	ctx := context.Background()
-	sku := newTestSKU(t, map[string]int{"eu-west": 1, "us-east": 1})
-	status, _, resp := post(t, "/api/orders", orderBody(sku, 2, "tok_visa"))
-	require.Equal(t, http.StatusAccepted, status, "%v", resp)
-	id := resp["id"].(string)
-	require.Equal(t, orders.StatusCompleted, waitForFinal(t, id).Status)
-
-	o := waitForShipments(t, id, 2, inStatus(orders.ShipmentBooked))
+	o := placeBookedOrder(t, map[string]int{"eu-west": 1, "us-east": 1}, 2, 2)
+	id := o.ID
 	warehouses := map[string]int{}
 	for _, sh := range o.Shipments {
 		warehouses[sh.WarehouseID] = sh.Items[0].Quantity
@@ -124,13 +132,8 @@ func TestOrderIsShippedAndDeliveredFromTwoWarehouses(t *testing.T) {
 // The API passes on only callbacks the carrier signed; a repeated or late
 // one changes nothing.
 func TestCarrierCallbacksAreVerifiedAndAppliedOnce(t *testing.T) {
-	sku := newTestSKU(t, map[string]int{"eu-west": 1})
-	status, _, resp := post(t, "/api/orders", orderBody(sku, 1, "tok_visa"))
-	require.Equal(t, http.StatusAccepted, status, "%v", resp)
-	id := resp["id"].(string)
-	waitForFinal(t, id)
-	o := waitForShipments(t, id, 1, inStatus(orders.ShipmentBooked))
-	sh := o.Shipments[0]
+	o := placeBookedOrder(t, map[string]int{"eu-west": 1}, 1, 1)
+	id, sh := o.ID, o.Shipments[0]
 
 	secret := []byte(config.Defaults[config.CarrierCallbacks]().CarrierWebhookSecret)
 	callback := func(ev carrier.TrackingEvent, sign func(body []byte) string) int {
@@ -162,13 +165,25 @@ func TestCarrierCallbacksAreVerifiedAndAppliedOnce(t *testing.T) {
 	// The carrier's own first event, then the same again and an older one.
 	ev, code, problem := stack.sandbox.AdvanceShipment(sh.CarrierShipmentID, carrier.StatusOutForDelivery)
 	require.Equal(t, http.StatusOK, code, problem)
-	waitForShipments(t, id, 1, inStatus(orders.ShipmentOutForDelivery))
+	before := waitForShipments(t, id, 1, inStatus(orders.ShipmentOutForDelivery)).Shipments[0]
 	require.Equal(t, http.StatusNoContent, callback(ev, signed), "a repeat is acknowledged")
 	late := ev
 	late.ID, late.Status, late.Sequence = "evt_late", carrier.StatusInTransit, 0
 	require.Equal(t, http.StatusBadRequest, callback(late, signed), "sequence numbers start at 1")
 	late.Sequence = ev.Sequence // as old as the one applied
 	require.Equal(t, http.StatusNoContent, callback(late, signed))
+	unknown := ev
+	unknown.ID, unknown.Status, unknown.Sequence = "evt_unknown", "teleported", ev.Sequence+1
+	require.Equal(t, http.StatusBadRequest, callback(unknown, signed), "no status of ours")
+	// The workflow has taken both signals (a query sees every event
+	// before it) and changed nothing.
+	require.Equal(t, 3, signalsIn(t, sh.ID))
+	q, err := stack.temporal.QueryWorkflow(context.Background(), sh.ID, "", workflows.QueryStatus)
+	require.NoError(t, err)
+	var now orders.Shipment
+	require.NoError(t, q.Get(&now))
+	require.Equal(t, orders.ShipmentOutForDelivery, now.Status)
+	require.Equal(t, before, shipmentOf(t, id), "the repeat and the late one wrote nothing")
 	// A state the parcel can only reach by a later event shows the earlier
 	// ones changed nothing.
 	_, code, _ = stack.sandbox.AdvanceShipment(sh.CarrierShipmentID, "")
@@ -186,13 +201,8 @@ func TestCarrierCallbacksAreVerifiedAndAppliedOnce(t *testing.T) {
 // lines' share at the gateway, once, however often the decision comes.
 func TestLostParcelIsRefundedOnTheRealStack(t *testing.T) {
 	ctx := context.Background()
-	sku := newTestSKU(t, map[string]int{"eu-west": 1, "us-east": 1})
-	status, _, resp := post(t, "/api/orders", orderBody(sku, 2, "tok_visa"))
-	require.Equal(t, http.StatusAccepted, status, "%v", resp)
-	id := resp["id"].(string)
-	waitForFinal(t, id)
-	o := waitForShipments(t, id, 2, inStatus(orders.ShipmentBooked))
-	lost := o.Shipments[0]
+	o := placeBookedOrder(t, map[string]int{"eu-west": 1, "us-east": 1}, 2, 2)
+	id, lost := o.ID, o.Shipments[0]
 	_, code, problem := stack.sandbox.AdvanceShipment(lost.CarrierShipmentID, carrier.StatusLost)
 	require.Equal(t, http.StatusOK, code, problem)
 	require.Eventually(t, func() bool {
@@ -221,13 +231,8 @@ func TestLostParcelIsRefundedOnTheRealStack(t *testing.T) {
 // callbacks that came meanwhile wait in the shipment's history, and the
 // next worker applies them, booking nothing twice.
 func TestAKilledFulfilmentWorkerLosesNoTracking(t *testing.T) {
-	sku := newTestSKU(t, map[string]int{"eu-west": 1})
-	status, _, resp := post(t, "/api/orders", orderBody(sku, 1, "tok_visa"))
-	require.Equal(t, http.StatusAccepted, status, "%v", resp)
-	id := resp["id"].(string)
-	waitForFinal(t, id)
-	o := waitForShipments(t, id, 1, inStatus(orders.ShipmentBooked))
-	sh := o.Shipments[0]
+	o := placeBookedOrder(t, map[string]int{"eu-west": 1}, 1, 1)
+	id, sh := o.ID, o.Shipments[0]
 
 	fulfilment := workerProcs[workflows.FulfilmentTaskQueue]
 	fulfilment.kill()
@@ -235,14 +240,37 @@ func TestAKilledFulfilmentWorkerLosesNoTracking(t *testing.T) {
 		_, code, problem := stack.sandbox.AdvanceShipment(sh.CarrierShipmentID, "")
 		require.Equal(t, http.StatusOK, code, problem)
 	}
-	parcel, ok := stack.sandbox.CarrierShipment(sh.CarrierShipmentID)
-	require.True(t, ok)
-	require.Eventually(t, func() bool { // the api took both callbacks
-		return len(parcel.Events) == 2
-	}, 5*time.Second, 50*time.Millisecond)
+	require.Eventually(t, func() bool { // the api passed both callbacks on while no worker ran
+		return signalsIn(t, sh.ID) == 2
+	}, 10*time.Second, 50*time.Millisecond)
+	require.Equal(t, orders.ShipmentBooked, shipmentOf(t, id).Status, "nothing applied them yet")
 	require.NoError(t, fulfilment.start(context.Background()))
 
 	o = waitForShipments(t, id, 1, inStatus(orders.ShipmentOutForDelivery))
 	require.Equal(t, orders.StatusShipped, o.Status)
 	require.Equal(t, sh.CarrierShipmentID, o.Shipments[0].CarrierShipmentID, "booked once")
+}
+
+// signalsIn counts the signals in a workflow's history.
+func signalsIn(t *testing.T, workflowID string) int {
+	t.Helper()
+	n := 0
+	h := stack.temporal.GetWorkflowHistory(context.Background(), workflowID, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for h.HasNext() {
+		ev, err := h.Next()
+		require.NoError(t, err)
+		if ev.GetEventType() == enums.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED {
+			n++
+		}
+	}
+	return n
+}
+
+// shipmentOf is the order's only shipment, as the API shows it.
+func shipmentOf(t *testing.T, orderID string) orders.Shipment {
+	t.Helper()
+	var o orders.Order
+	require.Equal(t, http.StatusOK, getAs(t, "/api/orders/"+orderID, &o, asAdmin))
+	require.Len(t, o.Shipments, 1)
+	return o.Shipments[0]
 }
