@@ -42,6 +42,14 @@ func (a *InventoryActivities) ReleaseReservation(ctx context.Context, req Releas
 	}))
 }
 
+// Restock puts sold goods back on hand (a parcel cancelled before its
+// pickup, a return received), once per key and line.
+func (a *InventoryActivities) Restock(ctx context.Context, req RestockRequest) error {
+	return stockError(a.Stock.Restock(ctx, inventory.Restock{
+		OrderID: req.OrderID, Lines: req.Lines, Reason: req.Reason, Actor: actor(ctx), IdempotencyKey: req.IdempotencyKey,
+	}))
+}
+
 // actor names the workflow that changes stock, for the ledger.
 func actor(ctx context.Context) string {
 	return "workflow:" + activity.GetInfo(ctx).WorkflowExecution.ID

@@ -30,3 +30,13 @@ type Reservation struct {
 	Status      string                 `json:"status"`
 	Allocations []inventory.Allocation `json:"allocations"`
 }
+
+// RestockRequest puts an order's goods back in the warehouses they shipped
+// from. IdempotencyKey names what brought them back: a shipment cancelled,
+// a return received.
+type RestockRequest struct {
+	IdempotencyKey string                 `json:"idempotency_key"`
+	OrderID        string                 `json:"order_id"`
+	Lines          []inventory.Allocation `json:"lines"`
+	Reason         string                 `json:"reason"`
+}

@@ -190,6 +190,7 @@ const (
 	LedgerEventKindReceived  LedgerEventKind = "received"
 	LedgerEventKindReleased  LedgerEventKind = "released"
 	LedgerEventKindReserved  LedgerEventKind = "reserved"
+	LedgerEventKindReturned  LedgerEventKind = "returned"
 )
 
 // Valid indicates whether the value is a known member of the LedgerEventKind enum.
@@ -204,6 +205,8 @@ func (e LedgerEventKind) Valid() bool {
 	case LedgerEventKindReleased:
 		return true
 	case LedgerEventKindReserved:
+		return true
+	case LedgerEventKindReturned:
 		return true
 	default:
 		return false

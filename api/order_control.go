@@ -19,11 +19,19 @@ import (
 // answers 202 (still cancelling) instead of 200 (cancelled).
 const cancelWait = 10 * time.Second
 
-// CancelOrder is POST /api/orders/{id}/cancel: the order workflow's cancel
-// update. Its validator refuses once the payment is captured (409 with the
-// reason); otherwise the saga compensates and the answer is the cancelled
-// order (200), or the order still cancelling after cancelWait (202).
+// CancelOrder is POST /api/orders/{id}/cancel. Before the capture it is the
+// order workflow's cancel update: the saga compensates and the answer is the
+// cancelled order (200), or the order still cancelling after cancelWait
+// (202). A completed order's parcels are cancelled instead, while none has
+// left (cancelShipments).
 func (s *Server) CancelOrder(ctx context.Context, req CancelOrderRequestObject) (CancelOrderResponseObject, error) {
+	o, err := s.findOrder(ctx, req.Id)
+	if err != nil {
+		return nil, err
+	}
+	if o.Status == orders.StatusCompleted && len(o.Shipments) > 0 {
+		return s.cancelShipments(ctx, o, req.Body)
+	}
 	order, final, err := s.updateOrder(ctx, req.Id, req.Body, workflows.UpdateCancel, cancelWait)
 	switch {
 	case err != nil:

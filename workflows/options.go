@@ -130,10 +130,11 @@ func compensationCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, opts)
 }
 
-// releaseCtx releases a reservation from outside its workflow (a repair): a
-// regular activity on the inventory queue, whose workers own the stock,
-// retried like a compensation.
-func releaseCtx(ctx workflow.Context) workflow.Context {
+// inventoryCtx changes stock from outside a reservation's workflow (a
+// repair's release, a restock of goods back from an order): a regular
+// activity on the inventory queue, whose workers own the stock and its
+// cache, retried like a compensation.
+func inventoryCtx(ctx workflow.Context) workflow.Context {
 	ctx = compensationCtx(ctx)
 	opts := workflow.GetActivityOptions(ctx)
 	opts.TaskQueue = InventoryTaskQueue

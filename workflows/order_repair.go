@@ -85,5 +85,5 @@ func RepairOrderWorkflow(ctx workflow.Context, in RepairOrderInput) (orders.Stat
 // sold.
 func releaseStock(ctx workflow.Context, orderID, reason string) error {
 	req := activities.ReleaseReservationRequest{ReservationID: ReservationID(orderID), OrderID: orderID, Reason: reason}
-	return workflow.ExecuteActivity(releaseCtx(ctx), inventoryActivities.ReleaseReservation, req).Get(ctx, nil)
+	return workflow.ExecuteActivity(inventoryCtx(ctx), inventoryActivities.ReleaseReservation, req).Get(ctx, nil)
 }

@@ -42,16 +42,24 @@ func ShipmentWorkflow(ctx workflow.Context, in ShipmentInput) (orders.Shipment, 
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (orders.Shipment, error) { return s.sh, nil }); err != nil {
 		return s.sh, err
 	}
+	if err := s.setUpCancel(ctx); err != nil {
+		return s.sh, err
+	}
 	if err := s.book(ctx); err != nil {
 		return s.sh, err
 	}
 	tracking := workflow.GetSignalChannel(ctx, SignalTracking)
 	decisions := workflow.GetSignalChannel(ctx, SignalLostParcel)
-	for s.sh.Status != orders.ShipmentDelivered {
+	for s.sh.Status != orders.ShipmentDelivered && s.sh.Status != orders.ShipmentCancelled {
 		if s.sh.Status != orders.ShipmentLost {
 			var ev carrier.TrackingEvent
-			tracking.Receive(ctx, &ev)
-			s.apply(ctx, ev)
+			// A cancel (UpdateCancelShipment) ends the wait too.
+			if err := workflow.Await(ctx, func() bool { return tracking.Len() > 0 || s.sh.Status == orders.ShipmentCancelled }); err != nil {
+				return s.sh, err
+			}
+			if tracking.ReceiveAsync(&ev) {
+				s.apply(ctx, ev)
+			}
 			// A decision is for a parcel lost when it was made: one that
 			// came while it was not must not act on a later loss.
 			for s.sh.Status != orders.ShipmentLost && decisions.ReceiveAsync(&LostParcelDecision{}) {
@@ -70,12 +78,17 @@ func ShipmentWorkflow(ctx workflow.Context, in ShipmentInput) (orders.Shipment, 
 				return s.sh, err
 			}
 		case LostParcelRefund:
-			return s.sh, s.refund(ctx, d)
+			reason := "parcel lost by the carrier"
+			if d.Reason != "" {
+				reason += ": " + d.Reason
+			}
+			return s.sh, s.refund(ctx, "lost:"+s.sh.ID, reason, cmp.Or(d.By, "lost-parcel decision"))
 		default:
 			workflow.GetLogger(ctx).Warn("lost-parcel decision ignored", "shipment_id", s.sh.ID, "action", d.Action)
 		}
 	}
-	return s.sh, nil
+	// A cancel's restock and refund finish before the workflow does.
+	return s.sh, workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 }
 
 // SignalLostParcel decides what becomes of a lost parcel
@@ -101,6 +114,8 @@ type shipment struct {
 	// sequence is the number of the carrier's last event applied, of the
 	// current booking; reships counts the bookings after the first.
 	sequence, reships int
+	// cancelling is set while a cancel runs (shipment_cancel.go).
+	cancelling bool
 }
 
 // book books the parcel (once per booking, by the shipment's key and the
@@ -159,10 +174,10 @@ func (s *shipment) record(ctx workflow.Context) orders.Status {
 	return moved
 }
 
-// refund gives back the lost parcel's lines, priced as the order was: a
-// refund claimed once per shipment (its key), within what the capture has
-// left, paid by a RefundWorkflow like an admin's.
-func (s *shipment) refund(ctx workflow.Context, d LostParcelDecision) error {
+// refund gives back the parcel's lines, priced as the order was: a refund
+// claimed once per key, within what the capture has left, paid by a
+// RefundWorkflow like an admin's.
+func (s *shipment) refund(ctx workflow.Context, key, reason, by string) error {
 	prices := map[string]int64{}
 	for _, it := range s.in.Order.Items {
 		prices[it.SKU] = it.UnitPrice
@@ -171,12 +186,7 @@ func (s *shipment) refund(ctx workflow.Context, d LostParcelDecision) error {
 	for _, l := range s.sh.Items {
 		amount += prices[l.SKU] * int64(l.Quantity)
 	}
-	reason := "parcel lost by the carrier"
-	if d.Reason != "" {
-		reason += ": " + d.Reason
-	}
-	claim := orders.RefundClaim{OrderID: s.sh.OrderID, IdempotencyKey: "lost:" + s.sh.ID, Amount: amount, Reason: reason,
-		RequestedBy: cmp.Or(d.By, "lost-parcel decision")}
+	claim := orders.RefundClaim{OrderID: s.sh.OrderID, IdempotencyKey: key, Amount: amount, Reason: reason, RequestedBy: by}
 	var r orders.Refund
 	if err := workflow.ExecuteLocalActivity(recordCtx(ctx), fulfilmentActivities.ClaimRefund, claim).Get(ctx, &r); err != nil {
 		return err

@@ -8,9 +8,12 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
 
 	"github.com/orderflow/orderflow/activities"
 	"github.com/orderflow/orderflow/internal/domain/carrier"
+	"github.com/orderflow/orderflow/internal/domain/inventory"
 	"github.com/orderflow/orderflow/internal/domain/orders"
 )
 
@@ -22,7 +25,11 @@ type fakeFulfilment struct {
 	recorded []orders.Shipment
 	started  []activities.StartWorkflowRequest
 	claims   []orders.RefundClaim
+	cancels  []activities.CancelShipmentRequest
+	restocks []activities.RestockRequest
 	order    orders.Status
+	// pickedUp makes the carrier refuse cancels, as after a pickup.
+	pickedUp bool
 }
 
 func (f *fakeFulfilment) register(s *ShipmentWorkflowSuite) {
@@ -41,6 +48,8 @@ func (f *fakeFulfilment) register(s *ShipmentWorkflowSuite) {
 			f.recorded = append(f.recorded, sh)
 			next := f.order
 			switch {
+			case sh.Status == orders.ShipmentCancelled:
+				next = orders.StatusCancelled
 			case sh.Status == orders.ShipmentDelivered:
 				next = orders.StatusDelivered
 			case sh.Status.Left() && f.order == orders.StatusCompleted:
@@ -58,6 +67,23 @@ func (f *fakeFulfilment) register(s *ShipmentWorkflowSuite) {
 			defer f.mu.Unlock()
 			f.claims = append(f.claims, c)
 			return orders.Refund{ID: "r-1", OrderID: c.OrderID, Amount: c.Amount, Status: orders.RefundPending}, nil
+		})
+	s.env.OnActivity(fulfilmentActivities.CancelShipment, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, req activities.CancelShipmentRequest) error {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.cancels = append(f.cancels, req)
+			if f.pickedUp {
+				return temporal.NewNonRetryableApplicationError("already picked up", activities.ErrPickedUp, nil)
+			}
+			return nil
+		})
+	s.env.OnActivity(inventoryActivities.Restock, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, req activities.RestockRequest) error {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.restocks = append(f.restocks, req)
+			return nil
 		})
 	s.env.OnActivity(temporalActivities.StartWorkflow, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, req activities.StartWorkflowRequest) error {
@@ -175,4 +201,80 @@ func (s *ShipmentWorkflowSuite) TestLostParcelIsRefunded() {
 	require.Equal(t, "refund-r-1", last.WorkflowID)
 	require.Equal(t, OrdersTaskQueue, last.TaskQueue)
 	require.Equal(t, "RefundWorkflow", last.WorkflowType)
+}
+
+// cancel sends the cancel update after delay and keeps its outcome.
+func (s *ShipmentWorkflowSuite) cancel(delay time.Duration, id string) *cancelOutcome {
+	out := &cancelOutcome{}
+	s.env.RegisterDelayedCallback(func() {
+		s.env.UpdateWorkflow(UpdateCancelShipment, id, &testsuite.TestUpdateCallback{
+			OnReject:   func(err error) { out.rejected = err },
+			OnAccept:   func() {},
+			OnComplete: func(v any, err error) { out.err = err; out.done = true },
+		}, Decision{Reason: "changed my mind", By: "customer:c-1"})
+	}, delay)
+	return out
+}
+
+type cancelOutcome struct {
+	rejected, err error
+	done          bool
+}
+
+// A parcel cancelled before its pickup is cancelled at the carrier, its
+// lines go back on hand where they were picked and are refunded, each
+// once, and the workflow ends with the parcel cancelled.
+func (s *ShipmentWorkflowSuite) TestParcelCancelledBeforePickup() {
+	t := s.T()
+	f := &fakeFulfilment{}
+	f.register(s)
+	first, repeat := s.cancel(time.Minute, "cancel"), s.cancel(time.Minute, "cancel-again")
+	s.env.ExecuteWorkflow(ShipmentWorkflow, testShipment())
+	require.NoError(t, s.env.GetWorkflowError())
+	var sh orders.Shipment
+	require.NoError(t, s.env.GetWorkflowResult(&sh))
+	require.Equal(t, orders.ShipmentCancelled, sh.Status)
+	require.NoError(t, first.rejected)
+	require.True(t, first.done)
+	require.NoError(t, first.err)
+	require.NoError(t, repeat.rejected)
+	require.True(t, repeat.done)
+	require.NoError(t, repeat.err, "a second cancel while the first runs answers as the first")
+
+	require.Equal(t, []activities.CancelShipmentRequest{{IdempotencyKey: "shp-o-1-w1:cancel", CarrierShipmentID: "shp_1"}}, f.cancels)
+	require.Len(t, f.restocks, 1)
+	require.Equal(t, activities.RestockRequest{IdempotencyKey: "shp-o-1-w1:cancel", OrderID: "o-1",
+		Lines:  []inventory.Allocation{{SKU: "SKU-1", WarehouseID: "w1", Quantity: 2}},
+		Reason: "order cancelled before its parcel's pickup: changed my mind"}, f.restocks[0])
+	require.Equal(t, []orders.RefundClaim{{OrderID: "o-1", IdempotencyKey: "cancel:shp-o-1-w1", Amount: 5000,
+		Reason: "order cancelled before its parcel's pickup: changed my mind", RequestedBy: "customer:c-1"}}, f.claims)
+	require.Equal(t, orders.ShipmentCancelled, f.recorded[len(f.recorded)-1].Status)
+	require.Equal(t, "refund-r-1", f.started[len(f.started)-1].WorkflowID)
+}
+
+// A parcel that has left is refused at once; one the carrier picked up
+// while the cancel was on its way is refused by the carrier, and tracking
+// goes on to the door. Nothing is restocked or refunded.
+func (s *ShipmentWorkflowSuite) TestParcelPickedUpIsNotCancelled() {
+	t := s.T()
+	f := &fakeFulfilment{pickedUp: true}
+	f.register(s)
+	raced := s.cancel(30*time.Second, "cancel")
+	s.track(event(1, carrier.StatusInTransit), event(2, carrier.StatusDelivered))
+	late := s.cancel(90*time.Second, "late")
+	s.env.ExecuteWorkflow(ShipmentWorkflow, testShipment())
+	require.NoError(t, s.env.GetWorkflowError())
+	var sh orders.Shipment
+	require.NoError(t, s.env.GetWorkflowResult(&sh))
+	require.Equal(t, orders.ShipmentDelivered, sh.Status)
+
+	var appErr *temporal.ApplicationError
+	require.NoError(t, raced.rejected)
+	require.ErrorAs(t, raced.err, &appErr)
+	require.Equal(t, ErrPickedUp, appErr.Type())
+	require.ErrorAs(t, late.rejected, &appErr, "refused by the validator: no trace in the history")
+	require.Equal(t, ErrPickedUp, appErr.Type())
+	require.Len(t, f.cancels, 1)
+	require.Empty(t, f.restocks)
+	require.Empty(t, f.claims)
 }

@@ -43,14 +43,16 @@ func (s *Store) Adjust(ctx context.Context, a Adjustment) (Event, error) {
 	if a.IdempotencyKey == "" {
 		key = "adjust:" + uuid.Must(uuid.NewV7()).String()
 	}
-	ev, err := retryConflicts(ctx, func() (Event, error) { return s.tryAdjust(ctx, a, key) })
+	ev, err := retryConflicts(ctx, func() (Event, error) { return s.tryAdjust(ctx, a, key, "", "") })
 	if err != nil {
 		return ev, err
 	}
 	return ev, s.invalidate(ctx, a.SKU)
 }
 
-func (s *Store) tryAdjust(ctx context.Context, a Adjustment, key string) (ev Event, err error) {
+// tryAdjust applies a under key, as an event of kind (received or adjusted
+// by the delta's sign when "") for orderID.
+func (s *Store) tryAdjust(ctx context.Context, a Adjustment, key, kind, orderID string) (ev Event, err error) {
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		prev, err := eventByKey(ctx, tx, key)
 		switch {
@@ -76,12 +78,16 @@ func (s *Store) tryAdjust(ctx context.Context, a Adjustment, key string) (ev Eve
 		if onHand+a.Delta < reserved {
 			return &InsufficientStockError{SKU: a.SKU, WarehouseID: a.WarehouseID, Delta: a.Delta, Available: onHand - reserved}
 		}
-		kind := EventReceived
-		if a.Delta < 0 {
+		switch {
+		case kind != "":
+		case a.Delta < 0:
 			kind = EventAdjusted
+		default:
+			kind = EventReceived
 		}
 		ev, err = apply(ctx, tx, change{
-			Event: Event{SKU: a.SKU, WarehouseID: a.WarehouseID, Kind: kind, OnHandDelta: a.Delta, Actor: a.Actor, Reason: a.Reason},
+			Event: Event{SKU: a.SKU, WarehouseID: a.WarehouseID, Kind: kind, OnHandDelta: a.Delta, OrderID: orderID,
+				Actor: a.Actor, Reason: a.Reason},
 			key:   key, ifVersion: &version,
 		})
 		return err

@@ -21,11 +21,12 @@ const (
 	EventReserved  = "reserved"  // held for an order
 	EventReleased  = "released"  // a hold given back
 	EventCommitted = "committed" // a hold sold: on hand and reserved fall
+	EventReturned  = "returned"  // sold goods back: on hand rises (a parcel cancelled, a return received)
 )
 
 // EventKinds lists the kinds, for the event types they publish
 // ("inventory.<kind>").
-var EventKinds = []string{EventReceived, EventAdjusted, EventReserved, EventReleased, EventCommitted}
+var EventKinds = []string{EventReceived, EventAdjusted, EventReserved, EventReleased, EventCommitted, EventReturned}
 
 // Event is one change to one stock row, as the ledger records it.
 type Event struct {

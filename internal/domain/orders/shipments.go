@@ -88,9 +88,7 @@ func (s *Store) PlanShipments(ctx context.Context, list []Shipment) error {
 
 // RecordShipment stores what a shipment's workflow knows of its parcel,
 // unless a later revision is stored already, and moves the order on
-// in the same transaction: to shipped when every parcel has left its
-// warehouse, to delivered when every one has arrived, each with its event
-// in the outbox. It returns the order's new status, or "" when the order
+// in the same transaction (nextStatus), with its event in the outbox. It returns the order's new status, or "" when the order
 // did not move.
 func (s *Store) RecordShipment(ctx context.Context, sh Shipment, origin events.Origin) (moved Status, err error) {
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -124,21 +122,16 @@ func (s *Store) RecordShipment(ctx context.Context, sh Shipment, origin events.O
 		if err := tx.QueryRow(ctx, `SELECT status FROM orders.orders WHERE id = $1 FOR UPDATE`, sh.OrderID).Scan(&status); err != nil {
 			return err
 		}
-		var left, arrived, all int
+		var left, arrived, cancelled, all int
 		err = tx.QueryRow(ctx, `
-			SELECT count(*) FILTER (WHERE status = ANY($2)), count(*) FILTER (WHERE status = $3), count(*)
-			FROM orders.shipments WHERE order_id = $1`, sh.OrderID, leftStatuses(), ShipmentDelivered).
-			Scan(&left, &arrived, &all)
+			SELECT count(*) FILTER (WHERE status = ANY($2)), count(*) FILTER (WHERE status = $3),
+				count(*) FILTER (WHERE status = $4), count(*)
+			FROM orders.shipments WHERE order_id = $1`, sh.OrderID, leftStatuses(), ShipmentDelivered, ShipmentCancelled).
+			Scan(&left, &arrived, &cancelled, &all)
 		if err != nil {
 			return err
 		}
-		next := status
-		switch {
-		case arrived == all && status != StatusDelivered:
-			next = StatusDelivered
-		case left == all && status == StatusCompleted:
-			next = StatusShipped
-		}
+		next := nextStatus(status, left, arrived, cancelled, all)
 		if next == status || !status.Paid() {
 			return nil
 		}
@@ -154,6 +147,23 @@ func (s *Store) RecordShipment(ctx context.Context, sh Shipment, origin events.O
 		return err
 	})
 	return moved, err
+}
+
+// nextStatus is where an order in status goes with its parcels: cancelled
+// once every one is cancelled (before its pickup), otherwise shipped once
+// every parcel not cancelled has left, delivered once every one has
+// arrived.
+func nextStatus(status Status, left, arrived, cancelled, all int) Status {
+	live := all - cancelled
+	switch {
+	case cancelled == all && status == StatusCompleted:
+		return StatusCancelled
+	case live > 0 && arrived == live && status != StatusDelivered:
+		return StatusDelivered
+	case live > 0 && left == live && status == StatusCompleted:
+		return StatusShipped
+	}
+	return status
 }
 
 func leftStatuses() []ShipmentStatus {
