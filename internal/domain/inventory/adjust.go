@@ -88,7 +88,7 @@ func (s *Store) tryAdjust(ctx context.Context, a Adjustment, key, kind, orderID 
 		ev, err = apply(ctx, tx, change{
 			Event: Event{SKU: a.SKU, WarehouseID: a.WarehouseID, Kind: kind, OnHandDelta: a.Delta, OrderID: orderID,
 				Actor: a.Actor, Reason: a.Reason},
-			key:   key, ifVersion: &version,
+			key: key, ifVersion: &version,
 		})
 		return err
 	})
