@@ -29,8 +29,12 @@ func (s *Server) CancelOrder(ctx context.Context, req CancelOrderRequestObject) 
 	if err != nil {
 		return nil, err
 	}
-	if o.Status == orders.StatusCompleted && len(o.Shipments) > 0 {
+	switch {
+	case o.Status == orders.StatusCompleted && len(o.Shipments) > 0:
 		return s.cancelShipments(ctx, o, req.Body)
+	case o.Status == orders.StatusShipped || o.Status == orders.StatusDelivered:
+		return nil, httpx.NewProblem(http.StatusConflict,
+			"the order is already "+string(o.Status)+": it can no longer be cancelled; return it once delivered")
 	}
 	order, final, err := s.updateOrder(ctx, req.Id, req.Body, workflows.UpdateCancel, cancelWait)
 	switch {

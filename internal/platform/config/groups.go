@@ -168,7 +168,7 @@ type SendGridEvents struct {
 	SendGridWebhookPublicKey string `env:"SENDGRID_WEBHOOK_PUBLIC_KEY"`
 }
 
-// OrderPolicy is how the API starts orders.
+// OrderPolicy is how the API starts orders and takes returns.
 type OrderPolicy struct {
 	// ReservationTTL is how long an order's stock stays held while it is
 	// being paid for; past it the reservation gives the stock back by itself.
@@ -180,6 +180,9 @@ type OrderPolicy struct {
 	// ApprovalTimeout is how long such an order waits before it is
 	// cancelled and compensated.
 	ApprovalTimeout time.Duration `env:"APPROVAL_TIMEOUT" envDefault:"24h"`
+	// ReturnWindow is how long after its delivery a parcel's lines can be
+	// returned.
+	ReturnWindow time.Duration `env:"RETURN_WINDOW" envDefault:"720h"`
 }
 
 // Validate checks the durations and the threshold.
@@ -188,7 +191,8 @@ func (c OrderPolicy) Validate() error {
 	if c.ApprovalThreshold < 0 {
 		err = fmt.Errorf("APPROVAL_THRESHOLD=%d: want an amount in minor units (0 turns approvals off)", c.ApprovalThreshold)
 	}
-	return errors.Join(err, positive("RESERVATION_TTL", c.ReservationTTL), positive("APPROVAL_TIMEOUT", c.ApprovalTimeout))
+	return errors.Join(err, positive("RESERVATION_TTL", c.ReservationTTL), positive("APPROVAL_TIMEOUT", c.ApprovalTimeout),
+		positive("RETURN_WINDOW", c.ReturnWindow))
 }
 
 // TraceQuery is where the API reads traces back, to show an order's trace
