@@ -26,6 +26,9 @@ const (
 	// ErrPermanentWrite is a bookkeeping write the database refuses for
 	// what it holds: retrying cannot help, so the saga goes on without it.
 	ErrPermanentWrite = "PermanentWrite"
+	// ErrNotFound is a record a workflow was started for that does not
+	// exist: a bug of its starter.
+	ErrNotFound = "NotFound"
 )
 
 // Retryable application error types of the send activities; permanent

@@ -15,7 +15,7 @@ import (
 func (a *OrderActivities) LoadRefund(ctx context.Context, id string) (orders.RefundToPay, error) {
 	p, err := a.Store.RefundToPay(ctx, id)
 	if errors.Is(err, orders.ErrNotFound) {
-		return p, temporal.NewNonRetryableApplicationError("no refund "+id, "NotFound", err)
+		return p, temporal.NewNonRetryableApplicationError("no refund "+id, ErrNotFound, err)
 	}
 	return p, err
 }

@@ -17,3 +17,10 @@ type CancelShipmentRequest struct {
 	IdempotencyKey    string `json:"idempotency_key"`
 	CarrierShipmentID string `json:"carrier_shipment_id"`
 }
+
+// BookReturnRequest issues the label of a return, keyed by the return.
+type BookReturnRequest struct {
+	IdempotencyKey string        `json:"idempotency_key"`
+	ReturnID       string        `json:"return_id"`
+	Items          []orders.Line `json:"items"`
+}

@@ -54,9 +54,10 @@ func (s *Server) carrierWebhook(w http.ResponseWriter, r *http.Request) {
 			"want a tracking event with reference, sequence (from 1) and a status a parcel reaches once picked up"))
 		return
 	}
-	// The reference names a shipment's workflow, and nothing else.
+	// The reference names a shipment's or a return's workflow, and
+	// nothing else.
 	err = &serviceerror.NotFound{}
-	if strings.HasPrefix(ev.Reference, orders.ShipmentIDPrefix) {
+	if strings.HasPrefix(ev.Reference, orders.ShipmentIDPrefix) || strings.HasPrefix(ev.Reference, orders.ReturnIDPrefix) {
 		err = s.Temporal.SignalWorkflow(r.Context(), ev.Reference, "", workflows.SignalTracking, ev)
 	}
 	var notFound *serviceerror.NotFound

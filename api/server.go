@@ -47,7 +47,9 @@ type Server struct {
 	// ApprovalTimeout for an admin's approval.
 	ApprovalThreshold int64
 	ApprovalTimeout   time.Duration
-	Notifications     *notifications.Store
+	// ReturnWindow is how long after its delivery a parcel can be returned.
+	ReturnWindow  time.Duration
+	Notifications *notifications.Store
 	// Callbacks verifies the providers' delivery status callbacks.
 	Callbacks Callbacks
 	// RateLimit counts each client's /api requests: a signed-in user's by

@@ -94,8 +94,9 @@ func New(c client.Client, queue, buildID string, acts Activities) (worker.Worker
 		// workflow take workflow.GetVersion, and the recorded histories
 		// replay in the tests.
 		w.RegisterWorkflowWithOptions(workflows.ShipmentWorkflow, autoUpgrade)
+		w.RegisterWorkflowWithOptions(workflows.ReturnWorkflow, autoUpgrade) // a return label waits for weeks
 		w.RegisterActivity(acts.Fulfilment)
-		w.RegisterActivity(&activities.TemporalActivities{Client: c}) // the shipped and delivered notifications
+		w.RegisterActivity(&activities.TemporalActivities{Client: c}) // the notifications, the refunds' workflows
 	}
 	return w, nil
 }

@@ -142,13 +142,10 @@ func (s *shipment) book(ctx workflow.Context) error {
 // apply applies one tracking event of the booked parcel, unless it is late
 // or repeated, or of another parcel.
 func (s *shipment) apply(ctx workflow.Context, ev carrier.TrackingEvent) {
-	status := orders.ShipmentStatus(ev.Status)
-	if ev.ShipmentID != s.sh.CarrierShipmentID || ev.Sequence <= s.sequence || !status.Left() {
-		workflow.GetLogger(ctx).Info("tracking event ignored", "shipment_id", s.sh.ID, "event_id", ev.ID,
-			"sequence", ev.Sequence, "applied", s.sequence)
+	if !fresh(ctx, ev, s.sh.CarrierShipmentID, &s.sequence) {
 		return
 	}
-	s.sequence = ev.Sequence
+	status := orders.ShipmentStatus(ev.Status)
 	s.sh.Status = status
 	at := ev.OccurredAt
 	if s.sh.ShippedAt == nil {

@@ -42,6 +42,11 @@ type ShipmentWorkflowSuite struct{ workflowSuite }
 
 func TestShipmentWorkflow(t *testing.T) { suite.Run(t, new(ShipmentWorkflowSuite)) }
 
+// ReturnWorkflowSuite tests a return: label, parcel back, restock, refund.
+type ReturnWorkflowSuite struct{ workflowSuite }
+
+func TestReturnWorkflow(t *testing.T) { suite.Run(t, new(ReturnWorkflowSuite)) }
+
 func TestOrderWorkflow(t *testing.T)       { suite.Run(t, new(OrderWorkflowSuite)) }
 func TestRepairOrderWorkflow(t *testing.T) { suite.Run(t, new(RepairOrderWorkflowSuite)) }
 func TestReservationWorkflow(t *testing.T) { suite.Run(t, new(ReservationWorkflowSuite)) }

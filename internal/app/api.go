@@ -59,6 +59,7 @@ func RunAPI(ctx context.Context, cfg config.API, logger *slog.Logger) error {
 		ReservationTTL:     cfg.ReservationTTL,
 		ApprovalThreshold:  cfg.ApprovalThreshold,
 		ApprovalTimeout:    cfg.ApprovalTimeout,
+		ReturnWindow:       cfg.ReturnWindow,
 		Notifications:      notifications.NewStore(pool),
 		Callbacks:          callbacks,
 		TrustedProxies:     cfg.TrustedProxies,

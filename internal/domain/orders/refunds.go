@@ -59,6 +59,9 @@ type RefundClaim struct {
 	Amount         int64
 	Reason         string
 	RequestedBy    string
+	// AtMost makes Amount the most to refund: what the capture has left
+	// when that is less (a return after an admin's partial refund).
+	AtMost bool
 }
 
 // ErrNotRefundable means the order has taken no money to give back: it is
@@ -117,7 +120,7 @@ func (s *Store) ClaimRefund(ctx context.Context, c RefundClaim) (r Refund, creat
 			return err
 		}
 		remaining, amount := total-refunded, c.Amount
-		if amount == 0 {
+		if amount == 0 || c.AtMost && amount > remaining {
 			amount = remaining
 		}
 		if amount <= 0 || amount > remaining {

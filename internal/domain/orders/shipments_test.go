@@ -108,3 +108,23 @@ func TestACompletedSagaDoesNotUndoItsShipments(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, orders.StatusShipped, o.Status)
 }
+
+// Parcels cancelled before their pickup: the order ends cancelled once all
+// are; a parcel cancelled beside one delivered leaves the order delivered.
+func TestCancelledParcelsCancelTheOrderOnceAllAre(t *testing.T) {
+	ctx := context.Background()
+	store := orders.NewStore(testPool)
+	record := func(sh orders.Shipment, status orders.ShipmentStatus) orders.Status {
+		sh.Revision, sh.Status, sh.UpdatedAt = sh.Revision+1, status, time.Now()
+		moved, err := store.RecordShipment(ctx, sh, events.Origin{})
+		require.NoError(t, err)
+		return moved
+	}
+	_, list := completedOrder(t, store)
+	require.Empty(t, record(list[0], orders.ShipmentCancelled))
+	require.Equal(t, orders.StatusCancelled, record(list[1], orders.ShipmentCancelled))
+
+	_, list = completedOrder(t, store)
+	require.Empty(t, record(list[0], orders.ShipmentCancelled))
+	require.Equal(t, orders.StatusDelivered, record(list[1], orders.ShipmentDelivered), "the parcel not cancelled arrived")
+}
