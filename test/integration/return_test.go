@@ -1,0 +1,111 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/orderflow/orderflow/internal/domain/inventory"
+	"github.com/orderflow/orderflow/internal/domain/orders"
+)
+
+// returnBody asks to return qty of sku.
+func returnBody(sku string, qty int) string {
+	return fmt.Sprintf(`{"items":[{"sku":%q,"quantity":%d}],"reason":"too small"}`, sku, qty)
+}
+
+// waitForReturn polls the order's returns until the return is in status.
+func waitForReturn(t *testing.T, orderID, id string, status orders.ReturnStatus) orders.Return {
+	t.Helper()
+	var list struct {
+		Returns []orders.Return `json:"returns"`
+	}
+	var got orders.Return
+	require.Eventually(t, func() bool {
+		require.Equal(t, http.StatusOK, getAs(t, "/api/orders/"+orderID+"/returns", &list))
+		for _, r := range list.Returns {
+			if r.ID == id {
+				got = r
+			}
+		}
+		return got.Status == status
+	}, 30*time.Second, 50*time.Millisecond, "return %s: %+v", id, got)
+	return got
+}
+
+// A delivered order's customer returns one of its two units: the label is
+// issued, the parcel comes back (its callbacks repeated), the unit goes
+// back on hand in the warehouse it shipped from, and its share is refunded
+// at the gateway, each once. A repeat finds the same return; a second
+// return of more than is left is refused.
+func TestDeliveredLineIsReturnedRestockedAndRefunded(t *testing.T) {
+	o := placeBookedOrder(t, map[string]int{"eu-west": 1, "us-east": 1}, 2, 2)
+	sku, unit := o.Items[0].SKU, o.Items[0].UnitPrice
+	status, _, body := post(t, "/api/orders/"+o.ID+"/returns", returnBody(sku, 1), withKey("early"))
+	require.Equal(t, http.StatusConflict, status, "nothing delivered yet: %v", body)
+	o = advance(t, o, orders.ShipmentInTransit)
+	o = advance(t, o, orders.ShipmentOutForDelivery)
+	o = advance(t, o, orders.ShipmentDelivered)
+
+	status, hdr, body := post(t, "/api/orders/"+o.ID+"/returns", returnBody(sku, 1), withKey("ret-1"))
+	require.Equal(t, http.StatusAccepted, status, "%v", body)
+	require.Equal(t, "/api/orders/"+o.ID+"/returns", hdr.Get("Location"))
+	id := body["id"].(string)
+	require.NotContains(t, body, "requested_by", "an admin's field")
+	status, _, again := post(t, "/api/orders/"+o.ID+"/returns", returnBody(sku, 1), withKey("ret-1"))
+	require.Equal(t, http.StatusOK, status, "a repeat: %v", again)
+	require.Equal(t, id, again["id"])
+
+	r := waitForReturn(t, o.ID, id, orders.ReturnLabelIssued)
+	require.NotEmpty(t, r.LabelURL)
+	require.NotEmpty(t, r.TrackingNumber)
+	require.Len(t, r.Items, 1)
+	require.Equal(t, unit, r.Amount)
+	warehouse := r.Items[0].WarehouseID
+	before := rowsOf(t, sku)[warehouse]
+
+	for range 3 {
+		_, status, problem := stack.sandbox.AdvanceShipment(r.CarrierShipmentID, "")
+		require.Equal(t, http.StatusOK, status, problem)
+	}
+	r = waitForReturn(t, o.ID, id, orders.ReturnRefunded)
+	require.NotNil(t, r.ReceivedAt)
+	require.Eventually(t, func() bool {
+		getAs(t, "/api/orders/"+o.ID, &o, asAdmin)
+		return o.Refunded == unit
+	}, 30*time.Second, 100*time.Millisecond, "one unit's share refunded: %d", o.Refunded)
+	require.Equal(t, before+1, rowsOf(t, sku)[warehouse], "back on hand where it shipped from")
+	require.Eventually(t, func() bool { return len(paymentOps("refund", "refund:"+r.RefundID)) == 1 }, 10*time.Second, 50*time.Millisecond)
+	require.Equal(t, unit, paymentOps("refund", "refund:"+r.RefundID)[0].Amount, "refunded at the gateway once, its share")
+	waitForClose(t, id)
+
+	page, err := inventory.NewStore(stack.db).Events(context.Background(), sku, 100, "")
+	require.NoError(t, err)
+	var returned int
+	for _, ev := range page.Events {
+		if ev.Kind == inventory.EventReturned {
+			returned++
+			require.Equal(t, o.ID, ev.OrderID)
+		}
+	}
+	require.Equal(t, 1, returned, "one inventory.returned event")
+
+	status, _, body = post(t, "/api/orders/"+o.ID+"/returns", returnBody(sku, 2), withKey("ret-2"))
+	require.Equal(t, http.StatusUnprocessableEntity, status, "one unit is left to return: %v", body)
+}
+
+// rowsOf returns a SKU's on-hand stock by warehouse.
+func rowsOf(t *testing.T, sku string) map[string]int {
+	t.Helper()
+	rows, err := inventory.NewStore(stack.db).Stock(context.Background(), sku)
+	require.NoError(t, err)
+	out := map[string]int{}
+	for _, r := range rows {
+		out[r.WarehouseID] = r.OnHand
+	}
+	return out
+}
