@@ -28,7 +28,7 @@ const (
 	// timeout on: a write stalls once a client that stopped reading has
 	// filled its socket's buffers, and then the stream ends.
 	streamWriteTimeout = 10 * time.Second
-	// maxEventIDLength is Last-Event-ID's documented bound; ours are 30.
+	// maxEventIDLength is Last-Event-ID's documented bound; ours are about 35.
 	maxEventIDLength = 64
 )
 
@@ -42,7 +42,7 @@ func (s *Server) StreamOrder(ctx context.Context, req StreamOrderRequestObject) 
 	if err != nil {
 		return nil, err
 	}
-	if last == o.StateID() && o.Status.Final() {
+	if last == o.StateID() && o.Status.Settled() {
 		return StreamOrder204Response{}, nil // EventSource stops on a 204
 	}
 	changed, stop, err := s.follow(ctx, o.ID)
@@ -109,7 +109,7 @@ func (st orderStream) VisitStreamOrderResponse(w http.ResponseWriter) error {
 			}
 			last = id
 		}
-		if cur.Status.Final() {
+		if cur.Status.Settled() {
 			return nil
 		}
 		select {

@@ -158,7 +158,7 @@ func pendingView(in orders.Input) orders.Order {
 	return orders.Order{
 		ID: in.OrderID, Status: orders.StatusPending, WorkflowID: orders.WorkflowID(in.OrderID),
 		CustomerID: in.CustomerID, Items: in.Items, Currency: in.Currency, Total: in.Total, Contact: in.Contact,
-		Steps: []orders.Step{}, Shipments: []orders.Shipment{}, CreatedAt: in.PlacedAt, UpdatedAt: in.PlacedAt,
+		Steps: []orders.Step{}, Shipments: []orders.Shipment{}, Returns: []orders.Return{}, CreatedAt: in.PlacedAt, UpdatedAt: in.PlacedAt,
 	}
 }
 
@@ -288,6 +288,12 @@ func forCaller(ctx context.Context, o orders.Order) orders.Order {
 		return o
 	}
 	o.Risk = nil
+	if len(o.Returns) > 0 {
+		o.Returns = slices.Clone(o.Returns)
+		for i := range o.Returns {
+			o.Returns[i] = returnForCaller(ctx, o.Returns[i])
+		}
+	}
 	cloned := false // most orders have no such error: the hot read path allocates nothing
 	for i, st := range o.Steps {
 		if st.Error == "" || st.Name != workflows.StepAssessRisk && st.Name != workflows.StepAwaitApproval {

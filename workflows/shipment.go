@@ -3,6 +3,7 @@ package workflows
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -30,8 +31,9 @@ const SignalTracking = "tracking"
 // ShipmentWorkflow books one parcel with the carrier and follows it to its
 // door: booked, in_transit, out_for_delivery, delivered, or exception on the
 // way, or lost, when an admin decides (SignalLostParcel) to reship it or
-// refund it. Its workflow ID is the shipment's ID, which the carrier's callbacks
-// name. Each tracking event is applied once and in order: one with a
+// refund it (refunded); before its pickup it can be cancelled
+// (UpdateCancelShipment). Its workflow ID is the shipment's ID, which the
+// carrier's callbacks name. Each tracking event is applied once and in order: one with a
 // sequence number at or below the last applied (a repeat, or one overtaken
 // by a later one) changes nothing. Every change is recorded in the read
 // model, which moves the order to shipped and delivered; the shipment whose
@@ -50,7 +52,7 @@ func ShipmentWorkflow(ctx workflow.Context, in ShipmentInput) (orders.Shipment, 
 	}
 	tracking := workflow.GetSignalChannel(ctx, SignalTracking)
 	decisions := workflow.GetSignalChannel(ctx, SignalLostParcel)
-	for s.sh.Status != orders.ShipmentDelivered && s.sh.Status != orders.ShipmentCancelled {
+	for !slices.Contains([]orders.ShipmentStatus{orders.ShipmentDelivered, orders.ShipmentCancelled, orders.ShipmentRefunded}, s.sh.Status) {
 		if s.sh.Status != orders.ShipmentLost {
 			var ev carrier.TrackingEvent
 			// A cancel (UpdateCancelShipment) ends the wait too.
@@ -82,7 +84,12 @@ func ShipmentWorkflow(ctx workflow.Context, in ShipmentInput) (orders.Shipment, 
 			if d.Reason != "" {
 				reason += ": " + d.Reason
 			}
-			return s.sh, s.refund(ctx, "lost:"+s.sh.ID, reason, cmp.Or(d.By, "lost-parcel decision"))
+			if err := s.refund(ctx, "lost:"+s.sh.ID, reason, cmp.Or(d.By, "lost-parcel decision")); err != nil {
+				return s.sh, err
+			}
+			// Refunded, the parcel no longer holds the order back.
+			s.sh.Status = orders.ShipmentRefunded
+			s.record(ctx)
 		default:
 			workflow.GetLogger(ctx).Warn("lost-parcel decision ignored", "shipment_id", s.sh.ID, "action", d.Action)
 		}

@@ -194,7 +194,8 @@ func (s *ShipmentWorkflowSuite) TestLostParcelIsRefunded() {
 	require.NoError(t, s.env.GetWorkflowError())
 	var sh orders.Shipment
 	require.NoError(t, s.env.GetWorkflowResult(&sh))
-	require.Equal(t, orders.ShipmentLost, sh.Status)
+	require.Equal(t, orders.ShipmentRefunded, sh.Status, "no longer holding the order back")
+	require.Equal(t, orders.ShipmentRefunded, f.recorded[len(f.recorded)-1].Status)
 	require.Equal(t, []orders.RefundClaim{{OrderID: "o-1", IdempotencyKey: "lost:shp-o-1-w1", Amount: 5000,
 		Reason: "parcel lost by the carrier: customer waited long enough", RequestedBy: "lost-parcel decision"}}, f.claims)
 	last := f.started[len(f.started)-1]

@@ -110,3 +110,28 @@ func TestOrderStream(t *testing.T) {
 	require.Contains(t, string(raw), "no order")
 	require.Equal(t, "application/problem+json", hdr.Get("Content-Type"))
 }
+
+// A completed order's stream goes on with its parcel: each move is an
+// event, and the stream ends once the order is delivered.
+func TestOrderStreamFollowsTheParcelToTheDoor(t *testing.T) {
+	o := placeBookedOrder(t, map[string]int{"eu-west": 1}, 1, 1)
+	_, events := openStream(t, o.ID)
+	ev := nextEvent(t, events, 5*time.Second)
+	require.Equal(t, orders.ShipmentBooked, ev.order.Shipments[0].Status)
+	for _, want := range []orders.ShipmentStatus{orders.ShipmentInTransit, orders.ShipmentOutForDelivery, orders.ShipmentDelivered} {
+		_, status, problem := stack.sandbox.AdvanceShipment(o.Shipments[0].CarrierShipmentID, "")
+		require.Equal(t, http.StatusOK, status, problem)
+		for ev.order.Shipments[0].Status != want {
+			ev = nextEvent(t, events, 10*time.Second)
+		}
+	}
+	for ev.order.Status != orders.StatusDelivered {
+		ev = nextEvent(t, events, 10*time.Second)
+	}
+	select {
+	case _, open := <-events:
+		require.False(t, open, "an event after delivery")
+	case <-time.After(5 * time.Second):
+		t.Fatal("the stream stayed open after delivery")
+	}
+}

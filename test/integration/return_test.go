@@ -74,6 +74,11 @@ func TestDeliveredLineIsReturnedRestockedAndRefunded(t *testing.T) {
 	}
 	r = waitForReturn(t, o.ID, id, orders.ReturnRefunded)
 	require.NotNil(t, r.ReceivedAt)
+	var mine orders.Order
+	require.Equal(t, http.StatusOK, getAs(t, "/api/orders/"+o.ID, &mine), "the customer's view")
+	require.Len(t, mine.Returns, 1, "the order shows its return")
+	require.Equal(t, orders.ReturnRefunded, mine.Returns[0].Status)
+	require.Empty(t, mine.Returns[0].RequestedBy, "an admin's field")
 	require.Eventually(t, func() bool {
 		getAs(t, "/api/orders/"+o.ID, &o, asAdmin)
 		return o.Refunded == unit

@@ -225,6 +225,16 @@ func TestLostParcelIsRefundedOnTheRealStack(t *testing.T) {
 	require.Equal(t, orders.RefundRefunded, refunds.Refunds[0].Status)
 	require.Equal(t, "ops@example.com", refunds.Refunds[0].RequestedBy)
 	waitForClose(t, lost.ID)
+
+	// The other parcel arrives: the order is delivered, the refunded one
+	// no longer holding it back.
+	_, code, problem = stack.sandbox.AdvanceShipment(o.Shipments[1].CarrierShipmentID, carrier.StatusDelivered)
+	require.Equal(t, http.StatusOK, code, problem)
+	require.Eventually(t, func() bool {
+		getAs(t, "/api/orders/"+id, &o, asAdmin)
+		return o.Status == orders.StatusDelivered
+	}, 10*time.Second, 50*time.Millisecond, "order %s with parcels %+v", o.Status, o.Shipments)
+	require.Equal(t, orders.ShipmentRefunded, o.Shipments[0].Status)
 }
 
 // A fulfilment worker killed while its parcels travel loses nothing: the

@@ -41,10 +41,12 @@ func NewChanges(pool *pgxpool.Pool, max int, logger *slog.Logger) *Changes {
 }
 
 // StateID names the state o is in, for followers that resume (a stream's
-// Last-Event-ID): the saga's writes are ordered by (updated_at, version),
-// so the pair changes with every write and never comes back.
+// Last-Event-ID): the saga's writes are ordered by (updated_at, version)
+// and its shipments' counted, so the triple changes with every write and
+// never comes back.
 func (o Order) StateID() string {
-	return strconv.FormatInt(o.UpdatedAt.UnixMicro(), 10) + "." + strconv.FormatInt(o.stateVersion, 10)
+	return strconv.FormatInt(o.UpdatedAt.UnixMicro(), 10) + "." + strconv.FormatInt(o.stateVersion, 10) + "." +
+		strconv.FormatInt(o.fulfilmentRevision, 10)
 }
 
 // Watch returns a channel that receives (without blocking the sender) when

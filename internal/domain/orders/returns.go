@@ -161,7 +161,11 @@ func (s *Store) ClaimReturn(ctx context.Context, c ReturnClaim) (r Return, creat
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+returnColumns,
 			ReturnIDPrefix+uuid.Must(uuid.NewV7()).String(), c.OrderID, c.IdempotencyKey, mustJSON(lines), amount, currency,
 			c.Reason, c.RequestedBy, ReturnRequested))
-		created = err == nil
+		if err != nil {
+			return err
+		}
+		created = true
+		_, err = tx.Exec(ctx, `UPDATE orders.orders SET fulfilment_revision = fulfilment_revision + 1 WHERE id = $1`, c.OrderID)
 		return err
 	})
 	return r, created, err
@@ -242,14 +246,21 @@ func (r Return) Lines() []Line {
 }
 
 // RecordReturn stores what a return's workflow knows of it, unless a later
-// revision is stored already.
+// revision is stored already. The order's row changes with it, so the
+// order's followers are told.
 func (s *Store) RecordReturn(ctx context.Context, r Return) error {
-	_, err := s.pool.Exec(ctx, `
-		UPDATE orders.returns SET status = $2, carrier_shipment_id = $3, tracking_number = $4, label_url = $5, refund_id = $6,
-			revision = $7, received_at = $8, updated_at = $9
-		WHERE id = $1 AND revision < $7`,
-		r.ID, r.Status, r.CarrierShipmentID, r.TrackingNumber, r.LabelURL, r.RefundID, r.Revision, r.ReceivedAt, r.UpdatedAt)
-	return err
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			UPDATE orders.returns SET status = $2, carrier_shipment_id = $3, tracking_number = $4, label_url = $5, refund_id = $6,
+				revision = $7, received_at = $8, updated_at = $9
+			WHERE id = $1 AND revision < $7`,
+			r.ID, r.Status, r.CarrierShipmentID, r.TrackingNumber, r.LabelURL, r.RefundID, r.Revision, r.ReceivedAt, r.UpdatedAt)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE orders.orders SET fulfilment_revision = fulfilment_revision + 1 WHERE id = $1`, r.OrderID)
+		return err
+	})
 }
 
 // ErrReturnNotFound means no return has the ID.

@@ -12,7 +12,7 @@ import (
 )
 
 // ShipmentStatus is where a parcel is. The carrier reports every status
-// but pending (planned, not booked yet) and cancelled (ours).
+// but pending (planned, not booked yet), cancelled and refunded (ours).
 type ShipmentStatus string
 
 // Shipment statuses.
@@ -27,16 +27,21 @@ const (
 	ShipmentException ShipmentStatus = "exception"
 	ShipmentLost      ShipmentStatus = "lost"
 	ShipmentCancelled ShipmentStatus = "cancelled"
+	// ShipmentRefunded is a lost parcel whose lines were refunded.
+	ShipmentRefunded ShipmentStatus = "refunded"
 )
 
 // ShipmentStatuses lists them, for validation and documentation.
 var ShipmentStatuses = []ShipmentStatus{ShipmentPending, ShipmentBooked, ShipmentInTransit, ShipmentOutForDelivery,
-	ShipmentDelivered, ShipmentException, ShipmentLost, ShipmentCancelled}
+	ShipmentDelivered, ShipmentException, ShipmentLost, ShipmentCancelled, ShipmentRefunded}
 
-// Left reports whether a parcel in s has left its warehouse; false for a
-// status that is none of ShipmentStatuses.
+// Left reports whether a parcel in s is out of its warehouse in the
+// carrier's hands: a status the carrier reports once it has picked the
+// parcel up. False for the statuses that are ours and for one that is none
+// of ShipmentStatuses.
 func (s ShipmentStatus) Left() bool {
-	return slices.Contains(ShipmentStatuses, s) && !slices.Contains([]ShipmentStatus{ShipmentPending, ShipmentBooked, ShipmentCancelled}, s)
+	return slices.Contains(ShipmentStatuses, s) &&
+		!slices.Contains([]ShipmentStatus{ShipmentPending, ShipmentBooked, ShipmentCancelled, ShipmentRefunded}, s)
 }
 
 // Line is a quantity of one SKU in a shipment.
@@ -122,21 +127,28 @@ func (s *Store) RecordShipment(ctx context.Context, sh Shipment, origin events.O
 		if err := tx.QueryRow(ctx, `SELECT status FROM orders.orders WHERE id = $1 FOR UPDATE`, sh.OrderID).Scan(&status); err != nil {
 			return err
 		}
-		var left, arrived, cancelled, all int
+		var c parcelCounts
 		err = tx.QueryRow(ctx, `
 			SELECT count(*) FILTER (WHERE status = ANY($2)), count(*) FILTER (WHERE status = $3),
-				count(*) FILTER (WHERE status = $4), count(*)
-			FROM orders.shipments WHERE order_id = $1`, sh.OrderID, leftStatuses(), ShipmentDelivered, ShipmentCancelled).
-			Scan(&left, &arrived, &cancelled, &all)
+				count(*) FILTER (WHERE status = ANY($4)), count(*)
+			FROM orders.shipments WHERE order_id = $1`, sh.OrderID, leftStatuses(), ShipmentDelivered,
+			[]ShipmentStatus{ShipmentCancelled, ShipmentRefunded}).
+			Scan(&c.left, &c.arrived, &c.called, &c.all)
 		if err != nil {
 			return err
 		}
-		next := nextStatus(status, left, arrived, cancelled, all)
-		if next == status || !status.Paid() {
-			return nil
+		next := c.next(status)
+		if !status.Paid() {
+			next = status
 		}
-		if _, err := tx.Exec(ctx, `UPDATE orders.orders SET status = $2 WHERE id = $1`, sh.OrderID, next); err != nil {
+		// The order's row changes with each parcel's write, so its
+		// followers (long-polls, streams) are told.
+		if _, err := tx.Exec(ctx, `UPDATE orders.orders SET status = $2, fulfilment_revision = fulfilment_revision + 1 WHERE id = $1`,
+			sh.OrderID, next); err != nil {
 			return err
+		}
+		if next == status {
+			return nil
 		}
 		moved = next
 		_, err = tx.Exec(ctx, `
@@ -149,18 +161,23 @@ func (s *Store) RecordShipment(ctx context.Context, sh Shipment, origin events.O
 	return moved, err
 }
 
-// nextStatus is where an order in status goes with its parcels: cancelled
-// once every one is cancelled (before its pickup), otherwise shipped once
-// every parcel not cancelled has left, delivered once every one has
-// arrived.
-func nextStatus(status Status, left, arrived, cancelled, all int) Status {
-	live := all - cancelled
+// parcelCounts counts an order's parcels: those in the carrier's hands,
+// those arrived, those called off (cancelled before their pickup, or lost
+// and refunded), and all.
+type parcelCounts struct{ left, arrived, called, all int }
+
+// next is where a paid order in status goes with its parcels: shipped once
+// every parcel not called off has left, delivered once every one has
+// arrived, cancelled once every parcel is called off (its refunds say
+// why).
+func (c parcelCounts) next(status Status) Status {
+	live := c.all - c.called
 	switch {
-	case cancelled == all && status == StatusCompleted:
+	case live == 0 && status != StatusCancelled:
 		return StatusCancelled
-	case live > 0 && arrived == live && status != StatusDelivered:
+	case live > 0 && c.arrived == live && status != StatusDelivered:
 		return StatusDelivered
-	case live > 0 && left == live && status == StatusCompleted:
+	case live > 0 && c.left == live && status == StatusCompleted:
 		return StatusShipped
 	}
 	return status

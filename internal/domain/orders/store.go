@@ -39,10 +39,13 @@ type Order struct {
 	Risk *risk.Assessment `json:"risk,omitempty"`
 	// Shipments are a completed order's parcels, one per warehouse.
 	Shipments []Shipment `json:"shipments"`
-	CreatedAt time.Time  `json:"created_at"`
-	UpdatedAt time.Time  `json:"updated_at"`
-	// stateVersion orders the saga's writes (see SaveState).
-	stateVersion int64
+	// Returns are its customer's returns of delivered lines, oldest first.
+	Returns   []Return  `json:"returns"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	// stateVersion orders the saga's writes (see SaveState);
+	// fulfilmentRevision counts its shipments' and returns' writes.
+	stateVersion, fulfilmentRevision int64
 }
 
 // Store reads and writes the orders schema.
@@ -98,15 +101,18 @@ func (s *Store) Unfinished(ctx context.Context, ids []string) ([]Order, error) {
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Order, error) { return scanOrder(row) })
 }
 
-// orderColumns read an order with its shipments, in one round trip (an
-// index lookup by order; most orders have one or two).
-const orderColumns = `id, status, workflow_id, customer_id, items, currency, total, contact, steps, failure_reason, attention, refunded, risk, state_version, created_at, updated_at,
-	(SELECT coalesce(jsonb_agg(to_jsonb(sh) ORDER BY sh.id), '[]') FROM orders.shipments sh WHERE sh.order_id = orders.orders.id)`
+// orderColumns read an order with its shipments and returns, in one round
+// trip (an index lookup by order each; most orders have one or two
+// shipments and no return).
+const orderColumns = `id, status, workflow_id, customer_id, items, currency, total, contact, steps, failure_reason, attention, refunded, risk, state_version, fulfilment_revision, created_at, updated_at,
+	(SELECT coalesce(jsonb_agg(to_jsonb(sh) ORDER BY sh.id), '[]') FROM orders.shipments sh WHERE sh.order_id = orders.orders.id),
+	(SELECT coalesce(jsonb_agg(to_jsonb(r) - 'idempotency_key' ORDER BY r.created_at, r.id), '[]') FROM orders.returns r
+		WHERE r.order_id = orders.orders.id)`
 
 func scanOrder(row pgx.Row) (Order, error) {
 	var o Order
 	err := row.Scan(&o.ID, &o.Status, &o.WorkflowID, &o.CustomerID, &o.Items, &o.Currency, &o.Total,
-		&o.Contact, &o.Steps, &o.FailureReason, &o.Attention, &o.Refunded, &o.Risk, &o.stateVersion, &o.CreatedAt, &o.UpdatedAt, &o.Shipments)
+		&o.Contact, &o.Steps, &o.FailureReason, &o.Attention, &o.Refunded, &o.Risk, &o.stateVersion, &o.fulfilmentRevision, &o.CreatedAt, &o.UpdatedAt, &o.Shipments, &o.Returns)
 	return o, err
 }
 

@@ -83,6 +83,14 @@ var FinalStatuses = []Status{StatusCompleted, StatusFailed, StatusCancelled, Sta
 // Final reports whether an order in s has ended its saga.
 func (s Status) Final() bool { return slices.Contains(FinalStatuses, s) }
 
+// SettledStatuses are those of an order whose life is over: nothing moves
+// it on by itself any more (a delivered order's customer may still return
+// its lines, which its returns and refunds show).
+var SettledStatuses = []Status{StatusFailed, StatusCancelled, StatusDelivered}
+
+// Settled reports whether an order in s has ended its life.
+func (s Status) Settled() bool { return slices.Contains(SettledStatuses, s) }
+
 // Paid reports whether an order in s has been paid for: completed, or on
 // its way since.
 func (s Status) Paid() bool {
