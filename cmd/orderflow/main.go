@@ -132,6 +132,7 @@ func run(args []string) error {
 		flags.StringVar(&o.Token, "token", "tok_visa", "payment token")
 		flags.DurationVar(&o.Timeout, "timeout", time.Minute, "how long one order may take")
 		flags.StringVar(&o.Follow, "follow", loadgen.FollowStream, "how each client follows its order: stream (server-sent events), wait (a long-poll per status change) or poll (a read every 20 ms)")
+		flags.BoolVar(&o.Deliver, "deliver", false, "take each completed order on to delivered: move its parcels on at the sandbox carrier (CARRIER_URL), a status at a time")
 		flags.BoolVar(&o.Bare, "bare", true, "first run as many bare-engine workflows (five no-op activities), for orders/s as a ratio of the engine's rate")
 		flags.DurationVar(&o.Read, "read", 0, "after the orders, hammer GET /api/orders/{id}, then GET /api/auth/jwks.json, each this long (0: not)")
 		flags.StringVar(&o.DataDir, "data-dir", "", "the data directory of the orderflow dev stack, whose processes' CPU per unit is reported (default: ORDERFLOW_DATA_DIR's)")

@@ -38,6 +38,11 @@ type Options struct {
 	// Follow is how each client follows its order to the end: FollowStream,
 	// FollowWait or FollowPoll.
 	Follow string
+	// Deliver takes each completed order on to delivered: its parcels
+	// are moved on at the sandbox carrier (Settings.CarrierURL), a status
+	// at a time as a carrier reports them, so a unit is placed to
+	// delivered and its transitions are the order's whole life.
+	Deliver bool
 	// Bare runs the bare-engine phase before the orders.
 	Bare bool
 	// Read, when set, is how long each read phase hammers its route after
@@ -57,7 +62,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	if !slices.Contains([]string{FollowStream, FollowWait, FollowPoll}, o.Follow) {
 		return Report{}, fmt.Errorf("loadgen: follow %q: want %s, %s or %s", o.Follow, FollowStream, FollowWait, FollowPoll)
 	}
-	rep := Report{Concurrency: o.Concurrency, Follow: o.Follow}
+	rep := Report{Concurrency: o.Concurrency, Follow: o.Follow, Deliver: o.Deliver}
 	c := newCaller(o.Settings.APIURL, o.Settings.DemoCustomerEmail, o.Settings.DemoCustomerPassword, o.Concurrency)
 	if err := c.signIn(ctx, ""); err != nil {
 		return rep, err

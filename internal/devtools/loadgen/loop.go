@@ -12,8 +12,10 @@ import (
 type sample struct {
 	id             string // the order's, or the workflow's
 	status, reason string
-	latency        time.Duration
-	err            error
+	// shipments are an order's, whose workflows are its own (Options.Deliver).
+	shipments []string
+	latency   time.Duration
+	err       error
 }
 
 // closedLoop runs units with clients at once, each client starting its next

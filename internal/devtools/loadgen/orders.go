@@ -23,10 +23,12 @@ type orderView struct {
 	ID            string        `json:"id"`
 	Status        orders.Status `json:"status"`
 	FailureReason string        `json:"failure_reason"`
+	Shipments     []parcelView  `json:"shipments"`
 }
 
-// placeAndFollow places order n and follows it to its final status: one
-// unit of the orders phase.
+// placeAndFollow places order n and follows it to its final status, and
+// with Options.Deliver a completed one on to its door: one unit of the
+// orders phase.
 func placeAndFollow(ctx context.Context, c *caller, o Options, n int) sample {
 	body, _ := json.Marshal(map[string]any{
 		"items":   []map[string]any{{"sku": o.SKUs[n%len(o.SKUs)], "quantity": 1}},
@@ -55,7 +57,23 @@ func placeAndFollow(ctx context.Context, c *caller, o Options, n int) sample {
 		}
 		return sample{id: placed.ID, err: err}
 	}
-	return sample{id: placed.ID, status: string(final.Status), reason: final.FailureReason}
+	s := sample{id: placed.ID, status: string(final.Status), reason: final.FailureReason}
+	if !o.Deliver || final.Status != orders.StatusCompleted {
+		return s
+	}
+	if final, err = deliver(ctx, c, o.Settings.CarrierURL, placed.ID); err != nil {
+		if ctx.Err() != nil {
+			err = fmt.Errorf("order %s not delivered after %s: %w", placed.ID, o.Timeout, err)
+		}
+		return sample{id: placed.ID, err: err}
+	}
+	// Only a delivered order's shipment workflows are counted: a
+	// completed one's wait for their parcels to move, and never close.
+	s.status = string(final.Status)
+	for _, sh := range final.Shipments {
+		s.shipments = append(s.shipments, sh.ID)
+	}
+	return s
 }
 
 // followReads reads the order until it is final: by long-polls (wait), or

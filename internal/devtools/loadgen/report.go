@@ -10,6 +10,7 @@ import (
 type Report struct {
 	Concurrency int     `json:"concurrency"`
 	Follow      string  `json:"follow"`
+	Deliver     bool    `json:"deliver,omitempty"` // orders followed to delivered
 	Phases      []Phase `json:"phases"`
 	// Notes say what was not measured, and why.
 	Notes []string `json:"notes,omitempty"`
@@ -74,7 +75,11 @@ func (p *Phase) compare(of Phase) {
 // String is a line per phase, the notes, then the table.
 func (r Report) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d clients, orders followed by %s\n", r.Concurrency, r.Follow)
+	fmt.Fprintf(&b, "%d clients, orders followed by %s", r.Concurrency, r.Follow)
+	if r.Deliver {
+		b.WriteString(", then delivered by the sandbox carrier")
+	}
+	b.WriteString("\n")
 	for _, p := range r.Phases {
 		b.WriteString(p.String() + "\n")
 	}

@@ -16,11 +16,29 @@ import (
 )
 
 // orderWorkflows are the workflows an order ran: its saga, its stock
-// reservation, and the notification of its outcome, as the transition
-// budget test counts them (TestStockReadsAreFreshAfterEveryChange).
+// reservation, a notification of each status its customer was told of,
+// and, once delivered, its shipments', as the transition budget tests count
+// them (TestStockReadsAreFreshAfterEveryChange,
+// TestOrderIsShippedAndDeliveredFromTwoWarehouses).
 func orderWorkflows(s sample) []string {
-	return []string{orders.WorkflowID(s.id), workflows.ReservationID(s.id),
-		notifications.WorkflowID(workflows.OrderNotificationID(s.id, orders.Status(s.status)))}
+	ids := []string{orders.WorkflowID(s.id), workflows.ReservationID(s.id)}
+	for _, st := range told(orders.Status(s.status)) {
+		ids = append(ids, notifications.WorkflowID(workflows.OrderNotificationID(s.id, st)))
+	}
+	return append(ids, s.shipments...)
+}
+
+// told are the statuses the customer of an order in st was told of, each
+// by a notification of its own: its outcome, and where its parcels have
+// taken it since.
+func told(st orders.Status) []orders.Status {
+	switch st {
+	case orders.StatusShipped:
+		return []orders.Status{orders.StatusCompleted, orders.StatusShipped}
+	case orders.StatusDelivered:
+		return []orders.Status{orders.StatusCompleted, orders.StatusShipped, orders.StatusDelivered}
+	}
+	return []orders.Status{st}
 }
 
 // describers bounds the DescribeWorkflowExecution calls in flight: enough

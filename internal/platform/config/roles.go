@@ -151,13 +151,16 @@ type Sandbox struct {
 
 // Loadgen is `orderflow loadgen`: it places orders as the demo customer,
 // and runs its bare-engine workflows on the stack's Temporal, with its
-// payload keys, as a worker does.
+// payload keys, as a worker does. With --deliver it moves the parcels on at
+// the carrier, which must be the sandbox's (CARRIER_URL): only it takes
+// orders to move them.
 type Loadgen struct {
 	Log
 	APIClient
 	DemoCustomer
 	Temporal
 	PayloadEncryption
+	Carrier
 }
 
 // Stack is every group once: the whole platform's settings, which
