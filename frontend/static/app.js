@@ -51,9 +51,14 @@ const devicesTitle = $("devices-title");
 const devicesList = $("devices");
 
 const CHANNELS = ["email", "sms", "push"];
-const FINAL = ["completed", "failed", "cancelled", "shipped", "delivered"];
-// PAID are the statuses of an order whose payment was captured.
+// SETTLED are the statuses of an order whose life is over (its stream
+// ends there); PAID those of an order whose payment was captured.
+// Checked against the API's lists by internal/app/frontend_test.go.
+const SETTLED = ["failed", "cancelled", "delivered"];
 const PAID = ["completed", "shipped", "delivered"];
+// An order can be cancelled until its parcels have left (a completed
+// one's are cancelled at the carrier, restocked and refunded).
+const UNCANCELLABLE = [...SETTLED, "shipped"];
 const ENDED = "Your session has ended. Please sign in again.";
 let pausedUntil = 0; // a 429's Retry-After: the refresh and the streams wait until then
 
@@ -689,13 +694,14 @@ function actionButton(o, action, label) {
 }
 
 // Admins approve or reject what awaits approval; the owner or an admin may
-// cancel what has not finished (the API refuses once payment is captured).
+// cancel what has not left the warehouse, and return what was delivered.
 function actionsCell(o) {
   const td = cell("", "actions");
   if (isAdmin() && o.status === "awaiting_approval") {
     td.append(actionButton(o, "approve", "Approve"), actionButton(o, "reject", "Reject"));
   }
-  if (!FINAL.includes(o.status)) td.append(actionButton(o, "cancel", "Cancel"));
+  if (!UNCANCELLABLE.includes(o.status)) td.append(actionButton(o, "cancel", "Cancel"));
+  if (returnable(o).length > 0) td.append(actionButton(o, "return", "Return"));
   if (isAdmin() && PAID.includes(o.status) && o.refunded < o.total) td.append(actionButton(o, "refund", "Refund"));
   if (isAdmin()) {
     const open = traceOpen(o.id);
@@ -751,6 +757,28 @@ function shipmentLine(sh) {
   return text;
 }
 
+// returnLine says where one return is: its lines, status and tracking.
+function returnLine(r) {
+  let text = "Return of " + r.items.map(l => l.quantity + " \u00d7 " + l.sku).join(", ") + ": " + r.status.replaceAll("_", " ");
+  if (r.tracking_number) text += " \u00b7 " + r.tracking_number;
+  return text;
+}
+
+// returnable lists what the order's customer can still send back: the
+// lines of its delivered parcels, less its returns'. (The API also holds
+// each parcel to the return window.)
+function returnable(o) {
+  const left = new Map();
+  for (const sh of o.shipments || []) {
+    if (sh.status !== "delivered") continue;
+    for (const l of sh.items) left.set(l.sku, (left.get(l.sku) || 0) + l.quantity);
+  }
+  for (const r of o.returns || []) {
+    for (const l of r.items) left.set(l.sku, (left.get(l.sku) || 0) - l.quantity);
+  }
+  return [...left].filter(([, q]) => q > 0).map(([sku, quantity]) => ({ sku, quantity }));
+}
+
 function duration(ms) {
   if (ms < 1000) return Math.max(0, Math.round(ms)) + " ms";
   if (ms < 120000) return (ms / 1000).toFixed(1) + " s";
@@ -777,6 +805,18 @@ function orderRow(o) {
   }
   if (o.failure_reason) status.appendChild(reasonLine(o.failure_reason));
   for (const sh of o.shipments || []) status.appendChild(reasonLine(shipmentLine(sh), "shipment " + sh.status));
+  for (const r of o.returns || []) {
+    const line = reasonLine(returnLine(r), "return " + r.status);
+    if (r.label_url && r.status === "label_issued") {
+      const a = document.createElement("a");
+      a.href = r.label_url;
+      a.target = "_blank";
+      a.rel = "noopener";
+      a.textContent = "label";
+      line.append(" \u00b7 ", a);
+    }
+    status.appendChild(line);
+  }
   tr.appendChild(status);
   tr.appendChild(cell(money(o.total, o.currency) + (o.refunded ? " (refunded " + money(o.refunded, o.currency) + ")" : "")));
   tr.appendChild(stepsCell(o.steps || []));
@@ -997,7 +1037,7 @@ const following = new Map(); // order ID -> AbortController
 
 function followOrders() {
   const visible = document.visibilityState === "visible";
-  const want = new Set(visible ? listed.filter(o => !FINAL.includes(o.status)).slice(0, FOLLOW_MAX).map(o => o.id) : []);
+  const want = new Set(visible ? listed.filter(o => !SETTLED.includes(o.status)).slice(0, FOLLOW_MAX).map(o => o.id) : []);
   for (const [id, ctl] of following) {
     if (!want.has(id)) {
       ctl.abort();
@@ -1067,7 +1107,7 @@ async function readOrderStream(s, id, lastEvent, signal, onOrder) {
         if (event.type === "order" && event.data) {
           const order = JSON.parse(event.data);
           onOrder(event.id || "", order);
-          if (FINAL.includes(order.status)) return true;
+          if (SETTLED.includes(order.status)) return true;
         }
         event = {};
         continue;
@@ -1124,15 +1164,13 @@ async function loadStats() {
   }
 }
 
-const DONE = { approve: "approved", reject: "rejected", cancel: "cancellation accepted", refund: "refund accepted" };
+const DONE = { approve: "approved", reject: "rejected", cancel: "cancellation accepted", refunds: "refund accepted",
+  returns: "return accepted: its label shows under the order once issued" };
 
-// unansweredRefunds holds, per order, the refund decision whose request got
-// no definite answer: {body, key}.
-const unansweredRefunds = new Map();
+// unanswered holds, per action and order, the decision (a refund, a return)
+// whose request got no definite answer: {body, key, summary}.
+const unanswered = new Map();
 
-// askRefund asks an admin how much of an order to give back, and why: the
-// request's body, or null when they change their mind. The API refuses
-// more than is left.
 function askRefund(id) {
   const o = listed.find(x => x.id === id);
   const left = o ? o.total - o.refunded : 0;
@@ -1150,7 +1188,35 @@ function askRefund(id) {
     say(actionBox, "A refund needs a reason.");
     return null;
   }
-  return { amount: minor, reason: reason.trim() };
+  return { body: { amount: minor, reason: reason.trim() }, summary: (minor / 100).toFixed(2) + ", \u201c" + reason.trim() + "\u201d" };
+}
+
+// askReturn asks which delivered lines go back (all of them by default),
+// as "2 x SKU, 1 x SKU", and why.
+function askReturn(id) {
+  const o = listed.find(x => x.id === id);
+  const all = o ? returnable(o) : [];
+  const text = window.prompt("Return from order " + id + " (quantity \u00d7 SKU, comma-separated):",
+    all.map(l => l.quantity + " x " + l.sku).join(", "));
+  if (text === null) return null;
+  const items = [];
+  for (const part of text.split(",")) {
+    if (!part.trim()) continue;
+    const m = /^\s*(\d+)\s*[x\u00d7]\s*(\S+)\s*$/i.exec(part);
+    if (!m || Number(m[1]) < 1) {
+      say(actionBox, "Name each line as a quantity and a SKU, such as 1 x MUG-001.");
+      return null;
+    }
+    items.push({ sku: m[2], quantity: Number(m[1]) });
+  }
+  if (items.length === 0) return null;
+  const reason = window.prompt("Why is it going back?", "");
+  if (reason === null) return null;
+  if (!reason.trim()) {
+    say(actionBox, "A return needs a reason.");
+    return null;
+  }
+  return { body: { items, reason: reason.trim() }, summary: text.trim() + ", \u201c" + reason.trim() + "\u201d" };
 }
 
 function setBusy(id, on) {
@@ -1161,24 +1227,29 @@ function setBusy(id, on) {
   }
 }
 
+// ASK are the actions that send a decision made in prompts, each with an
+// Idempotency-Key, and the API route they post to.
+const ASK = { refund: { route: "refunds", ask: askRefund }, return: { route: "returns", ask: askReturn } };
+
 async function act(id, action) {
   let body;
   let headers;
-  const refund = action === "refund";
-  if (refund) {
+  const verb = action;
+  const asked = ASK[action];
+  const pending = asked && action + ":" + id;
+  if (asked) {
     // A decision that got no definite answer is repeated with its own key,
-    // so the API answers the refund it made instead of making another.
-    let decision = unansweredRefunds.get(id);
-    if (!decision || !window.confirm("Repeat the refund of order " + id + " that got no answer (" +
-        (decision.body.amount / 100).toFixed(2) + ", \u201c" + decision.body.reason + "\u201d)?")) {
-      const body = askRefund(id);
-      if (!body) return;
-      decision = { body, key: randomID() };
-      unansweredRefunds.set(id, decision);
+    // so the API answers the refund or return it made instead of another.
+    let decision = unanswered.get(pending);
+    if (!decision || !window.confirm("Repeat the " + action + " of order " + id + " that got no answer (" + decision.summary + ")?")) {
+      decision = asked.ask(id);
+      if (!decision) return;
+      decision.key = randomID();
+      unanswered.set(pending, decision);
     }
     body = decision.body;
     headers = { "Idempotency-Key": decision.key };
-    action = "refunds";
+    action = asked.route;
   } else if (action === "reject") {
     const reason = window.prompt("Reject order " + id + "?\nReason (optional):", "");
     if (reason === null) return;
@@ -1191,13 +1262,13 @@ async function act(id, action) {
   try {
     await api("POST", "/api/orders/" + encodeURIComponent(id) + "/" + action, body, headers);
     if (session !== s) return;
-    if (refund) unansweredRefunds.delete(id);
-    say(actionBox, "Order " + id + ": " + (DONE[action] || DONE.refund) + ".");
+    if (asked) unanswered.delete(pending);
+    say(actionBox, "Order " + id + ": " + DONE[action] + ".");
     refreshOrders();
   } catch (err) {
     // A refusal is an answer; a lost one (0), a timeout or an outage is not.
-    if (refund && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429) unansweredRefunds.delete(id);
-    if (session === s) showProblem(actionBox, "Could not " + action + " order " + id + ": ", err);
+    if (asked && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429) unanswered.delete(pending);
+    if (session === s) showProblem(actionBox, "Could not " + verb + " order " + id + ": ", err);
   } finally {
     setBusy(id, false);
   }
