@@ -9,8 +9,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/orderflow/orderflow/internal/domain/carrier"
 	"github.com/orderflow/orderflow/internal/domain/inventory"
 	"github.com/orderflow/orderflow/internal/domain/orders"
+	"github.com/orderflow/orderflow/workflows"
 )
 
 // returnBody asks to return qty of sku.
@@ -113,4 +115,43 @@ func rowsOf(t *testing.T, sku string) map[string]int {
 		out[r.WarehouseID] = r.OnHand
 	}
 	return out
+}
+
+// A return whose workers are killed while its parcel comes back is
+// restocked and refunded once all the same: the callbacks wait in its
+// history, the restock waits on the inventory queue, and each step's key
+// makes a retry change nothing.
+func TestAReturnSurvivesKilledWorkers(t *testing.T) {
+	o := placeBookedOrder(t, map[string]int{"eu-west": 1}, 1, 1)
+	sku, unit := o.Items[0].SKU, o.Items[0].UnitPrice
+	_, code, problem := stack.sandbox.AdvanceShipment(o.Shipments[0].CarrierShipmentID, carrier.StatusDelivered)
+	require.Equal(t, http.StatusOK, code, problem)
+	waitForShipments(t, o.ID, 1, inStatus(orders.ShipmentDelivered))
+	status, _, body := post(t, "/api/orders/"+o.ID+"/returns", returnBody(sku, 1), withKey("kill"))
+	require.Equal(t, http.StatusAccepted, status, "%v", body)
+	r := waitForReturn(t, o.ID, body["id"].(string), orders.ReturnLabelIssued)
+	before := rowsOf(t, sku)["eu-west"]
+
+	fulfilment, inventoryProc := workerProcs[workflows.FulfilmentTaskQueue], workerProcs[workflows.InventoryTaskQueue]
+	fulfilment.kill()
+	inventoryProc.kill()
+	for range 3 {
+		_, code, problem := stack.sandbox.AdvanceShipment(r.CarrierShipmentID, "")
+		require.Equal(t, http.StatusOK, code, problem)
+	}
+	require.Eventually(t, func() bool { return signalsIn(t, r.ID) == 3 }, 10*time.Second, 50*time.Millisecond)
+	require.NoError(t, fulfilment.start(context.Background()))
+	waitForReturn(t, o.ID, r.ID, orders.ReturnReceived)
+	require.Equal(t, before, rowsOf(t, sku)["eu-west"], "no inventory worker to restock yet")
+	fulfilment.kill() // again, while the restock waits
+	require.NoError(t, inventoryProc.start(context.Background()))
+	require.NoError(t, fulfilment.start(context.Background()))
+
+	r = waitForReturn(t, o.ID, r.ID, orders.ReturnRefunded)
+	waitForClose(t, r.ID)
+	require.Equal(t, before+1, rowsOf(t, sku)["eu-west"], "restocked once")
+	require.Eventually(t, func() bool { return len(paymentOps("refund", "refund:"+r.RefundID)) == 1 }, 10*time.Second, 50*time.Millisecond)
+	require.Len(t, paymentOps("refund", "refund:"+r.RefundID), 1)
+	getAs(t, "/api/orders/"+o.ID, &o, asAdmin)
+	require.Equal(t, unit, o.Refunded)
 }
