@@ -45,7 +45,11 @@ const recordTimeout = 5 * time.Second
 // not at all.
 func (a *NotificationActivities) deliver(ctx context.Context, d Delivery, r route,
 	send func(context.Context) (providers.Receipt, error)) (SendResult, error) {
-	attempt := activity.GetInfo(ctx).Attempt
+	info := activity.GetInfo(ctx)
+	attempt := info.Attempt
+	if d.LocalFirst && !info.IsLocalActivity {
+		attempt++
+	}
 	logger := log.With(activity.GetLogger(ctx), "notification_id", d.NotificationID, "order_id", d.OrderID,
 		"channel", r.channel, "provider", r.provider, "attempt", attempt)
 
@@ -105,13 +109,16 @@ func (a *NotificationActivities) deliver(ctx context.Context, d Delivery, r rout
 	}
 
 	if sendErr != nil {
-		logger.Warn("provider call failed", "status_code", outcome.StatusCode, "permanent", outcome.Permanent, "error", sendErr)
+		// Providers quote the address they refused: it goes no further
+		// than the attempt's row.
+		reason := notifications.Redact(sendErr.Error())
+		logger.Warn("provider call failed", "status_code", outcome.StatusCode, "permanent", outcome.Permanent, "error", reason)
 		if outcome.Permanent {
 			r.count("refused")
 		} else {
 			r.count("failed")
 		}
-		return SendResult{}, deliveryError(sendErr)
+		return SendResult{}, deliveryError(sendErr, reason)
 	}
 	r.count("sent")
 	logger.Info("message sent", "provider_message_id", receipt.MessageID, "status_code", receipt.Status)
@@ -120,12 +127,13 @@ func (a *NotificationActivities) deliver(ctx context.Context, d Delivery, r rout
 
 // deliveryError makes permanent provider refusals (invalid number,
 // unsubscribed) non-retryable so the workflow falls back at once, and passes
-// a provider's Retry-After on to Temporal's next retry.
-func deliveryError(err error) error {
+// a provider's Retry-After on to Temporal's next retry, with message for
+// its text.
+func deliveryError(err error, message string) error {
 	if providers.IsPermanent(err) {
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrPermanentDelivery, nil)
+		return temporal.NewNonRetryableApplicationError(message, ErrPermanentDelivery, nil)
 	}
 	wait, _ := providers.RetryAfter(err) // 0: Temporal's backoff decides
-	return temporal.NewApplicationErrorWithOptions(err.Error(), ErrTransientDelivery,
+	return temporal.NewApplicationErrorWithOptions(message, ErrTransientDelivery,
 		temporal.ApplicationErrorOptions{NextRetryDelay: wait})
 }

@@ -42,7 +42,7 @@ func TestDeliveryErrorTellsTemporalWhatToDo(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var appErr *temporal.ApplicationError
-			require.ErrorAs(t, deliveryError(tt.err), &appErr)
+			require.ErrorAs(t, deliveryError(tt.err, tt.err.Error()), &appErr)
 			assert.Equal(t, tt.errType, appErr.Type())
 			assert.Equal(t, !tt.retryable, appErr.NonRetryable())
 			assert.Equal(t, tt.wait, appErr.NextRetryDelay())

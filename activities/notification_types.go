@@ -12,6 +12,9 @@ type Delivery struct {
 	NotificationID string `json:"notification_id"`
 	OrderID        string `json:"order_id,omitempty"`
 	IdempotencyKey string `json:"idempotency_key"`
+	// LocalFirst says the workflow makes its first attempt as a local
+	// activity: the regular activity's attempts are numbered after it.
+	LocalFirst bool `json:"local_first,omitempty"`
 }
 
 // SendEmailRequest sends one email.

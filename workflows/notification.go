@@ -1,11 +1,13 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 
 	"github.com/orderflow/orderflow/activities"
 	"github.com/orderflow/orderflow/internal/domain/notifications"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
 
@@ -20,7 +22,8 @@ import (
 // /api/notifications/{id}/retry, or `temporal workflow signal --name retry`)
 // to try them all again; after that it fails.
 func NotificationWorkflow(ctx workflow.Context, in notifications.Input) (notifications.State, error) {
-	n := &notification{in: in, state: notifications.State{NotificationID: in.NotificationID, Round: 1}}
+	n := &notification{in: in, state: notifications.State{NotificationID: in.NotificationID, Round: 1},
+		localFirst: workflow.GetVersion(ctx, localFirstSendChange, workflow.DefaultVersion, 1) >= 1}
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (notifications.State, error) { return n.state, nil }); err != nil {
 		return n.state, err
 	}
@@ -56,6 +59,8 @@ func NotificationWorkflow(ctx workflow.Context, in notifications.Input) (notific
 type notification struct {
 	in    notifications.Input
 	state notifications.State
+	// localFirst makes each channel's first call a local activity (send).
+	localFirst bool
 }
 
 // deliver tries each channel in turn and reports whether one took the message.
@@ -73,7 +78,7 @@ func (n *notification) deliver(ctx workflow.Context) bool {
 			n.waitOutQuietHours(ctx)
 		}
 		var sent activities.SendResult
-		if err := workflow.ExecuteActivity(sendCtx(ctx, channel), activity, req).Get(ctx, &sent); err != nil {
+		if err := n.send(ctx, channel, activity, req, &sent); err != nil {
 			if ctx.Err() != nil {
 				return false
 			}
@@ -90,11 +95,49 @@ func (n *notification) deliver(ctx workflow.Context) bool {
 	return false
 }
 
+// localFirstSendChange marks notifications whose first call on each
+// channel is a local activity of the notifications worker running them.
+// Notifications recorded before it (version 0) replay the regular activity
+// alone.
+const localFirstSendChange = "local-first-send"
+
+// send makes a channel's call. From localFirstSendChange on, the first try
+// is a local activity, tried once: a call that succeeds (nearly every one)
+// costs the engine no activity events and no second workflow task, about
+// half of a notification's state transitions. A failure a retry may fix (a
+// provider's 5xx, an open breaker, a worker killed mid-call, which fails
+// the workflow task and replays it) hands over to the regular activity with
+// the channel's budget, whose retries an operator sees on the server; a
+// permanent refusal is the channel's answer at once. The activity's
+// idempotency key makes either call find a message already sent.
+func (n *notification) send(ctx workflow.Context, channel string, activity, req any, sent *activities.SendResult) error {
+	if n.localFirst {
+		err := workflow.ExecuteLocalActivity(firstSendCtx(ctx), activity, req).Get(ctx, sent)
+		var refusal *temporal.ApplicationError
+		if err == nil || ctx.Err() != nil || errors.As(err, &refusal) && refusal.Type() == activities.ErrPermanentDelivery {
+			return err
+		}
+		// The pause the regular activity's policy would have made: the
+		// provider's or the breaker's word, or the first backoff step.
+		pause := firstRetryInterval
+		if refusal != nil && refusal.NextRetryDelay() > 0 {
+			pause = refusal.NextRetryDelay()
+		}
+		workflow.GetLogger(ctx).Info("first try failed; retrying as a regular activity", "notification_id", n.in.NotificationID,
+			"channel", channel, "retry_in", pause, "error", err)
+		if err := workflow.Sleep(ctx, pause); err != nil {
+			return err
+		}
+	}
+	return workflow.ExecuteActivity(sendCtx(ctx, channel), activity, req).Get(ctx, sent)
+}
+
 // request returns the send activity and request of one channel, or why the
 // channel is skipped.
 func (n *notification) request(ctx workflow.Context, channel string) (activity, req any, skip string) {
 	in := n.in
-	d := activities.Delivery{NotificationID: in.NotificationID, OrderID: in.OrderID, IdempotencyKey: in.NotificationID + ":" + channel}
+	d := activities.Delivery{NotificationID: in.NotificationID, OrderID: in.OrderID, IdempotencyKey: in.NotificationID + ":" + channel,
+		LocalFirst: n.localFirst}
 	const noAddress = "no address for this channel"
 	switch channel {
 	case notifications.ChannelEmail:

@@ -46,13 +46,25 @@ func sendCtx(ctx workflow.Context, channel string) workflow.Context {
 		StartToCloseTimeout:    20 * time.Second,
 		ScheduleToCloseTimeout: b.giveUpAfter,
 		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:    time.Second,
+			InitialInterval:    firstRetryInterval,
 			BackoffCoefficient: 2,
 			MaximumInterval:    b.maxInterval,
 			// A backstop only: giveUpAfter is the budget (see channelBudgets).
 			MaximumAttempts:        1000,
 			NonRetryableErrorTypes: []string{activities.ErrPermanentDelivery},
 		},
+	})
+}
+
+// firstRetryInterval is the first step of a send's backoff.
+const firstRetryInterval = time.Second
+
+// firstSendCtx is a channel's first try, as a local activity: once, with
+// the regular activity's timeout (see sendCtx and notification.send).
+func firstSendCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: 20 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
 	})
 }
 

@@ -71,6 +71,8 @@ func TestReplayRecordedHistories(t *testing.T) {
 			replayer.RegisterWorkflow(NotificationWorkflow)
 			replayer.RegisterWorkflow(WebhookDeliveryWorkflow)
 			replayer.RegisterWorkflow(RefundWorkflow)
+			replayer.RegisterWorkflow(ShipmentWorkflow)
+			replayer.RegisterWorkflow(ReturnWorkflow)
 			// Activities need not be registered: replay takes their results
 			// from the history.
 			require.NoError(t, replayer.ReplayWorkflowHistory(testLogger(t), hist), "%s no longer replays", file)

@@ -11,7 +11,8 @@ package integration
 //
 // It runs representative orders on the real local stack and writes each
 // closed execution's full history (order, its ReservationWorkflow and its
-// NotificationWorkflow; a WebhookDeliveryWorkflow) as JSON, the format of `temporal workflow show
+// NotificationWorkflow; a WebhookDeliveryWorkflow, a RefundWorkflow, a
+// ShipmentWorkflow delivered and one cancelled, a ReturnWorkflow) as JSON, the format of `temporal workflow show
 // --output json`, to workflows/testdata/histories/<scenario>-<workflow>.json.
 //
 // When: only when a workflow change is MEANT to be incompatible with the
@@ -121,6 +122,31 @@ func TestRecordHistories(t *testing.T) {
 		status, _, body := post(t, "/api/orders/"+orderID+"/refunds", refundBody(100, "history"), asAdmin, withKey("history"))
 		require.Equal(t, 202, status, "%v", body)
 		recordHistory(t, workflows.RefundStartOptions(body["id"].(string)).ID, filepath.Join(historiesDir, "refunded-refund.json"))
+	})
+	// A parcel tracked to the door, then a line of it returned and refunded
+	// (shipment_test.go, return_test.go).
+	t.Run("delivered", func(t *testing.T) {
+		o := placeBookedOrder(t, map[string]int{"eu-west": 1}, 1, 1)
+		o = advance(t, o, orders.ShipmentInTransit)
+		o = advance(t, o, orders.ShipmentOutForDelivery)
+		o = advance(t, o, orders.ShipmentDelivered)
+		recordHistory(t, o.Shipments[0].ID, filepath.Join(historiesDir, "delivered-shipment.json"))
+		status, _, body := post(t, "/api/orders/"+o.ID+"/returns", returnBody(o.Items[0].SKU, 1), withKey("history"))
+		require.Equal(t, 202, status, "%v", body)
+		r := waitForReturn(t, o.ID, body["id"].(string), orders.ReturnLabelIssued)
+		for range 3 {
+			_, code, problem := stack.sandbox.AdvanceShipment(r.CarrierShipmentID, "")
+			require.Equal(t, 200, code, problem)
+		}
+		recordHistory(t, r.ID, filepath.Join(historiesDir, "refunded-return.json"))
+	})
+	// A completed order cancelled before its parcel's pickup
+	// (shipment_cancel_test.go).
+	t.Run("parcel-cancelled", func(t *testing.T) {
+		o := placeBookedOrder(t, map[string]int{"eu-west": 1}, 1, 1)
+		status, _, body := post(t, "/api/orders/"+o.ID+"/cancel", `{"reason":"history"}`)
+		require.Contains(t, []int{200, 202}, status, "%v", body)
+		recordHistory(t, o.Shipments[0].ID, filepath.Join(historiesDir, "cancelled-shipment.json"))
 	})
 }
 

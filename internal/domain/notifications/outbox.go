@@ -147,6 +147,11 @@ var (
 // number or a URL) replaced, and the text bounded. Providers quote the
 // address they refused ("The 'To' number +1500... is not valid", "550 5.1.1
 // <ada@example.com>: Recipient address rejected").
+// Redact returns a provider's error text without anything shaped like an
+// address, bounded as redact does: fit for logs, and for workflow
+// histories, where a local activity's failure keeps its message in clear.
+func Redact(text string) string { return redact(text, Input{}) }
+
 func redact(reason string, in Input) string {
 	for _, addr := range []string{in.Email, in.Phone, in.DeviceToken, in.WebhookURL} {
 		if addr != "" {
