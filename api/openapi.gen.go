@@ -347,6 +347,7 @@ const (
 	ReturnStatusInTransit   ReturnStatus = "in_transit"
 	ReturnStatusLabelIssued ReturnStatus = "label_issued"
 	ReturnStatusLost        ReturnStatus = "lost"
+	ReturnStatusNotRefunded ReturnStatus = "not_refunded"
 	ReturnStatusReceived    ReturnStatus = "received"
 	ReturnStatusRefunded    ReturnStatus = "refunded"
 	ReturnStatusRequested   ReturnStatus = "requested"
@@ -360,6 +361,8 @@ func (e ReturnStatus) Valid() bool {
 	case ReturnStatusLabelIssued:
 		return true
 	case ReturnStatusLost:
+		return true
+	case ReturnStatusNotRefunded:
 		return true
 	case ReturnStatusReceived:
 		return true
@@ -421,6 +424,7 @@ const (
 	ShipmentStatusLost           ShipmentStatus = "lost"
 	ShipmentStatusOutForDelivery ShipmentStatus = "out_for_delivery"
 	ShipmentStatusPending        ShipmentStatus = "pending"
+	ShipmentStatusRefunded       ShipmentStatus = "refunded"
 )
 
 // Valid indicates whether the value is a known member of the ShipmentStatus enum.
@@ -441,6 +445,8 @@ func (e ShipmentStatus) Valid() bool {
 	case ShipmentStatusOutForDelivery:
 		return true
 	case ShipmentStatusPending:
+		return true
+	case ShipmentStatusRefunded:
 		return true
 	default:
 		return false
@@ -1024,7 +1030,7 @@ type ReturnRequest struct {
 	Reason string `json:"reason"`
 }
 
-// ReturnStatus `requested`: its label is being issued; `label_issued`: waiting for the parcel to be dropped off; `in_transit`; `received`: back and restocked; `refunded`: its refund claimed (paid by the refund's workflow); `lost`: lost on its way back, for an admin to refund by hand.
+// ReturnStatus `requested`: its label is being issued; `label_issued`: waiting for the parcel to be dropped off; `in_transit`; `received`: back and restocked; `refunded`: its refund claimed (paid by the refund's workflow); `lost`: lost on its way back, for an admin to refund by hand; `not_refunded`: received and restocked, but an admin had refunded the order in full meanwhile.
 type ReturnStatus string
 
 // RiskAssessment The risk assessment made before the payment (step `assess_risk`), shown to admins only: `low` goes on, `medium` waits for an admin's approval after the authorization, `high` fails the order. Absent for orders placed before assessments.
@@ -1052,7 +1058,7 @@ type Shipment = orders.Shipment
 // ShipmentLine defines model for ShipmentLine.
 type ShipmentLine = orders.Line
 
-// ShipmentStatus `pending`: planned, not booked yet; `booked`: a label and tracking number; `in_transit`; `out_for_delivery`; `delivered`; `exception`: the carrier is having trouble with it, it may still move on; `lost`; `cancelled`.
+// ShipmentStatus `pending`: planned, not booked yet; `booked`: a label and tracking number; `in_transit`; `out_for_delivery`; `delivered`; `exception`: the carrier is having trouble with it, it may still move on; `lost`; `cancelled`: before its pickup, with the order; `refunded`: lost, and its lines refunded by an admin's decision.
 type ShipmentStatus string
 
 // Stats defines model for Stats.

@@ -231,6 +231,8 @@ func TestOpenAPIEnumsMatchConstants(t *testing.T) {
 		{"DeliveryState", "../internal/domain/notifications/delivery.go", "Delivery states"},
 		{"RiskLevel", "../internal/domain/risk/rules.go", "Levels"},
 		{"RefundStatus", "../internal/domain/orders/refunds.go", "Refund statuses"},
+		{"ShipmentStatus", "../internal/domain/orders/shipments.go", "Shipment statuses"},
+		{"ReturnStatus", "../internal/domain/orders/returns.go", "Return statuses"},
 		{"Role", "../internal/domain/users/users.go", "Roles"},
 		{"Role", "../internal/platform/auth/tokens.go", "Roles a token may carry"},
 	} {

@@ -32,9 +32,10 @@ func (s *Server) CancelOrder(ctx context.Context, req CancelOrderRequestObject) 
 	switch {
 	case o.Status == orders.StatusCompleted && len(o.Shipments) > 0:
 		return s.cancelShipments(ctx, o, req.Body)
-	case o.Status == orders.StatusShipped || o.Status == orders.StatusDelivered:
-		return nil, httpx.NewProblem(http.StatusConflict,
-			"the order is already "+string(o.Status)+": it can no longer be cancelled; return it once delivered")
+	case o.Status == orders.StatusShipped:
+		return nil, httpx.NewProblem(http.StatusConflict, "the order is already shipped: it can no longer be cancelled; return it once delivered")
+	case o.Status == orders.StatusDelivered:
+		return nil, httpx.NewProblem(http.StatusConflict, "the order is already delivered: return it instead (POST /api/orders/{id}/returns)")
 	}
 	order, final, err := s.updateOrder(ctx, req.Id, req.Body, workflows.UpdateCancel, cancelWait)
 	switch {

@@ -42,7 +42,7 @@ func (s *Server) StreamOrder(ctx context.Context, req StreamOrderRequestObject) 
 	if err != nil {
 		return nil, err
 	}
-	if last == o.StateID() && o.Status.Settled() {
+	if last == o.StateID() && o.Settled() {
 		return StreamOrder204Response{}, nil // EventSource stops on a 204
 	}
 	changed, stop, err := s.follow(ctx, o.ID)
@@ -109,7 +109,7 @@ func (st orderStream) VisitStreamOrderResponse(w http.ResponseWriter) error {
 			}
 			last = id
 		}
-		if cur.Status.Settled() {
+		if cur.Settled() {
 			return nil
 		}
 		select {

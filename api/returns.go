@@ -16,10 +16,17 @@ import (
 	"github.com/orderflow/orderflow/workflows"
 )
 
-// validate checks what the schema's types do not: each line a SKU and a
-// quantity from 1, and a reason of 1 to 500 characters, not blank.
+// maxReturnLines bounds a return's lines, as the schema says.
+const maxReturnLines = 50
+
+// validate checks what the schema's types do not: 1 to 50 lines, each a
+// SKU and a quantity from 1, and a reason of 1 to 500 characters, not
+// blank.
 func (req ReturnRequest) validate() *httpx.Problem {
 	var errs []httpx.FieldError
+	if len(req.Items) < 1 || len(req.Items) > maxReturnLines {
+		errs = append(errs, httpx.FieldError{Field: "items", Detail: "must hold 1 to 50 lines"})
+	}
 	for i, l := range req.Items {
 		field := "items[" + strconv.Itoa(i) + "]"
 		if l.SKU == "" || len(l.SKU) > maxIDLength {
@@ -63,6 +70,8 @@ func (s *Server) CreateReturn(ctx context.Context, req CreateReturnRequestObject
 	case errors.Is(err, orders.ErrReturnWindowClosed):
 		return nil, httpx.NewProblem(http.StatusConflict, "the return window has closed: parcels can be returned for "+
 			s.ReturnWindow.String()+" after their delivery")
+	case errors.Is(err, orders.ErrRefundedInFull):
+		return nil, httpx.NewProblem(http.StatusConflict, "the order has been refunded in full: a return would give nothing back")
 	case errors.Is(err, orders.ErrIdempotencyKeyReused):
 		return nil, httpx.NewProblem(http.StatusUnprocessableEntity,
 			"Idempotency-Key "+strconv.Quote(key)+" was already used for another return of this order")

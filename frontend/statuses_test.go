@@ -9,19 +9,21 @@ import (
 	"github.com/orderflow/orderflow/internal/domain/orders"
 )
 
-// The dashboard's lists of order statuses are the API's: it follows an
-// order until it is settled, and offers refunds of paid ones.
+// The dashboard's lists of statuses are the API's: it follows an order
+// until it and its returns are settled, and offers refunds of paid ones.
 func TestDashboardStatusListsAreTheAPIs(t *testing.T) {
 	app, err := static.ReadFile("static/app.js")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, want := range map[string][]orders.Status{"SETTLED": orders.SettledStatuses, "PAID": paidStatuses()} {
+	lists := map[string][]string{"SETTLED": names(orders.SettledStatuses), "PAID": names(paidStatuses()),
+		"RETURN_FINAL": names(orders.ReturnFinalStatuses)}
+	for name, want := range lists {
 		m := regexp.MustCompile(`const ` + name + ` = (\[[^\]]*\]);`).FindSubmatch(app)
 		if m == nil {
 			t.Fatalf("app.js has no const %s", name)
 		}
-		var got []orders.Status
+		var got []string
 		if err := json.Unmarshal(m[1], &got); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -39,4 +41,12 @@ func paidStatuses() []orders.Status {
 		}
 	}
 	return paid
+}
+
+func names[S ~string](list []S) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = string(s)
+	}
+	return out
 }

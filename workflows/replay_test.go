@@ -43,6 +43,10 @@ import (
 // timeout), the v0 histories would fail here: that change would need
 // workflow.GetVersion around the new step.
 //
+// v3-*-notification.json were recorded before a channel's first try became
+// a local activity (GetVersion local-first-send): notifications waiting on
+// a regular send activity when that change is deployed replay them.
+//
 // The histories are replayed with the workers' converters
 // (payloadcrypt, with the development key the local stack records them
 // with): the current ones hold encrypted payloads, and clear-*.json (like

@@ -125,6 +125,8 @@ func (rt *returnFlow) restockAndRefund(ctx workflow.Context) error {
 		// The capture was refunded in full already (by an admin): the
 		// goods are back, there is nothing left to give.
 		workflow.GetLogger(ctx).Warn("returned lines not refunded", "return_id", rt.r.ID, "order_id", rt.r.OrderID, "error", err)
+		rt.r.Status = orders.ReturnNotRefunded
+		rt.record(ctx)
 		return nil
 	}
 	if err != nil {

@@ -131,7 +131,8 @@ func (s *ReturnWorkflowSuite) TestReturnAfterAFullRefundRefundsNothing() {
 	require.NoError(t, s.env.GetWorkflowError())
 	var r orders.Return
 	require.NoError(t, s.env.GetWorkflowResult(&r))
-	require.Equal(t, orders.ReturnReceived, r.Status)
+	require.Equal(t, orders.ReturnNotRefunded, r.Status)
+	require.Equal(t, orders.ReturnNotRefunded, f.recorded[len(f.recorded)-1])
 	require.Len(t, f.restocks, 1)
 	require.Empty(t, f.started, "no refund to pay")
 }

@@ -88,6 +88,10 @@ func ShipmentWorkflow(ctx workflow.Context, in ShipmentInput) (orders.Shipment, 
 				return s.sh, err
 			}
 			// Refunded, the parcel no longer holds the order back.
+			// Shipments refunded before this change ended at lost.
+			if workflow.GetVersion(ctx, refundedParcelsChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+				return s.sh, nil
+			}
 			s.sh.Status = orders.ShipmentRefunded
 			s.record(ctx)
 		default:
@@ -97,6 +101,10 @@ func ShipmentWorkflow(ctx workflow.Context, in ShipmentInput) (orders.Shipment, 
 	// A cancel's restock and refund finish before the workflow does.
 	return s.sh, workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 }
+
+// refundedParcelsChange marks shipments that record a lost parcel they
+// refunded as refunded.
+const refundedParcelsChange = "refunded-parcels"
 
 // SignalLostParcel decides what becomes of a lost parcel
 // (LostParcelDecision): the admin's call, from the temporal CLI or tctl.
@@ -179,8 +187,8 @@ func (s *shipment) record(ctx workflow.Context) orders.Status {
 }
 
 // refund gives back the parcel's lines, priced as the order was: a refund
-// claimed once per key, within what the capture has left, paid by a
-// RefundWorkflow like an admin's.
+// claimed once per key, of at most what the capture has left (less when an
+// admin refunded part already), paid by a RefundWorkflow like an admin's.
 func (s *shipment) refund(ctx workflow.Context, key, reason, by string) error {
 	prices := map[string]int64{}
 	for _, it := range s.in.Order.Items {
@@ -190,7 +198,7 @@ func (s *shipment) refund(ctx workflow.Context, key, reason, by string) error {
 	for _, l := range s.sh.Items {
 		amount += prices[l.SKU] * int64(l.Quantity)
 	}
-	claim := orders.RefundClaim{OrderID: s.sh.OrderID, IdempotencyKey: key, Amount: amount, Reason: reason, RequestedBy: by}
+	claim := orders.RefundClaim{OrderID: s.sh.OrderID, IdempotencyKey: key, Amount: amount, AtMost: true, Reason: reason, RequestedBy: by}
 	var r orders.Refund
 	if err := workflow.ExecuteLocalActivity(recordCtx(ctx), fulfilmentActivities.ClaimRefund, claim).Get(ctx, &r); err != nil {
 		return err

@@ -70,7 +70,7 @@ func (s *shipment) cancel(ctx workflow.Context, d Decision) (orders.Shipment, er
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) && appErr.Type() == activities.ErrPickedUp {
 		// The pickup's callback is on its way: tracking goes on.
-		return s.sh, pickedUp(s.sh)
+		return s.sh, temporal.NewApplicationError("parcel "+s.sh.ID+" was picked up by the carrier", ErrPickedUp)
 	}
 	if err != nil {
 		return s.sh, err

@@ -196,7 +196,7 @@ func (s *ShipmentWorkflowSuite) TestLostParcelIsRefunded() {
 	require.NoError(t, s.env.GetWorkflowResult(&sh))
 	require.Equal(t, orders.ShipmentRefunded, sh.Status, "no longer holding the order back")
 	require.Equal(t, orders.ShipmentRefunded, f.recorded[len(f.recorded)-1].Status)
-	require.Equal(t, []orders.RefundClaim{{OrderID: "o-1", IdempotencyKey: "lost:shp-o-1-w1", Amount: 5000,
+	require.Equal(t, []orders.RefundClaim{{OrderID: "o-1", IdempotencyKey: "lost:shp-o-1-w1", Amount: 5000, AtMost: true,
 		Reason: "parcel lost by the carrier: customer waited long enough", RequestedBy: "lost-parcel decision"}}, f.claims)
 	last := f.started[len(f.started)-1]
 	require.Equal(t, "refund-r-1", last.WorkflowID)
@@ -247,7 +247,7 @@ func (s *ShipmentWorkflowSuite) TestParcelCancelledBeforePickup() {
 	require.Equal(t, activities.RestockRequest{IdempotencyKey: "shp-o-1-w1:cancel", OrderID: "o-1",
 		Lines:  []inventory.Allocation{{SKU: "SKU-1", WarehouseID: "w1", Quantity: 2}},
 		Reason: "order cancelled before its parcel's pickup: changed my mind"}, f.restocks[0])
-	require.Equal(t, []orders.RefundClaim{{OrderID: "o-1", IdempotencyKey: "cancel:shp-o-1-w1", Amount: 5000,
+	require.Equal(t, []orders.RefundClaim{{OrderID: "o-1", IdempotencyKey: "cancel:shp-o-1-w1", Amount: 5000, AtMost: true,
 		Reason: "order cancelled before its parcel's pickup: changed my mind", RequestedBy: "customer:c-1"}}, f.claims)
 	require.Equal(t, orders.ShipmentCancelled, f.recorded[len(f.recorded)-1].Status)
 	require.Equal(t, "refund-r-1", f.started[len(f.started)-1].WorkflowID)

@@ -52,9 +52,13 @@ const devicesList = $("devices");
 
 const CHANNELS = ["email", "sms", "push"];
 // SETTLED are the statuses of an order whose life is over (its stream
-// ends there); PAID those of an order whose payment was captured.
+// ends there once its returns have too); PAID those of an order whose
+// payment was captured.
 // Checked against the API's lists by internal/app/frontend_test.go.
 const SETTLED = ["failed", "cancelled", "delivered"];
+const RETURN_FINAL = ["refunded", "lost", "not_refunded"];
+// settled: nothing more happens to the order by itself, its returns ended.
+const settled = o => SETTLED.includes(o.status) && (o.returns || []).every(r => RETURN_FINAL.includes(r.status));
 const PAID = ["completed", "shipped", "delivered"];
 // An order can be cancelled until its parcels have left (a completed
 // one's are cancelled at the carrier, restocked and refunded).
@@ -1037,7 +1041,7 @@ const following = new Map(); // order ID -> AbortController
 
 function followOrders() {
   const visible = document.visibilityState === "visible";
-  const want = new Set(visible ? listed.filter(o => !SETTLED.includes(o.status)).slice(0, FOLLOW_MAX).map(o => o.id) : []);
+  const want = new Set(visible ? listed.filter(o => !settled(o)).slice(0, FOLLOW_MAX).map(o => o.id) : []);
   for (const [id, ctl] of following) {
     if (!want.has(id)) {
       ctl.abort();
@@ -1107,7 +1111,7 @@ async function readOrderStream(s, id, lastEvent, signal, onOrder) {
         if (event.type === "order" && event.data) {
           const order = JSON.parse(event.data);
           onOrder(event.id || "", order);
-          if (SETTLED.includes(order.status)) return true;
+          if (settled(order)) return true;
         }
         event = {};
         continue;

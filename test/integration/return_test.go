@@ -103,6 +103,14 @@ func TestDeliveredLineIsReturnedRestockedAndRefunded(t *testing.T) {
 
 	status, _, body = post(t, "/api/orders/"+o.ID+"/returns", returnBody(sku, 2), withKey("ret-2"))
 	require.Equal(t, http.StatusUnprocessableEntity, status, "one unit is left to return: %v", body)
+	status, _, body = post(t, "/api/orders/"+o.ID+"/returns", `{"items":[],"reason":"nothing"}`, withKey("ret-3"))
+	require.Equal(t, http.StatusUnprocessableEntity, status, "a return of nothing: %v", body)
+
+	// Refunded in full by an admin: the last unit is no longer returnable.
+	status, _, body = post(t, "/api/orders/"+o.ID+"/refunds", refundBody(o.Total-unit, "goodwill"), asAdmin, withKey("rest"))
+	require.Equal(t, http.StatusAccepted, status, "%v", body)
+	status, _, body = post(t, "/api/orders/"+o.ID+"/returns", returnBody(sku, 1), withKey("ret-4"))
+	require.Equal(t, http.StatusConflict, status, "nothing left to give back: %v", body)
 }
 
 // rowsOf returns a SKU's on-hand stock by warehouse.

@@ -59,8 +59,9 @@ type RefundClaim struct {
 	Amount         int64
 	Reason         string
 	RequestedBy    string
-	// AtMost makes Amount the most to refund: what the capture has left
-	// when that is less (a return after an admin's partial refund).
+	// AtMost makes Amount (above 0) the most to refund: what the capture
+	// has left when that is less (a return or a cancelled parcel after an
+	// admin's partial refund).
 	AtMost bool
 }
 
@@ -120,7 +121,10 @@ func (s *Store) ClaimRefund(ctx context.Context, c RefundClaim) (r Refund, creat
 			return err
 		}
 		remaining, amount := total-refunded, c.Amount
-		if amount == 0 || c.AtMost && amount > remaining {
+		switch {
+		case c.AtMost && amount <= 0:
+			return &RefundTooLargeError{Remaining: remaining} // at most nothing is no refund
+		case amount == 0 && !c.AtMost, c.AtMost && amount > remaining:
 			amount = remaining
 		}
 		if amount <= 0 || amount > remaining {

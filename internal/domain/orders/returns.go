@@ -30,10 +30,17 @@ const (
 	// ReturnLost was lost by the carrier on its way back: an admin decides
 	// (a refund without a return, POST /api/orders/{id}/refunds).
 	ReturnLost ReturnStatus = "lost"
+	// ReturnNotRefunded was received and restocked, but the capture had
+	// nothing left to give back (an admin refunded it in full meanwhile).
+	ReturnNotRefunded ReturnStatus = "not_refunded"
 )
 
+// Final reports whether a return in s has ended.
+func (s ReturnStatus) Final() bool { return slices.Contains(ReturnFinalStatuses, s) }
+
 // ReturnStatuses lists them, for validation and documentation.
-var ReturnStatuses = []ReturnStatus{ReturnRequested, ReturnLabelIssued, ReturnInTransit, ReturnReceived, ReturnRefunded, ReturnLost}
+var ReturnStatuses = []ReturnStatus{ReturnRequested, ReturnLabelIssued, ReturnInTransit, ReturnReceived, ReturnRefunded, ReturnLost,
+	ReturnNotRefunded}
 
 // ReturnLine is a quantity of one SKU sent back from one delivered
 // shipment: its stock goes back to that shipment's warehouse, its refund is
@@ -93,6 +100,10 @@ var ErrNothingDelivered = errors.New("none of the order's parcels has been deliv
 // than the return window.
 var ErrReturnWindowClosed = errors.New("the return window has closed")
 
+// ErrRefundedInFull means the order's capture has been refunded in full:
+// a return would give nothing back.
+var ErrRefundedInFull = errors.New("the order has been refunded in full")
+
 // ReturnTooLargeError is a line asking to return more than was delivered
 // (within the window) and not returned yet.
 type ReturnTooLargeError struct {
@@ -114,7 +125,9 @@ func (s *Store) ClaimReturn(ctx context.Context, c ReturnClaim) (r Return, creat
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var currency string
 		var items []Item
-		err := tx.QueryRow(ctx, `SELECT currency, items FROM orders.orders WHERE id = $1 FOR UPDATE`, c.OrderID).Scan(&currency, &items)
+		var total int64
+		err := tx.QueryRow(ctx, `SELECT currency, items, total FROM orders.orders WHERE id = $1 FOR UPDATE`, c.OrderID).
+			Scan(&currency, &items, &total)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound
 		}
@@ -130,6 +143,15 @@ func (s *Store) ClaimReturn(ctx context.Context, c ReturnClaim) (r Return, creat
 			return nil
 		case !errors.Is(err, pgx.ErrNoRows):
 			return err
+		}
+		// Goods sent back for nothing would be a customer wronged.
+		var refunded int64
+		if err := tx.QueryRow(ctx, `SELECT coalesce(sum(amount), 0) FROM orders.refunds WHERE order_id = $1 AND status <> $2`,
+			c.OrderID, RefundFailed).Scan(&refunded); err != nil {
+			return err
+		}
+		if refunded >= total {
+			return ErrRefundedInFull
 		}
 		rows, err := tx.Query(ctx, `SELECT id, warehouse_id, items, delivered_at FROM orders.shipments
 			WHERE order_id = $1 AND status = $2 ORDER BY id`, c.OrderID, ShipmentDelivered)
@@ -183,6 +205,9 @@ type deliveredParcel struct {
 // openedAt, in their order, less what the earlier returns took from each,
 // priced as the order was.
 func allocateReturn(want []Line, delivered []deliveredParcel, earlier [][]ReturnLine, items []Item, openedAt time.Time) ([]ReturnLine, error) {
+	if len(want) == 0 {
+		return nil, errors.New("a return needs at least one line")
+	}
 	if len(delivered) == 0 {
 		return nil, ErrNothingDelivered
 	}
@@ -234,6 +259,15 @@ func quantities(lines []Line) map[string]int {
 		q[l.SKU] += l.Quantity
 	}
 	return q
+}
+
+// ReturnFinalStatuses are those of a return that has ended.
+var ReturnFinalStatuses = []ReturnStatus{ReturnRefunded, ReturnLost, ReturnNotRefunded}
+
+// Settled reports whether nothing more happens to o by itself: its status
+// is settled and every return of it has ended.
+func (o Order) Settled() bool {
+	return o.Status.Settled() && !slices.ContainsFunc(o.Returns, func(r Return) bool { return !r.Status.Final() })
 }
 
 // Lines are the return's lines, without where they came from.

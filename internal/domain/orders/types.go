@@ -88,7 +88,8 @@ func (s Status) Final() bool { return slices.Contains(FinalStatuses, s) }
 // its lines, which its returns and refunds show).
 var SettledStatuses = []Status{StatusFailed, StatusCancelled, StatusDelivered}
 
-// Settled reports whether an order in s has ended its life.
+// Settled reports whether an order in s has ended its life, but for
+// returns (Order.Settled).
 func (s Status) Settled() bool { return slices.Contains(SettledStatuses, s) }
 
 // Paid reports whether an order in s has been paid for: completed, or on

@@ -14,7 +14,7 @@ CREATE TABLE orders.returns (
     reason              text        NOT NULL,
     requested_by        text        NOT NULL,
     status              text        NOT NULL CHECK (status IN
-                            ('requested', 'label_issued', 'in_transit', 'received', 'refunded', 'lost')),
+                            ('requested', 'label_issued', 'in_transit', 'received', 'refunded', 'lost', 'not_refunded')),
     carrier_shipment_id text        NOT NULL DEFAULT '',
     tracking_number     text        NOT NULL DEFAULT '',
     label_url           text        NOT NULL DEFAULT '',
