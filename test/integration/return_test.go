@@ -160,6 +160,8 @@ func TestAReturnSurvivesKilledWorkers(t *testing.T) {
 	require.Equal(t, before+1, rowsOf(t, sku)["eu-west"], "restocked once")
 	require.Eventually(t, func() bool { return len(paymentOps("refund", "refund:"+r.RefundID)) == 1 }, 10*time.Second, 50*time.Millisecond)
 	require.Len(t, paymentOps("refund", "refund:"+r.RefundID), 1)
-	getAs(t, "/api/orders/"+o.ID, &o, asAdmin)
-	require.Equal(t, unit, o.Refunded)
+	require.Eventually(t, func() bool { // settled once the gateway's answer is recorded
+		getAs(t, "/api/orders/"+o.ID, &o, asAdmin)
+		return o.Refunded == unit
+	}, 10*time.Second, 50*time.Millisecond, "refunded %d", o.Refunded)
 }
