@@ -42,6 +42,17 @@ func idempotencyKey(header *IdempotencyKey) (string, error) {
 	return key, nil
 }
 
+// requiredIdempotencyKey is idempotencyKey for a request that may not go
+// without one: a repeat of what (a refund, a return) without a key could
+// pay twice.
+func requiredIdempotencyKey(header *IdempotencyKey, what string) (string, error) {
+	key, err := idempotencyKey(header)
+	if err == nil && key == "" {
+		err = httpx.NewProblem(http.StatusBadRequest, "a "+what+" needs an Idempotency-Key, so that a repeated request makes one")
+	}
+	return key, err
+}
+
 // CreateOrder is POST /api/orders: it accepts an order and starts its saga.
 // With an Idempotency-Key the same request returns the same order and
 // starts one workflow.

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
 
 	"github.com/orderflow/orderflow/internal/domain/orders"
 	"github.com/orderflow/orderflow/internal/platform/auth"
@@ -36,12 +37,9 @@ func (req RefundRequest) validate() *httpx.Problem {
 // and starts its RefundWorkflow. The Idempotency-Key is required: a refund
 // repeated without one could pay twice up to the capture.
 func (s *Server) CreateRefund(ctx context.Context, req CreateRefundRequestObject) (CreateRefundResponseObject, error) {
-	key, err := idempotencyKey(req.Params.IdempotencyKey)
+	key, err := requiredIdempotencyKey(req.Params.IdempotencyKey, "refund")
 	if err != nil {
 		return nil, err
-	}
-	if key == "" {
-		return nil, httpx.NewProblem(http.StatusBadRequest, "a refund needs an Idempotency-Key, so that a repeated request refunds once")
 	}
 	body := req.Body
 	reason := strings.TrimSpace(body.Reason)
@@ -70,7 +68,7 @@ func (s *Server) CreateRefund(ctx context.Context, req CreateRefundRequestObject
 	}
 	// A pending refund whose start failed before is started by its repeat.
 	if r.Status == orders.RefundPending {
-		if err := s.startRefund(ctx, r); err != nil {
+		if err := s.startOnce(ctx, workflows.RefundStartOptions(r.ID), workflows.RefundWorkflow, workflows.RefundInput{RefundID: r.ID}); err != nil {
 			s.Logger.Error("could not start a refund", "order_id", o.ID, "refund_id", r.ID, "request_id", httpx.RequestID(ctx), "error", err)
 			return nil, httpx.NewProblem(http.StatusServiceUnavailable,
 				"the refund is recorded but could not be started; repeat the request with the same Idempotency-Key")
@@ -85,9 +83,10 @@ func (s *Server) CreateRefund(ctx context.Context, req CreateRefundRequestObject
 	return CreateRefund202JSONResponse{Body: r, Headers: CreateRefund202ResponseHeaders{Location: &location}}, nil
 }
 
-// startRefund starts the refund's workflow, or finds it running or done.
-func (s *Server) startRefund(ctx context.Context, r orders.Refund) error {
-	_, err := s.Temporal.ExecuteWorkflow(ctx, workflows.RefundStartOptions(r.ID), workflows.RefundWorkflow, workflows.RefundInput{RefundID: r.ID})
+// startOnce starts a workflow of a claimed record (a refund, a return), or
+// finds it running or done.
+func (s *Server) startOnce(ctx context.Context, opts client.StartWorkflowOptions, fn, input any) error {
+	_, err := s.Temporal.ExecuteWorkflow(ctx, opts, fn, input)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		return nil // it ran already

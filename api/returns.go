@@ -8,8 +8,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"go.temporal.io/api/serviceerror"
-
 	"github.com/orderflow/orderflow/internal/domain/orders"
 	"github.com/orderflow/orderflow/internal/platform/auth"
 	"github.com/orderflow/orderflow/internal/platform/httpx"
@@ -48,12 +46,9 @@ func (req ReturnRequest) validate() *httpx.Problem {
 // the label, waits for the parcel, restocks and refunds. The
 // Idempotency-Key is required, as for a refund.
 func (s *Server) CreateReturn(ctx context.Context, req CreateReturnRequestObject) (CreateReturnResponseObject, error) {
-	key, err := idempotencyKey(req.Params.IdempotencyKey)
+	key, err := requiredIdempotencyKey(req.Params.IdempotencyKey, "return")
 	if err != nil {
 		return nil, err
-	}
-	if key == "" {
-		return nil, httpx.NewProblem(http.StatusBadRequest, "a return needs an Idempotency-Key, so that a repeated request returns once")
 	}
 	o, err := s.findOrder(ctx, req.Id)
 	if err != nil {
@@ -80,9 +75,7 @@ func (s *Server) CreateReturn(ctx context.Context, req CreateReturnRequestObject
 	}
 	// A return whose start failed before is started by its repeat.
 	if r.Status == orders.ReturnRequested {
-		_, err := s.Temporal.ExecuteWorkflow(ctx, workflows.ReturnStartOptions(r.ID), workflows.ReturnWorkflow, workflows.ReturnInput{ReturnID: r.ID})
-		var started *serviceerror.WorkflowExecutionAlreadyStarted
-		if err != nil && !errors.As(err, &started) {
+		if err := s.startOnce(ctx, workflows.ReturnStartOptions(r.ID), workflows.ReturnWorkflow, workflows.ReturnInput{ReturnID: r.ID}); err != nil {
 			s.Logger.Error("could not start a return", "order_id", o.ID, "return_id", r.ID, "request_id", httpx.RequestID(ctx), "error", err)
 			return nil, httpx.NewProblem(http.StatusServiceUnavailable,
 				"the return is recorded but could not be started; repeat the request with the same Idempotency-Key")
