@@ -42,6 +42,20 @@ func (a *InventoryActivities) ReleaseReservation(ctx context.Context, req Releas
 	}))
 }
 
+// GetReservation reads a reservation and where its stock was taken from:
+// for an order repaired after its workflow closed, which ships what was
+// sold.
+func (a *InventoryActivities) GetReservation(ctx context.Context, reservationID string) (Reservation, error) {
+	res, err := a.Stock.GetReservation(ctx, reservationID)
+	if errors.Is(err, inventory.ErrReservationNotFound) {
+		return Reservation{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrNotFound, nil)
+	}
+	if err != nil {
+		return Reservation{}, err
+	}
+	return Reservation{ID: res.ID, Status: res.Status, Allocations: res.Allocations}, nil
+}
+
 // Restock puts sold goods back on hand (a parcel cancelled before its
 // pickup, a return received), once per key and line.
 func (a *InventoryActivities) Restock(ctx context.Context, req RestockRequest) error {

@@ -56,7 +56,7 @@ func OrderWorkflow(ctx workflow.Context, in orders.Input) (orders.State, error) 
 	s.record(dctx, final.Event())
 	countOrder(dctx, final, failureClass(final, err))
 	if final == orders.StatusCompleted {
-		s.ship(dctx)
+		s.ship(dctx, s.stock.state.Allocations)
 	}
 	s.done = true
 	// A cancel update waiting for the outcome answers before the run closes.

@@ -31,7 +31,7 @@ const stoppedReason = "The order was stopped before it could be completed."
 // compensations by nature), timed out, or failed. The orders worker's
 // reconciler starts it (task queue orders, ID RepairOrderWorkflowID). It
 // decides from the stock: stock already sold means the order was paid and
-// completed, so it is recorded completed; otherwise the stock is released,
+// completed, so it is recorded completed and shipped; otherwise the stock is released,
 // any authorization the gateway made for the order is voided (refunded if
 // it was captured), and the order is recorded cancelled. Every step is
 // idempotent by the order's keys, so a repair run again changes nothing; a
@@ -76,7 +76,32 @@ func RepairOrderWorkflow(ctx workflow.Context, in RepairOrderInput) (orders.Stat
 	s.notifyCustomer(ctx, final)
 	s.state.Status, s.state.Attention = final, ""
 	s.record(ctx, final.Event())
+	if sold {
+		s.shipRepaired(ctx)
+	}
 	return s.state, nil
+}
+
+// repairShipsChange marks repairs that ship the order they complete, as
+// the saga would have. Repairs recorded before it end at completed.
+const repairShipsChange = "repair-ships"
+
+// shipRepaired ships a repaired order from where its reservation took the
+// stock: the closed run's reservation state is gone with it, the ledger
+// keeps it. A run terminated after it began shipping changes nothing: the
+// plan and the children are idempotent by shipment ID.
+func (s *orderSaga) shipRepaired(ctx workflow.Context) {
+	if workflow.GetVersion(ctx, repairShipsChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return
+	}
+	var res activities.Reservation
+	err := workflow.ExecuteActivity(inventoryCtx(ctx), inventoryActivities.GetReservation, ReservationID(s.in.OrderID)).Get(ctx, &res)
+	if err != nil {
+		workflow.GetLogger(ctx).Error("repaired order not shipped: its reservation could not be read",
+			"order_id", s.in.OrderID, "error", err)
+		return
+	}
+	s.ship(ctx, res.Allocations)
 }
 
 // releaseStock releases an order's reservation in the inventory service

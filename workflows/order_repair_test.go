@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/orderflow/orderflow/activities"
+	"github.com/orderflow/orderflow/internal/domain/inventory"
 	"github.com/orderflow/orderflow/internal/domain/orders"
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
@@ -47,14 +48,21 @@ func (s *RepairOrderWorkflowSuite) TestRepairOfATerminatedOrderReleasesAndVoids(
 }
 
 // Terminated after its stock was sold (and so paid for): the order
-// completed in all but its bookkeeping, and is recorded completed.
-func (s *RepairOrderWorkflowSuite) TestRepairOfAnOrderWhoseStockWasSoldCompletesIt() {
+// completed in all but its bookkeeping, and is recorded completed, then
+// shipped from the warehouses the ledger says its stock came from.
+func (s *RepairOrderWorkflowSuite) TestRepairOfAnOrderWhoseStockWasSoldCompletesAndShipsIt() {
 	t := s.T()
-	f := &fakeServices{releaseErr: temporal.NewNonRetryableApplicationError("reservation was committed", activities.ErrReservationCommitted, nil)}
+	f := &fakeServices{
+		releaseErr:  temporal.NewNonRetryableApplicationError("reservation was committed", activities.ErrReservationCommitted, nil),
+		allocations: []inventory.Allocation{{SKU: "SKU-1", WarehouseID: "w1", Quantity: 1}, {SKU: "SKU-1", WarehouseID: "w2", Quantity: 1}},
+	}
 	st := s.runRepair(f, orders.State{OrderID: "o-1", Status: orders.StatusProcessing, Steps: []orders.Step{}})
 
 	require.Equal(t, orders.StatusCompleted, st.Status)
 	require.Zero(t, f.calls["VoidPayment"], "a sold order keeps its payment")
 	require.Equal(t, "order.completed", f.recorded[len(f.recorded)-1].Event)
 	require.Contains(t, f.lastEmail.Body, "is confirmed")
+	require.Len(t, f.planned, 2, "one shipment per warehouse")
+	require.Equal(t, 2, f.calls["ShipmentWorkflow"])
+	require.Empty(t, f.shipped[0].Order.PaymentToken)
 }

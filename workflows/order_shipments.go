@@ -21,11 +21,11 @@ const shipmentsChange = "shipments"
 // the read model first so the order moves to shipped and delivered only
 // with all of them. The children outlive the order (ABANDON): the saga
 // is done, a parcel takes days.
-func (s *orderSaga) ship(ctx workflow.Context) {
+func (s *orderSaga) ship(ctx workflow.Context, allocations []inventory.Allocation) {
 	if workflow.GetVersion(ctx, shipmentsChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return
 	}
-	list := shipmentsOf(s.in.OrderID, s.stock.state.Allocations)
+	list := shipmentsOf(s.in.OrderID, allocations)
 	if len(list) == 0 {
 		return
 	}

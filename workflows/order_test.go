@@ -121,6 +121,10 @@ func (f *fakeServices) register(env *testsuite.TestWorkflowEnvironment) {
 		}
 		return activities.Reservation{ID: req.ReservationID, Status: "reserved", Allocations: allocations}, nil
 	})
+	env.OnActivity(inventoryActivities.GetReservation, mock.Anything, mock.Anything).Return(func(_ context.Context, id string) (activities.Reservation, error) {
+		f.count("GetReservation")
+		return activities.Reservation{ID: id, Status: "committed", Allocations: f.allocations}, nil
+	})
 	env.OnActivity(inventoryActivities.CommitReservation, mock.Anything, mock.Anything).Return(func(_ context.Context, id string) error {
 		f.count("CommitReservation")
 		f.mu.Lock()
