@@ -344,6 +344,7 @@ func (e ReservationStatus) Valid() bool {
 
 // Defines values for ReturnStatus.
 const (
+	ReturnStatusCancelled   ReturnStatus = "cancelled"
 	ReturnStatusInTransit   ReturnStatus = "in_transit"
 	ReturnStatusLabelIssued ReturnStatus = "label_issued"
 	ReturnStatusLost        ReturnStatus = "lost"
@@ -356,6 +357,8 @@ const (
 // Valid indicates whether the value is a known member of the ReturnStatus enum.
 func (e ReturnStatus) Valid() bool {
 	switch e {
+	case ReturnStatusCancelled:
+		return true
 	case ReturnStatusInTransit:
 		return true
 	case ReturnStatusLabelIssued:
@@ -1030,7 +1033,7 @@ type ReturnRequest struct {
 	Reason string `json:"reason"`
 }
 
-// ReturnStatus `requested`: its label is being issued; `label_issued`: waiting for the parcel to be dropped off; `in_transit`; `received`: back and restocked; `refunded`: its refund claimed (paid by the refund's workflow); `lost`: lost on its way back, for an admin to refund by hand; `not_refunded`: received and restocked, but an admin had refunded the order in full meanwhile.
+// ReturnStatus `requested`: its label is being issued; `label_issued`: waiting for the parcel to be dropped off; `in_transit`; `received`: back and restocked; `refunded`: its refund claimed (paid by the refund's workflow); `lost`: lost on its way back, for an admin to refund by hand; `not_refunded`: received and restocked, but an admin had refunded the order in full meanwhile; `cancelled`: its label could not be issued, or went unused for 14 days, so its lines can be returned again.
 type ReturnStatus string
 
 // RiskAssessment The risk assessment made before the payment (step `assess_risk`), shown to admins only: `low` goes on, `medium` waits for an admin's approval after the authorization, `high` fails the order. Absent for orders placed before assessments.

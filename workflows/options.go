@@ -141,6 +141,18 @@ func inventoryCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, opts)
 }
 
+// restockCtx puts goods back on hand once they are back for sure (a parcel
+// the carrier has cancelled, a return received): there is nothing to undo
+// instead, so it is retried until it is done, through an inventory outage
+// of any length or an inventory worker not yet deployed with Restock. The
+// Web UI shows it pending with its attempts and last error meanwhile.
+func restockCtx(ctx workflow.Context) workflow.Context {
+	ctx = inventoryCtx(ctx)
+	opts := workflow.GetActivityOptions(ctx)
+	opts.ScheduleToCloseTimeout = 0
+	return workflow.WithActivityOptions(ctx, opts)
+}
+
 // recordCtx runs a worker's own bookkeeping as local activities: read-model
 // writes, and the signals and workflow starts of local_calls.go. A database
 // or Temporal outage is waited out for a week: the workflow holds its place

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"errors"
+	"time"
 
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
@@ -41,7 +42,9 @@ func ReturnStartOptions(returnID string) client.StartWorkflowOptions {
 // prices (never more than the capture has left) by a RefundWorkflow, which
 // tells the customer. Each step is keyed by the return, so a retry or a
 // killed worker does each once. A parcel lost on its way back ends the
-// return lost, for an admin to refund by hand.
+// return lost, for an admin to refund by hand. A label the carrier refuses,
+// or one not used within ReturnLabelValidity, ends the return cancelled,
+// which frees its lines for another return.
 func ReturnWorkflow(ctx workflow.Context, in ReturnInput) (orders.Return, error) {
 	var r orders.Return
 	if err := workflow.ExecuteLocalActivity(recordCtx(ctx), fulfilmentActivities.LoadReturn, in.ReturnID).Get(ctx, &r); err != nil {
@@ -51,13 +54,38 @@ func ReturnWorkflow(ctx workflow.Context, in ReturnInput) (orders.Return, error)
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (orders.Return, error) { return rt.r, nil }); err != nil {
 		return r, err
 	}
+	expiring := workflow.GetVersion(ctx, returnExpiryChange, workflow.DefaultVersion, 1) == 1
 	if r.Status == orders.ReturnRequested {
-		if err := rt.issueLabel(ctx); err != nil {
+		err := rt.issueLabel(ctx)
+		if err != nil && (!expiring || temporal.IsCanceledError(err)) {
 			return rt.r, err
 		}
+		if err != nil {
+			workflow.GetLogger(ctx).Error("return label not issued: the return is cancelled", "return_id", rt.r.ID, "order_id", rt.r.OrderID, "error", err)
+			rt.r.Status = orders.ReturnCancelled
+			rt.record(ctx)
+			return rt.r, nil
+		}
+	}
+	if expiring && rt.r.Status == orders.ReturnLabelIssued {
+		rt.expires = workflow.Now(ctx).Add(ReturnLabelValidity)
 	}
 	tracking := workflow.GetSignalChannel(ctx, SignalTracking)
 	for rt.r.Status == orders.ReturnLabelIssued || rt.r.Status == orders.ReturnInTransit {
+		if rt.r.Status == orders.ReturnLabelIssued && !rt.expires.IsZero() {
+			left := rt.expires.Sub(workflow.Now(ctx))
+			arrived := false
+			if left > 0 {
+				var err error
+				if arrived, err = workflow.AwaitWithTimeout(ctx, left, func() bool { return tracking.Len() > 0 }); err != nil {
+					return rt.r, err
+				}
+			}
+			if !arrived {
+				rt.expire(ctx)
+				continue
+			}
+		}
 		var ev carrier.TrackingEvent
 		tracking.Receive(ctx, &ev)
 		rt.apply(ctx, ev)
@@ -68,10 +96,22 @@ func ReturnWorkflow(ctx workflow.Context, in ReturnInput) (orders.Return, error)
 	return rt.r, rt.restockAndRefund(ctx)
 }
 
+// ReturnLabelValidity is how long a return label waits for the customer
+// to drop the parcel off. After it, the label is cancelled at the carrier
+// and the return with it: its lines can be asked back again.
+const ReturnLabelValidity = 14 * 24 * time.Hour
+
+// returnExpiryChange marks returns whose label expires, and whose label
+// the carrier refuses end cancelled. Returns started before it wait for
+// their parcel for as long as it takes.
+const returnExpiryChange = "return-expiry"
+
 type returnFlow struct {
 	r orders.Return
 	// sequence is the number of the carrier's last event applied.
 	sequence int
+	// expires is when an unused label is cancelled; zero for never.
+	expires time.Time
 }
 
 // issueLabel books the parcel back from the customer: the label they
@@ -85,6 +125,27 @@ func (rt *returnFlow) issueLabel(ctx workflow.Context) error {
 	rt.r.Status, rt.r.CarrierShipmentID, rt.r.TrackingNumber, rt.r.LabelURL = orders.ReturnLabelIssued, booked.ID, booked.TrackingNumber, booked.LabelURL
 	rt.record(ctx)
 	return nil
+}
+
+// expire cancels an unused label at the carrier, and the return with it.
+// A parcel the carrier has just picked up is followed on (its callback is
+// on its way) and no longer expires; a carrier that cannot be reached is
+// asked again a day later.
+func (rt *returnFlow) expire(ctx workflow.Context) {
+	req := activities.CancelShipmentRequest{IdempotencyKey: rt.r.ID + ":expire", CarrierShipmentID: rt.r.CarrierShipmentID}
+	err := workflow.ExecuteLocalActivity(carrierCtx(ctx), fulfilmentActivities.CancelShipment, req).Get(ctx, nil)
+	var appErr *temporal.ApplicationError
+	switch {
+	case errors.As(err, &appErr) && appErr.Type() == activities.ErrPickedUp:
+		rt.expires = time.Time{}
+	case err != nil:
+		workflow.GetLogger(ctx).Error("expired return label not cancelled at the carrier", "return_id", rt.r.ID, "error", err)
+		rt.expires = workflow.Now(ctx).Add(24 * time.Hour)
+	default:
+		workflow.GetLogger(ctx).Info("return label expired unused: the return is cancelled", "return_id", rt.r.ID, "order_id", rt.r.OrderID)
+		rt.r.Status = orders.ReturnCancelled
+		rt.record(ctx)
+	}
 }
 
 // apply applies one tracking event of the parcel on its way back.
@@ -113,7 +174,7 @@ func (rt *returnFlow) restockAndRefund(ctx workflow.Context) error {
 		lines[i] = inventory.Allocation{SKU: l.SKU, WarehouseID: l.WarehouseID, Quantity: l.Quantity}
 	}
 	restock := activities.RestockRequest{IdempotencyKey: rt.r.ID, OrderID: rt.r.OrderID, Lines: lines, Reason: "return " + rt.r.ID + " received"}
-	if err := workflow.ExecuteActivity(inventoryCtx(ctx), inventoryActivities.Restock, restock).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(restockCtx(ctx), inventoryActivities.Restock, restock).Get(ctx, nil); err != nil {
 		return err
 	}
 	claim := orders.RefundClaim{OrderID: rt.r.OrderID, IdempotencyKey: "return:" + rt.r.ID, Amount: rt.r.Amount, AtMost: true,

@@ -26,6 +26,11 @@ type fakeReturns struct {
 	claims    []orders.RefundClaim
 	started   []activities.StartWorkflowRequest
 	remaining int64 // what the capture has left
+	// bookErr fails the label's booking; cancels are the labels cancelled
+	// at the carrier, cancelErr their answer.
+	bookErr   error
+	cancels   []activities.CancelShipmentRequest
+	cancelErr error
 }
 
 func (f *fakeReturns) register(s *ReturnWorkflowSuite) {
@@ -36,7 +41,17 @@ func (f *fakeReturns) register(s *ReturnWorkflowSuite) {
 			f.mu.Lock()
 			defer f.mu.Unlock()
 			f.bookings = append(f.bookings, req)
+			if f.bookErr != nil {
+				return carrier.Shipment{}, f.bookErr
+			}
 			return carrier.Shipment{ID: "shp_r1", Reference: req.ReturnID, TrackingNumber: "SPR1GB", LabelURL: "http://carrier/label"}, nil
+		})
+	s.env.OnActivity(fulfilmentActivities.CancelShipment, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, req activities.CancelShipmentRequest) error {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.cancels = append(f.cancels, req)
+			return f.cancelErr
 		})
 	s.env.OnActivity(fulfilmentActivities.RecordReturn, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, r orders.Return) error {
@@ -150,4 +165,54 @@ func (s *ReturnWorkflowSuite) TestLostReturnIsNotRestocked() {
 	require.Equal(t, orders.ReturnLost, r.Status)
 	require.Empty(t, f.restocks)
 	require.Empty(t, f.claims)
+}
+
+// A label the carrier refuses cancels the return: nothing was sent back,
+// and its lines are free to be asked back again.
+func (s *ReturnWorkflowSuite) TestRefusedLabelCancelsTheReturn() {
+	t := s.T()
+	f := &fakeReturns{ret: testReturn(), remaining: 10000,
+		bookErr: temporal.NewNonRetryableApplicationError("no such address", activities.ErrCarrierRefused, nil)}
+	f.register(s)
+	s.env.ExecuteWorkflow(ReturnWorkflow, ReturnInput{ReturnID: "ret-1"})
+	require.NoError(t, s.env.GetWorkflowError())
+	var r orders.Return
+	require.NoError(t, s.env.GetWorkflowResult(&r))
+	require.Equal(t, orders.ReturnCancelled, r.Status)
+	require.Equal(t, []orders.ReturnStatus{orders.ReturnCancelled}, f.recorded)
+	require.Empty(t, f.restocks)
+}
+
+// A label not used within its validity is cancelled at the carrier, and
+// the return with it.
+func (s *ReturnWorkflowSuite) TestUnusedLabelExpires() {
+	t := s.T()
+	f := &fakeReturns{ret: testReturn(), remaining: 10000}
+	f.register(s)
+	s.env.ExecuteWorkflow(ReturnWorkflow, ReturnInput{ReturnID: "ret-1"})
+	require.NoError(t, s.env.GetWorkflowError())
+	var r orders.Return
+	require.NoError(t, s.env.GetWorkflowResult(&r))
+	require.Equal(t, orders.ReturnCancelled, r.Status)
+	require.Equal(t, []activities.CancelShipmentRequest{{IdempotencyKey: "ret-1:expire", CarrierShipmentID: "shp_r1"}}, f.cancels)
+	require.Equal(t, []orders.ReturnStatus{orders.ReturnLabelIssued, orders.ReturnCancelled}, f.recorded)
+	require.Empty(t, f.claims)
+}
+
+// A parcel the carrier picked up just as its label expired is followed
+// home as any other, and asked to expire no more.
+func (s *ReturnWorkflowSuite) TestLabelPickedUpAsItExpiresIsFollowed() {
+	t := s.T()
+	f := &fakeReturns{ret: testReturn(), remaining: 10000,
+		cancelErr: temporal.NewNonRetryableApplicationError("picked up", activities.ErrPickedUp, nil)}
+	f.register(s)
+	s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(SignalTracking, returnEvent(1, carrier.StatusInTransit)) }, ReturnLabelValidity+time.Hour)
+	s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(SignalTracking, returnEvent(2, carrier.StatusDelivered)) }, ReturnLabelValidity+2*time.Hour)
+	s.env.ExecuteWorkflow(ReturnWorkflow, ReturnInput{ReturnID: "ret-1"})
+	require.NoError(t, s.env.GetWorkflowError())
+	var r orders.Return
+	require.NoError(t, s.env.GetWorkflowResult(&r))
+	require.Equal(t, orders.ReturnRefunded, r.Status)
+	require.Len(t, f.cancels, 1)
+	require.Len(t, f.restocks, 1)
 }

@@ -85,7 +85,7 @@ func (s *shipment) cancel(ctx workflow.Context, d Decision) (orders.Shipment, er
 		lines[i] = inventory.Allocation{SKU: l.SKU, WarehouseID: s.sh.WarehouseID, Quantity: l.Quantity}
 	}
 	restock := activities.RestockRequest{IdempotencyKey: s.sh.ID + ":cancel", OrderID: s.sh.OrderID, Lines: lines, Reason: reason}
-	if err := workflow.ExecuteActivity(inventoryCtx(ctx), inventoryActivities.Restock, restock).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(restockCtx(ctx), inventoryActivities.Restock, restock).Get(ctx, nil); err != nil {
 		return s.sh, err
 	}
 	// The refund is claimed before the shipment is recorded: the last

@@ -56,7 +56,7 @@ const CHANNELS = ["email", "sms", "push"];
 // payment was captured.
 // Checked against the API's lists by internal/app/frontend_test.go.
 const SETTLED = ["failed", "cancelled", "delivered"];
-const RETURN_FINAL = ["refunded", "lost", "not_refunded"];
+const RETURN_FINAL = ["refunded", "lost", "not_refunded", "cancelled"];
 // settled: nothing more happens to the order by itself, its returns ended.
 const settled = o => SETTLED.includes(o.status) && (o.returns || []).every(r => RETURN_FINAL.includes(r.status));
 const PAID = ["completed", "shipped", "delivered"];

@@ -33,6 +33,9 @@ const (
 	// ReturnNotRefunded was received and restocked, but the capture had
 	// nothing left to give back (an admin refunded it in full meanwhile).
 	ReturnNotRefunded ReturnStatus = "not_refunded"
+	// ReturnCancelled never came back: its label could not be issued, or
+	// went unused past its validity. Its lines can be returned again.
+	ReturnCancelled ReturnStatus = "cancelled"
 )
 
 // Final reports whether a return in s has ended.
@@ -162,7 +165,7 @@ func (s *Store) ClaimReturn(ctx context.Context, c ReturnClaim) (r Return, creat
 		if err != nil {
 			return err
 		}
-		rows, err = tx.Query(ctx, `SELECT items FROM orders.returns WHERE order_id = $1`, c.OrderID)
+		rows, err = tx.Query(ctx, `SELECT items FROM orders.returns WHERE order_id = $1 AND status <> $2`, c.OrderID, ReturnCancelled)
 		if err != nil {
 			return err
 		}
@@ -262,7 +265,7 @@ func quantities(lines []Line) map[string]int {
 }
 
 // ReturnFinalStatuses are those of a return that has ended.
-var ReturnFinalStatuses = []ReturnStatus{ReturnRefunded, ReturnLost, ReturnNotRefunded}
+var ReturnFinalStatuses = []ReturnStatus{ReturnRefunded, ReturnLost, ReturnNotRefunded, ReturnCancelled}
 
 // Settled reports whether nothing more happens to o by itself: its status
 // is settled and every return of it has ended.

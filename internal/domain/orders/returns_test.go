@@ -83,6 +83,29 @@ func TestReturnTakesDeliveredLinesOnceWithinTheWindow(t *testing.T) {
 	require.Len(t, list, 1)
 }
 
+// A cancelled return (its label refused, or unused) gives its units back
+// to the order's returnable lines.
+func TestCancelledReturnFreesItsLines(t *testing.T) {
+	ctx := context.Background()
+	store := orders.NewStore(testPool)
+	now := time.Now()
+	c := claim("k1", 2)
+	c.OrderID = deliveredOrder(t, store, now.Add(-time.Hour), now.Add(-time.Hour)).OrderID
+	r, _, err := store.ClaimReturn(ctx, c)
+	require.NoError(t, err)
+	again := claim("k2", 1)
+	again.OrderID = c.OrderID
+	_, _, err = store.ClaimReturn(ctx, again)
+	var tooLarge *orders.ReturnTooLargeError
+	require.ErrorAs(t, err, &tooLarge, "both units are being returned")
+
+	r.Status, r.Revision, r.UpdatedAt = orders.ReturnCancelled, 1, time.Now()
+	require.NoError(t, store.RecordReturn(ctx, r))
+	_, created, err := store.ClaimReturn(ctx, again)
+	require.NoError(t, err)
+	require.True(t, created, "the cancelled return holds nothing")
+}
+
 // Customers returning the same units at once: the order's row lock lets
 // each unit be returned once.
 func TestConcurrentReturnsNeverReturnAUnitTwice(t *testing.T) {
