@@ -1,5 +1,7 @@
 // Package frontend serves the dashboard: static pages embedded in the binary,
 // and /api/ proxied to the API so the browser talks to one origin (no CORS).
+// It is the browser's backend: it signs users in and keeps their tokens
+// (signin.go), so the page never holds one.
 package frontend
 
 import (
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/orderflow/orderflow/internal/platform/httpx"
@@ -21,20 +24,46 @@ import (
 //go:embed static
 var static embed.FS
 
-// New returns the dashboard's handler, proxying /api/ to apiURL; tp traces
-// each request and its call to the API.
-func New(apiURL string, logger *slog.Logger, tp trace.TracerProvider) (http.Handler, error) {
-	target, err := url.Parse(apiURL)
+// Options are what the dashboard's server needs.
+type Options struct {
+	// APIURL is where the API listens, e.g. http://127.0.0.1:8080.
+	APIURL string
+	// Sessions keeps the signed-in sessions, shared by every replica.
+	Sessions *redis.Client
+	// Secure marks the session cookie Secure (outside development, where
+	// the dashboard is served over HTTPS).
+	Secure bool
+	Logger *slog.Logger
+	// Tracer traces each request and its call to the API.
+	Tracer trace.TracerProvider
+}
+
+// New returns the dashboard's handler: its pages, its sessions at
+// /session, and /api/ proxied to the API as the session's user.
+func New(o Options) (http.Handler, error) {
+	target, err := url.Parse(o.APIURL)
 	if err != nil || target.Scheme == "" || target.Host == "" {
-		return nil, fmt.Errorf("API_URL=%q: want an absolute URL such as http://127.0.0.1:8080", apiURL)
+		return nil, fmt.Errorf("API_URL=%q: want an absolute URL such as http://127.0.0.1:8080", o.APIURL)
 	}
+	logger := o.Logger
+	transport := httpx.TracedTransport(o.Tracer, "api")
+	auth := &signIn{tokens: tokenClient{api: target, http: &http.Client{Transport: transport, Timeout: 15 * time.Second}},
+		store: sessions{rdb: o.Sessions}, secure: o.Secure, logger: logger}
 	proxy := &httputil.ReverseProxy{
-		Transport: httpx.TracedTransport(tp, "api"),
+		Transport: transport,
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(target)
 			r.SetXForwarded()
 			// One request ID from the browser to the API's logs.
 			r.Out.Header.Set(httpx.RequestIDHeader, httpx.RequestID(r.In.Context()))
+			// The API sees the session's user, and nothing of the
+			// browser's session itself.
+			r.Out.Header.Del("Authorization")
+			r.Out.Header.Del("Cookie")
+			r.Out.Header.Del(CSRFHeader)
+			if token, ok := r.In.Context().Value(accessTokenKey{}).(string); ok {
+				r.Out.Header.Set("Authorization", "Bearer "+token)
+			}
 		},
 		ModifyResponse: func(resp *http.Response) error {
 			// Ours are set already, and equal.
@@ -53,18 +82,36 @@ func New(apiURL string, logger *slog.Logger, tp trace.TracerProvider) (http.Hand
 	}
 	r := mux.NewRouter()
 	httpx.InstallRouting(r)
+	r.Path(SessionPath).Methods(http.MethodPost).HandlerFunc(auth.create)
+	r.Path(SessionPath).Methods(http.MethodGet).HandlerFunc(auth.show)
+	r.Path(SessionPath).Methods(http.MethodDelete).HandlerFunc(auth.remove)
+	// The page signs in and out at /session: the tokens of these stay here.
+	r.Path("/api/auth/{op:login|refresh|logout}").HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusNotFound, "the dashboard signs in and out at "+SessionPath))
+	})
+	api := auth.authorize(proxy)
 	// An order's stream outlives the server's write timeout: the API
 	// bounds it (minutes, with heartbeats), and the proxy ends with it.
-	r.Path("/api/orders/{id}/stream").Methods(http.MethodGet).Handler(withoutWriteTimeout(proxy))
-	r.PathPrefix("/api/").Handler(proxy)
+	r.Path("/api/orders/{id}/stream").Methods(http.MethodGet).Handler(withoutWriteTimeout(api))
+	r.PathPrefix("/api/").Handler(api)
 	// The dashboard runs no script from anywhere but itself, and is not
 	// framed. Its service worker is one of its own scripts: worker-src
 	// falls back to default-src, so 'self' allows /sw.js and nothing else.
 	site := httpx.SecurityHeaders(dashboardCSP, http.FileServerFS(files))
 	r.Path(serviceWorkerPath).Handler(serviceWorker(site))
 	r.PathPrefix("/").Handler(site)
-	return httpx.Trace(tp, "frontend", httpx.WithRequestID(httpx.Observe("frontend", logger, r))), nil
+	// No other site's page can send a request that changes something.
+	origins := http.NewCrossOriginProtection()
+	origins.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusForbidden, "cross-origin requests are refused"))
+	}))
+	guarded := origins.Handler(r)
+	return httpx.Trace(o.Tracer, "frontend", httpx.WithRequestID(httpx.Observe("frontend", logger, guarded))), nil
 }
+
+// SessionPath is where the page signs in (POST), finds its session after
+// a reload (GET) and signs out (DELETE).
+const SessionPath = "/session"
 
 // dashboardCSP is the Content-Security-Policy of the dashboard's pages,
 // scripts and service worker.

@@ -13,7 +13,7 @@ import (
 // The probes and metrics are on the ops port (OPS_ADDR): the dashboard's
 // public port, which the Ingress exposes, serves none of them.
 func TestPublicPortServesNoOpsEndpoints(t *testing.T) {
-	h, err := New("http://127.0.0.1:1", slog.New(slog.DiscardHandler), noop.NewTracerProvider())
+	h, err := New(Options{APIURL: "http://127.0.0.1:1", Logger: slog.New(slog.DiscardHandler), Tracer: noop.NewTracerProvider()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func TestPublicPortServesNoOpsEndpoints(t *testing.T) {
 // The service worker is served as JavaScript, revalidated at every load,
 // under a policy that lets the page register it; the page registers it.
 func TestServiceWorker(t *testing.T) {
-	h, err := New("http://127.0.0.1:1", slog.New(slog.DiscardHandler), noop.NewTracerProvider())
+	h, err := New(Options{APIURL: "http://127.0.0.1:1", Logger: slog.New(slog.DiscardHandler), Tracer: noop.NewTracerProvider()})
 	if err != nil {
 		t.Fatal(err)
 	}

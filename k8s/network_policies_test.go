@@ -188,7 +188,7 @@ func TestNetworkPolicies(t *testing.T) {
 	}
 	tcp := func(from, to string, port int32) flow { return flow{from, to, port, corev1.ProtocolTCP} }
 	need := []flow{
-		tcp("ingress-controller", "frontend", 3000), tcp("ingress-controller", "api", 8080), tcp("frontend", "api", 8080),
+		tcp("ingress-controller", "frontend", 3000), tcp("ingress-controller", "api", 8080), tcp("frontend", "api", 8080), tcp("frontend", "redis", 6379),
 		tcp("api", "postgres", 5432), tcp("api", "redis", 6379), tcp("api", "temporal", 7233),
 		tcp("worker-orders", "postgres", 5432), tcp("worker-orders", "temporal", 7233), tcp("worker-orders", "kafka", 9092), tcp("worker-orders", "internet", 443), tcp("worker-orders", "redis", 6379),
 		tcp("worker-inventory", "postgres", 5432), tcp("worker-inventory", "temporal", 7233), tcp("worker-inventory", "kafka", 9092), tcp("worker-inventory", "redis", 6379),
@@ -204,7 +204,7 @@ func TestNetworkPolicies(t *testing.T) {
 		need = append(need, tcp("prometheus", d, 9090))
 	}
 	deny := []flow{
-		tcp("frontend", "postgres", 5432), tcp("frontend", "redis", 6379), tcp("frontend", "temporal", 7233), tcp("frontend", "api", 9090),
+		tcp("frontend", "postgres", 5432), tcp("frontend", "temporal", 7233), tcp("frontend", "api", 9090),
 		tcp("ingress-controller", "api", 9090), tcp("ingress-controller", "frontend", 9090), tcp("ingress-controller", "worker-orders", 9090),
 		tcp("stranger", "api", 8080), tcp("stranger", "api", 9090), tcp("stranger", "frontend", 3000), tcp("prometheus", "api", 8080),
 		tcp("api", "internet", 443), tcp("api", "kafka", 9092), tcp("api", "worker-orders", 9090), tcp("worker-orders", "api", 8080),

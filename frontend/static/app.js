@@ -66,183 +66,57 @@ const UNCANCELLABLE = [...SETTLED, "shipped"];
 const ENDED = "Your session has ended. Please sign in again.";
 let pausedUntil = 0; // a 429's Retry-After: the refresh and the streams wait until then
 
-// ---- Session and tokens ----
+// ---- Session ----
 
-// The refresh token is kept in sessionStorage under this key, and nothing
-// else is stored. The access token lives only in memory (session.access): it
-// is what every request carries, and a reload simply refreshes a new one, so
-// it is never written where a later page could read it. The refresh token
-// must survive a reload, so it cannot live in memory alone; sessionStorage
-// rather than localStorage because it belongs to this tab and is gone when the
-// tab closes, which ends the session as closing the tab should. Unlike a
-// cookie, the browser never sends it on its own (no CSRF). Script on this
-// origin could still read it: the CSP allows no inline or foreign scripts, the
-// page writes data with textContent only, and the API rotates the token on
-// every use and revokes the session when a used one comes back.
-const STORAGE_KEY = "orderflow.session";
+// The dashboard's server keeps the session (frontend/signin.go): it signs
+// in at the API and holds the user's tokens, so this page holds none. The
+// browser keeps the session's cookie, which no script can read, and sends
+// it by itself; the page sends the CSRF token its session came with on
+// every request that changes something. Tabs share the cookie: signing out
+// in one ends the session in all, each finding out at its next request.
+const CSRF_HEADER = "X-CSRF-Token";
+const SAFE_METHODS = ["GET", "HEAD", "OPTIONS"];
 
-// The signed-in session, or null. Every asynchronous step remembers the
-// session it started in and drops its result when that is no longer the
-// current one, so a late answer never shows one user's orders to the next.
+// The signed-in session ({user, csrf}), or null. Every asynchronous step
+// remembers the session it started in and drops its result when that is no
+// longer the current one, so a late answer never shows one user's orders to
+// the next.
 let session = null;
 
-// tab names the sign-in, so that tabs can tell whether they hold the same one.
-function newSession(tab, refreshToken) {
-  return { tab, refresh: refreshToken, access: "", expiresAt: 0, user: null, timer: 0, refreshing: null };
+function sessionOf(body) {
+  return { user: body.user, csrf: body.csrf_token };
 }
 
+// randomID makes Idempotency-Keys. Not crypto.randomUUID: it needs a secure
+// context, and the dashboard may be served over plain HTTP inside a cluster.
 function randomID() {
-  // Not crypto.randomUUID: it needs a secure context, and the dashboard may be
-  // served over plain HTTP inside a cluster.
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), b => b.toString(16).padStart(2, "0")).join("");
-}
-
-function storeSession(s) {
-  try {
-    sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ refresh_token: s.refresh, tab: s.tab }));
-  } catch {
-    // Storage is off: the session just ends with the page.
-  }
-}
-
-function storedSession() {
-  try {
-    const v = JSON.parse(sessionStorage.getItem(STORAGE_KEY) || "null");
-    return v && typeof v.refresh_token === "string" && v.refresh_token && typeof v.tab === "string" ? v : null;
-  } catch {
-    return null;
-  }
-}
-
-function forgetStoredSession() {
-  try {
-    sessionStorage.removeItem(STORAGE_KEY);
-  } catch {
-    // Nothing was stored.
-  }
 }
 
 function isAdmin() {
   return Boolean(session && session.user && session.user.role === "admin");
 }
 
-// adopt takes a login or refresh answer for s: a new access token and its
-// lifetime, the rotated refresh token (the previous one is spent now) and the
-// user as the API knows them.
-function adopt(s, body) {
-  s.access = body.access_token;
-  const seconds = Number(body.expires_in) > 0 ? Number(body.expires_in) : 60;
-  s.expiresAt = Date.now() + seconds * 1000;
-  s.refresh = body.refresh_token;
-  s.user = body.user || s.user;
-  if (session !== s) return; // signed out meanwhile: signOut revokes s.refresh
-  storeSession(s);
-  scheduleRefresh(s);
-  showUser();
-}
-
-// refresh trades s's refresh token for new tokens. Callers share the one
-// refresh under way, never start a second: the API revokes the whole session
-// when a refresh token is used twice.
-function refresh(s) {
-  if (!s.refreshing) s.refreshing = doRefresh(s).finally(() => { s.refreshing = null; });
-  return s.refreshing;
-}
-
-async function doRefresh(s) {
-  let body;
-  try {
-    body = await postPublic("/api/auth/refresh", { refresh_token: s.refresh });
-  } catch (err) {
-    // A refusal (401: expired, revoked or reused) means signing in again.
-    // Throttling, an unreachable API or a 5xx leave the token as it was: try later.
-    if (err.status >= 400 && err.status < 500 && err.status !== 429 && session === s) endSession(ENDED);
-    throw err;
-  }
-  adopt(s, body);
-}
-
-// scheduleRefresh renews the access token a little before it expires (a fifth
-// of its lifetime early, at most a minute), so requests seldom meet a 401.
-function scheduleRefresh(s, delay) {
-  clearTimeout(s.timer);
-  if (delay === undefined) {
-    const left = s.expiresAt - Date.now();
-    delay = left - Math.min(60000, left / 5);
-  }
-  s.timer = setTimeout(() => {
-    refresh(s).catch(err => {
-      // Not reached or throttled: try again shortly. Requests meanwhile
-      // refresh by themselves once the access token has expired.
-      if (session === s) scheduleRefresh(s, Math.max(5, err.retryAfter) * 1000);
-    });
-  }, Math.min(Math.max(delay, 1000), 2 ** 31 - 1));
-}
-
-// endSession forgets the session in this tab (tokens, timers, the orders on
-// screen) and shows the sign-in form with notice. It returns the session it ended.
+// endSession forgets the session in this page (the orders on screen too)
+// and shows the sign-in form with notice.
 function endSession(notice) {
-  const s = session;
-  if (s) clearTimeout(s.timer);
   session = null;
-  forgetStoredSession();
   showSignIn(notice);
-  return s;
 }
 
-// signOut ends the session here at once, then asks the API to revoke it.
+// signOut ends the session at the dashboard's server, which revokes it at
+// the API, then here.
 async function signOut() {
-  const s = endSession("You have signed out.");
+  const s = session;
   if (!s) return;
   try {
-    // A refresh under way is about to replace the refresh token: revoke the
-    // new one, not the spent one. An expired access token is renewed first in
-    // case the API wants one on logout.
-    if (s.refreshing) await s.refreshing;
-    else if (Date.now() >= s.expiresAt - 5000) await refresh(s);
-  } catch {
-    // Logging out with what we have is still worth a try.
+    const resp = await send("DELETE", "/session", undefined, { [CSRF_HEADER]: s.csrf });
+    if (!resp.ok && resp.status !== 401) throw await apiError(resp);
+  } catch (err) {
+    if (session === s) showProblem(actionBox, "Could not sign out: ", err);
+    return;
   }
-  send("POST", "/api/auth/logout", { refresh_token: s.refresh }, Date.now() < s.expiresAt ? s.access : "")
-    .catch(() => {}); // unreachable: the refresh token expires on its own, and this tab no longer has it
-}
-
-// ---- Duplicated tabs ----
-
-// A duplicated tab starts with a copy of this tab's sessionStorage, so with
-// the same refresh token: whichever tab refreshed second would reuse it and
-// the API would revoke the session under both. So tabs answer for the
-// sign-in they hold, and a tab whose stored one is live elsewhere drops it.
-// When two copies restore at once, the smaller nonce keeps it.
-const tabs = "BroadcastChannel" in window ? new BroadcastChannel("orderflow-session") : null;
-let claim = null; // {tab, nonce} while this tab asks
-
-if (tabs) {
-  tabs.addEventListener("message", ({ data }) => {
-    if (!data || data.type !== "claim") return;
-    const mine = (session && session.tab === data.tab) || (claim && claim.tab === data.tab && claim.nonce < data.nonce);
-    if (mine) tabs.postMessage({ type: "taken", tab: data.tab, nonce: data.nonce });
-  });
-}
-
-function heldElsewhere(tab) {
-  if (!tabs) return Promise.resolve(false);
-  claim = { tab, nonce: randomID() };
-  const mine = claim;
-  return new Promise(resolve => {
-    const timer = setTimeout(done, 300, false);
-    function listen({ data }) {
-      if (data && data.type === "taken" && data.nonce === mine.nonce) done(true);
-    }
-    function done(taken) {
-      clearTimeout(timer);
-      tabs.removeEventListener("message", listen);
-      claim = null;
-      resolve(taken);
-    }
-    tabs.addEventListener("message", listen);
-    tabs.postMessage({ type: "claim", tab, nonce: mine.nonce });
-  });
+  if (session === s) endSession("You have signed out.");
 }
 
 // ---- Talking to the API ----
@@ -258,9 +132,8 @@ class ApiError extends Error {
 
 const REQUEST_TIMEOUT_MS = 15000;
 
-async function send(method, path, body, token, extra) {
+async function send(method, path, body, extra) {
   const headers = { Accept: "application/json, application/problem+json", ...extra };
-  if (token) headers.Authorization = "Bearer " + token;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   try {
     // A server that hangs counts as lost too, after longer than the API's
@@ -307,30 +180,23 @@ async function apiError(resp) {
   return new ApiError(resp.status, detail, errors, retryAfterSeconds(resp));
 }
 
-// postPublic calls the endpoints that need no access token: login, refresh, register.
+// postPublic calls what needs no session: signing in, signing up.
 async function postPublic(path, body) {
-  const resp = await send("POST", path, body, "");
+  const resp = await send("POST", path, body);
   if (!resp.ok) throw await apiError(resp);
   return readJSON(resp);
 }
 
 // api sends a request as the current session and returns the JSON answer
-// (null when empty). A 401 means the access token expired or was revoked
-// early: refresh once, sharing a refresh under way, and retry once; a second
-// 401 ends the session.
+// (null when empty). A 401 means the session ended (signed out in another
+// tab, revoked, expired): sign in again.
 async function api(method, path, body, headers) {
   const s = session;
   if (!s) throw new ApiError(401, "signed out");
-  if (Date.now() >= s.expiresAt - 5000) await refresh(s);
-  const used = s.access;
-  let resp = await send(method, path, body, used, headers);
-  if (resp.status === 401) {
-    // Someone else may have refreshed already since this request left.
-    if (s.access === used || s.refreshing) await refresh(s);
-    if (session !== s) throw new ApiError(401, "signed out");
-    resp = await send(method, path, body, s.access, headers);
-    if (resp.status === 401 && session === s) endSession(ENDED);
-  }
+  const extra = { ...headers };
+  if (!SAFE_METHODS.includes(method)) extra[CSRF_HEADER] = s.csrf;
+  const resp = await send(method, path, body, extra);
+  if (resp.status === 401 && session === s) endSession(ENDED);
   if (resp.status === 429) pausedUntil = Date.now() + Math.max(1, retryAfterSeconds(resp)) * 1000;
   if (!resp.ok) throw await apiError(resp);
   return readJSON(resp);
@@ -411,12 +277,9 @@ async function submitAuth(event) {
 }
 
 async function signIn() {
-  const body = await postPublic("/api/auth/login", { email: authEmail.value.trim(), password: authPassword.value });
+  const body = await postPublic("/session", { email: authEmail.value.trim(), password: authPassword.value });
   authPassword.value = "";
-  if (session) endSession(); // cannot happen from the form, but never keep two
-  const s = newSession(randomID(), body.refresh_token);
-  session = s;
-  adopt(s, body);
+  session = sessionOf(body);
   showApp();
 }
 
@@ -485,31 +348,22 @@ function showUser() {
   statsSection.hidden = !isAdmin();
 }
 
-// restore picks up the session this tab had before a reload.
+// restore picks up the session this browser has, after a reload or in a
+// new tab.
 async function restore() {
-  const stored = storedSession();
-  if (!stored) {
-    showSignIn();
-    return;
-  }
   showSignIn("Restoring your session…");
   authForm.hidden = true;
   authToggle.hidden = true;
-  if (await heldElsewhere(stored.tab)) {
-    forgetStoredSession();
-    showSignIn("This tab is a copy of a signed-in tab. Sign in to use it too.");
-    return;
-  }
-  const s = newSession(stored.tab, stored.refresh_token);
-  session = s;
   try {
-    await refresh(s);
-    if (session === s) showApp();
+    const resp = await send("GET", "/session");
+    if (resp.status === 401) {
+      showSignIn();
+      return;
+    }
+    if (!resp.ok) throw await apiError(resp);
+    session = sessionOf(await readJSON(resp));
+    showApp();
   } catch (err) {
-    if (session !== s) return; // refused: endSession showed the form already
-    // Not reached: keep the stored token so that a reload tries again.
-    clearTimeout(s.timer);
-    session = null;
     showSignIn("Could not restore your session (" + err.message + "). Reload to try again, or sign in.");
   }
 }
@@ -1030,7 +884,8 @@ function renderOrders() {
 // Orders under way are followed through their streams (GET
 // /api/orders/{id}/stream, server-sent events): a change shows the moment
 // it is made, where the list's refresh would show it seconds later. fetch
-// reads the stream, not EventSource, which cannot send the access token.
+// reads the stream, not EventSource, to see its answer's status (a 401
+// ends the session, a 429 says how long to wait).
 // Each stream holds a connection, and over HTTP/1.1 a browser opens 6 per
 // host for all its tabs: a tab follows at most FOLLOW_MAX orders, and only
 // while it is visible, so the list, the stats and the buttons always have
@@ -1088,12 +943,11 @@ async function followOrder(id) {
 // final state, or a 204 for a resume after it) and false when the stream
 // ended before.
 async function readOrderStream(s, id, lastEvent, signal, onOrder) {
-  if (Date.now() >= s.expiresAt - 5000) await refresh(s);
-  const headers = { Accept: "text/event-stream, application/problem+json", Authorization: "Bearer " + s.access };
+  const headers = { Accept: "text/event-stream, application/problem+json" };
   if (lastEvent) headers["Last-Event-ID"] = lastEvent;
   const resp = await fetch("/api/orders/" + encodeURIComponent(id) + "/stream", { headers, signal });
   if (resp.status === 204) return true;
-  if (resp.status === 401) await refresh(s); // the next attempt has a new token
+  if (resp.status === 401 && session === s) endSession(ENDED);
   if (resp.status === 429) pausedUntil = Date.now() + Math.max(1, retryAfterSeconds(resp)) * 1000;
   if (!resp.ok) throw await apiError(resp);
   const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -2081,7 +1935,7 @@ devicesList.addEventListener("click", event => {
 // A hidden tab gives its streams' connections back; shown, it follows again
 // and reads the list at once for what it missed.
 document.addEventListener("visibilitychange", () => {
-  if (!session || !session.access) return;
+  if (!session) return;
   followOrders();
   if (document.visibilityState === "visible") refreshOrders();
 });
@@ -2091,8 +1945,8 @@ restore();
 // their streams (followOrders), so the list is read again only this often.
 const LIST_REFRESH_MS = 10000;
 setInterval(() => {
-  // Not before the first access token, and not while the API says to wait.
-  if (!session || !session.access || Date.now() < pausedUntil) return;
+  // Not before signing in, and not while the API says to wait.
+  if (!session || Date.now() < pausedUntil) return;
   refreshOrders();
   loadStats();
 }, LIST_REFRESH_MS);

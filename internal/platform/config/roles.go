@@ -43,9 +43,11 @@ type API struct {
 type Frontend struct {
 	Log
 	Shutdown
+	Environment
 	FrontendServer
 	Ops
 	APIClient
+	Redis
 }
 
 // Worker is what every worker reads: its probes' listener, Temporal with
