@@ -18,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/orderflow/orderflow/internal/platform/config"
 	"github.com/orderflow/orderflow/internal/platform/httpx"
 )
 
@@ -33,6 +34,8 @@ type Options struct {
 	// Secure marks the session cookie Secure (outside development, where
 	// the dashboard is served over HTTPS).
 	Secure bool
+	// Links are where the order pages link an admin to.
+	Links  config.DashboardLinks
 	Logger *slog.Logger
 	// Tracer traces each request and its call to the API.
 	Tracer trace.TracerProvider
@@ -85,6 +88,9 @@ func New(o Options) (http.Handler, error) {
 	r.Path(SessionPath).Methods(http.MethodPost).HandlerFunc(auth.create)
 	r.Path(SessionPath).Methods(http.MethodGet).HandlerFunc(auth.show)
 	r.Path(SessionPath).Methods(http.MethodDelete).HandlerFunc(auth.remove)
+	r.Path("/config.json").Methods(http.MethodGet).HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"temporal_ui_url": o.Links.TemporalUIURL, "trace_ui_url": o.Links.TraceUIURL})
+	})
 	// The page signs in and out at /session: the tokens of these stay here.
 	r.Path("/api/auth/{op:login|refresh|logout}").HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusNotFound, "the dashboard signs in and out at "+SessionPath))

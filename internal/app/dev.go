@@ -114,6 +114,7 @@ func RunDev(ctx context.Context, lookup config.Lookup, logger *slog.Logger) erro
 		cfg.VAPIDPublicKey, cfg.VAPIDPrivateKey = config.NewVAPIDKeys()
 	}
 	cfg.FrontendAddr = loop(p.FrontendPort)
+	cfg.TemporalUIURL = infra.Temporal.UIURL() + "/namespaces/" + infra.Temporal.Namespace()
 	// The Web UI decodes payloads through the api's codec server.
 	cfg.TemporalUIOrigins = config.Origins{infra.Temporal.UIURL(), fmt.Sprintf("http://localhost:%d", p.TemporalUIPort)}
 

@@ -18,7 +18,7 @@ func RunFrontend(ctx context.Context, cfg config.Frontend, logger *slog.Logger) 
 	}
 	defer c.close()
 	h, err := frontend.New(frontend.Options{APIURL: cfg.APIURL, Sessions: c.redis, Secure: cfg.Production(),
-		Logger: logger, Tracer: c.tracing.Provider})
+		Links: cfg.DashboardLinks, Logger: logger, Tracer: c.tracing.Provider})
 	if err != nil {
 		return err
 	}

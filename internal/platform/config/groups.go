@@ -107,6 +107,17 @@ type FrontendServer struct {
 	FrontendAddr string `env:"FRONTEND_ADDR" envDefault:"127.0.0.1:3000"`
 }
 
+// DashboardLinks are where the dashboard sends an admin to see an order's
+// execution and its trace.
+type DashboardLinks struct {
+	// TemporalUIURL is the Temporal Web UI's page of the workflows'
+	// namespace: the dashboard appends /workflows/<workflow id>.
+	TemporalUIURL string `env:"TEMPORAL_UI_URL" envDefault:"http://127.0.0.1:8233/namespaces/default"`
+	// TraceUIURL is a Jaeger UI, whose /trace/<trace id> shows a trace;
+	// empty for none (the dashboard draws an order's trace itself).
+	TraceUIURL string `env:"TRACE_UI_URL"`
+}
+
 // PublicAPI is the API as the providers reach it: Twilio posts status
 // callbacks to PublicAPIURL/webhooks/twilio and signs that URL.
 type PublicAPI struct {

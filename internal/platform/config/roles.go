@@ -45,6 +45,7 @@ type Frontend struct {
 	Shutdown
 	Environment
 	FrontendServer
+	DashboardLinks
 	Ops
 	APIClient
 	Redis
@@ -176,6 +177,7 @@ type Stack struct {
 	APIServer
 	APIClient
 	FrontendServer
+	DashboardLinks
 	Postgres
 	Redis
 	Temporal
