@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sync"
 
+	"github.com/orderflow/orderflow/internal/domain/orders"
 	"github.com/orderflow/orderflow/internal/platform/auth"
 	"github.com/orderflow/orderflow/internal/platform/httpx"
 )
@@ -82,21 +83,50 @@ func (s *Server) EndFollowers() {
 // changes: what a long-poll and a stream hold while they wait. stop gives
 // both back.
 func (s *Server) follow(ctx context.Context, id string) (changed <-chan struct{}, stop func(), err error) {
-	caller, _ := auth.FromContext(ctx)
-	release, err := s.followers.acquire(caller.UserID, clientAddr(ctx).String())
+	release, err := s.followerSlot(ctx)
 	if err != nil {
 		return nil, nil, err
-	}
-	if s.Changes == nil {
-		release()
-		return nil, nil, httpx.NewProblem(http.StatusServiceUnavailable, "this replica does not follow order changes; read the order without wait")
 	}
 	changed, unwatch, err := s.Changes.Watch(id)
 	if err != nil { // orders.ErrTooManyWaiters
 		release()
-		p := httpx.NewProblem(http.StatusServiceUnavailable, "this replica follows as many orders as it can; retry, or read the order without wait")
-		p.RetryAfter = 1
-		return nil, nil, p
+		return nil, nil, tooManyFollowed()
 	}
 	return changed, func() { unwatch(); release() }, nil
+}
+
+// followAll takes one of the caller's follower slots and a feed of every
+// order's changes: what a list stream holds.
+func (s *Server) followAll(ctx context.Context) (feed *orders.Feed, stop func(), err error) {
+	release, err := s.followerSlot(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	feed, unwatch, err := s.Changes.WatchAll()
+	if err != nil {
+		release()
+		return nil, nil, tooManyFollowed()
+	}
+	return feed, func() { unwatch(); release() }, nil
+}
+
+// followerSlot takes one of the caller's follower slots on a replica that
+// follows changes.
+func (s *Server) followerSlot(ctx context.Context) (release func(), err error) {
+	caller, _ := auth.FromContext(ctx)
+	release, err = s.followers.acquire(caller.UserID, clientAddr(ctx).String())
+	if err != nil {
+		return nil, err
+	}
+	if s.Changes == nil {
+		release()
+		return nil, httpx.NewProblem(http.StatusServiceUnavailable, "this replica does not follow order changes; read the order without wait")
+	}
+	return release, nil
+}
+
+func tooManyFollowed() error {
+	p := httpx.NewProblem(http.StatusServiceUnavailable, "this replica follows as many orders as it can; retry, or read the order without wait")
+	p.RetryAfter = 1
+	return p
 }

@@ -836,7 +836,7 @@ type NotificationPreferences struct {
 // NotificationStatus `pending`: being sent; `scheduled`: held by the customer's quiet hours until `scheduled_for`; `sent`: a provider accepted it; `failed`: every channel failed, waiting for a retry.
 type NotificationStatus string
 
-// Order Example: {"contact":{"channels":["email","sms"],"email":"a@example.com","phone":"+15005550006","quiet_hours":{"end":"07:00","start":"22:00"},"time_zone":"Europe/Paris"},"created_at":"2026-01-02T10:00:00Z","currency":"USD","customer_id":"0190f2c0-1a2b-7c3d-8e4f-5a6b7c8d9e0f","id":"0190f2c4-5f7e-7a9b-8c3d-2e1f0a9b8c7d","items":[{"quantity":2,"sku":"TSHIRT-BLK-M","unit_price":2500}],"refunded":0,"returns":[],"shipments":[{"booked_at":"2026-01-02T10:00:00.3Z","carrier":"sandbox-post","carrier_shipment_id":"shp_5c1d9e2a7b3f4c60","id":"shp-0190f2c4-5f7e-7a9b-8c3d-2e1f0a9b8c7d-eu-west","items":[{"quantity":2,"sku":"TSHIRT-BLK-M"}],"label_url":"http://127.0.0.1:4010/carrier/v1/shipments/shp_5c1d9e2a7b3f4c60/label","order_id":"0190f2c4-5f7e-7a9b-8c3d-2e1f0a9b8c7d","status":"booked","tracking_number":"SP4A1B2C3D4E5FGB","updated_at":"2026-01-02T10:00:00.3Z","warehouse_id":"eu-west"}],"status":"completed","steps":[{"completed_at":"2026-01-02T10:00:00.008Z","name":"assess_risk","started_at":"2026-01-02T10:00:00.005Z","status":"completed"},{"completed_at":"2026-01-02T10:00:00.05Z","name":"reserve_stock","started_at":"2026-01-02T10:00:00.01Z","status":"completed"},{"completed_at":"2026-01-02T10:00:00.09Z","name":"authorize_payment","started_at":"2026-01-02T10:00:00.05Z","status":"completed"}],"total":5000,"updated_at":"2026-01-02T10:00:00.3Z","workflow_id":"order-0190f2c4-5f7e-7a9b-8c3d-2e1f0a9b8c7d"}
+// Order Example: {"changed_at":"2026-01-02T10:00:00.31Z","contact":{"channels":["email","sms"],"email":"a@example.com","phone":"+15005550006","quiet_hours":{"end":"07:00","start":"22:00"},"time_zone":"Europe/Paris"},"created_at":"2026-01-02T10:00:00Z","currency":"USD","customer_id":"0190f2c0-1a2b-7c3d-8e4f-5a6b7c8d9e0f","id":"0190f2c4-5f7e-7a9b-8c3d-2e1f0a9b8c7d","items":[{"quantity":2,"sku":"TSHIRT-BLK-M","unit_price":2500}],"refunded":0,"returns":[],"shipments":[{"booked_at":"2026-01-02T10:00:00.3Z","carrier":"sandbox-post","carrier_shipment_id":"shp_5c1d9e2a7b3f4c60","id":"shp-0190f2c4-5f7e-7a9b-8c3d-2e1f0a9b8c7d-eu-west","items":[{"quantity":2,"sku":"TSHIRT-BLK-M"}],"label_url":"http://127.0.0.1:4010/carrier/v1/shipments/shp_5c1d9e2a7b3f4c60/label","order_id":"0190f2c4-5f7e-7a9b-8c3d-2e1f0a9b8c7d","status":"booked","tracking_number":"SP4A1B2C3D4E5FGB","updated_at":"2026-01-02T10:00:00.3Z","warehouse_id":"eu-west"}],"status":"completed","steps":[{"completed_at":"2026-01-02T10:00:00.008Z","name":"assess_risk","started_at":"2026-01-02T10:00:00.005Z","status":"completed"},{"completed_at":"2026-01-02T10:00:00.05Z","name":"reserve_stock","started_at":"2026-01-02T10:00:00.01Z","status":"completed"},{"completed_at":"2026-01-02T10:00:00.09Z","name":"authorize_payment","started_at":"2026-01-02T10:00:00.05Z","status":"completed"}],"total":5000,"updated_at":"2026-01-02T10:00:00.3Z","workflow_id":"order-0190f2c4-5f7e-7a9b-8c3d-2e1f0a9b8c7d"}
 type Order = orders.Order
 
 // OrderEvent defines model for OrderEvent.
@@ -1449,6 +1449,15 @@ type StreamOrderParams struct {
 	LastEventID *string `json:"Last-Event-ID,omitempty"`
 }
 
+// StreamOrdersParams defines parameters for StreamOrders.
+type StreamOrdersParams struct {
+	// CustomerId only this customer's orders (their user ID); a customer may name only themselves (403 otherwise)
+	CustomerId *CustomerID `form:"customer_id,omitempty" json:"customer_id,omitempty"`
+
+	// LastEventID the `id` of the last event received, to resume after it
+	LastEventID *string `json:"Last-Event-ID,omitempty"`
+}
+
 // ListWebhookDeliveriesParams defines parameters for ListWebhookDeliveries.
 type ListWebhookDeliveriesParams struct {
 	// Limit at most this many (1 to 100)
@@ -1589,6 +1598,9 @@ type ServerInterface interface {
 	// GetStats Orders by status, and each task queue's backlog and pollers (admin)
 	// (GET /api/stats)
 	GetStats(w http.ResponseWriter, r *http.Request)
+	// StreamOrders Follow a list of orders as server-sent events
+	// (GET /api/streams/orders)
+	StreamOrders(w http.ResponseWriter, r *http.Request, params StreamOrdersParams)
 	// GetMe The caller's account
 	// (GET /api/users/me)
 	GetMe(w http.ResponseWriter, r *http.Request)
@@ -2522,6 +2534,60 @@ func (siw *ServerInterfaceWrapper) GetStats(w http.ResponseWriter, r *http.Reque
 	handler.ServeHTTP(w, r)
 }
 
+// StreamOrders operation middleware
+func (siw *ServerInterfaceWrapper) StreamOrders(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params StreamOrdersParams
+
+	// ------------- Optional query parameter "customer_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "customer_id", r.URL.Query(), &params.CustomerId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "customer_id"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "customer_id", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Last-Event-ID" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Last-Event-ID")]; found {
+		var LastEventID string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Last-Event-ID", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Last-Event-ID", valueList[0], &LastEventID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Last-Event-ID", Err: err})
+			return
+		}
+
+		params.LastEventID = &LastEventID
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.StreamOrders(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // GetMe operation middleware
 func (siw *ServerInterfaceWrapper) GetMe(w http.ResponseWriter, r *http.Request) {
 
@@ -3008,6 +3074,8 @@ func HandlerWithOptions(si ServerInterface, options GorillaServerOptions) http.H
 	r.HandleFunc(options.BaseURL+"/api/orders/{id}/approve", wrapper.ApproveOrder).Methods(http.MethodPost)
 
 	r.HandleFunc(options.BaseURL+"/api/orders/{id}/reject", wrapper.RejectOrder).Methods(http.MethodPost)
+
+	r.HandleFunc(options.BaseURL+"/api/streams/orders", wrapper.StreamOrders).Methods(http.MethodGet)
 
 	r.HandleFunc(options.BaseURL+"/api/stats", wrapper.GetStats).Methods(http.MethodGet)
 
@@ -10889,6 +10957,282 @@ func (response GetStats503ApplicationProblemPlusJSONResponse) VisitGetStatsRespo
 	return err
 }
 
+type StreamOrdersRequestObject struct {
+	Params StreamOrdersParams
+}
+
+type StreamOrdersResponseObject interface {
+	VisitStreamOrdersResponse(w http.ResponseWriter) error
+}
+
+type StreamOrders200ResponseHeaders struct {
+	RateLimitLimit     *int
+	RateLimitPolicy    *string
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	XRequestID         *string
+}
+
+type StreamOrders200TexteventStreamResponse struct {
+	Body          io.Reader
+	Headers       StreamOrders200ResponseHeaders
+	ContentLength int64
+}
+
+func (response StreamOrders200TexteventStreamResponse) VisitStreamOrdersResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/event-stream")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestID != nil {
+		w.Header().Set("X-Request-ID", fmt.Sprint(*response.Headers.XRequestID))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		// If w doesn't support flushing, fall back to io.Copy.
+		_, err := io.Copy(w, response.Body)
+		return err
+	}
+	// text/event-stream messages are typically small; use a
+	// modest buffer and flush after each chunk so clients see
+	// events immediately instead of waiting on OS buffering.
+	buf := make([]byte, 4096)
+	for {
+		n, err := response.Body.Read(buf)
+		if n > 0 {
+			if _, writeErr := w.Write(buf[:n]); writeErr != nil {
+				return writeErr
+			}
+			flusher.Flush()
+		}
+		if err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+type StreamOrders400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response StreamOrders400ApplicationProblemPlusJSONResponse) VisitStreamOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestID != nil {
+		w.Header().Set("X-Request-ID", fmt.Sprint(*response.Headers.XRequestID))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StreamOrders401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response StreamOrders401ApplicationProblemPlusJSONResponse) VisitStreamOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XRequestID != nil {
+		w.Header().Set("X-Request-ID", fmt.Sprint(*response.Headers.XRequestID))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StreamOrders403ResponseHeaders struct {
+	RateLimitLimit     *int
+	RateLimitPolicy    *string
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	XRequestID         *string
+}
+
+type StreamOrders403ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers StreamOrders403ResponseHeaders
+}
+
+func (response StreamOrders403ApplicationProblemPlusJSONResponse) VisitStreamOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestID != nil {
+		w.Header().Set("X-Request-ID", fmt.Sprint(*response.Headers.XRequestID))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StreamOrders429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response StreamOrders429ApplicationProblemPlusJSONResponse) VisitStreamOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XRequestID != nil {
+		w.Header().Set("X-Request-ID", fmt.Sprint(*response.Headers.XRequestID))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StreamOrders500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response StreamOrders500ApplicationProblemPlusJSONResponse) VisitStreamOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestID != nil {
+		w.Header().Set("X-Request-ID", fmt.Sprint(*response.Headers.XRequestID))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StreamOrders503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response StreamOrders503ApplicationProblemPlusJSONResponse) VisitStreamOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.XRequestID != nil {
+		w.Header().Set("X-Request-ID", fmt.Sprint(*response.Headers.XRequestID))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetMeRequestObject struct {
 }
 
@@ -14468,6 +14812,9 @@ type StrictServerInterface interface {
 	// GetStats Orders by status, and each task queue's backlog and pollers (admin)
 	// (GET /api/stats)
 	GetStats(ctx context.Context, request GetStatsRequestObject) (GetStatsResponseObject, error)
+	// StreamOrders Follow a list of orders as server-sent events
+	// (GET /api/streams/orders)
+	StreamOrders(ctx context.Context, request StreamOrdersRequestObject) (StreamOrdersResponseObject, error)
 	// GetMe The caller's account
 	// (GET /api/users/me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
@@ -15374,6 +15721,32 @@ func (sh *strictHandler) GetStats(w http.ResponseWriter, r *http.Request) {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(GetStatsResponseObject); ok {
 		if err := validResponse.VisitGetStatsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// StreamOrders operation middleware
+func (sh *strictHandler) StreamOrders(w http.ResponseWriter, r *http.Request, params StreamOrdersParams) {
+	var request StreamOrdersRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.StreamOrders(ctx, request.(StreamOrdersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "StreamOrders")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(StreamOrdersResponseObject); ok {
+		if err := validResponse.VisitStreamOrdersResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {

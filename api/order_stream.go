@@ -75,21 +75,8 @@ type orderStream struct {
 
 func (st orderStream) VisitStreamOrderResponse(w http.ResponseWriter) error {
 	defer st.stop()
-	rc := http.NewResponseController(w)
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Accel-Buffering", "no") // nginx would buffer the events
-	w.WriteHeader(http.StatusOK)
-	// Each write moves the server's write timeout on; a failed write means
-	// the client has gone, and there is nobody left to answer.
-	send := func(text string) bool {
-		_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
-		if _, err := io.WriteString(w, text); err != nil {
-			return false
-		}
-		return rc.Flush() == nil
-	}
-	if !send(fmt.Sprintf("retry: %d\n\n", streamRetry.Milliseconds())) {
+	send := startEventStream(w)
+	if send == nil {
 		return nil
 	}
 	heartbeat := time.NewTicker(streamHeartbeat)
@@ -137,6 +124,29 @@ func (st orderStream) VisitStreamOrderResponse(w http.ResponseWriter) error {
 		}
 		cur = next
 	}
+}
+
+// startEventStream answers 200 with a text/event-stream and its retry
+// delay, and returns the function that sends each event: nil, and false
+// from it, once the client has gone. Each write moves the server's write
+// timeout on.
+func startEventStream(w http.ResponseWriter) (send func(text string) bool) {
+	rc := http.NewResponseController(w)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no") // nginx would buffer the events
+	w.WriteHeader(http.StatusOK)
+	send = func(text string) bool {
+		_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+		if _, err := io.WriteString(w, text); err != nil {
+			return false
+		}
+		return rc.Flush() == nil
+	}
+	if !send(fmt.Sprintf("retry: %d\n\n", streamRetry.Milliseconds())) {
+		return nil
+	}
+	return send
 }
 
 // orderEvent is one server-sent event of the order as GET /api/orders/{id}

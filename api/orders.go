@@ -341,23 +341,17 @@ func (s *Server) findOrder(ctx context.Context, id string) (orders.Order, error)
 // customer's own, or anyone's for an admin.
 func (s *Server) ListOrders(ctx context.Context, req ListOrdersRequestObject) (ListOrdersResponseObject, error) {
 	q := req.Params
-	f := orders.ListFilter{CustomerID: deref(q.CustomerId), Cursor: deref(q.Cursor)}
-	if f.CustomerID != "" && (len(f.CustomerID) > maxIDLength || !idPattern.MatchString(f.CustomerID)) {
-		return nil, httpx.NewProblem(http.StatusBadRequest, "customer_id must be 1 to 128 letters, digits or ._:@-")
+	customer, err := customerScope(ctx, q.CustomerId)
+	if err != nil {
+		return nil, err
 	}
-	if caller, _ := auth.FromContext(ctx); !caller.IsAdmin() {
-		if f.CustomerID != "" && f.CustomerID != caller.UserID {
-			return nil, httpx.NewProblem(http.StatusForbidden, "customers may list only their own orders")
-		}
-		f.CustomerID = caller.UserID
-	}
+	f := orders.ListFilter{CustomerID: customer, Cursor: deref(q.Cursor)}
 	if q.Status != nil && *q.Status != "" { // ?status= is no filter
 		var err error
 		if f.Status, err = orders.ParseStatus(string(*q.Status)); err != nil {
 			return nil, httpx.NewProblem(http.StatusBadRequest, err.Error())
 		}
 	}
-	var err error
 	if f.Limit, err = pageLimit(q.Limit); err != nil {
 		return nil, err
 	}
@@ -376,6 +370,23 @@ func (s *Server) ListOrders(ctx context.Context, req ListOrdersRequestObject) (L
 		body.NextCursor = &page.NextCursor
 	}
 	return ListOrders200JSONResponse{Body: body}, nil
+}
+
+// customerScope is whose orders a list shows: the customer named, who must
+// be the caller unless an admin calls; a customer's own when none is named;
+// everyone's ("") for an admin.
+func customerScope(ctx context.Context, named *CustomerID) (string, error) {
+	customer := deref(named)
+	if customer != "" && (len(customer) > maxIDLength || !idPattern.MatchString(customer)) {
+		return "", httpx.NewProblem(http.StatusBadRequest, "customer_id must be 1 to 128 letters, digits or ._:@-")
+	}
+	if caller, _ := auth.FromContext(ctx); !caller.IsAdmin() {
+		if customer != "" && customer != caller.UserID {
+			return "", httpx.NewProblem(http.StatusForbidden, "customers may list only their own orders")
+		}
+		customer = caller.UserID
+	}
+	return customer, nil
 }
 
 // ListOrderEvents is GET /api/orders/{id}/events: the order's events,

@@ -96,9 +96,10 @@ func New(o Options) (http.Handler, error) {
 		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusNotFound, "the dashboard signs in and out at "+SessionPath))
 	})
 	api := auth.authorize(proxy)
-	// An order's stream outlives the server's write timeout: the API
-	// bounds it (minutes, with heartbeats), and the proxy ends with it.
+	// The streams outlive the server's write timeout: the API bounds them
+	// (minutes, with heartbeats), and the proxy ends with them.
 	r.Path("/api/orders/{id}/stream").Methods(http.MethodGet).Handler(withoutWriteTimeout(api))
+	r.Path("/api/streams/orders").Methods(http.MethodGet).Handler(withoutWriteTimeout(api))
 	r.PathPrefix("/api/").Handler(api)
 	// The dashboard runs no script from anywhere but itself, and is not
 	// framed. Its service worker is one of its own scripts: worker-src

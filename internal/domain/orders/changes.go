@@ -31,13 +31,15 @@ type Changes struct {
 
 	mu       sync.Mutex
 	watchers map[string]map[chan struct{}]struct{}
+	feeds    map[*Feed]struct{}
 	count    int
 }
 
 // NewChanges follows pool's order changes for at most max watchers at
 // once; Run listens.
 func NewChanges(pool *pgxpool.Pool, max int, logger *slog.Logger) *Changes {
-	return &Changes{pool: pool, logger: logger, max: max, watchers: map[string]map[chan struct{}]struct{}{}}
+	return &Changes{pool: pool, logger: logger, max: max, watchers: map[string]map[chan struct{}]struct{}{},
+		feeds: map[*Feed]struct{}{}}
 }
 
 // StateID names the state o is in, for followers that resume (a stream's
@@ -135,8 +137,12 @@ func (c *Changes) wake(id string) {
 	for ch := range c.watchers[id] {
 		notify(ch)
 	}
+	for f := range c.feeds {
+		f.add(id)
+	}
 }
 
+// wakeAll wakes everyone: the changes may have gone unannounced.
 func (c *Changes) wakeAll() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -145,6 +151,76 @@ func (c *Changes) wakeAll() {
 			notify(ch)
 		}
 	}
+	for f := range c.feeds {
+		f.lost()
+	}
+}
+
+// Feed follows every order's changes, for a list stream: the IDs of the
+// orders that changed since it was last taken, or word that some changes
+// went unannounced (the LISTEN connection was down, or the feed's reader
+// fell too far behind), so the reader reads from its last change instead.
+type Feed struct {
+	woken chan struct{}
+	// The fields below are guarded by Changes.mu.
+	ids    map[string]struct{}
+	resync bool
+}
+
+// maxFeedBacklog bounds the IDs a feed keeps for a slow reader; past it,
+// the reader resyncs.
+const maxFeedBacklog = 1000
+
+// WatchAll returns a feed of every order's changes and the function that
+// stops it; a feed counts against the watchers' bound as one watcher.
+func (c *Changes) WatchAll() (*Feed, func(), error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.count >= c.max {
+		return nil, nil, ErrTooManyWaiters
+	}
+	f := &Feed{woken: make(chan struct{}, 1), ids: map[string]struct{}{}}
+	c.feeds[f] = struct{}{}
+	c.count++
+	return f, func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if _, ok := c.feeds[f]; ok {
+			delete(c.feeds, f)
+			c.count--
+		}
+	}, nil
+}
+
+// Woken receives (without blocking the sender) when there is something to
+// take.
+func (f *Feed) Woken() <-chan struct{} { return f.woken }
+
+func (f *Feed) add(id string) {
+	if len(f.ids) >= maxFeedBacklog {
+		f.lost()
+		return
+	}
+	f.ids[id] = struct{}{}
+	notify(f.woken)
+}
+
+func (f *Feed) lost() {
+	f.resync, f.ids = true, map[string]struct{}{}
+	notify(f.woken)
+}
+
+// Take returns the IDs of the orders changed since the last Take, or
+// resync when they are not all known.
+func (c *Changes) Take(f *Feed) (ids []string, resync bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id := range f.ids {
+		ids = append(ids, id)
+	}
+	resync = f.resync
+	f.ids, f.resync = map[string]struct{}{}, false
+	return ids, resync
 }
 
 func notify(ch chan struct{}) {

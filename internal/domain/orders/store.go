@@ -43,6 +43,9 @@ type Order struct {
 	Returns   []Return  `json:"returns"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// ChangedAt is when the order's row last changed, for any reason: of
+	// two copies of an order, the later one has the later ChangedAt.
+	ChangedAt time.Time `json:"changed_at"`
 	// stateVersion orders the saga's writes (see SaveState);
 	// fulfilmentRevision counts its shipments' and returns' writes.
 	stateVersion, fulfilmentRevision int64
@@ -104,7 +107,7 @@ func (s *Store) Unfinished(ctx context.Context, ids []string) ([]Order, error) {
 // orderColumns read an order with its shipments and returns, in one round
 // trip (an index lookup by order each; most orders have one or two
 // shipments and no return).
-const orderColumns = `id, status, workflow_id, customer_id, items, currency, total, contact, steps, failure_reason, attention, refunded, risk, state_version, fulfilment_revision, created_at, updated_at,
+const orderColumns = `id, status, workflow_id, customer_id, items, currency, total, contact, steps, failure_reason, attention, refunded, risk, state_version, fulfilment_revision, created_at, updated_at, changed_at,
 	(SELECT coalesce(jsonb_agg(to_jsonb(sh) ORDER BY sh.id), '[]') FROM orders.shipments sh WHERE sh.order_id = orders.orders.id),
 	(SELECT coalesce(jsonb_agg(to_jsonb(r) - 'idempotency_key' ORDER BY r.created_at, r.id), '[]') FROM orders.returns r
 		WHERE r.order_id = orders.orders.id)`
@@ -112,7 +115,7 @@ const orderColumns = `id, status, workflow_id, customer_id, items, currency, tot
 func scanOrder(row pgx.Row) (Order, error) {
 	var o Order
 	err := row.Scan(&o.ID, &o.Status, &o.WorkflowID, &o.CustomerID, &o.Items, &o.Currency, &o.Total,
-		&o.Contact, &o.Steps, &o.FailureReason, &o.Attention, &o.Refunded, &o.Risk, &o.stateVersion, &o.fulfilmentRevision, &o.CreatedAt, &o.UpdatedAt, &o.Shipments, &o.Returns)
+		&o.Contact, &o.Steps, &o.FailureReason, &o.Attention, &o.Refunded, &o.Risk, &o.stateVersion, &o.fulfilmentRevision, &o.CreatedAt, &o.UpdatedAt, &o.ChangedAt, &o.Shipments, &o.Returns)
 	return o, err
 }
 
