@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"time"
 
 	enums "go.temporal.io/api/enums/v1"
 	taskqueuepb "go.temporal.io/api/taskqueue/v1"
@@ -16,13 +17,33 @@ import (
 // GetStats is GET /api/stats (admin): orders by status from the read
 // model, and per task queue the backlog and pollers from Temporal
 // (DescribeTaskQueue), for the dashboard and autoscaling decisions: a
-// growing backlog with few pollers means too few workers.
+// growing backlog with few pollers means too few workers. The last 30
+// minutes' outcomes, latencies and deliveries feed the dashboard's charts.
 func (s *Server) GetStats(ctx context.Context, _ GetStatsRequestObject) (GetStatsResponseObject, error) {
-	counts, err := s.Orders.CountByStatus(ctx)
+	stats, err := s.stats(ctx)
 	if err != nil {
-		return nil, fail("could not count orders", err)
+		return nil, err
 	}
-	resp := Stats{Orders: counts, TaskQueues: map[string]QueueStats{}}
+	return GetStats200JSONResponse{Body: stats}, nil
+}
+
+// statsWindow is how far back the figures' minutes go.
+const statsWindow = 30 * time.Minute
+
+func (s *Server) stats(ctx context.Context) (Stats, error) {
+	at := time.Now()
+	resp := Stats{At: at, TaskQueues: map[string]QueueStats{}}
+	since := at.Add(-statsWindow).Truncate(time.Minute)
+	var err error
+	if resp.Orders, err = s.Orders.CountByStatus(ctx); err != nil {
+		return resp, fail("could not count orders", err)
+	}
+	if resp.Minutes, err = s.Orders.Minutes(ctx, since); err != nil {
+		return resp, fail("could not read the orders' minutes", err)
+	}
+	if resp.Deliveries, err = s.Notifications.DeliveryMinutes(ctx, since); err != nil {
+		return resp, fail("could not read the deliveries' minutes", err)
+	}
 	results := make([]QueueStats, len(workflows.TaskQueues))
 	g, gctx := errgroup.WithContext(ctx)
 	for i, q := range workflows.TaskQueues {
@@ -33,12 +54,12 @@ func (s *Server) GetStats(ctx context.Context, _ GetStatsRequestObject) (GetStat
 	}
 	if err := g.Wait(); err != nil {
 		s.Logger.Warn("describe task queues failed", "request_id", httpx.RequestID(ctx), "error", err)
-		return nil, httpx.NewProblem(http.StatusServiceUnavailable, "Temporal did not describe the task queues; try again")
+		return resp, httpx.NewProblem(http.StatusServiceUnavailable, "Temporal did not describe the task queues; try again")
 	}
 	for i, q := range workflows.TaskQueues {
 		resp.TaskQueues[q] = results[i]
 	}
-	return GetStats200JSONResponse{Body: resp}, nil
+	return resp, nil
 }
 
 func (s *Server) describeQueue(ctx context.Context, queue string) (QueueStats, error) {

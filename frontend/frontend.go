@@ -99,7 +99,7 @@ func New(o Options) (http.Handler, error) {
 	// The streams outlive the server's write timeout: the API bounds them
 	// (minutes, with heartbeats), and the proxy ends with them.
 	r.Path("/api/orders/{id}/stream").Methods(http.MethodGet).Handler(withoutWriteTimeout(api))
-	r.Path("/api/streams/orders").Methods(http.MethodGet).Handler(withoutWriteTimeout(api))
+	r.PathPrefix("/api/streams/").Methods(http.MethodGet).Handler(withoutWriteTimeout(api))
 	r.PathPrefix("/api/").Handler(api)
 	// The dashboard runs no script from anywhere but itself, and is not
 	// framed. Its service worker is one of its own scripts: worker-src

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/orderflow/orderflow/internal/devtools/sse"
 )
 
 func TestBadOrderRequestsGetProblems(t *testing.T) {
@@ -144,6 +146,34 @@ func TestStatsCountOrdersAndDescribeQueues(t *testing.T) {
 		qs := queues[q].(map[string]any)
 		require.Greater(t, qs["workflow_pollers"].(float64)+qs["activity_pollers"].(float64), float64(0), "queue %s has pollers", q)
 	}
+	// The minute it completed in counts it, with its latency; its
+	// confirmation's call to a provider counts in deliveries.
+	minutes := stats["minutes"].([]any)
+	require.NotEmpty(t, minutes)
+	latest := minutes[len(minutes)-1].(map[string]any)
+	require.GreaterOrEqual(t, latest["outcomes"].(map[string]any)["completed"], float64(1))
+	latency := latest["latency_ms"].(map[string]any)
+	require.Greater(t, latency["p50"], float64(0))
+	require.GreaterOrEqual(t, latency["p99"], latency["p50"])
+	require.NotEmpty(t, stats["deliveries"])
+
+	// The stats stream pushes the same figures, at once and then again.
+	resp, err := http.DefaultClient.Do(request(t, http.MethodGet, stack.apiURL+"/api/streams/stats", "", asAdmin))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+	r := sse.NewReader(resp.Body)
+	for range 2 {
+		ev, err := r.Next()
+		require.NoError(t, err)
+		require.Equal(t, "stats", ev.Event)
+		var pushed map[string]any
+		require.NoError(t, json.Unmarshal([]byte(ev.Data), &pushed))
+		require.Contains(t, pushed, "task_queues")
+		require.NotEmpty(t, pushed["minutes"])
+	}
+	status, _, _ = get(t, "/api/streams/stats")
+	require.Equal(t, http.StatusForbidden, status, "a customer")
 }
 
 func TestMalformedTextIs400NotA500(t *testing.T) {
