@@ -1425,6 +1425,21 @@ type ListOrdersParams struct {
 	// CustomerId only this customer's orders (their user ID); a customer may name only themselves (403 otherwise)
 	CustomerId *CustomerID `form:"customer_id,omitempty" json:"customer_id,omitempty"`
 
+	// CustomerEmail only the orders of the account with this email (in any case); an unknown email lists none. A customer may name only their own (403 otherwise); with `customer_id` too, both must name the same account
+	CustomerEmail *string `form:"customer_email,omitempty" json:"customer_email,omitempty"`
+
+	// CreatedFrom only orders placed at or after this time
+	CreatedFrom *time.Time `form:"created_from,omitempty" json:"created_from,omitempty"`
+
+	// CreatedTo only orders placed before this time
+	CreatedTo *time.Time `form:"created_to,omitempty" json:"created_to,omitempty"`
+
+	// MinTotal only orders whose total (minor units) is at least this
+	MinTotal *int64 `form:"min_total,omitempty" json:"min_total,omitempty"`
+
+	// MaxTotal only orders whose total (minor units) is at most this
+	MaxTotal *int64 `form:"max_total,omitempty" json:"max_total,omitempty"`
+
 	// Limit page size
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
@@ -1990,6 +2005,71 @@ func (siw *ServerInterfaceWrapper) ListOrders(w http.ResponseWriter, r *http.Req
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "customer_id"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "customer_id", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "customer_email" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "customer_email", r.URL.Query(), &params.CustomerEmail, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "customer_email"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "customer_email", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "created_from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "created_from", r.URL.Query(), &params.CreatedFrom, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "created_from"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "created_from", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "created_to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "created_to", r.URL.Query(), &params.CreatedTo, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "created_to"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "created_to", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "min_total" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "min_total", r.URL.Query(), &params.MinTotal, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "min_total"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "min_total", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "max_total" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "max_total", r.URL.Query(), &params.MaxTotal, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "max_total"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "max_total", Err: err})
 		}
 		return
 	}

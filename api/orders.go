@@ -345,7 +345,18 @@ func (s *Server) ListOrders(ctx context.Context, req ListOrdersRequestObject) (L
 	if err != nil {
 		return nil, err
 	}
-	f := orders.ListFilter{CustomerID: customer, Cursor: deref(q.Cursor)}
+	f := orders.ListFilter{CustomerID: customer, Cursor: deref(q.Cursor), CreatedFrom: deref(q.CreatedFrom), CreatedTo: deref(q.CreatedTo),
+		MinTotal: deref(q.MinTotal), MaxTotal: deref(q.MaxTotal)}
+	if err := checkListRanges(f); err != nil {
+		return nil, err
+	}
+	if email := deref(q.CustomerEmail); email != "" {
+		found, err := s.emailScope(ctx, email, f.CustomerID)
+		if err != nil || found == "" {
+			return emptyOrderPage(err)
+		}
+		f.CustomerID = found
+	}
 	if q.Status != nil && *q.Status != "" { // ?status= is no filter
 		var err error
 		if f.Status, err = orders.ParseStatus(string(*q.Status)); err != nil {
@@ -370,6 +381,45 @@ func (s *Server) ListOrders(ctx context.Context, req ListOrdersRequestObject) (L
 		body.NextCursor = &page.NextCursor
 	}
 	return ListOrders200JSONResponse{Body: body}, nil
+}
+
+// checkListRanges refuses bounds that cannot select anything by mistake.
+func checkListRanges(f orders.ListFilter) error {
+	switch {
+	case f.MinTotal < 0 || f.MaxTotal < 0:
+		return httpx.NewProblem(http.StatusBadRequest, "min_total and max_total must be 0 or more")
+	case f.MaxTotal > 0 && f.MinTotal > f.MaxTotal:
+		return httpx.NewProblem(http.StatusBadRequest, "min_total must not be above max_total")
+	case !f.CreatedFrom.IsZero() && !f.CreatedTo.IsZero() && !f.CreatedFrom.Before(f.CreatedTo):
+		return httpx.NewProblem(http.StatusBadRequest, "created_from must be before created_to")
+	}
+	return nil
+}
+
+// emailScope narrows a list in scope (a user ID, or "" for everyone's) to
+// the account with email: its ID, or "" when no order can match. A
+// customer may name only their own email, and an unknown one is refused
+// alike, so the answer tells nobody who has an account.
+func (s *Server) emailScope(ctx context.Context, email, scope string) (string, error) {
+	u, err := s.Users.ByEmail(ctx, email)
+	if err != nil && !errors.Is(err, users.ErrNotFound) {
+		return "", fail("could not look the email up", err)
+	}
+	caller, _ := auth.FromContext(ctx)
+	if !caller.IsAdmin() && (err != nil || u.ID != caller.UserID) {
+		return "", httpx.NewProblem(http.StatusForbidden, "customers may list only their own orders")
+	}
+	if err != nil || (scope != "" && scope != u.ID) {
+		return "", nil
+	}
+	return u.ID, nil
+}
+
+func emptyOrderPage(err error) (ListOrdersResponseObject, error) {
+	if err != nil {
+		return nil, err
+	}
+	return ListOrders200JSONResponse{Body: OrderPage{Orders: []orders.Order{}}}, nil
 }
 
 // customerScope is whose orders a list shows: the customer named, who must

@@ -102,6 +102,55 @@ func TestListOrdersPagesNewestFirst(t *testing.T) {
 	require.Equal(t, 400, status)
 }
 
+// An admin finds a customer's orders by their email, by when they were
+// placed and by their totals; a customer may name only their own email,
+// and an unknown one is refused alike.
+func TestListOrdersFilters(t *testing.T) {
+	c := newCustomer(t)
+	before := time.Now().UTC()
+	var ids []string
+	for _, qty := range []int{1, 3} {
+		status, _, body := post(t, "/api/orders", orderBody("MUG-CERAMIC", qty, "tok_visa"), bearer(c.AccessToken))
+		require.Equal(t, 202, status, "%v", body)
+		ids = append(ids, body["id"].(string))
+	}
+	list := func(query string) []string {
+		t.Helper()
+		var page struct {
+			Orders []struct {
+				ID string `json:"id"`
+			} `json:"orders"`
+		}
+		require.Equal(t, 200, getAs(t, "/api/orders?"+query, &page, asAdmin), query)
+		var got []string
+		for _, o := range page.Orders {
+			got = append(got, o.ID)
+		}
+		return got
+	}
+	email := strings.ToUpper(c.User.Email)
+	require.ElementsMatch(t, ids, list("customer_email="+email), "by email, in any case")
+	cid := c.User.ID
+	_, _, one := get(t, "/api/orders/"+ids[0], bearer(c.AccessToken))
+	price := int64(one["total"].(float64)) // one mug; the other order has three
+	require.Equal(t, ids[1:], list(fmt.Sprintf("customer_id=%s&min_total=%d", cid, price+1)))
+	require.Equal(t, ids[:1], list(fmt.Sprintf("customer_id=%s&max_total=%d", cid, price)))
+	require.ElementsMatch(t, ids, list("customer_id="+cid+"&created_from="+before.Add(-time.Second).Format(time.RFC3339Nano)))
+	require.Empty(t, list("customer_id="+cid+"&created_to="+before.Add(-time.Second).Format(time.RFC3339Nano)))
+	require.Empty(t, list("customer_email=nobody-at-all@example.com"))
+
+	status, _, _ := get(t, "/api/orders?customer_email="+c.User.Email, bearer(c.AccessToken))
+	require.Equal(t, 200, status, "their own")
+	status, _, _ = get(t, "/api/orders?customer_email="+c.User.Email)
+	require.Equal(t, 403, status, "someone else's")
+	status, _, _ = get(t, "/api/orders?customer_email=nobody-at-all@example.com")
+	require.Equal(t, 403, status, "an unknown email, refused as a known one")
+	status, _, _ = get(t, "/api/orders?min_total=5&max_total=4", asAdmin)
+	require.Equal(t, 400, status)
+	status, _, _ = get(t, "/api/orders?min_total=-1", asAdmin)
+	require.Equal(t, 400, status)
+}
+
 func TestReadinessReportsEachServicesDependencies(t *testing.T) {
 	require.Equal(t, map[string]string{"postgres": "ok", "redis": "ok", "temporal": "ok"}, readiness(t, stack.apiOps+"/readyz"))
 

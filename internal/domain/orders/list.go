@@ -12,12 +12,19 @@ import (
 	"github.com/google/uuid"
 )
 
-// ListFilter selects a page of orders, newest first.
+// ListFilter selects a page of orders, newest first. Zero fields select
+// everything.
 type ListFilter struct {
 	Status     Status
 	CustomerID string
-	Limit      int
-	Cursor     string // opaque; from the previous page's NextCursor
+	// CreatedFrom and CreatedTo bound when the orders were placed:
+	// [from, to).
+	CreatedFrom, CreatedTo time.Time
+	// MinTotal and MaxTotal bound their totals (minor units), inclusive;
+	// MaxTotal 0 is no bound.
+	MinTotal, MaxTotal int64
+	Limit              int
+	Cursor             string // opaque; from the previous page's NextCursor
 }
 
 // Page is one page of orders.
@@ -45,6 +52,18 @@ func (s *Store) List(ctx context.Context, f ListFilter) (Page, error) {
 	}
 	if f.CustomerID != "" {
 		where = append(where, "customer_id = "+arg(f.CustomerID))
+	}
+	if !f.CreatedFrom.IsZero() {
+		where = append(where, "created_at >= "+arg(f.CreatedFrom))
+	}
+	if !f.CreatedTo.IsZero() {
+		where = append(where, "created_at < "+arg(f.CreatedTo))
+	}
+	if f.MinTotal > 0 {
+		where = append(where, "total >= "+arg(f.MinTotal))
+	}
+	if f.MaxTotal > 0 {
+		where = append(where, "total <= "+arg(f.MaxTotal))
 	}
 	if f.Cursor != "" {
 		c, err := decodeCursor(f.Cursor)

@@ -98,6 +98,15 @@ func (s *Store) Get(ctx context.Context, id string) (User, error) {
 	return u, err
 }
 
+// ByEmail returns the account with email (in any case), or ErrNotFound.
+func (s *Store) ByEmail(ctx context.Context, email string) (User, error) {
+	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users.accounts WHERE email = $1`, NormalizeEmail(email)))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return User{}, ErrNotFound
+	}
+	return u, err
+}
+
 // Admins lists the admin accounts, oldest first: who is told of what
 // needs an operator.
 func (s *Store) Admins(ctx context.Context) ([]User, error) {
