@@ -143,6 +143,14 @@ func deref[T any](p *T) T {
 	return *p
 }
 
+// nonEmpty is &s, or nil for "": an optional field left out when unknown.
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
 // GetReservation is GET /api/reservations/{id} (admin): a stock
 // reservation's status, allocations per warehouse and expiry.
 func (s *Server) GetReservation(ctx context.Context, req GetReservationRequestObject) (GetReservationResponseObject, error) {

@@ -850,8 +850,14 @@ type OrderEvent struct {
 	OccurredAt time.Time `json:"occurred_at"`
 	Reason     *string   `json:"reason,omitempty"`
 
+	// RequestId admins only, when known; the X-Request-ID of the request behind the change (the order's, through its workflows), as the roles' logs carry it
+	RequestId *string `json:"request_id,omitempty"`
+
 	// Status `pending`: accepted, its saga not started yet; `processing`: the saga runs; `awaiting_approval`: authorized, above the approval threshold, held until approved or rejected (or cancelled at `APPROVAL_TIMEOUT`); `needs_attention`: a compensation (void, refund, stock release) failed for its whole retry budget, and the order waits for an operator (see `attention`); `completed` (paid, stock committed); `failed` (see `failure_reason`); `cancelled`; then a completed order's shipments take it to `shipped` (every parcel has left its warehouse) and `delivered` (every parcel has arrived).
 	Status OrderStatus `json:"status"`
+
+	// TraceId admins only, when traced; the trace of the saga step that wrote the event
+	TraceId *string `json:"trace_id,omitempty"`
 
 	// Type `order.<status>`
 	//

@@ -452,5 +452,13 @@ func (s *Server) ListOrderEvents(ctx context.Context, req ListOrderEventsRequest
 	}
 	var resp ListOrderEvents200JSONResponse
 	resp.Body.Events = as[[]OrderEvent](evs)
+	// Where each change came from, for an operator to find in the logs
+	// and the traces.
+	if caller, _ := auth.FromContext(ctx); caller.IsAdmin() {
+		for i, ev := range evs {
+			resp.Body.Events[i].RequestId = nonEmpty(ev.RequestID)
+			resp.Body.Events[i].TraceId = nonEmpty(ev.TraceID())
+		}
+	}
 	return resp, nil
 }

@@ -238,3 +238,31 @@ func TestMalformedTextIs400NotA500(t *testing.T) {
 	require.Equal(t, http.StatusBadRequest, status, "%v", body)
 	require.Contains(t, body["detail"], "Idempotency-Key")
 }
+
+// An admin sees where each of an order's changes came from: the request
+// that placed it (its X-Request-ID, carried through the workflows) and the
+// trace of the step that wrote it; a customer sees neither.
+func TestOrderEventsNameTheirRequestAndTrace(t *testing.T) {
+	status, _, body := post(t, "/api/orders", orderBody("MUG-CERAMIC", 1, "tok_visa"), map[string]string{"X-Request-ID": "events-origin-1"})
+	require.Equal(t, 202, status, "%v", body)
+	id := body["id"].(string)
+	waitForFinal(t, id)
+	var evs struct {
+		Events []map[string]any `json:"events"`
+	}
+	require.Equal(t, 200, getAs(t, "/api/orders/"+id+"/events", &evs, asAdmin))
+	require.NotEmpty(t, evs.Events)
+	for _, ev := range evs.Events {
+		require.Equal(t, "events-origin-1", ev["request_id"], "%v", ev)
+		require.Regexp(t, "^[0-9a-f]{32}$", ev["trace_id"], "%v", ev)
+	}
+	var theirs struct {
+		Events []map[string]any `json:"events"`
+	}
+	require.Equal(t, 200, getAs(t, "/api/orders/"+id+"/events", &theirs))
+	require.Len(t, theirs.Events, len(evs.Events))
+	for _, ev := range theirs.Events {
+		require.NotContains(t, ev, "request_id")
+		require.NotContains(t, ev, "trace_id")
+	}
+}

@@ -2,6 +2,7 @@ package events
 
 import (
 	"context"
+	"strings"
 
 	"go.opentelemetry.io/otel/propagation"
 
@@ -26,4 +27,14 @@ func OriginOf(ctx context.Context) Origin {
 	carrier := propagation.MapCarrier{}
 	propagation.TraceContext{}.Inject(ctx, carrier)
 	return Origin{RequestID: requestid.From(ctx), TraceParent: carrier.Get("traceparent")}
+}
+
+// TraceID is the trace of TraceParent (version-traceid-spanid-flags), or ""
+// when there is none.
+func (o Origin) TraceID() string {
+	parts := strings.Split(o.TraceParent, "-")
+	if len(parts) != 4 || len(parts[1]) != 32 {
+		return ""
+	}
+	return parts[1]
 }
