@@ -2,8 +2,9 @@
 // GET /api/orders and refreshed every 10 s (older pages included, as far as
 // they were loaded), the orders under way followed live through their
 // streams; platform stats, approvals and each order's trace for
-// admins; the signed-in user's notification preferences, and Web Push in
-// this browser (sw.js shows the pushes).
+// admins; a page for each order (#/orders/<id>); the signed-in user's
+// notification preferences, and Web Push in this browser (sw.js shows the
+// pushes).
 "use strict";
 
 const $ = id => document.getElementById(id);
@@ -101,6 +102,7 @@ function isAdmin() {
 // and shows the sign-in form with notice.
 function endSession(notice) {
   session = null;
+  clearRoute(); // the next user starts from the list, not this one's order
   showSignIn(notice);
 }
 
@@ -313,6 +315,7 @@ function showSignIn(notice) {
   authNotice.textContent = notice || "";
   authNotice.hidden = !notice;
   // Nothing of the last user stays in the page.
+  closeOrderPage();
   resetOrders();
   rows.replaceChildren();
   clearTimeout(restoredTimer);
@@ -339,6 +342,7 @@ function showApp() {
   showUser();
   startOrders();
   loadStats();
+  route(); // a reload on an order's page opens it again
 }
 
 function showUser() {
@@ -553,14 +557,21 @@ function actionButton(o, action, label) {
 
 // Admins approve or reject what awaits approval; the owner or an admin may
 // cancel what has not left the warehouse, and return what was delivered.
+// The order's row and its page offer the same.
+function orderActions(o) {
+  const buttons = [];
+  if (isAdmin() && o.status === "awaiting_approval") {
+    buttons.push(actionButton(o, "approve", "Approve"), actionButton(o, "reject", "Reject"));
+  }
+  if (!UNCANCELLABLE.includes(o.status)) buttons.push(actionButton(o, "cancel", "Cancel"));
+  if (returnable(o).length > 0) buttons.push(actionButton(o, "return", "Return"));
+  if (isAdmin() && PAID.includes(o.status) && o.refunded < o.total) buttons.push(actionButton(o, "refund", "Refund"));
+  return buttons;
+}
+
 function actionsCell(o) {
   const td = cell("", "actions");
-  if (isAdmin() && o.status === "awaiting_approval") {
-    td.append(actionButton(o, "approve", "Approve"), actionButton(o, "reject", "Reject"));
-  }
-  if (!UNCANCELLABLE.includes(o.status)) td.append(actionButton(o, "cancel", "Cancel"));
-  if (returnable(o).length > 0) td.append(actionButton(o, "return", "Return"));
-  if (isAdmin() && PAID.includes(o.status) && o.refunded < o.total) td.append(actionButton(o, "refund", "Refund"));
+  td.append(...orderActions(o));
   if (isAdmin()) {
     const open = traceOpen(o.id);
     const b = actionButton(o, "trace", open ? "Hide trace" : "Trace");
@@ -648,8 +659,13 @@ function orderRow(o) {
   const id = document.createElement("td");
   const code = document.createElement("code");
   code.textContent = o.id;
-  code.title = "workflow " + o.workflow_id;
-  id.appendChild(code);
+  // The ID opens the order's page; the code stays the link's only content,
+  // so the ID reads the same to everything that looks for it.
+  const link = document.createElement("a");
+  link.href = orderHash(o.id);
+  link.title = "The order's page (workflow " + o.workflow_id + ")";
+  link.appendChild(code);
+  id.appendChild(link);
   tr.appendChild(id);
   tr.appendChild(cell(o.customer_id));
   const status = document.createElement("td");
@@ -895,7 +911,9 @@ const STREAM_RETRY_MS = 2000;
 const following = new Map(); // order ID -> AbortController
 
 function followOrders() {
-  const visible = document.visibilityState === "visible";
+  // An order's page follows its own order (followOrderPage); the list,
+  // hidden meanwhile, leaves it the connections.
+  const visible = document.visibilityState === "visible" && !orderPage;
   const want = new Set(visible ? listed.filter(o => !settled(o)).slice(0, FOLLOW_MAX).map(o => o.id) : []);
   for (const [id, ctl] of following) {
     if (!want.has(id)) {
@@ -920,22 +938,29 @@ async function followOrder(id) {
   following.set(id, ctl);
   const s = session;
   const view = listView;
+  await followStream(s, id, ctl.signal, () => session === s && listView === view, orderChanged);
+  if (following.get(id) === ctl) following.delete(id);
+}
+
+// followStream calls onOrder with each state of the order's stream while
+// current() holds, until its final state; it reconnects after an
+// interruption from the last state it had (Last-Event-ID).
+async function followStream(s, id, signal, current, onOrder) {
   let lastEvent = "";
-  while (!ctl.signal.aborted && session === s && listView === view) {
+  while (!signal.aborted && current()) {
     try {
-      const over = await readOrderStream(s, id, lastEvent, ctl.signal, (eventID, order) => {
+      const over = await readOrderStream(s, id, lastEvent, signal, (eventID, order) => {
         lastEvent = eventID;
-        if (session === s && listView === view) orderChanged(order);
+        if (current()) onOrder(order);
       });
-      if (over) break;
+      if (over) return;
     } catch (err) {
-      if (ctl.signal.aborted) break;
-      if (err.status === 404) break; // gone from this user's view: the refresh drops it
+      if (signal.aborted) return;
+      if (err.status === 404) return; // gone from this user's view: the refresh drops it
     }
     const wait = Math.max(STREAM_RETRY_MS, pausedUntil - Date.now());
     await new Promise(resolve => setTimeout(resolve, wait));
   }
-  if (following.get(id) === ctl) following.delete(id);
 }
 
 // readOrderStream calls onOrder with each order event of one connection to
@@ -1029,8 +1054,14 @@ const DONE = { approve: "approved", reject: "rejected", cancel: "cancellation ac
 // whose request got no definite answer: {body, key, summary}.
 const unanswered = new Map();
 
+// knownOrder is the order as last shown: on its page, or in the list.
+function knownOrder(id) {
+  if (orderPage && orderPage.id === id && orderPage.order) return orderPage.order;
+  return listed.find(x => x.id === id);
+}
+
 function askRefund(id) {
-  const o = listed.find(x => x.id === id);
+  const o = knownOrder(id);
   const left = o ? o.total - o.refunded : 0;
   const amount = window.prompt("Refund order " + id + ": amount (" + (o ? o.currency : "") + ", at most " + (left / 100).toFixed(2) + ")", (left / 100).toFixed(2));
   if (amount === null) return null;
@@ -1052,7 +1083,7 @@ function askRefund(id) {
 // askReturn asks which delivered lines go back (all of them by default),
 // as "2 x SKU, 1 x SKU", and why.
 function askReturn(id) {
-  const o = listed.find(x => x.id === id);
+  const o = knownOrder(id);
   const all = o ? returnable(o) : [];
   const text = window.prompt("Return from order " + id + " (quantity \u00d7 SKU, comma-separated):",
     all.map(l => l.quantity + " x " + l.sku).join(", "));
@@ -1080,7 +1111,8 @@ function askReturn(id) {
 function setBusy(id, on) {
   if (on) busy.add(id);
   else busy.delete(id);
-  for (const b of rows.querySelectorAll("button[data-order]")) {
+  // The order's row and its page.
+  for (const b of document.querySelectorAll("#orders button[data-order], #order-actions button[data-order]")) {
     if (b.dataset.order === id) b.disabled = on;
   }
 }
@@ -1123,6 +1155,8 @@ async function act(id, action) {
     if (asked) unanswered.delete(pending);
     say(actionBox, "Order " + id + ": " + DONE[action] + ".");
     refreshOrders();
+    // A settled order's page is not following it (a refund of a delivered one).
+    if (orderPage && orderPage.id === id) loadOrderPage(orderPage);
   } catch (err) {
     // A refusal is an answer; a lost one (0), a timeout or an outage is not.
     if (asked && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429) unanswered.delete(pending);
@@ -1148,6 +1182,21 @@ function traceOpen(id) {
   return Boolean(openTrace && openTrace.id === id);
 }
 
+// traceShown reports whether t is still on screen: below its row, or on
+// its order's page.
+function traceShown(t) {
+  return openTrace === t || Boolean(orderPage && orderPage.trace === t);
+}
+
+// traceView makes an empty trace view for the order, for loadTrace to fill.
+function traceView(id) {
+  const box = document.createElement("section");
+  box.className = "trace";
+  box.setAttribute("aria-label", "Trace of order " + id);
+  box.setAttribute("aria-live", "polite");
+  return { id, box, load: 0, trace: null };
+}
+
 function toggleTrace(id) {
   if (traceOpen(id)) {
     openTrace = null;
@@ -1158,13 +1207,9 @@ function toggleTrace(id) {
     const td = document.createElement("td");
     td.colSpan = 7;
     td.setAttribute("role", "cell");
-    const box = document.createElement("section");
-    box.className = "trace";
-    box.setAttribute("aria-label", "Trace of order " + id);
-    box.setAttribute("aria-live", "polite");
-    td.appendChild(box);
+    openTrace = { ...traceView(id), tr };
+    td.appendChild(openTrace.box);
     tr.appendChild(td);
-    openTrace = { id, tr, box, load: 0, trace: null };
     loadTrace(openTrace);
   }
   renderOrders();
@@ -1176,11 +1221,11 @@ async function loadTrace(t) {
   traceNote(t.box, "Loading the trace…");
   try {
     const trace = await api("GET", "/api/orders/" + encodeURIComponent(t.id) + "/trace");
-    if (session !== s || openTrace !== t || t.load !== load) return;
+    if (session !== s || !traceShown(t) || t.load !== load) return;
     t.trace = trace;
     renderTrace(t);
   } catch (err) {
-    if (session !== s || openTrace !== t || t.load !== load) return;
+    if (session !== s || !traceShown(t) || t.load !== load) return;
     // Tracing not configured, the store down (503) or no trace kept (404):
     // one line that says so, with the API's reason.
     if (err.status === 503 || err.status === 404) traceNote(t.box, sentence(err.message), reloadButton(t));
@@ -1375,6 +1420,597 @@ function spanRow(span, depth, total, colour) {
 
   li.append(name, duration, timeline);
   return li;
+}
+
+// ---- An order's page ----
+
+// #/orders/<id> shows one order in full: its status, its saga's steps as a
+// timeline, its items, parcels and returns, and the actions the list
+// offers; for admins also its notifications and a technical detail (step
+// errors, compensations, risk, reservation, events, the workflow in the
+// Temporal Web UI, the trace). The list stays loaded underneath, hidden, so
+// "Back to orders" (or the browser's Back) shows it as it was.
+// orderPage is the open page ({id, order, ctl, trace, ...}), or null; every
+// answer is dropped once its page is no longer the open one.
+let orderPage = null;
+const orderPageSection = $("order-page");
+const orderTitle = $("order-title");
+const orderLive = $("order-live");
+const orderErrorBox = $("order-error");
+const orderTechnical = $("order-technical");
+const orderNotifications = $("order-notifications-section");
+const orderTraceToggle = $("order-trace-toggle");
+const PAGE_TITLE = document.title;
+// The saga's undoing steps: they show in the timeline, and for admins
+// once more under the technical detail.
+const COMPENSATIONS = ["release_reservation", "void_payment", "refund_payment"];
+const ORDER_ROUTE = /^#\/orders\/([^/?#]+)$/;
+
+function orderHash(id) {
+  return "#/orders/" + encodeURIComponent(id);
+}
+
+// routedOrder is the order the address names, or "" for the list.
+function routedOrder() {
+  const m = ORDER_ROUTE.exec(location.hash);
+  if (!m) return "";
+  try {
+    return decodeURIComponent(m[1]);
+  } catch {
+    return ""; // a mangled address: the list
+  }
+}
+
+// route shows what the address names, once signed in (a hash change
+// before that waits for showApp).
+function route() {
+  if (!session) return;
+  const id = routedOrder();
+  if (id) openOrderPage(id);
+  else if (orderPage) leaveOrderPage();
+}
+
+// clearRoute forgets the order in the address without a history entry.
+function clearRoute() {
+  if (location.hash) history.replaceState(null, "", location.pathname + location.search);
+}
+
+function openOrderPage(id) {
+  if (orderPage && orderPage.id === id) return;
+  closeOrderPage();
+  orderPage = { id, order: null, drawn: "", ctl: null, trace: null, detailFor: "", notifying: new Set(), retried: new Map(), notificationPolls: 0, notificationsTimer: 0 };
+  appSection.classList.add("order-open");
+  orderPageSection.hidden = false;
+  orderTechnical.hidden = !isAdmin();
+  orderNotifications.hidden = !isAdmin();
+  actionBox.hidden = true; // it spoke of another view
+  orderTitle.textContent = "Order " + id;
+  document.title = "Order " + id + " · " + PAGE_TITLE;
+  $("order-summary").textContent = "Loading…";
+  followOrders(); // the hidden list gives its streams back
+  window.scrollTo(0, 0);
+  orderTitle.focus(); // a new page: start reading, and tabbing, from its heading
+  loadOrderPage(orderPage);
+}
+
+// leaveOrderPage goes back to the list, to the order's row.
+function leaveOrderPage() {
+  const id = orderPage.id;
+  closeOrderPage();
+  followOrders();
+  const link = Array.from(rows.querySelectorAll("a[href]")).find(a => a.getAttribute("href") === orderHash(id));
+  if (link) link.focus();
+}
+
+// closeOrderPage stops following the order and empties its page.
+function closeOrderPage() {
+  const p = orderPage;
+  if (!p) return;
+  orderPage = null;
+  if (p.ctl) p.ctl.abort();
+  clearTimeout(p.notificationsTimer);
+  appSection.classList.remove("order-open");
+  orderPageSection.hidden = true;
+  document.title = PAGE_TITLE;
+  actionBox.hidden = true;
+  orderErrorBox.hidden = true;
+  orderLive.textContent = "";
+  for (const id of ["order-summary", "order-actions", "order-timeline", "order-item-rows", "order-shipments", "order-returns",
+    "order-notifications", "order-notifications-status", "order-links", "order-step-errors", "order-compensations",
+    "order-attention", "order-risk", "order-reservation", "order-events", "order-trace", "order-trace-link"]) {
+    $(id).replaceChildren();
+  }
+  orderTraceToggle.textContent = "Show the trace";
+  orderTraceToggle.setAttribute("aria-expanded", "false");
+}
+
+// loadOrderPage reads the order (GET /api/orders/{id}) and follows it
+// while it is under way.
+async function loadOrderPage(p) {
+  const s = session;
+  try {
+    const order = await api("GET", "/api/orders/" + encodeURIComponent(p.id));
+    if (session !== s || orderPage !== p) return;
+    orderErrorBox.hidden = true;
+    pageOrder(p, order);
+    followOrderPage();
+  } catch (err) {
+    if (session !== s || orderPage !== p) return;
+    orderPageFailed(p, err);
+  }
+}
+
+function orderPageFailed(p, err) {
+  if (err.status === 404) {
+    // Someone else's order answers 404 too: say no more than that.
+    $("order-summary").textContent = "There is no order " + p.id + " among " + (isAdmin() ? "the orders." : "your orders.");
+    return;
+  }
+  showProblem(orderErrorBox, "Could not load the order: ", err);
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = "Try again";
+  b.addEventListener("click", () => loadOrderPage(p));
+  orderErrorBox.appendChild(b);
+  if (!p.order) $("order-summary").textContent = "";
+}
+
+// followOrderPage follows the open order's stream while the tab is visible
+// and the order is not settled, and stops otherwise.
+function followOrderPage() {
+  const p = orderPage;
+  if (!p || !p.order) return;
+  const want = document.visibilityState === "visible" && !settled(p.order);
+  if (!want && p.ctl) {
+    p.ctl.abort();
+    p.ctl = null;
+  }
+  if (!want || p.ctl) return;
+  const ctl = new AbortController();
+  p.ctl = ctl;
+  const s = session;
+  followStream(s, p.id, ctl.signal, () => session === s && orderPage === p, order => pageOrder(p, order))
+    .finally(() => { if (p.ctl === ctl) p.ctl = null; });
+}
+
+// pageOrder shows a new state of the page's order: redrawn when it
+// changed, its status announced when that changed, the list's row updated
+// too, and the admins' detail read again at each new status.
+function pageOrder(p, order) {
+  const was = p.order;
+  p.order = order;
+  if (was && was.status !== order.status) orderLive.textContent = "Order status: " + statusText(order.status) + ".";
+  orderChanged(order);
+  const drawn = JSON.stringify(order);
+  if (drawn !== p.drawn) {
+    p.drawn = drawn;
+    keepFocus(orderPageSection, $("order-summary"), () => renderOrderPage(order));
+  }
+  if (isAdmin() && p.detailFor !== order.status) {
+    p.detailFor = order.status;
+    p.notificationPolls = NOTIFICATION_POLLS;
+    loadNotifications(p);
+    loadOrderEvents(p);
+    loadReservation(p);
+    loadLinks().then(links => { if (orderPage === p) renderOrderLinks(p, links); });
+  }
+}
+
+// keepFocus redraws what draw replaces without losing the keyboard's place:
+// the focused button or link is found again in the new content by what it
+// does (its action, its address, its text). One that is gone (Cancel, once
+// cancelled) leaves the focus on fallback (the order's summary, which says
+// why), rather than on the page's body.
+function keepFocus(container, fallback, draw) {
+  const had = document.activeElement;
+  const key = had && had !== orderTitle && container.contains(had) ? focusKey(had) : "";
+  draw();
+  if (!key || container.contains(had)) return;
+  const again = Array.from(container.querySelectorAll("a, button")).find(node => focusKey(node) === key);
+  (again || fallback).focus();
+}
+
+function focusKey(node) {
+  return [node.tagName, node.dataset.action || "", node.dataset.notification || "", node.getAttribute("href") || "", node.textContent].join("|");
+}
+
+function statusText(status) {
+  return status.replaceAll("_", " ");
+}
+
+function renderOrderPage(o) {
+  renderOrderSummary(o);
+  $("order-actions").replaceChildren(...orderActions(o));
+  renderTimeline(o);
+  renderItems(o);
+  renderShipments(o);
+  renderReturns(o);
+  if (isAdmin()) renderTechnical(o);
+}
+
+// timeEl is a time people read, with the instant for machines.
+function timeEl(t, text) {
+  const el = document.createElement("time");
+  el.dateTime = t;
+  el.textContent = text || new Date(t).toLocaleString();
+  return el;
+}
+
+function el(tag, text, className) {
+  const e = document.createElement(tag);
+  if (text !== undefined) e.textContent = text;
+  if (className) e.className = className;
+  return e;
+}
+
+// facts is a definition list of [term, description] pairs; a description
+// is text or a node, and an empty one leaves its pair out.
+function facts(pairs) {
+  const dl = el("dl", undefined, "facts");
+  for (const [term, value] of pairs) {
+    if (value === undefined || value === null || value === "") continue;
+    const dd = el("dd");
+    dd.append(value);
+    dl.append(el("dt", term), dd);
+  }
+  return dl;
+}
+
+function newTabLink(href, text) {
+  const a = el("a", text);
+  a.href = href;
+  a.target = "_blank";
+  a.rel = "noopener";
+  return a;
+}
+
+function renderOrderSummary(o) {
+  const badge = el("span", statusText(o.status), "status " + o.status);
+  const total = money(o.total, o.currency) + (o.refunded ? " (refunded " + money(o.refunded, o.currency) + ")" : "");
+  const box = $("order-summary");
+  box.replaceChildren(facts([
+    ["Status", badge],
+    ["Total", total],
+    ["Placed", timeEl(o.created_at)],
+    ["Last change", timeEl(o.updated_at)],
+  ]));
+  if (o.failure_reason) box.appendChild(el("p", o.failure_reason, "reason"));
+}
+
+// failingStep is the step that failed the order: its first failed step
+// that is not a compensation.
+function failingStep(o) {
+  return (o.steps || []).find(s => s.status === "failed" && !COMPENSATIONS.includes(s.name));
+}
+
+// renderTimeline lists the saga's steps in the order they started: each
+// with a mark and its outcome in words, when it started and how long it
+// took; a failed one says why in plain words (the technical cause is for
+// admins, under the technical detail).
+function renderTimeline(o) {
+  const steps = o.steps || [];
+  const failing = failingStep(o);
+  const list = $("order-timeline");
+  if (steps.length === 0) {
+    list.replaceChildren(el("li", o.status === "pending" ? "Not started yet." : "No steps recorded."));
+    return;
+  }
+  list.replaceChildren(...steps.map(s => {
+    const li = el("li", undefined, "step " + s.status + (COMPENSATIONS.includes(s.name) ? " compensation" : ""));
+    const mark = el("span", STEP_MARKS[s.status] || "", "mark");
+    mark.setAttribute("aria-hidden", "true");
+    const name = el("strong", STEP_LABELS[s.name] || s.name);
+    const when = el("span", " " + statusText(s.status) + " \u00b7 started ", "when");
+    when.appendChild(timeEl(s.started_at, new Date(s.started_at).toLocaleTimeString()));
+    if (s.completed_at) when.append(" \u00b7 took " + duration(new Date(s.completed_at) - new Date(s.started_at)));
+    else if (s.status === "running") when.append(" \u00b7 under way");
+    li.append(mark, name);
+    if (COMPENSATIONS.includes(s.name)) li.appendChild(el("span", " (undoing)", "undoing"));
+    li.appendChild(when);
+    if (s.status === "failed") li.appendChild(reasonLine(stepReason(o, s, failing)));
+    return li;
+  }));
+}
+
+// stepReason says why a step failed, for everyone: the order's own reason
+// for the step that failed it; a compensation that failed is being seen to.
+function stepReason(o, s, failing) {
+  if (s === failing && o.failure_reason) return o.failure_reason;
+  if (COMPENSATIONS.includes(s.name)) return "This could not be undone automatically; our team has been asked to finish it.";
+  return "This step did not succeed.";
+}
+
+function renderItems(o) {
+  $("order-item-rows").replaceChildren(...(o.items || []).map(i => {
+    const tr = document.createElement("tr");
+    const sku = cell("");
+    sku.appendChild(el("code", i.sku));
+    tr.append(sku, cell(String(i.quantity)), cell(money(i.unit_price, o.currency)), cell(money(i.unit_price * i.quantity, o.currency)));
+    return tr;
+  }));
+}
+
+function lines(items) {
+  return items.map(l => l.quantity + " \u00d7 " + l.sku).join(", ");
+}
+
+function renderShipments(o) {
+  const list = $("order-shipments");
+  const shipments = o.shipments || [];
+  if (shipments.length === 0) {
+    list.replaceChildren(el("li", PAID.includes(o.status) ? "No parcels planned yet." : "None: parcels are sent once the order is completed."));
+    return;
+  }
+  list.replaceChildren(...shipments.map(sh => {
+    const li = el("li");
+    li.append(el("strong", "Parcel from " + sh.warehouse_id + " "), el("span", statusText(sh.status), "status shipment " + sh.status));
+    li.appendChild(facts([
+      ["Contents", lines(sh.items)],
+      ["Carrier", sh.carrier],
+      ["Tracking number", sh.tracking_number ? el("code", sh.tracking_number) : ""],
+      ["Booked", sh.booked_at ? timeEl(sh.booked_at) : ""],
+      ["Shipped", sh.shipped_at ? timeEl(sh.shipped_at) : ""],
+      ["Delivered", sh.delivered_at ? timeEl(sh.delivered_at) : ""],
+      ["Label", sh.label_url ? newTabLink(sh.label_url, "Shipping label of the parcel from " + sh.warehouse_id) : ""],
+    ]));
+    return li;
+  }));
+}
+
+function renderReturns(o) {
+  const list = $("order-returns");
+  const returns = o.returns || [];
+  if (returns.length === 0) {
+    list.replaceChildren(el("li", returnable(o).length ? "None yet. Delivered items can be returned with the Return button." : "None."));
+    return;
+  }
+  list.replaceChildren(...returns.map(r => {
+    const li = el("li");
+    li.append(el("strong", "Return of " + lines(r.items) + " "), el("span", statusText(r.status), "status return " + r.status));
+    li.appendChild(facts([
+      ["Amount", money(r.amount, r.currency)],
+      ["Reason", r.reason],
+      ["Requested", timeEl(r.created_at)],
+      ["Tracking number", r.tracking_number ? el("code", r.tracking_number) : ""],
+      ["Received", r.received_at ? timeEl(r.received_at) : ""],
+      // As in the row: the label is for a parcel not dropped off yet.
+      ["Label", r.label_url && r.status === "label_issued" ? newTabLink(r.label_url, "Return label") : ""],
+      ["Requested by", r.requested_by], // admins only
+    ]));
+    return li;
+  }));
+}
+
+// ---- An order's page: for admins ----
+
+// emptyItem is the one line of a list with nothing in it.
+function emptyItem(text) {
+  return el("li", text, "none");
+}
+
+function renderTechnical(o) {
+  const steps = o.steps || [];
+  const errors = steps.filter(s => s.error);
+  $("order-step-errors").replaceChildren(...(errors.length ? errors.map(s => {
+    const li = el("li");
+    li.append(el("strong", (STEP_LABELS[s.name] || s.name) + " "), el("code", s.name), ": ");
+    li.appendChild(el("span", s.error, "reason"));
+    return li;
+  }) : [emptyItem("No step failed.")]));
+  const undone = steps.filter(s => COMPENSATIONS.includes(s.name));
+  $("order-compensations").replaceChildren(...(undone.length ? undone.map(s => {
+    let text = (STEP_LABELS[s.name] || s.name) + ": " + statusText(s.status);
+    if (s.completed_at) text += " in " + duration(new Date(s.completed_at) - new Date(s.started_at));
+    return el("li", text, "step " + s.status);
+  }) : [emptyItem("None ran.")]));
+  $("order-attention").textContent = o.attention || "Nothing awaits an operator.";
+  $("order-risk").replaceChildren(o.risk ? riskFacts(o.risk) : el("p", "No assessment (an order placed before assessments)."));
+}
+
+function riskFacts(r) {
+  const reasons = el("ul");
+  reasons.append(...(r.reasons.length ? r.reasons.map(t => el("li", t)) : [el("li", "no rule applied")]));
+  return facts([["Level", el("span", r.level, "risk " + r.level)], ["Score", String(r.score)], ["Reasons", reasons]]);
+}
+
+// The dashboard's links to the Temporal Web UI and the trace UI (GET
+// /config.json, public, the same for everyone): read once, and again only
+// after a failure.
+let linksLoad = null;
+
+function loadLinks() {
+  if (!linksLoad) {
+    linksLoad = send("GET", "/config.json").then(resp => (resp.ok ? readJSON(resp) : {})).catch(() => ({}))
+      .then(links => {
+        if (!links || !links.temporal_ui_url) linksLoad = null; // try again next time
+        return links || {};
+      });
+  }
+  return linksLoad;
+}
+
+function renderOrderLinks(p, links) {
+  p.links = links;
+  const box = $("order-links");
+  const parts = [el("span", "Workflow "), el("code", p.order.workflow_id)];
+  if (links.temporal_ui_url) {
+    parts.push(" \u00b7 ", newTabLink(links.temporal_ui_url + "/workflows/" + encodeURIComponent(p.order.workflow_id), "Open it in the Temporal Web UI"));
+  }
+  box.replaceChildren(...parts);
+  if (p.events) renderOrderEvents(p); // their trace links wait for the trace UI's address
+}
+
+// loadReservation reads the order's stock reservation (GET
+// /api/reservations/res-<order id>, admin): which warehouses hold what.
+async function loadReservation(p) {
+  const s = session;
+  const box = $("order-reservation");
+  const id = "res-" + p.id; // as the API names it (openapi.yaml, getReservation)
+  try {
+    const r = await api("GET", "/api/reservations/" + encodeURIComponent(id));
+    if (session !== s || orderPage !== p) return;
+    const allocations = el("ul");
+    allocations.append(...(r.allocations.length
+      ? r.allocations.map(a => el("li", a.quantity + " \u00d7 " + a.sku + " from " + a.warehouse_id))
+      : [el("li", "none")]));
+    box.replaceChildren(facts([
+      ["ID", el("code", r.id)],
+      ["Status", r.status],
+      ["Allocations", allocations],
+      ["Expires", r.expires_at && r.status === "reserved" ? timeEl(r.expires_at) : ""],
+      ["Last change", timeEl(r.updated_at)],
+    ]));
+  } catch (err) {
+    if (session !== s || orderPage !== p) return;
+    if (err.status === 404) box.replaceChildren(el("p", "No stock was reserved."));
+    else showProblem(box, "Could not load the reservation: ", err);
+  }
+}
+
+// loadOrderEvents reads the order's events (GET /api/orders/{id}/events),
+// oldest first.
+async function loadOrderEvents(p) {
+  const s = session;
+  try {
+    const body = await api("GET", "/api/orders/" + encodeURIComponent(p.id) + "/events");
+    if (session !== s || orderPage !== p) return;
+    p.events = body.events;
+    renderOrderEvents(p);
+  } catch (err) {
+    if (session !== s || orderPage !== p) return;
+    const box = $("order-events");
+    box.replaceChildren(emptyItem(""));
+    showProblem(box.firstChild, "Could not load the events: ", err);
+  }
+}
+
+// renderOrderEvents lists the events with their type, time and reason, and
+// the request and trace they came from where the event names them (the
+// OrderEvent schema has neither field yet: they show once the API sends
+// request_id and trace_id).
+function renderOrderEvents(p) {
+  const traceUI = p.links && p.links.trace_ui_url;
+  $("order-events").replaceChildren(...(p.events.length ? p.events.map(e => {
+    const li = el("li");
+    li.append(timeEl(e.occurred_at), " ", el("code", e.type));
+    const extra = [["Reason", e.reason], ["Request ID", e.request_id ? el("code", e.request_id) : ""]];
+    if (e.trace_id) {
+      const trace = el("span");
+      trace.append(el("code", e.trace_id));
+      if (traceUI) trace.append(" ", newTabLink(traceUI + "/trace/" + encodeURIComponent(e.trace_id), "open the trace"));
+      extra.push(["Trace ID", trace]);
+    }
+    li.appendChild(facts(extra));
+    return li;
+  }) : [emptyItem("No events yet.")]));
+}
+
+const NOTIFICATION_POLL_MS = 2000;
+const NOTIFICATION_POLLS = 15; // at most 30 s after each retry or status change
+
+// loadNotifications lists the messages sent for the order (GET
+// /api/notifications?order_id=, admin), newest first.
+async function loadNotifications(p) {
+  const s = session;
+  try {
+    const body = await api("GET", "/api/notifications?" + new URLSearchParams({ order_id: p.id }));
+    if (session !== s || orderPage !== p) return;
+    p.notifications = body.items;
+    keepFocus(orderNotifications, $("order-notifications"), () => renderNotifications(p));
+    // A message being sent (the order's latest, or one retried, which
+    // starts its next round a moment after the API accepts) changes without
+    // the order: read again a while, until it is sent or failed.
+    clearTimeout(p.notificationsTimer);
+    const sending = n => n.status === "pending" || (p.retried.has(n.id) && n.round <= p.retried.get(n.id));
+    if (body.items.some(sending) && p.notificationPolls-- > 0) {
+      p.notificationsTimer = setTimeout(() => { if (orderPage === p) loadNotifications(p); }, NOTIFICATION_POLL_MS);
+    }
+  } catch (err) {
+    if (session !== s || orderPage !== p) return;
+    showProblem($("order-notifications-status"), "Could not load the notifications: ", err);
+  }
+}
+
+function renderNotifications(p) {
+  const items = p.notifications;
+  $("order-notifications").replaceChildren(...(items.length ? items.map(n => notificationItem(p, n)) : [emptyItem("None sent yet.")]));
+}
+
+function notificationItem(p, n) {
+  const li = el("li");
+  li.append(el("code", n.kind), " ", el("span", n.status, "status notification " + n.status));
+  const failures = Object.entries(n.failures || {}).map(([channel, why]) => channel + ": " + why).join("; ");
+  li.appendChild(facts([
+    ["Channel", n.channel ? n.channel + (n.provider ? " (" + n.provider + ")" : "") : ""],
+    ["Channels tried", n.channels.join(", ") + (n.round > 1 ? " \u00b7 round " + n.round : "")],
+    ["Delivery", n.delivery ? n.delivery.state + " (" + n.delivery.event + ")" : ""],
+    ["Held until", n.status === "scheduled" && n.scheduled_for ? timeEl(n.scheduled_for) : ""],
+    ["Failures", failures ? el("span", failures, "reason") : ""],
+    ["Created", timeEl(n.created_at)],
+  ]));
+  // Only a message that failed on every channel can be retried (409 otherwise).
+  if (n.status === "failed") {
+    const b = el("button", "Retry");
+    b.type = "button";
+    b.dataset.notification = n.id;
+    b.setAttribute("aria-label", "Retry the " + n.kind + " message");
+    b.disabled = p.notifying.has(n.id);
+    li.appendChild(b);
+  }
+  return li;
+}
+
+// retryNotification asks for a failed message to be sent again (POST
+// /api/notifications/{id}/retry), then lists the messages again.
+async function retryNotification(id) {
+  const p = orderPage;
+  const s = session;
+  if (!p || p.notifying.has(id)) return;
+  const status = $("order-notifications-status");
+  p.notifying.add(id);
+  keepFocus(orderNotifications, $("order-notifications"), () => renderNotifications(p)); // its button off meanwhile
+  try {
+    const before = await api("POST", "/api/notifications/" + encodeURIComponent(id) + "/retry");
+    if (session !== s || orderPage !== p) return;
+    p.retried.set(id, before.round); // the message as it was: its next round is the retry
+    say(status, "Retry requested: the message is being sent again.");
+    p.notificationPolls = NOTIFICATION_POLLS;
+  } catch (err) {
+    if (session !== s || orderPage !== p) return;
+    showProblem(status, "Could not retry the message: ", err);
+  } finally {
+    p.notifying.delete(id);
+    if (session === s && orderPage === p) loadNotifications(p);
+  }
+}
+
+// traceUILink links the loaded trace to the trace UI (Jaeger), when the
+// dashboard names one.
+async function traceUILink(p, t) {
+  const links = await loadLinks();
+  if (orderPage !== p || p.trace !== t || !t.trace || !links.trace_ui_url) return;
+  $("order-trace-link").replaceChildren(" \u00b7 ",
+    newTabLink(links.trace_ui_url + "/trace/" + encodeURIComponent(t.trace.trace_id), "Open it in the trace UI"));
+}
+
+// toggleOrderTrace shows or hides the order's trace waterfall on its page,
+// drawn as below its row (loadTrace, renderTrace).
+function toggleOrderTrace() {
+  const p = orderPage;
+  if (!p) return;
+  const box = $("order-trace");
+  if (p.trace) {
+    p.trace = null;
+    box.replaceChildren();
+  } else {
+    const t = traceView(p.id);
+    p.trace = t;
+    box.replaceChildren(t.box);
+    loadTrace(t).then(() => traceUILink(p, t));
+  }
+  $("order-trace-link").replaceChildren();
+  orderTraceToggle.textContent = p.trace ? "Hide the trace" : "Show the trace";
+  orderTraceToggle.setAttribute("aria-expanded", String(Boolean(p.trace)));
 }
 
 // ---- Preferences ----
@@ -1903,6 +2539,16 @@ rows.addEventListener("click", event => {
   if (button.dataset.action === "trace") toggleTrace(button.dataset.order);
   else act(button.dataset.order, button.dataset.action);
 });
+window.addEventListener("hashchange", route);
+$("order-actions").addEventListener("click", event => {
+  const button = event.target.closest("button[data-action]");
+  if (button) act(button.dataset.order, button.dataset.action);
+});
+$("order-notifications").addEventListener("click", event => {
+  const button = event.target.closest("button[data-notification]");
+  if (button) retryNotification(button.dataset.notification);
+});
+orderTraceToggle.addEventListener("click", toggleOrderTrace);
 prefs.addEventListener("toggle", openPreferences);
 shop.addEventListener("toggle", () => { if (shop.open) loadShop(); });
 productsBody.addEventListener("submit", event => {
@@ -1937,6 +2583,7 @@ devicesList.addEventListener("click", event => {
 document.addEventListener("visibilitychange", () => {
   if (!session) return;
   followOrders();
+  followOrderPage();
   if (document.visibilityState === "visible") refreshOrders();
 });
 
