@@ -93,10 +93,16 @@ func (s *signIn) create(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, sessionAnswer{User: sess.User, CSRFToken: sess.CSRF})
 }
 
-// show answers the signed-in session (GET /session), 401 without one: a
-// reloaded page picks its session up here.
+// show answers the signed-in session (GET /session), or 204 without one:
+// a reloaded page picks its session up here. (Not a 401: asking whether
+// one is signed in is no error, and browsers log every 4xx as one.)
 func (s *signIn) show(w http.ResponseWriter, r *http.Request) {
 	_, sess, err := s.current(r)
+	if errors.Is(err, errNoSession) {
+		s.setCookie(w, "", -1)
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	if err != nil {
 		s.sessionFailed(w, r, err)
 		return
@@ -215,13 +221,10 @@ func (s *signIn) csrfOK(r *http.Request, sess session) bool {
 
 var csrfProblem = httpx.NewProblem(http.StatusForbidden, "missing or wrong "+CSRFHeader+": reload the page")
 
-// sessionFailed answers a request whose session could not be had.
+// sessionFailed answers a request whose session could not be had: the API
+// refused its refresh for a reason other than its end, or was away, or
+// Redis was.
 func (s *signIn) sessionFailed(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, errNoSession) {
-		s.setCookie(w, "", -1)
-		httpx.WriteProblem(w, r, httpx.NewProblem(http.StatusUnauthorized, "not signed in"))
-		return
-	}
 	var answer *apiAnswer
 	if errors.As(err, &answer) {
 		s.apiFailed(w, r, "refresh", err)

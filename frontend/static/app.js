@@ -315,7 +315,9 @@ function showSignIn(notice) {
   authNotice.textContent = notice || "";
   authNotice.hidden = !notice;
   // Nothing of the last user stays in the page.
+  closeConsole();
   closeOrderPage();
+  filtersForm.reset();
   resetOrders();
   rows.replaceChildren();
   clearTimeout(restoredTimer);
@@ -350,6 +352,8 @@ function showUser() {
   if (!user) return;
   who.textContent = user.email + " · " + user.role;
   statsSection.hidden = !isAdmin();
+  filtersForm.hidden = !isAdmin();
+  renderViewLinks();
 }
 
 // restore picks up the session this browser has, after a reload or in a
@@ -360,7 +364,7 @@ async function restore() {
   authToggle.hidden = true;
   try {
     const resp = await send("GET", "/session");
-    if (resp.status === 401) {
+    if (resp.status === 204) { // not signed in
       showSignIn();
       return;
     }
@@ -703,8 +707,10 @@ function orderRow(o) {
 
 // listed holds every order on screen, in the API's order (newest first), and
 // nextCursor where the page after the last of them starts ("" at the end).
-// The refresh (every LIST_REFRESH_MS) asks for the newest orders again, as many as are listed,
-// and merges them in, so the older pages "Older orders" loaded stay.
+// The list stream keeps them current; a read of the list (when the stream
+// opens, or after a reset) asks for the newest orders again, as many as
+// are listed, and merges them in, so the older pages "Older orders" loaded
+// stay.
 // listView changes whenever the list starts over (another status, another
 // user): answers for an earlier one are dropped.
 const PAGE = 25;
@@ -733,17 +739,54 @@ function resetOrders() {
   refreshed.textContent = "";
 }
 
+// startOrders starts the list over: its stream first, which reads the
+// list once open (followList).
 function startOrders() {
   resetOrders();
   rows.replaceChildren(messageRow("Loading…"));
-  refreshOrders();
+  followOrders();
+  if (!listFollow) refreshOrders(); // a hidden tab reads it without following
+}
+
+// The admin's filters (GET /api/orders' customer_email, created_from and
+// created_to, min_total and max_total), read from the filter form.
+const filtersForm = $("order-filters");
+
+function filterValues() {
+  if (!isAdmin()) return {};
+  const f = filtersForm.elements;
+  const day = (value, plus) => (value ? new Date(new Date(value + "T00:00:00").getTime() + plus).toISOString() : "");
+  const minor = value => (value === "" ? "" : String(Math.round(Number(value) * 100)));
+  return {
+    customer_email: f.email.value.trim(),
+    created_from: day(f.from.value, 0),
+    created_to: day(f.to.value, 86400000), // the whole of the last day
+    min_total: minor(f.min.value),
+    max_total: minor(f.max.value),
+  };
 }
 
 function ordersPath(limit, cursor) {
   const params = new URLSearchParams({ limit: String(limit) });
   if (statusFilter.value) params.set("status", statusFilter.value);
+  for (const [k, v] of Object.entries(filterValues())) if (v) params.set(k, v);
   if (cursor) params.set("cursor", cursor);
   return "/api/orders?" + params;
+}
+
+// inView reports whether an order the stream brought belongs in the list
+// as filtered. The account's email is matched against the order's contact,
+// which is the account's at the time it was placed.
+function inView(o) {
+  if (statusFilter.value && o.status !== statusFilter.value) return false;
+  const f = filterValues();
+  const email = (o.contact && o.contact.email) || "";
+  if (f.customer_email && email.toLowerCase() !== f.customer_email.toLowerCase()) return false;
+  if (f.created_from && instant(o.created_at) < instant(f.created_from)) return false;
+  if (f.created_to && instant(o.created_at) >= instant(f.created_to)) return false;
+  if (f.min_total && o.total < Number(f.min_total)) return false;
+  if (f.max_total && o.total > Number(f.max_total)) return false;
+  return true;
 }
 
 // refreshOrders fetches the newest orders, at least a page and as many as are
@@ -796,7 +839,9 @@ function mergeNewest(page, cursor) {
   const last = page[page.length - 1];
   const inPage = new Set(page.map(o => o.id));
   const older = cursor && last ? listed.filter(o => !inPage.has(o.id) && listedBefore(last, o)) : [];
-  listed = page.concat(older);
+  // The stream may have brought a later copy while the page was on its way.
+  const had = new Map(listed.map(o => [o.id, o]));
+  listed = page.map(o => (newer(o, had.get(o.id)) ? o : had.get(o.id))).concat(older);
   if (older.length === 0) nextCursor = cursor;
 }
 
@@ -897,54 +942,112 @@ function renderOrders() {
 
 // ---- Following orders live ----
 
-// Orders under way are followed through their streams (GET
-// /api/orders/{id}/stream, server-sent events): a change shows the moment
-// it is made, where the list's refresh would show it seconds later. fetch
-// reads the stream, not EventSource, to see its answer's status (a 401
-// ends the session, a 429 says how long to wait).
-// Each stream holds a connection, and over HTTP/1.1 a browser opens 6 per
-// host for all its tabs: a tab follows at most FOLLOW_MAX orders, and only
-// while it is visible, so the list, the stats and the buttons always have
-// connections left.
-const FOLLOW_MAX = 3;
+// The list follows one stream, GET /api/streams/orders (server-sent
+// events): every change to the user's orders (an admin's: everyone's), new
+// orders included, the moment it is committed. The stream is opened first
+// and the list read after, and of two copies of an order the one with the
+// later changed_at is kept, so nothing that happens in between is missed.
+// A dropped stream resumes from its last id (the API sends what changed
+// meanwhile, and a "reset" when that is too long ago: the list is read
+// again). fetch reads it, not EventSource, to see its answer's status (a
+// 401 ends the session, a 429 says how long to wait). A hidden tab gives
+// its connection back, and reads the list again when shown.
 const STREAM_RETRY_MS = 2000;
-const following = new Map(); // order ID -> AbortController
+let listFollow = null; // the list stream's AbortController while it runs
+const orderSubscribers = new Set();
 
+// subscribeOrders calls fn with every order the list stream brings (the
+// console's views keep live with it); it returns the unsubscribe.
+function subscribeOrders(fn) {
+  orderSubscribers.add(fn);
+  return () => orderSubscribers.delete(fn);
+}
+
+// followOrders keeps the list stream running while the tab is visible.
 function followOrders() {
-  // An order's page follows its own order (followOrderPage); the list,
-  // hidden meanwhile, leaves it the connections.
-  const visible = document.visibilityState === "visible" && !orderPage;
-  const want = new Set(visible ? listed.filter(o => !settled(o)).slice(0, FOLLOW_MAX).map(o => o.id) : []);
-  for (const [id, ctl] of following) {
-    if (!want.has(id)) {
-      ctl.abort();
-      following.delete(id);
-    }
-  }
-  for (const id of want) {
-    if (!following.has(id)) followOrder(id);
-  }
+  if (document.visibilityState !== "visible") stopFollowing();
+  else if (!listFollow && session) followList();
 }
 
 function stopFollowing() {
-  for (const ctl of following.values()) ctl.abort();
-  following.clear();
+  if (listFollow) listFollow.abort();
+  listFollow = null;
 }
 
-// followOrder reads an order's stream until its final state, reconnecting
-// after an interruption from the last state it had (Last-Event-ID).
-async function followOrder(id) {
+async function followList() {
   const ctl = new AbortController();
-  following.set(id, ctl);
+  listFollow = ctl;
   const s = session;
   const view = listView;
-  await followStream(s, id, ctl.signal, () => session === s && listView === view, orderChanged);
-  if (following.get(id) === ctl) following.delete(id);
+  const current = () => session === s && listView === view && listFollow === ctl;
+  let lastEvent = "";
+  while (current()) {
+    try {
+      const headers = { Accept: "text/event-stream, application/problem+json" };
+      if (lastEvent) headers["Last-Event-ID"] = lastEvent;
+      const resp = await fetch("/api/streams/orders", { headers, signal: ctl.signal });
+      if (resp.status === 401 && session === s) endSession(ENDED);
+      if (resp.status === 429) pausedUntil = Date.now() + Math.max(1, retryAfterSeconds(resp)) * 1000;
+      if (!resp.ok) throw await apiError(resp);
+      if (!lastEvent) refreshOrders(); // opened: now the list misses nothing
+      await readEventStream(resp, ev => {
+        if (ev.id) lastEvent = ev.id;
+        if (!current()) return true;
+        if (ev.type === "reset") refreshOrders();
+        else if (ev.type === "order" && ev.data) orderChanged(JSON.parse(ev.data));
+        return false;
+      });
+    } catch (err) {
+      if (!current()) return;
+      // Not followed: the list is read as it is, and said to be stale
+      // until the stream is back.
+      if (!listedAt) refreshOrders();
+      else ordersFailed(err);
+    }
+    const wait = Math.max(STREAM_RETRY_MS, pausedUntil - Date.now());
+    await new Promise(resolve => setTimeout(resolve, wait));
+  }
 }
 
-// followStream calls onOrder with each state of the order's stream while
-// current() holds, until its final state; it reconnects after an
-// interruption from the last state it had (Last-Event-ID).
+// readEventStream calls onEvent with each event of a text/event-stream
+// answer ({id, type, data}; an event of only an id has no type) until the
+// stream ends or onEvent returns true.
+async function readEventStream(resp, onEvent) {
+  const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = "";
+  let event = {};
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffered += value;
+      let end;
+      while ((end = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, end).replace(/\r$/, "");
+        buffered = buffered.slice(end + 1);
+        if (line === "") { // a blank line ends an event
+          if ((event.id !== undefined || event.data !== undefined) && onEvent(event)) return;
+          event = {};
+          continue;
+        }
+        if (line.startsWith(":")) continue; // a heartbeat
+        const colon = line.indexOf(":");
+        const field = colon < 0 ? line : line.slice(0, colon);
+        const text = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
+        if (field === "id") event.id = text;
+        else if (field === "event") event.type = text;
+        else if (field === "data") event.data = event.data === undefined ? text : event.data + "\n" + text;
+      }
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+}
+
+// followStream calls onOrder with each state of one order's stream (GET
+// /api/orders/{id}/stream: an order's page) while current() holds, until
+// its final state; it reconnects after an interruption from the last state
+// it had (Last-Event-ID).
 async function followStream(s, id, signal, current, onOrder) {
   let lastEvent = "";
   while (!signal.aborted && current()) {
@@ -956,7 +1059,7 @@ async function followStream(s, id, signal, current, onOrder) {
       if (over) return;
     } catch (err) {
       if (signal.aborted) return;
-      if (err.status === 404) return; // gone from this user's view: the refresh drops it
+      if (err.status === 404) return; // gone from this user's view
     }
     const wait = Math.max(STREAM_RETRY_MS, pausedUntil - Date.now());
     await new Promise(resolve => setTimeout(resolve, wait));
@@ -964,9 +1067,9 @@ async function followStream(s, id, signal, current, onOrder) {
 }
 
 // readOrderStream calls onOrder with each order event of one connection to
-// the stream; it returns true once there is nothing more to follow (the
-// final state, or a 204 for a resume after it) and false when the stream
-// ended before.
+// the order's stream; it returns true once there is nothing more to follow
+// (the final state, or a 204 for a resume after it) and false when the
+// stream ended before.
 async function readOrderStream(s, id, lastEvent, signal, onOrder) {
   const headers = { Accept: "text/event-stream, application/problem+json" };
   if (lastEvent) headers["Last-Event-ID"] = lastEvent;
@@ -975,45 +1078,44 @@ async function readOrderStream(s, id, lastEvent, signal, onOrder) {
   if (resp.status === 401 && session === s) endSession(ENDED);
   if (resp.status === 429) pausedUntil = Date.now() + Math.max(1, retryAfterSeconds(resp)) * 1000;
   if (!resp.ok) throw await apiError(resp);
-  const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffered = "";
-  let event = {};
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return false;
-    buffered += value;
-    let end;
-    while ((end = buffered.indexOf("\n")) >= 0) {
-      const line = buffered.slice(0, end).replace(/\r$/, "");
-      buffered = buffered.slice(end + 1);
-      if (line === "") { // a blank line ends an event
-        if (event.type === "order" && event.data) {
-          const order = JSON.parse(event.data);
-          onOrder(event.id || "", order);
-          if (settled(order)) return true;
-        }
-        event = {};
-        continue;
-      }
-      if (line.startsWith(":")) continue; // a heartbeat
-      const colon = line.indexOf(":");
-      const field = colon < 0 ? line : line.slice(0, colon);
-      const text = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
-      if (field === "id") event.id = text;
-      else if (field === "event") event.type = text;
-      else if (field === "data") event.data = event.data === undefined ? text : event.data + "\n" + text;
-    }
-  }
+  let over = false;
+  await readEventStream(resp, ev => {
+    if (ev.type !== "order" || !ev.data) return false;
+    const order = JSON.parse(ev.data);
+    onOrder(ev.id || "", order);
+    over = settled(order);
+    return over;
+  });
+  return over;
 }
 
-// orderChanged puts the order's new state in the list and redraws its row.
+// newer reports whether a is a later copy of an order than b.
+function newer(a, b) {
+  return !b || !b.changed_at || (a.changed_at && instant(a.changed_at) > instant(b.changed_at));
+}
+
+// orderChanged takes an order the stream brought: a later copy replaces
+// the listed one; a new order joins the list where it belongs when it
+// matches the view. The console's views hear of it too, and an admin's
+// figures are read again soon.
 function orderChanged(order) {
+  for (const fn of orderSubscribers) fn(order);
+  statsSoon();
   const at = listed.findIndex(o => o.id === order.id);
-  if (at < 0) return;
-  // An order that left the status filter stays until the next refresh,
-  // which drops it, rather than vanishing under the pointer.
-  listed[at] = order;
+  if (at >= 0) {
+    if (!newer(order, listed[at])) return;
+    // An order that left the view (its status, say) stays until the list
+    // is read again, rather than vanishing under the pointer.
+    listed[at] = order;
+  } else {
+    if (!inView(order)) return;
+    const last = listed[listed.length - 1];
+    if (nextCursor && last && !listedBefore(order, last)) return; // on a page not loaded yet
+    const before = listed.findIndex(o => listedBefore(order, o));
+    listed.splice(before < 0 ? listed.length : before, 0, order);
+  }
   renderOrders();
+  moreButton.hidden = !nextCursor;
 }
 
 function tile(label, value) {
@@ -1024,6 +1126,20 @@ function tile(label, value) {
   div.appendChild(b);
   div.appendChild(document.createTextNode(label));
   return div;
+}
+
+// statsSoon reads an admin's figures again once orders change, at most
+// every STATS_EVERY_MS: they move with the orders, and the console's
+// Charts view follows them live besides.
+const STATS_EVERY_MS = 5000;
+let statsTimer = 0;
+
+function statsSoon() {
+  if (!isAdmin() || statsTimer) return;
+  statsTimer = setTimeout(() => {
+    statsTimer = 0;
+    loadStats();
+  }, STATS_EVERY_MS);
 }
 
 // Orders by status and each task queue's backlog and pollers, from GET
@@ -1462,12 +1578,106 @@ function routedOrder() {
 }
 
 // route shows what the address names, once signed in (a hash change
-// before that waits for showApp).
+// before that waits for showApp): a console view, an order's page, or the
+// list.
 function route() {
   if (!session) return;
+  const name = routedConsole();
+  if (name && openConsole(name)) return;
+  closeConsole();
   const id = routedOrder();
   if (id) openOrderPage(id);
   else if (orderPage) leaveOrderPage();
+  markCurrentView();
+}
+
+// ---- The console ----
+
+// An admin's console views (#/console/<name>) are modules of their own
+// (charts.js, console.js) that register here: app.js lists them in the
+// navigation, routes to them, and hands each an empty section to fill
+// (enter) and takes it back (leave: the view stops what it started).
+const consoleViews = new Map(); // name -> {title, enter(section), leave()}
+const consoleSection = $("console");
+const consoleTitle = $("console-title");
+const CONSOLE_ROUTE = /^#\/console\/([a-z-]+)$/;
+let consoleOpen = null; // {name, view} while a view shows
+
+function registerConsoleView(name, view) {
+  consoleViews.set(name, view);
+  renderViewLinks();
+  if (session) route(); // the address may name it already (a reload)
+}
+
+function routedConsole() {
+  const m = CONSOLE_ROUTE.exec(location.hash);
+  return m ? m[1] : "";
+}
+
+// renderViewLinks lists the views the user may open: the orders, and an
+// admin's console views.
+function renderViewLinks() {
+  const list = $("view-links");
+  const items = [list.firstElementChild];
+  if (isAdmin()) {
+    for (const [name, view] of consoleViews) {
+      const a = el("a", view.title);
+      a.href = "#/console/" + name;
+      a.dataset.view = name;
+      const li = el("li");
+      li.appendChild(a);
+      items.push(li);
+    }
+  }
+  list.replaceChildren(...items);
+  markCurrentView();
+}
+
+function markCurrentView() {
+  const current = consoleOpen ? consoleOpen.name : orderPage ? null : "";
+  for (const a of $("view-links").querySelectorAll("a")) {
+    if ((a.dataset.view || "") === current) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+}
+
+// openConsole shows the console view name, if there is one the user may
+// see; false otherwise.
+function openConsole(name) {
+  const view = consoleViews.get(name);
+  if (!view || !isAdmin()) return false;
+  if (consoleOpen && consoleOpen.name === name) return true;
+  closeConsole();
+  if (orderPage) closeOrderPage();
+  consoleOpen = { name, view };
+  appSection.classList.add("console-open");
+  consoleSection.hidden = false;
+  consoleTitle.textContent = view.title;
+  document.title = view.title + " · " + PAGE_TITLE;
+  const section = document.createElement("section");
+  section.setAttribute("aria-labelledby", "console-title");
+  $("console-view").replaceChildren(section);
+  actionBox.hidden = true; // it spoke of another view
+  markCurrentView();
+  window.scrollTo(0, 0);
+  consoleTitle.focus();
+  view.enter(section);
+  return true;
+}
+
+function closeConsole() {
+  if (!consoleOpen) return;
+  const { view } = consoleOpen;
+  consoleOpen = null;
+  try {
+    view.leave();
+  } finally {
+    $("console-view").replaceChildren();
+    consoleSection.hidden = true;
+    appSection.classList.remove("console-open");
+    document.title = PAGE_TITLE;
+    markCurrentView();
+  }
 }
 
 // clearRoute forgets the order in the address without a history entry.
@@ -2532,6 +2742,16 @@ authToggle.addEventListener("click", () => {
 });
 $("sign-out").addEventListener("click", () => { signOut(); });
 statusFilter.addEventListener("change", startOrders);
+filtersForm.addEventListener("submit", event => {
+  event.preventDefault();
+  startOrders();
+});
+filtersForm.addEventListener("reset", () => setTimeout(() => { if (session) startOrders(); })); // once the fields are empty
+$("order-search").addEventListener("submit", event => {
+  event.preventDefault();
+  const id = event.target.elements.id.value.trim();
+  if (id) location.hash = orderHash(id);
+});
 moreButton.addEventListener("click", loadOlder);
 rows.addEventListener("click", event => {
   const button = event.target.closest("button[data-action]");
@@ -2578,22 +2798,12 @@ devicesList.addEventListener("click", event => {
   const button = event.target.closest("button[data-device]");
   if (button) removeDevice(button.dataset.device);
 });
-// A hidden tab gives its streams' connections back; shown, it follows again
-// and reads the list at once for what it missed.
+// A hidden tab gives its streams' connections back; shown, it follows
+// again, and reads the list at once for what it missed.
 document.addEventListener("visibilitychange", () => {
   if (!session) return;
   followOrders();
   followOrderPage();
-  if (document.visibilityState === "visible") refreshOrders();
 });
 
 restore();
-// New orders and the stats: the orders under way change on screen through
-// their streams (followOrders), so the list is read again only this often.
-const LIST_REFRESH_MS = 10000;
-setInterval(() => {
-  // Not before signing in, and not while the API says to wait.
-  if (!session || Date.now() < pausedUntil) return;
-  refreshOrders();
-  loadStats();
-}, LIST_REFRESH_MS);
