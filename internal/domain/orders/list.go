@@ -2,14 +2,13 @@ package orders
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/orderflow/orderflow/internal/platform/keyset"
 )
 
 // ListFilter selects a page of orders, newest first. Zero fields select
@@ -34,12 +33,7 @@ type Page struct {
 }
 
 // ErrBadCursor means the cursor was not produced by List.
-var ErrBadCursor = errors.New("invalid cursor")
-
-type cursor struct {
-	CreatedAt time.Time `json:"t"`
-	ID        string    `json:"id"`
-}
+var ErrBadCursor = keyset.ErrBadCursor
 
 // List pages through orders with keyset pagination on (created_at, id):
 // stable under concurrent inserts and as fast on page 1000 as on page 1.
@@ -70,7 +64,7 @@ func (s *Store) List(ctx context.Context, f ListFilter) (Page, error) {
 		if err != nil {
 			return Page{}, err
 		}
-		where = append(where, fmt.Sprintf("(created_at, id) < (%s, %s)", arg(c.CreatedAt), arg(c.ID)))
+		where = append(where, fmt.Sprintf("(created_at, id) < (%s, %s)", arg(c.At), arg(c.ID)))
 	}
 	sql := `SELECT ` + orderColumns + ` FROM orders.orders`
 	if len(where) > 0 {
@@ -97,24 +91,19 @@ func (s *Store) List(ctx context.Context, f ListFilter) (Page, error) {
 	if len(page.Orders) > f.Limit {
 		page.Orders = page.Orders[:f.Limit]
 		last := page.Orders[f.Limit-1]
-		page.NextCursor = encodeCursor(cursor{CreatedAt: last.CreatedAt, ID: last.ID})
+		page.NextCursor = keyset.Cursor{At: last.CreatedAt, ID: last.ID}.String()
 	}
 	return page, nil
 }
 
-func encodeCursor(c cursor) string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(s string) (cursor, error) {
-	var c cursor
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || json.Unmarshal(b, &c) != nil {
-		return c, ErrBadCursor
+// decodeCursor reads a cursor of List's: its IDs are order IDs, UUIDs.
+func decodeCursor(s string) (keyset.Cursor, error) {
+	c, err := keyset.Parse(s)
+	if err != nil {
+		return c, err
 	}
 	if _, err := uuid.Parse(c.ID); err != nil {
-		return c, ErrBadCursor // order IDs are UUIDs; anything else was not made here
+		return c, ErrBadCursor // anything else was not made here
 	}
 	return c, nil
 }
