@@ -86,7 +86,9 @@ func isEventStream(h http.Header) bool {
 // Observe logs every request with its request ID and records its latency under
 // the route template (not the raw path, which would explode label
 // cardinality); the router must be set up with InstallRouting.
-// A panic becomes a 500 problem and a logged stack, never a dropped connection.
+// A panic becomes a 500 problem and a logged stack, never a dropped
+// connection; http.ErrAbortHandler, which aborts on purpose, goes on up to
+// the server, which drops the connection without a word.
 func Observe(service string, logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -94,7 +96,13 @@ func Observe(service string, logger *slog.Logger, next http.Handler) http.Handle
 		ctx, route := withRouteSlot(r.Context())
 		r = r.WithContext(ctx)
 		defer func() {
-			if v := recover(); v != nil {
+			v := recover()
+			if v == http.ErrAbortHandler {
+				// A proxy whose client left (httputil.ReverseProxy ends
+				// a stream so): no fault, and nobody to answer.
+				panic(v)
+			}
+			if v != nil {
 				logger.Error("panic serving request", "request_id", RequestID(r.Context()), "panic", v, "stack", string(debug.Stack()))
 				if rec.status == 0 {
 					WriteProblem(rec, r, NewProblem(http.StatusInternalServerError, "internal error; see the server log for request "+RequestID(r.Context())))

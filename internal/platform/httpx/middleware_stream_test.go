@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"bytes"
 	"io"
 	"log/slog"
 	"net/http"
@@ -25,4 +26,18 @@ func TestObserveCountsStreamsApartFromLatency(t *testing.T) {
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/stream-test", nil))
 	require.Equal(t, 1.0, testutil.ToFloat64(streamsServed.WithLabelValues("stream-test", "/stream-test", "200")))
 	require.Equal(t, timed, testutil.CollectAndCount(requestDuration), "the stream was timed")
+}
+
+// A proxy whose client left aborts on purpose (http.ErrAbortHandler): the
+// abort goes on to the server, which drops the connection, and is logged
+// as no panic.
+func TestObserveLetsAnAbortThrough(t *testing.T) {
+	var logged bytes.Buffer
+	h := Observe("abort-test", slog.New(slog.NewTextHandler(&logged, nil)), http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		panic(http.ErrAbortHandler)
+	}))
+	require.PanicsWithValue(t, http.ErrAbortHandler, func() {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
+	})
+	require.NotContains(t, logged.String(), "panic serving request")
 }
