@@ -10,6 +10,9 @@ JAEGER   := $(BIN)/jaeger
 # TEMPORAL_MODE=server, are pinned in temporal/server/go.mod: the release the
 # CLI embeds, so most of their build is the CLI's, from the Go build cache.
 TEMPORAL_SERVER := $(BIN)/temporal-server $(BIN)/temporal-sql-tool $(BIN)/temporal-ui-server
+# Debian's Chromium, for the dashboard's browser tests
+# (test/integration/browser_test.go), which drive it headless with chromedp.
+CHROMIUM := /usr/bin/chromium
 # The version stamped into bin/orderflow: its workers' build ID in their
 # Worker Deployment (README, "Rolling out workflow changes").
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
@@ -17,7 +20,7 @@ COMMIT   ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)
 LDFLAGS  := -X github.com/orderflow/orderflow/internal/platform/buildinfo.version=$(VERSION) \
             -X github.com/orderflow/orderflow/internal/platform/buildinfo.commit=$(COMMIT)
 
-.PHONY: run test build vet fmt-check temporal temporal-server figures bench clean help
+.PHONY: run test build vet fmt-check temporal temporal-server chromium figures bench clean help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -34,10 +37,11 @@ run: build ## build, then run the whole platform on loopback (Ctrl-C stops it); 
 	$(BIN)/orderflow dev
 
 # Unit tests run with the race detector; the integration tests start the real
-# local stack themselves (PostgreSQL and Redis are installed when missing).
+# local stack themselves (PostgreSQL and Redis are installed when missing),
+# and drive the dashboard in headless Chromium (installed when missing).
 # devstack's tests run the Temporal server too: its build is mostly the CLI's,
 # from the Go build cache (well under a minute more).
-test: build $(TEMPORAL_SERVER) vet fmt-check ## vet, gofmt, unit tests with -race, then integration tests on the real local stack
+test: build $(TEMPORAL_SERVER) $(CHROMIUM) vet fmt-check ## vet, gofmt, unit tests with -race, then integration and browser tests on the real local stack
 	$(GO) test -race -count=1 -timeout 10m $$($(GO) list ./... | grep -v /test/integration)
 	$(GO) test -count=1 -timeout 15m ./test/integration/...
 
@@ -60,6 +64,15 @@ $(BIN)/temporal-ui-server: temporal/server/go.mod temporal/server/go.sum
 
 $(JAEGER): jaeger/go.mod jaeger/go.sum
 	cd jaeger && $(GO) build -o ../$(JAEGER) github.com/jaegertracing/jaeger/cmd/jaeger
+
+# Only when /usr/bin/chromium is missing (a fresh CI machine): Debian's
+# package and nothing else, as root. The package lists are fetched only if
+# the install fails without them.
+chromium: $(CHROMIUM) ## install Debian's Chromium for the browser tests, when missing
+
+$(CHROMIUM):
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium || \
+	{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }
 
 # The CLI reads TEMPORAL_ADDRESS (default localhost:7233) itself.
 temporal: $(TEMPORAL) ## run the pinned Temporal CLI: make temporal ARGS="workflow list"
