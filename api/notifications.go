@@ -28,22 +28,37 @@ func (s *Server) GetNotification(ctx context.Context, req GetNotificationRequest
 	return GetNotification200JSONResponse{Body: as[Notification](n)}, nil
 }
 
-// ListNotifications is GET /api/notifications?order_id=... (admin): an
-// order's messages, newest first.
+// ListNotifications is GET /api/notifications (admin): messages, newest
+// first, a page at a time: an order's, or those in a status.
 func (s *Server) ListNotifications(ctx context.Context, req ListNotificationsRequestObject) (ListNotificationsResponseObject, error) {
-	orderID := req.Params.OrderId
-	if !validNotificationID.MatchString(orderID) {
-		return nil, httpx.NewProblem(http.StatusBadRequest, "order_id is required: the ID of an order")
+	q := req.Params
+	f := notifications.ListFilter{OrderID: deref(q.OrderId), Cursor: deref(q.Cursor)}
+	if f.OrderID != "" && !validNotificationID.MatchString(f.OrderID) {
+		return nil, httpx.NewProblem(http.StatusBadRequest, "order_id must be the ID of an order")
 	}
-	list, err := s.Notifications.ListByOrder(ctx, orderID)
-	if err != nil {
-		return nil, fail("could not list notifications", err, "order_id", orderID)
+	if q.Status != nil && *q.Status != "" {
+		if !q.Status.Valid() {
+			return nil, httpx.NewProblem(http.StatusBadRequest, "status must be pending, scheduled, sent or failed")
+		}
+		f.Status = notifications.Status(*q.Status)
+	}
+	var err error
+	if f.Limit, err = pageLimit(q.Limit); err != nil {
+		return nil, err
+	}
+	page, err := s.Notifications.List(ctx, f)
+	switch {
+	case errors.Is(err, notifications.ErrBadCursor):
+		return nil, badCursor()
+	case err != nil:
+		return nil, fail("could not list notifications", err, "order_id", f.OrderID)
 	}
 	var resp ListNotifications200JSONResponse
-	resp.Body.Items = as[[]Notification](list)
+	resp.Body.Items = as[[]Notification](page.Items)
 	if resp.Body.Items == nil {
 		resp.Body.Items = []Notification{}
 	}
+	resp.Body.NextCursor = nonEmpty(page.NextCursor)
 	return resp, nil
 }
 

@@ -1419,8 +1419,17 @@ type ListStockEventsParams struct {
 
 // ListNotificationsParams defines parameters for ListNotifications.
 type ListNotificationsParams struct {
-	// OrderId the order whose messages to list
-	OrderId string `form:"order_id" json:"order_id"`
+	// OrderId only this order's messages
+	OrderId *string `form:"order_id,omitempty" json:"order_id,omitempty"`
+
+	// Status only the messages in this status
+	Status *NotificationStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// Limit page size
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor the `next_cursor` of the previous page; opaque
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // ListOrdersParams defines parameters for ListOrders.
@@ -1572,7 +1581,7 @@ type ServerInterface interface {
 	// ListStockEvents A SKU's stock ledger, newest first (admin)
 	// (GET /api/inventory/{sku}/events)
 	ListStockEvents(w http.ResponseWriter, r *http.Request, sku SKU, params ListStockEventsParams)
-	// ListNotifications An order's notifications, newest first (admin)
+	// ListNotifications Notifications, newest first (admin)
 	// (GET /api/notifications)
 	ListNotifications(w http.ResponseWriter, r *http.Request, params ListNotificationsParams)
 	// GetNotification A message: its state, the provider calls made and what the providers reported (admin)
@@ -1904,15 +1913,54 @@ func (siw *ServerInterfaceWrapper) ListNotifications(w http.ResponseWriter, r *h
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListNotificationsParams
 
-	// ------------- Required query parameter "order_id" -------------
+	// ------------- Optional query parameter "order_id" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "order_id", r.URL.Query(), &params.OrderId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "order_id", r.URL.Query(), &params.OrderId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "order_id"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "order_id", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", r.URL.Query(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "status"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "status", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
 		}
 		return
 	}
@@ -5496,6 +5544,9 @@ type ListNotifications200ResponseHeaders struct {
 type ListNotifications200JSONResponse struct {
 	Body struct {
 		Items []Notification `json:"items"`
+
+		// NextCursor where the next page starts; absent on the last
+		NextCursor *string `json:"next_cursor,omitempty"`
 	}
 	Headers ListNotifications200ResponseHeaders
 }
@@ -15105,7 +15156,7 @@ type StrictServerInterface interface {
 	// ListStockEvents A SKU's stock ledger, newest first (admin)
 	// (GET /api/inventory/{sku}/events)
 	ListStockEvents(ctx context.Context, request ListStockEventsRequestObject) (ListStockEventsResponseObject, error)
-	// ListNotifications An order's notifications, newest first (admin)
+	// ListNotifications Notifications, newest first (admin)
 	// (GET /api/notifications)
 	ListNotifications(ctx context.Context, request ListNotificationsRequestObject) (ListNotificationsResponseObject, error)
 	// GetNotification A message: its state, the provider calls made and what the providers reported (admin)

@@ -295,8 +295,10 @@ func TestNotificationAPIRefusesBadRequests(t *testing.T) {
 		"/api/notifications/nope":                        http.StatusNotFound,
 		"/api/notifications/" + strings.Repeat("x", 201): http.StatusNotFound,
 		"/api/notifications/bad%20id":                    http.StatusNotFound,
-		"/api/notifications":                             http.StatusBadRequest,
 		"/api/notifications?order_id=a%20b":              http.StatusBadRequest,
+		"/api/notifications?status=lost":                 http.StatusBadRequest,
+		"/api/notifications?cursor=garbage":              http.StatusBadRequest,
+		"/api/notifications?limit=0":                     http.StatusBadRequest,
 	} {
 		status, hdr, body := get(t, path, asAdmin)
 		assert.Equal(t, want, status, "%s: %v", path, body)
@@ -326,6 +328,38 @@ func TestOrderMessagesAreListedByOrder(t *testing.T) {
 	assert.Equal(t, notifications.ChannelEmail, n.Channel)
 	assert.False(t, n.Urgent)
 	assert.Empty(t, n.Attempts, "the list leaves attempts out")
+
+	// Everyone's, newest first, a page at a time; and by status. A second
+	// order makes a second page, whatever ran before.
+	status, _, body = post(t, "/api/orders", orderBody("MUG-CERAMIC", 1, "tok_visa"))
+	require.Equal(t, http.StatusAccepted, status, "%v", body)
+	second := body["id"].(string)
+	require.Equal(t, orders.StatusCompleted, waitForFinal(t, second).Status)
+	require.Eventually(t, func() bool {
+		getAs(t, "/api/notifications?order_id="+second, &list, asAdmin)
+		return len(list.Items) == 1
+	}, 30*time.Second, 100*time.Millisecond)
+	var page struct {
+		Items      []notifications.Notification `json:"items"`
+		NextCursor string                       `json:"next_cursor"`
+	}
+	require.Equal(t, http.StatusOK, getAs(t, "/api/notifications?limit=1", &page, asAdmin))
+	require.Len(t, page.Items, 1)
+	require.NotEmpty(t, page.NextCursor)
+	var next struct {
+		Items []notifications.Notification `json:"items"`
+	}
+	require.Equal(t, http.StatusOK, getAs(t, "/api/notifications?limit=1&cursor="+page.NextCursor, &next, asAdmin))
+	require.Len(t, next.Items, 1)
+	assert.NotEqual(t, page.Items[0].ID, next.Items[0].ID, "the next page starts after the first")
+	var sent struct {
+		Items []notifications.Notification `json:"items"`
+	}
+	require.Equal(t, http.StatusOK, getAs(t, "/api/notifications?status=sent&limit=100", &sent, asAdmin))
+	require.NotEmpty(t, sent.Items)
+	for _, m := range sent.Items {
+		assert.Equal(t, notifications.StatusSent, m.Status)
+	}
 }
 
 // An order's message goes the way its customer asked in their profile:

@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/orderflow/orderflow/internal/platform/keyset"
 )
 
 // Notification is one message as the API shows it.
@@ -104,18 +107,64 @@ func (s *Store) Get(ctx context.Context, id string) (Notification, error) {
 	return n, err
 }
 
-// maxListed bounds ListByOrder: an order has a handful of messages.
-const maxListed = 100
+// ListFilter selects a page of notifications, newest first. Zero fields
+// select everything.
+type ListFilter struct {
+	OrderID string
+	Status  Status
+	Limit   int
+	Cursor  string // opaque; from the previous page's NextCursor
+}
 
-// ListByOrder returns an order's notifications, newest first, without their
-// attempts.
-func (s *Store) ListByOrder(ctx context.Context, orderID string) ([]Notification, error) {
-	rows, err := s.pool.Query(ctx, selectNotifications+`
-		WHERE n.order_id = $1 ORDER BY n.created_at DESC, n.id LIMIT $2`, orderID, maxListed)
-	if err != nil {
-		return nil, err
+// Page is one page of notifications.
+type Page struct {
+	Items      []Notification
+	NextCursor string
+}
+
+// ErrBadCursor means the cursor was not produced by List.
+var ErrBadCursor = keyset.ErrBadCursor
+
+// List pages through notifications, newest first, without their attempts:
+// an order's, or those in a status (failed: the ones waiting for an
+// operator's retry).
+func (s *Store) List(ctx context.Context, f ListFilter) (Page, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	if f.OrderID != "" {
+		where = append(where, "n.order_id = "+arg(f.OrderID))
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Notification, error) { return scanNotification(row) })
+	if f.Status != "" {
+		where = append(where, "n.status = "+arg(f.Status))
+	}
+	if f.Cursor != "" {
+		c, err := keyset.Parse(f.Cursor)
+		if err != nil {
+			return Page{}, err
+		}
+		where = append(where, fmt.Sprintf("(n.created_at, n.id) < (%s, %s)", arg(c.At), arg(c.ID)))
+	}
+	sql := selectNotifications
+	if len(where) > 0 {
+		sql += " WHERE " + strings.Join(where, " AND ")
+	}
+	sql += " ORDER BY n.created_at DESC, n.id DESC LIMIT " + arg(f.Limit+1)
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return Page{}, err
+	}
+	items, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Notification, error) { return scanNotification(row) })
+	if err != nil {
+		return Page{}, err
+	}
+	page := Page{Items: items}
+	if len(items) > f.Limit {
+		page.Items = items[:f.Limit]
+		last := page.Items[f.Limit-1]
+		page.NextCursor = keyset.Cursor{At: last.CreatedAt, ID: last.ID}.String()
+	}
+	return page, nil
 }
 
 // deliveryColumns are the nullable columns of latestDelivery.

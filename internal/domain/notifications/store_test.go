@@ -138,20 +138,38 @@ func TestDeliveryStateIsTheMostTellingEvent(t *testing.T) {
 	require.NoError(t, err, "events that say nothing of delivery are kept")
 }
 
-func TestListByOrderIsNewestFirst(t *testing.T) {
+func TestListIsNewestFirstByOrderOrStatus(t *testing.T) {
 	base := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
-	for i, id := range []string{"o-list-completed", "o-list-failed"} {
+	for i, id := range []string{"o-list-completed", "o-list-failed", "o-list-later"} {
 		in := input(id)
 		in.OrderID = "o-list"
-		require.NoError(t, store.Save(ctx, in, notifications.State{NotificationID: id, Status: "sent", Round: 1,
+		status := notifications.StatusSent
+		if i == 1 {
+			status = notifications.StatusFailed
+		}
+		require.NoError(t, store.Save(ctx, in, notifications.State{NotificationID: id, Status: status, Round: 1,
 			UpdatedAt: base.Add(time.Duration(i) * time.Minute)}))
 	}
-	list, err := store.ListByOrder(ctx, "o-list")
+	page, err := store.List(ctx, notifications.ListFilter{OrderID: "o-list", Limit: 2})
 	require.NoError(t, err)
-	require.Len(t, list, 2)
-	assert.Equal(t, "o-list-failed", list[0].ID)
-	assert.Empty(t, list[0].Attempts)
-	none, err := store.ListByOrder(ctx, "o-none")
+	require.Len(t, page.Items, 2)
+	ids := []string{page.Items[0].ID, page.Items[1].ID}
+	assert.Empty(t, page.Items[0].Attempts)
+	require.NotEmpty(t, page.NextCursor)
+	rest, err := store.List(ctx, notifications.ListFilter{OrderID: "o-list", Limit: 2, Cursor: page.NextCursor})
 	require.NoError(t, err)
-	assert.Empty(t, none)
+	require.Len(t, rest.Items, 1)
+	assert.Empty(t, rest.NextCursor)
+	assert.NotContains(t, ids, rest.Items[0].ID, "no message on two pages")
+	assert.False(t, rest.Items[0].CreatedAt.After(page.Items[1].CreatedAt), "newest first")
+
+	failed, err := store.List(ctx, notifications.ListFilter{OrderID: "o-list", Status: notifications.StatusFailed, Limit: 10})
+	require.NoError(t, err)
+	require.Len(t, failed.Items, 1)
+	assert.Equal(t, "o-list-failed", failed.Items[0].ID)
+	none, err := store.List(ctx, notifications.ListFilter{OrderID: "o-none", Limit: 10})
+	require.NoError(t, err)
+	assert.Empty(t, none.Items)
+	_, err = store.List(ctx, notifications.ListFilter{Limit: 10, Cursor: "garbage"})
+	require.ErrorIs(t, err, notifications.ErrBadCursor)
 }
