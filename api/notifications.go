@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/orderflow/orderflow/internal/domain/notifications"
+	"github.com/orderflow/orderflow/internal/platform/auth"
 	"github.com/orderflow/orderflow/internal/platform/httpx"
 	"github.com/orderflow/orderflow/workflows"
 )
@@ -103,3 +104,37 @@ func (s *Server) findNotification(ctx context.Context, id string) (notifications
 	}
 	return n, nil
 }
+
+// ListOrderNotifications is GET /api/orders/{id}/notifications: what the
+// order's customer was told. Customers see how each message went, not the
+// providers' side of it.
+func (s *Server) ListOrderNotifications(ctx context.Context, req ListOrderNotificationsRequestObject) (ListOrderNotificationsResponseObject, error) {
+	o, err := s.findOrder(ctx, req.Id)
+	if err != nil {
+		return nil, err
+	}
+	page, err := s.Notifications.List(ctx, notifications.ListFilter{OrderID: o.ID, Limit: maxOrderNotifications})
+	if err != nil {
+		return nil, fail("could not list the order's notifications", err, "order_id", o.ID)
+	}
+	if caller, _ := auth.FromContext(ctx); !caller.IsAdmin() {
+		for i := range page.Items {
+			n := &page.Items[i]
+			n.Provider, n.ProviderMessageID, n.Failures = "", "", nil
+			if n.Delivery != nil {
+				d := *n.Delivery
+				d.Detail = "" // a provider's words, which may quote the address
+				n.Delivery = &d
+			}
+		}
+	}
+	var resp ListOrderNotifications200JSONResponse
+	resp.Body.Items = as[[]Notification](page.Items)
+	if resp.Body.Items == nil {
+		resp.Body.Items = []Notification{}
+	}
+	return resp, nil
+}
+
+// maxOrderNotifications bounds an order's list: it has a handful.
+const maxOrderNotifications = 100

@@ -298,7 +298,7 @@ func forCaller(ctx context.Context, o orders.Order) orders.Order {
 	if caller, _ := auth.FromContext(ctx); caller.IsAdmin() {
 		return o
 	}
-	o.Risk = nil
+	o.Risk, o.CaptureID = nil, ""
 	if len(o.Returns) > 0 {
 		o.Returns = slices.Clone(o.Returns)
 		for i := range o.Returns {

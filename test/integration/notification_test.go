@@ -329,6 +329,26 @@ func TestOrderMessagesAreListedByOrder(t *testing.T) {
 	assert.False(t, n.Urgent)
 	assert.Empty(t, n.Attempts, "the list leaves attempts out")
 
+	// The customer reads what they were told, without the providers' side.
+	var told struct {
+		Items []map[string]any `json:"items"`
+	}
+	require.Equal(t, http.StatusOK, getAs(t, "/api/orders/"+orderID+"/notifications", &told))
+	require.Len(t, told.Items, 1)
+	assert.Equal(t, notifications.ChannelEmail, told.Items[0]["channel"])
+	assert.Equal(t, "order.completed", told.Items[0]["kind"])
+	for _, hidden := range []string{"provider", "provider_message_id", "failures"} {
+		assert.NotContains(t, told.Items[0], hidden)
+	}
+	var seen struct {
+		Items []map[string]any `json:"items"`
+	}
+	require.Equal(t, http.StatusOK, getAs(t, "/api/orders/"+orderID+"/notifications", &seen, asAdmin))
+	assert.Contains(t, seen.Items[0], "provider", "an admin sees it all")
+	other := newCustomer(t)
+	status, _, _ = get(t, "/api/orders/"+orderID+"/notifications", bearer(other.AccessToken))
+	assert.Equal(t, http.StatusNotFound, status)
+
 	// Everyone's, newest first, a page at a time; and by status. A second
 	// order makes a second page, whatever ran before.
 	status, _, body = post(t, "/api/orders", orderBody("MUG-CERAMIC", 1, "tok_visa"))

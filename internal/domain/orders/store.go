@@ -37,6 +37,9 @@ type Order struct {
 	Refunded int64 `json:"refunded"`
 	// Risk is the order's risk assessment; the API shows it to admins only.
 	Risk *risk.Assessment `json:"risk,omitempty"`
+	// CaptureID is the gateway's capture of the payment, once taken; the
+	// API shows it to admins only.
+	CaptureID string `json:"capture_id,omitempty"`
 	// Shipments are a completed order's parcels, one per warehouse.
 	Shipments []Shipment `json:"shipments"`
 	// Returns are its customer's returns of delivered lines, oldest first.
@@ -107,7 +110,7 @@ func (s *Store) Unfinished(ctx context.Context, ids []string) ([]Order, error) {
 // orderColumns read an order with its shipments and returns, in one round
 // trip (an index lookup by order each; most orders have one or two
 // shipments and no return).
-const orderColumns = `id, status, workflow_id, customer_id, items, currency, total, contact, steps, failure_reason, attention, refunded, risk, state_version, fulfilment_revision, created_at, updated_at, changed_at,
+const orderColumns = `id, status, workflow_id, customer_id, items, currency, total, contact, steps, failure_reason, attention, refunded, risk, capture_id, state_version, fulfilment_revision, created_at, updated_at, changed_at,
 	(SELECT coalesce(jsonb_agg(to_jsonb(sh) ORDER BY sh.id), '[]') FROM orders.shipments sh WHERE sh.order_id = orders.orders.id),
 	(SELECT coalesce(jsonb_agg(to_jsonb(r) - 'idempotency_key' ORDER BY r.created_at, r.id), '[]') FROM orders.returns r
 		WHERE r.order_id = orders.orders.id)`
@@ -115,7 +118,7 @@ const orderColumns = `id, status, workflow_id, customer_id, items, currency, tot
 func scanOrder(row pgx.Row) (Order, error) {
 	var o Order
 	err := row.Scan(&o.ID, &o.Status, &o.WorkflowID, &o.CustomerID, &o.Items, &o.Currency, &o.Total,
-		&o.Contact, &o.Steps, &o.FailureReason, &o.Attention, &o.Refunded, &o.Risk, &o.stateVersion, &o.fulfilmentRevision, &o.CreatedAt, &o.UpdatedAt, &o.ChangedAt, &o.Shipments, &o.Returns)
+		&o.Contact, &o.Steps, &o.FailureReason, &o.Attention, &o.Refunded, &o.Risk, &o.CaptureID, &o.stateVersion, &o.fulfilmentRevision, &o.CreatedAt, &o.UpdatedAt, &o.ChangedAt, &o.Shipments, &o.Returns)
 	return o, err
 }
 
