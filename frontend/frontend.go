@@ -31,9 +31,10 @@ type Options struct {
 	APIURL string
 	// Sessions keeps the signed-in sessions, shared by every replica.
 	Sessions *redis.Client
-	// Secure marks the session cookie Secure (outside development, where
-	// the dashboard is served over HTTPS).
-	Secure bool
+	// Production: the dashboard is served over HTTPS, so the session
+	// cookie is Secure (and __Host-), and the sandbox's test cards are not
+	// offered.
+	Production bool
 	// Links are where the order pages link an admin to.
 	Links  config.DashboardLinks
 	Logger *slog.Logger
@@ -51,7 +52,7 @@ func New(o Options) (http.Handler, error) {
 	logger := o.Logger
 	transport := httpx.TracedTransport(o.Tracer, "api")
 	auth := &signIn{tokens: tokenClient{api: target, http: &http.Client{Transport: transport, Timeout: 15 * time.Second}},
-		store: sessions{rdb: o.Sessions}, secure: o.Secure, logger: logger}
+		store: sessions{rdb: o.Sessions}, secure: o.Production, logger: logger}
 	proxy := &httputil.ReverseProxy{
 		Transport: transport,
 		Rewrite: func(r *httputil.ProxyRequest) {
@@ -89,7 +90,9 @@ func New(o Options) (http.Handler, error) {
 	r.Path(SessionPath).Methods(http.MethodGet).HandlerFunc(auth.show)
 	r.Path(SessionPath).Methods(http.MethodDelete).HandlerFunc(auth.remove)
 	r.Path("/config.json").Methods(http.MethodGet).HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		httpx.WriteJSON(w, http.StatusOK, map[string]string{"temporal_ui_url": o.Links.TemporalUIURL, "trace_ui_url": o.Links.TraceUIURL})
+		// The sandbox's test cards exist in development only.
+		httpx.WriteJSON(w, http.StatusOK, map[string]any{"temporal_ui_url": o.Links.TemporalUIURL, "trace_ui_url": o.Links.TraceUIURL,
+			"test_cards": !o.Production})
 	})
 	// The page signs in and out at /session: the tokens of these stay here.
 	r.Path("/api/auth/{op:login|refresh|logout}").HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

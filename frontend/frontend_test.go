@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -8,6 +9,8 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/orderflow/orderflow/internal/platform/config"
 )
 
 // The probes and metrics are on the ops port (OPS_ADDR): the dashboard's
@@ -89,5 +92,26 @@ func TestServiceWorker(t *testing.T) {
 	// Others' files keep their own types and caching.
 	if cc := get("/app.js").Header().Get("Cache-Control"); cc == "no-cache" {
 		t.Error("/app.js: no-cache meant for the worker only")
+	}
+}
+
+// /config.json tells the page where an admin's links go, and whether the
+// sandbox's test cards are offered: in development only.
+func TestConfigNamesLinksAndTestCards(t *testing.T) {
+	for _, production := range []bool{false, true} {
+		h, err := New(Options{APIURL: "http://127.0.0.1:1", Production: production, Logger: slog.New(slog.DiscardHandler), Tracer: noop.NewTracerProvider(),
+			Links: config.DashboardLinks{TemporalUIURL: "http://ui/namespaces/x"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/config.json", nil))
+		var got map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+			t.Fatal(err)
+		}
+		if got["temporal_ui_url"] != "http://ui/namespaces/x" || got["test_cards"] != !production {
+			t.Errorf("production %v: %v", production, got)
+		}
 	}
 }

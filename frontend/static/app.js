@@ -397,6 +397,14 @@ let placing = false;
 
 async function loadShop() {
   const s = session;
+  loadConfig().then(config => {
+    // The sandbox gateway's test cards are offered in development only;
+    // elsewhere the payment provider's own token is typed in.
+    const cards = config.test_cards !== false;
+    $("checkout-cards").hidden = !cards;
+    $("checkout-token-entry").hidden = cards;
+    $("checkout-token-input").required = !cards;
+  });
   try {
     const { products } = await api("GET", "/api/products");
     if (session !== s) return;
@@ -475,7 +483,7 @@ async function checkout() {
   const s = session;
   const body = {
     items: [...cart].map(([sku, quantity]) => ({ sku, quantity })),
-    payment: { token: $("checkout-token").value },
+    payment: { token: $("checkout-cards").hidden ? $("checkout-token-input").value.trim() : $("checkout-token").value },
   };
   if (!checkoutKey) checkoutKey = randomID();
   placing = true;
@@ -1101,6 +1109,7 @@ function newer(a, b) {
 function orderChanged(order) {
   for (const fn of orderSubscribers) fn(order);
   statsSoon();
+  if (shop.open) shopSoon(); // the stock it took or gave back
   const at = listed.findIndex(o => o.id === order.id);
   if (at >= 0) {
     if (!newer(order, listed[at])) return;
@@ -1126,6 +1135,18 @@ function tile(label, value) {
   div.appendChild(b);
   div.appendChild(document.createTextNode(label));
   return div;
+}
+
+// shopSoon reads the catalogue's availability again once orders change,
+// at most every STATS_EVERY_MS.
+let shopTimer = 0;
+
+function shopSoon() {
+  if (shopTimer) return;
+  shopTimer = setTimeout(() => {
+    shopTimer = 0;
+    if (shop.open && session) loadShop();
+  }, STATS_EVERY_MS);
 }
 
 // statsSoon reads an admin's figures again once orders change, at most
@@ -1692,7 +1713,7 @@ function openOrderPage(id) {
   appSection.classList.add("order-open");
   orderPageSection.hidden = false;
   orderTechnical.hidden = !isAdmin();
-  orderNotifications.hidden = !isAdmin();
+  orderNotifications.hidden = false; // customers see what they were told, admins how it went
   actionBox.hidden = true; // it spoke of another view
   orderTitle.textContent = "Order " + id;
   document.title = "Order " + id + " · " + PAGE_TITLE;
@@ -1796,13 +1817,16 @@ function pageOrder(p, order) {
     p.drawn = drawn;
     keepFocus(orderPageSection, $("order-summary"), () => renderOrderPage(order));
   }
-  if (isAdmin() && p.detailFor !== order.status) {
+  if (p.detailFor !== order.status) {
     p.detailFor = order.status;
     p.notificationPolls = NOTIFICATION_POLLS;
-    loadNotifications(p);
+    loadNotifications(p); // what the customer was told, at each step
+  }
+  if (isAdmin() && p.detailFor !== p.technicalFor) {
+    p.technicalFor = p.detailFor;
     loadOrderEvents(p);
     loadReservation(p);
-    loadLinks().then(links => { if (orderPage === p) renderOrderLinks(p, links); });
+    loadConfig().then(links => { if (orderPage === p) renderOrderLinks(p, links); });
   }
 }
 
@@ -2026,17 +2050,17 @@ function riskFacts(r) {
 // The dashboard's links to the Temporal Web UI and the trace UI (GET
 // /config.json, public, the same for everyone): read once, and again only
 // after a failure.
-let linksLoad = null;
+let configLoad = null;
 
-function loadLinks() {
-  if (!linksLoad) {
-    linksLoad = send("GET", "/config.json").then(resp => (resp.ok ? readJSON(resp) : {})).catch(() => ({}))
-      .then(links => {
-        if (!links || !links.temporal_ui_url) linksLoad = null; // try again next time
-        return links || {};
+function loadConfig() {
+  if (!configLoad) {
+    configLoad = send("GET", "/config.json").then(resp => (resp.ok ? readJSON(resp) : {})).catch(() => ({}))
+      .then(config => {
+        if (!config || !config.temporal_ui_url) configLoad = null; // try again next time
+        return config || {};
       });
   }
-  return linksLoad;
+  return configLoad;
 }
 
 function renderOrderLinks(p, links) {
@@ -2123,7 +2147,7 @@ const NOTIFICATION_POLLS = 15; // at most 30 s after each retry or status change
 async function loadNotifications(p) {
   const s = session;
   try {
-    const body = await api("GET", "/api/notifications?" + new URLSearchParams({ order_id: p.id }));
+    const body = await api("GET", "/api/orders/" + encodeURIComponent(p.id) + "/notifications");
     if (session !== s || orderPage !== p) return;
     p.notifications = body.items;
     keepFocus(orderNotifications, $("order-notifications"), () => renderNotifications(p));
@@ -2158,8 +2182,9 @@ function notificationItem(p, n) {
     ["Failures", failures ? el("span", failures, "reason") : ""],
     ["Created", timeEl(n.created_at)],
   ]));
-  // Only a message that failed on every channel can be retried (409 otherwise).
-  if (n.status === "failed") {
+  // Only a message that failed on every channel can be retried (409
+  // otherwise), and only by an admin.
+  if (n.status === "failed" && isAdmin()) {
     const b = el("button", "Retry");
     b.type = "button";
     b.dataset.notification = n.id;
@@ -2197,7 +2222,7 @@ async function retryNotification(id) {
 // traceUILink links the loaded trace to the trace UI (Jaeger), when the
 // dashboard names one.
 async function traceUILink(p, t) {
-  const links = await loadLinks();
+  const links = await loadConfig();
   if (orderPage !== p || p.trace !== t || !t.trace || !links.trace_ui_url) return;
   $("order-trace-link").replaceChildren(" \u00b7 ",
     newTabLink(links.trace_ui_url + "/trace/" + encodeURIComponent(t.trace.trace_id), "Open it in the trace UI"));

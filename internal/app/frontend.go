@@ -17,7 +17,7 @@ func RunFrontend(ctx context.Context, cfg config.Frontend, logger *slog.Logger) 
 		return err
 	}
 	defer c.close()
-	h, err := frontend.New(frontend.Options{APIURL: cfg.APIURL, Sessions: c.redis, Secure: cfg.Production(),
+	h, err := frontend.New(frontend.Options{APIURL: cfg.APIURL, Sessions: c.redis, Production: cfg.Production(),
 		Links: cfg.DashboardLinks, Logger: logger, Tracer: c.tracing.Provider})
 	if err != nil {
 		return err
