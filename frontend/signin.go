@@ -49,6 +49,10 @@ func (s *signIn) cookieName() string {
 	return "orderflow-session"
 }
 
+// setCookie sets the session's cookie, or with maxAge -1 clears it. The
+// cookie lasts as long as the browser: the session's own end is kept here
+// (sessionIdleTimeout), renewed with its use, which a cookie's date set at
+// sign-in would not be.
 func (s *signIn) setCookie(w http.ResponseWriter, id string, maxAge int) {
 	http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: id, Path: "/", MaxAge: maxAge,
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
@@ -89,7 +93,7 @@ func (s *signIn) create(w http.ResponseWriter, r *http.Request) {
 		s.storeFailed(w, r, err)
 		return
 	}
-	s.setCookie(w, id, int(sessionIdleTimeout.Seconds()))
+	s.setCookie(w, id, 0)
 	httpx.WriteJSON(w, http.StatusOK, sessionAnswer{User: sess.User, CSRFToken: sess.CSRF})
 }
 
