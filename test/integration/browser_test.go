@@ -148,6 +148,68 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
+	// An order's page, opened from its row: the saga's steps as a timeline,
+	// and what the customer was told, on which channel. The admin's copy
+	// adds the technical detail, with a link to the execution in the
+	// Temporal Web UI.
+	t.Run("OrderPageShowsTheTimeline", func(t *testing.T) {
+		id := placeOrder(t, orderBody(browserCheapSKU, 1, "tok_visa")) // the demo customer's
+		waitForFinal(t, id)
+		p := newBrowser(t, url, "customer")
+		p.signIn(stack.cfg.DemoCustomerEmail, stack.cfg.DemoCustomerPassword)
+		p.waitForStatus(id, "completed")
+		p.do("open the order's page", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#orders a[href="#/orders/%s"]`, id))))
+		steps := waitFor[[]string](p, "the timeline", `() => {
+			const items = Array.from(document.querySelectorAll("#order-timeline > li.step.completed"), li => li.innerText);
+			return !document.getElementById("order-page").hidden && items.length >= 5 ? items : null;
+		}`, `document.getElementById("order-page").innerText.slice(0, 800)`)
+		if !strings.Contains(strings.Join(steps, "\n"), "Payment captured") {
+			t.Errorf("the timeline lacks the capture: %q", steps)
+		}
+		told := waitFor[string](p, "what the customer was told", `() => {
+			const text = document.getElementById("order-notifications").innerText;
+			return text.includes("order.completed") && text.includes("email") ? text : null;
+		}`, `document.getElementById("order-notifications-section").innerText`)
+		if strings.Contains(told, "sendgrid") {
+			t.Errorf("the customer is shown the provider: %q", told)
+		}
+		if !eval[bool](p, `document.getElementById("order-technical").hidden`) {
+			t.Error("the customer is shown the technical detail")
+		}
+		p.readmeScreenshot("dashboard-order-page.png")
+
+		admin := newBrowser(t, url, "admin")
+		admin.signIn(stack.cfg.AdminEmail, stack.cfg.AdminPassword)
+		admin.do("open the order's page as admin", chromedp.Navigate(url+"/#/orders/"+id))
+		link := waitFor[string](admin, "the link to the execution", `() => {
+			const a = document.querySelector("#order-links a[href*='/workflows/']");
+			return a ? a.href : null;
+		}`, `document.getElementById("order-technical").innerText.slice(0, 500)`)
+		if !strings.HasSuffix(link, "/workflows/order-"+id) {
+			t.Errorf("the execution's link is %q", link)
+		}
+	})
+
+	// The admin's charts follow the figures the API pushes: the minute an
+	// order completed in shows it.
+	t.Run("ConsoleChartsAreLive", func(t *testing.T) {
+		waitForFinal(t, placeOrder(t, orderBody(browserCheapSKU, 1, "tok_visa")))
+		admin := newBrowser(t, url, "admin")
+		admin.signIn(stack.cfg.AdminEmail, stack.cfg.AdminPassword)
+		admin.do("open the charts", chromedp.Click(chromedp.CSS(`#view-links a[href="#/console/charts"]`)))
+		completed := waitFor[float64](admin, "a completed order charted", `() => {
+			const figure = document.querySelector(".chart");
+			if (!figure || document.querySelectorAll(".chart").length !== 4) return null;
+			const rows = Array.from(figure.querySelectorAll("tbody tr"), tr => Number(tr.cells[1].textContent));
+			const sum = rows.reduce((a, b) => a + b, 0);
+			return sum > 0 ? sum : null;
+		}`, `document.getElementById("console").innerText.slice(0, 500)`)
+		if completed < 1 {
+			t.Errorf("%v completed orders charted", completed)
+		}
+		admin.readmeScreenshot("dashboard-console-charts.png")
+	})
+
 	// Signing out shows the sign-in form, and nothing of the orders stays
 	// in the page.
 	t.Run("SignOutLeavesNoOrders", func(t *testing.T) {
