@@ -371,8 +371,9 @@ func composeAddresses(p *types.Project) []error {
 			if isListen(key) {
 				continue // composeListen
 			}
-			if key == "CORS_ALLOWED_ORIGINS" || key == "TEMPORAL_UI_ORIGINS" {
-				continue // the browser's origins (the host's), not services
+			switch key {
+			case "CORS_ALLOWED_ORIGINS", "TEMPORAL_UI_ORIGINS", "TEMPORAL_UI_URL", "TRACE_UI_URL":
+				continue // the browser's origins and links (the host's), not services
 			}
 			v, ok := env(svc, key)
 			if !ok || v == "" {
