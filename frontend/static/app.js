@@ -1662,6 +1662,13 @@ function markCurrentView() {
   }
 }
 
+// listControls shows the header's controls of the list (its status
+// filter, when it was last updated) with the list only.
+function listControls(shown) {
+  statusFilter.closest("label").hidden = !shown;
+  refreshed.hidden = !shown;
+}
+
 // openConsole shows the console view name, if there is one the user may
 // see; false otherwise.
 function openConsole(name) {
@@ -1672,6 +1679,7 @@ function openConsole(name) {
   if (orderPage) closeOrderPage();
   consoleOpen = { name, view };
   appSection.classList.add("console-open");
+  listControls(false);
   consoleSection.hidden = false;
   consoleTitle.textContent = view.title;
   document.title = view.title + " · " + PAGE_TITLE;
@@ -1696,6 +1704,7 @@ function closeConsole() {
     $("console-view").replaceChildren();
     consoleSection.hidden = true;
     appSection.classList.remove("console-open");
+    listControls(true);
     document.title = PAGE_TITLE;
     markCurrentView();
   }
@@ -2038,6 +2047,10 @@ function renderTechnical(o) {
     return el("li", text, "step " + s.status);
   }) : [emptyItem("None ran.")]));
   $("order-attention").textContent = o.attention || "Nothing awaits an operator.";
+  $("order-payment").replaceChildren(facts([
+    ["Capture", o.capture_id ? el("code", o.capture_id) : "none taken"],
+    ["Refunded", o.refunded ? money(o.refunded, o.currency) : ""],
+  ]));
   $("order-risk").replaceChildren(o.risk ? riskFacts(o.risk) : el("p", "No assessment (an order placed before assessments)."));
 }
 

@@ -129,11 +129,18 @@ function statusBox(id) {
 // problemBox is where a view's errors go (showProblem fills it); say()
 // turns it into a confirmation.
 function problemBox(id) {
-  const div = el("div", undefined, "con-message");
+  const div = el("div");
   div.id = id;
+  div.dataset.conMessage = ""; // styled by this: showProblem and say set the class
   div.setAttribute("aria-live", "polite");
   div.hidden = true;
   return div;
+}
+
+// setText writes text into node unless it says so already: a live region
+// is announced again at every write.
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
 }
 
 function heading(level, text, id) {
@@ -253,9 +260,18 @@ function dataRow(t, cells, className) {
   cells.forEach((content, i) => {
     const td = el("td");
     td.setAttribute("role", "cell");
-    if (t.labels[i]) td.dataset.label = t.labels[i];
-    else td.className = "con-actions";
-    if (content !== null && content !== undefined) td.append(...[].concat(content));
+    if (content === null || content === undefined) {
+      // Empty: narrow screens leave it out of the card.
+    } else if (t.labels[i]) {
+      // One box for the value, beside its label on narrow screens.
+      td.dataset.label = t.labels[i];
+      const value = el("div", undefined, "con-cell");
+      value.append(...[].concat(content));
+      td.appendChild(value);
+    } else {
+      td.append(...[].concat(content));
+    }
+    if (!t.labels[i]) td.className = "con-actions";
     tr.appendChild(td);
   });
   return tr;
@@ -304,15 +320,15 @@ function syncRows(tbody, wanted) {
 
 // swapKeepingFocus replaces old with fresh; when the focus was in old, it
 // goes to the control of fresh that does the same (its data-action), else
-// to fallback.
+// to fresh's first button, else to fallback, rather than to the page's body.
 function swapKeepingFocus(old, fresh, fallback) {
   const had = document.activeElement;
   const inside = old.contains(had) && had !== old;
   const action = inside && had.dataset ? had.dataset.action : "";
   old.replaceWith(fresh);
   if (!inside) return;
-  const again = action && fresh.querySelector('[data-action="' + action + '"]');
-  (again && !again.disabled ? again : fallback).focus();
+  const same = action && fresh.querySelector('[data-action="' + action + '"]:not([disabled])');
+  (same || fresh.querySelector("button:not([disabled])") || fallback).focus();
 }
 
 // ---- Dialogs ----
@@ -403,6 +419,7 @@ function approvalsView(scope, section) {
   let nextCursor = "";
   let loaded = false;
   let reading = 0; // the current first-page read: a later one supersedes it
+  let loadFailed = false; // the message box says the last read failed
 
   const count = statusBox("approvals-count");
   count.textContent = "Loading the orders awaiting approval…";
@@ -415,17 +432,8 @@ function approvalsView(scope, section) {
   more.hidden = true;
   section.append(count, message, t.wrap, more);
 
-  // newest reports whether o is a later copy than any seen of its order,
-  // and remembers it if so.
-  const newest = o => {
-    const had = latest.get(o.id);
-    if (had && sortable(o.changed_at) <= sortable(had)) return false;
-    latest.set(o.id, o.changed_at);
-    return true;
-  };
-
-  // beforeLast reports whether o sorts before the last listed order, i.e.
-  // on a page loaded already (newest first: created_at, then ID).
+  // listedBefore reports whether a comes before b in the API's order:
+  // newest first, by created_at, then ID.
   const listedBefore = (a, b) => {
     const ta = sortable(a.created_at);
     const tb = sortable(b.created_at);
@@ -434,22 +442,22 @@ function approvalsView(scope, section) {
   const sorted = () => [...queue.values()].sort((a, b) => (listedBefore(a, b) ? -1 : 1));
 
   // take puts a copy of an order where it belongs: in the queue while it
-  // awaits approval, out of it otherwise. A copy from the stream of an
-  // order older than the last listed one belongs to a page not loaded yet,
-  // which "More" brings (fromPage: it is that page).
+  // awaits approval, out of it otherwise; a copy no later than one seen
+  // already changes nothing. A copy from the stream of an order older than
+  // the last listed one is left for the page "More" brings (fromPage: this
+  // is that page), and not remembered, so that the page's copy counts.
   const take = (o, fromPage) => {
-    if (!newest(o)) return;
-    heard.set(o.id, performance.now());
-    if (o.status !== "awaiting_approval") {
-      queue.delete(o.id);
-      return;
-    }
-    if (!fromPage && !queue.has(o.id) && nextCursor) {
+    const had = latest.get(o.id);
+    if (had && sortable(o.changed_at) <= sortable(had)) return;
+    if (o.status === "awaiting_approval" && !fromPage && !queue.has(o.id) && nextCursor) {
       const list = sorted();
       const last = list[list.length - 1];
       if (last && !listedBefore(o, last)) return;
     }
-    queue.set(o.id, o);
+    latest.set(o.id, o.changed_at);
+    heard.set(o.id, performance.now());
+    if (o.status === "awaiting_approval") queue.set(o.id, o);
+    else queue.delete(o.id);
   };
 
   const unsubscribe = subscribeOrders(o => {
@@ -483,15 +491,17 @@ function approvalsView(scope, section) {
       return tr;
     });
     for (const id of drawn.keys()) if (!ids.has(id)) drawn.delete(id);
-    syncRows(t.tbody, rows.length ? rows : [messageRow(t, "No order awaits approval. Orders above the approval threshold show here as they are placed.")]);
+    syncRows(t.tbody, rows.length ? rows : [messageRow(t, "No order awaits approval. Orders held for approval (above the approval threshold, or of medium risk) show here as they come.")]);
     if (leaving) {
       const at = order.indexOf(leaving[0]);
       const next = order.slice(at + 1).map(id => drawn.get(id)).find(Boolean);
       const target = next && next.tr.querySelector("button:not([disabled])");
       (target || count).focus();
     }
-    count.textContent = list.length === 0 ? "No order awaits approval."
-      : list.length + (list.length === 1 ? " order awaits" : " orders await") + " approval" + (nextCursor ? " on the pages loaded; more are older." : ".");
+    // Written only when it changes: it is a live region, announced at each write.
+    setText(count, list.length === 0 ? "No order awaits approval."
+      : nextCursor ? list.length + " orders awaiting approval shown; older ones come with More."
+      : list.length + (list.length === 1 ? " order awaits" : " orders await") + " approval.");
     more.hidden = !nextCursor;
   }
 
@@ -527,7 +537,8 @@ function approvalsView(scope, section) {
     const reject = button("Reject", "con-danger");
     reject.dataset.action = "reject";
     reject.setAttribute("aria-label", "Reject order " + o.id + (email ? " of " + email : ""));
-    approve.disabled = reject.disabled = busy.has(o.id);
+    // Off while the decision is sent, yet focusable: the keyboard stays.
+    for (const b of [approve, reject]) b.setAttribute("aria-disabled", String(busy.has(o.id)));
     approve.addEventListener("click", () => decide(o.id, "approve"));
     reject.addEventListener("click", () => decide(o.id, "reject"));
     const tr = dataRow(t, [orderLink(o.id), customer, money(o.total, o.currency), items, risk, [waiting, placed], [approve, reject]]);
@@ -605,10 +616,12 @@ function approvalsView(scope, section) {
       if (!loaded) nextCursor = page.next_cursor || "";
       for (const o of page.orders) take(o, true);
       loaded = true;
+      if (loadFailed) message.hidden = true; // what it said is over
+      loadFailed = false;
       render();
     } catch (err) {
       if (err === GONE || n !== reading) return;
-      failed(message, "Could not load the orders awaiting approval: ", err);
+      loadFailed = failed(message, "Could not load the orders awaiting approval: ", err);
       if (!loaded) {
         count.textContent = "The queue could not be loaded.";
         syncRows(t.tbody, [messageRow(t, "Not loaded.")]);
@@ -747,7 +760,7 @@ function inventoryView(scope, section) {
     const product = products.find(p => p.sku === sku);
     picked = { sku, product, stock: null, cursor: "", load: 0 };
     title.replaceChildren((product ? product.name + " " : ""), code(sku));
-    if (product) title.append(el("span", " \u00b7 " + money(product.price, product.currency), "con-sub"));
+    if (product) title.append(el("span", " \u00b7 " + money(product.price, product.currency), "con-price"));
     stock.caption.textContent = "Stock of " + sku + " per warehouse";
     ledger.caption.textContent = "Ledger of " + sku + ", newest first";
     detail.hidden = false;
@@ -774,8 +787,14 @@ function inventoryView(scope, section) {
     const rows = level.warehouses.map(w => dataRow(stock, [w.warehouse_id, String(w.on_hand), String(w.reserved), String(w.available), String(w.version)]));
     if (rows.length === 0) rows.push(messageRow(stock, "No warehouse holds this product."));
     else {
-      const total = dataRow(stock, ["Total", String(level.totals.on_hand), String(level.totals.reserved), String(level.totals.available), ""], "con-total");
-      total.firstChild.setAttribute("role", "rowheader");
+      const total = dataRow(stock, ["Total", String(level.totals.on_hand), String(level.totals.reserved), String(level.totals.available), null], "con-total");
+      // The total's name heads its row.
+      const th = el("th");
+      th.scope = "row";
+      th.setAttribute("role", "rowheader");
+      th.dataset.label = "Warehouse";
+      th.append(...total.firstChild.childNodes);
+      total.firstChild.replaceWith(th);
       rows.push(total);
     }
     syncRows(stock.tbody, rows);
@@ -946,9 +965,9 @@ function notificationsView(scope, section) {
         fresh.push(entry.tr);
       }
       if (append) t.tbody.append(...fresh);
-      else syncRows(t.tbody, fresh.length ? fresh : [messageRow(t, "None.")]);
       more.hidden = !cursor;
-      status.textContent = describe();
+      if (!append) syncRows(t.tbody, fresh.length ? fresh : [messageRow(t, describe())]);
+      setText(status, describe());
     } catch (err) {
       if (err === GONE || n !== load) return;
       if (err.status === 400 && /order_id/.test(err.message)) {
@@ -996,14 +1015,15 @@ function notificationsView(scope, section) {
       const retry = button("Retry", "con-primary");
       retry.dataset.action = "retry";
       retry.setAttribute("aria-label", "Retry the " + n.kind + " message " + n.id);
-      retry.disabled = entry.busy;
+      // Off while its request is under way, yet focusable: the keyboard
+      // stays where it was.
+      retry.setAttribute("aria-disabled", String(entry.busy));
       retry.addEventListener("click", () => retryMessage(entry));
       actions.push(retry);
     }
     const tr = dataRow(t, [code(n.kind), n.order_id ? orderLink(n.order_id) : "none", state, String(n.round),
-      [channel, tried], failures.children.length ? failures : "none", timeEl(n.updated_at)], "notification-row");
+      [channel, tried], failures.children.length ? failures : "none", timeEl(n.updated_at), actions], "notification-row");
     tr.dataset.notification = n.id;
-    tr.lastChild.append(...actions);
     return tr;
   }
 
@@ -1043,7 +1063,7 @@ function notificationsView(scope, section) {
   function attemptsOf(n) {
     const out = [facts([
       ["Message", code(n.id)],
-      ["Channels, in the customer's order", n.channels.join(", ")],
+      ["Channel order", n.channels.join(", ")],
       ["Urgent", n.urgent ? "yes (ignores quiet hours)" : "no"],
       ["Provider's message ID", n.provider_message_id ? code(n.provider_message_id) : ""],
       ["Delivery", n.delivery ? n.delivery.state + " (" + n.delivery.event + (n.delivery.detail ? ": " + n.delivery.detail : "") + ")" : ""],
@@ -1119,11 +1139,12 @@ function notificationsView(scope, section) {
 // .../deliveries/{id}) and redeliver one (POST .../redeliver).
 function webhooksView(scope, section) {
   const DELIVERY_LIMITS = [25, 100]; // the API pages by limit only (1 to 100)
-  const POLL_MS = 3000;
-  const POLLS = 20; // a minute of following pending deliveries
+  // The open log is read again this often, while the tab is visible: new
+  // events make deliveries at any time, and pending ones change.
+  const LOG_EVERY_MS = 5000;
   let endpoints = [];
   let eventTypes = [];
-  let log = null; // the open delivery log: {endpoint, limit, load, polls, open: Set}
+  let log = null; // the open delivery log: {endpoint, limit, load, open: Set, timer}
   const busy = new Set(); // endpoint IDs with a change under way
 
   const status = statusBox("webhooks-count");
@@ -1197,7 +1218,7 @@ function webhooksView(scope, section) {
 
   function renderEndpoints() {
     const n = endpoints.length;
-    status.textContent = n === 0 ? "No endpoints yet: add one below." : n + (n === 1 ? " endpoint." : " endpoints.");
+    setText(status, n === 0 ? "No endpoints yet: add one below." : n + (n === 1 ? " endpoint." : " endpoints."));
     const rows = endpoints.map(endpointRow);
     if (rows.length === 0) rows.push(messageRow(t, "No endpoints. Events are posted to the endpoints added here."));
     // A redraw must not lose the keyboard's place.
@@ -1249,7 +1270,8 @@ function webhooksView(scope, section) {
     remove.dataset.action = "delete";
     remove.setAttribute("aria-label", "Delete " + name);
     remove.addEventListener("click", () => deleteEndpoint(e));
-    toggle.disabled = rotate.disabled = remove.disabled = off;
+    // Off while a change is under way, yet focusable: the keyboard stays.
+    for (const b of [toggle, rotate, remove]) b.setAttribute("aria-disabled", String(off));
     const tr = dataRow(t, [where, types, state, timeEl(e.created_at), [deliveries, toggle, rotate, remove]]);
     tr.dataset.endpoint = e.id;
     return tr;
@@ -1346,15 +1368,22 @@ function webhooksView(scope, section) {
   }
 
   async function setEnabled(e, enabled) {
+    if (busy.has(e.id)) return;
     const after = await change(e, (enabled ? "enable " : "disable ") + e.url,
       () => scope.api("PATCH", "/api/webhook-endpoints/" + encodeURIComponent(e.id), { enabled }));
     if (!after) return;
     endpoints = endpoints.map(x => (x.id === after.id ? after : x));
+    renderEndpoints();
     say(message, (after.description || after.url) + (after.enabled ? " is enabled." : " is disabled: its deliveries stop at their next attempt."));
-    if (log && log.endpoint.id === after.id) log.endpoint = after;
+    if (log && log.endpoint.id === after.id) {
+      log.endpoint = after; // Redeliver needs it enabled
+      forgetRows();
+      loadLog(log);
+    }
   }
 
   async function rotateSecret(e) {
+    if (busy.has(e.id)) return;
     const yes = await ask(scope, {
       title: "Rotate the secret of " + (e.description || e.url) + "?",
       text: "A new secret signs its messages from now on; for 24 hours the current one signs them too, while the receiver is given the new one.",
@@ -1365,11 +1394,13 @@ function webhooksView(scope, section) {
     if (!after) return;
     const { secret, ...plain } = after;
     endpoints = endpoints.map(x => (x.id === plain.id ? plain : x));
+    if (log && log.endpoint.id === plain.id) log.endpoint = plain;
     renderEndpoints();
     showSecret(plain, secret, true);
   }
 
   async function deleteEndpoint(e) {
+    if (busy.has(e.id)) return;
     const yes = await ask(scope, {
       title: "Delete " + (e.description || e.url) + "?",
       text: "Its delivery log goes with it, and deliveries under way stop. This cannot be undone.",
@@ -1395,7 +1426,7 @@ function webhooksView(scope, section) {
   // ---- The delivery log ----
 
   function openLog(e) {
-    log = { endpoint: e, limit: DELIVERY_LIMITS[0], load: 0, polls: POLLS, open: new Set(), cursor: "", timer: null };
+    log = { endpoint: e, limit: DELIVERY_LIMITS[0], load: 0, open: new Set(), timer: null };
     logTitle.textContent = "Deliveries to " + (e.description || e.url);
     d.caption.textContent = "Deliveries to " + e.url + ", newest first";
     d.wrap.setAttribute("aria-label", d.caption.textContent);
@@ -1424,7 +1455,7 @@ function webhooksView(scope, section) {
 
   // loadLog reads the log (newest first, as many as log.limit), keeping the
   // open attempt lists open; while a delivery is pending it is read again
-  // every POLL_MS, a while.
+  // every LOG_EVERY_MS while it is open.
   async function loadLog(l) {
     const n = ++l.load;
     if (l.timer) l.timer();
@@ -1434,15 +1465,28 @@ function webhooksView(scope, section) {
       const body = await scope.api("GET", "/api/webhook-endpoints/" + encodeURIComponent(l.endpoint.id) + "/deliveries?" + params);
       if (log !== l || l.load !== n) return;
       renderLog(l, body.items || []);
-      if (l.polls > 0 && (body.items || []).some(x => x.status === "pending")) {
-        l.polls--;
-        l.timer = scope.after(POLL_MS, () => { if (log === l) loadLog(l); });
-      }
+      again(l);
     } catch (err) {
       if (err === GONE || log !== l || l.load !== n) return;
       failed(logMessage, "Could not load the deliveries: ", err);
       if (!d.tbody.querySelector("tr[data-delivery]")) syncRows(d.tbody, [messageRow(d, "Not loaded.")]);
+      again(l);
     }
+  }
+
+  // again schedules the log's next read; a hidden tab skips its turns.
+  function again(l) {
+    if (l.timer) l.timer();
+    l.timer = scope.after(LOG_EVERY_MS, () => {
+      if (log !== l) return;
+      if (document.visibilityState === "visible") loadLog(l);
+      else again(l);
+    });
+  }
+
+  // forgetRows makes the next renderLog draw every delivery row anew.
+  function forgetRows() {
+    for (const tr of d.tbody.querySelectorAll("tr[data-delivery]")) tr.dataset.from = "";
   }
 
   function renderLog(l, items) {
@@ -1473,10 +1517,11 @@ function webhooksView(scope, section) {
     syncRows(d.tbody, rows.length ? rows : [messageRow(d, "No deliveries yet: events of the types it takes are delivered as they happen.")]);
     const n = items.length;
     const full = n >= l.limit;
-    logStatus.textContent = n === 0 ? "No deliveries yet." : n + (n === 1 ? " delivery" : " deliveries") + (full ? ", the newest." : ".");
     // The API pages by limit only: "Show more" asks for the most it gives.
-    logMore.hidden = !(full && l.limit < DELIVERY_LIMITS[DELIVERY_LIMITS.length - 1]);
-    if (full && l.limit >= DELIVERY_LIMITS[DELIVERY_LIMITS.length - 1]) logStatus.textContent += " The API lists no older ones.";
+    const most = l.limit >= DELIVERY_LIMITS[DELIVERY_LIMITS.length - 1];
+    setText(logStatus, n === 0 ? "No deliveries yet." : n + (n === 1 ? " delivery" : " deliveries") +
+      (full ? (most ? ", the newest: the API lists no older ones." : ", the newest.") : "."));
+    logMore.hidden = !(full && !most);
   }
 
   function deliveryRow(l, x) {
@@ -1508,6 +1553,11 @@ function webhooksView(scope, section) {
     try {
       const full = await scope.api("GET", "/api/webhook-endpoints/" + encodeURIComponent(l.endpoint.id) + "/deliveries/" + encodeURIComponent(id));
       if (log !== l || !box.isConnected) return;
+      // Read again with the log: redrawn only when it changed, so that
+      // the keyboard's place and the event's disclosure stay.
+      const from = JSON.stringify(full);
+      if (box.dataset.from === from) return;
+      box.dataset.from = from;
       const a = dataTable("webhooks-attempts-" + id, "Attempts of the " + full.event_type + " delivery, oldest first",
         ["Attempt", "Started", "Took", "Answer", "Error", "Answer's start"]);
       a.table.classList.add("con-inner");
@@ -1530,8 +1580,7 @@ function webhooksView(scope, section) {
     b.disabled = true;
     try {
       await scope.api("POST", "/api/webhook-endpoints/" + encodeURIComponent(l.endpoint.id) + "/deliveries/" + encodeURIComponent(x.id) + "/redeliver");
-      say(logMessage, "Redelivery of " + x.event_type + " started: it shows at the top of the log.");
-      l.polls = POLLS;
+      say(logMessage, "Redelivery of " + x.event_type + " started: the log shows how it goes.");
       loadLog(l);
     } catch (err) {
       failed(logMessage, "Could not redeliver: ", err);
@@ -1546,7 +1595,7 @@ function webhooksView(scope, section) {
     log.limit = DELIVERY_LIMITS[DELIVERY_LIMITS.length - 1];
     loadLog(log);
   });
-  logReload.addEventListener("click", () => { if (log) { log.polls = POLLS; loadLog(log); } });
+  logReload.addEventListener("click", () => { if (log) loadLog(log); });
   logClose.addEventListener("click", () => closeLog(false));
   scope.onLeave(() => { log = null; });
   loadEndpoints();

@@ -17,6 +17,8 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"github.com/orderflow/orderflow/internal/domain/orders"
 )
 
 // The demo catalogue's products (inventory/seed.go) the tests buy.
@@ -208,6 +210,31 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("%v completed orders charted", completed)
 		}
 		admin.readmeScreenshot("dashboard-console-charts.png")
+	})
+
+	// The console's approval queue: an order over the threshold joins it
+	// live, the admin approves it there with a reason, and it leaves the
+	// queue as it completes.
+	t.Run("AdminApprovesFromTheQueue", func(t *testing.T) {
+		admin := newBrowser(t, url, "admin")
+		admin.signIn(stack.cfg.AdminEmail, stack.cfg.AdminPassword)
+		admin.do("open the approval queue", chromedp.Click(chromedp.CSS(`#view-links a[href="#/console/approvals"]`)),
+			chromedp.WaitVisible(chromedp.ID("approvals-count")))
+		id := placeOrderNeedingApproval(t)
+		row := fmt.Sprintf(`#approvals-table tr[data-order=%q]`, id)
+		admin.do("approve from the queue",
+			chromedp.WaitVisible(chromedp.CSS(row)),
+			chromedp.Click(chromedp.CSS(row+` button[data-action="approve"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`dialog.con-dialog[open] input`)),
+			chromedp.SendKeys(chromedp.CSS(`dialog.con-dialog[open] input`), "checked by phone"),
+			chromedp.Click(chromedp.CSS(`dialog.con-dialog[open] button[data-action="confirm"]`)),
+		)
+		waitFor[bool](admin, "the order left the queue", `(sel) => document.querySelector(sel) === null`,
+			`document.getElementById("console").innerText.slice(0, 500)`, row)
+		if o := waitForFinal(t, id); o.Status != orders.StatusCompleted {
+			t.Fatalf("the approved order ended %s", o.Status)
+		}
+		admin.readmeScreenshot("dashboard-console-approvals.png")
 	})
 
 	// Signing out shows the sign-in form, and nothing of the orders stays
