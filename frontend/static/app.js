@@ -679,7 +679,11 @@ function orderRow(o) {
   link.appendChild(code);
   id.appendChild(link);
   tr.appendChild(id);
-  tr.appendChild(cell(o.customer_id));
+  // The customer by the email the order was placed with; their user ID on
+  // hover, for the API's customer_id.
+  const customer = cell((o.contact && o.contact.email) || o.customer_id);
+  customer.title = "customer " + o.customer_id;
+  tr.appendChild(customer);
   const status = document.createElement("td");
   const badge = document.createElement("span");
   badge.className = "status " + o.status;

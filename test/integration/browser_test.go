@@ -222,8 +222,9 @@ func TestBrowser(t *testing.T) {
 			chromedp.WaitVisible(chromedp.ID("approvals-count")))
 		id := placeOrderNeedingApproval(t)
 		row := fmt.Sprintf(`#approvals-table tr[data-order=%q]`, id)
+		admin.do("the order joins the queue", chromedp.WaitVisible(chromedp.CSS(row)))
+		admin.readmeScreenshot("dashboard-console-approvals.png")
 		admin.do("approve from the queue",
-			chromedp.WaitVisible(chromedp.CSS(row)),
 			chromedp.Click(chromedp.CSS(row+` button[data-action="approve"]`)),
 			chromedp.WaitVisible(chromedp.CSS(`dialog.con-dialog[open] input`)),
 			chromedp.SendKeys(chromedp.CSS(`dialog.con-dialog[open] input`), "checked by phone"),
@@ -234,7 +235,6 @@ func TestBrowser(t *testing.T) {
 		if o := waitForFinal(t, id); o.Status != orders.StatusCompleted {
 			t.Fatalf("the approved order ended %s", o.Status)
 		}
-		admin.readmeScreenshot("dashboard-console-approvals.png")
 	})
 
 	// Signing out shows the sign-in form, and nothing of the orders stays
