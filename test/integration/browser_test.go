@@ -60,7 +60,6 @@ func TestBrowser(t *testing.T) {
 		if cart := eval[string](p, `document.getElementById("cart-total").textContent`); cart != "The cart is empty." {
 			t.Errorf("after the order the cart says %q", cart)
 		}
-		p.readmeScreenshot("dashboard-order-completed.png")
 	})
 
 	// A declined card fails the order, and its row says why in words, not
@@ -108,7 +107,6 @@ func TestBrowser(t *testing.T) {
 			t.Fatalf("the admin is not offered to approve and reject: %v", row.Actions)
 		}
 		admin.do("the admin's stats", chromedp.WaitVisible(chromedp.ID("stats")))
-		admin.readmeScreenshot("dashboard-admin.png")
 		admin.act(id, "approve")
 		if said := actionResult(admin, id); said != "Order "+id+": approved." {
 			t.Fatalf("the admin's page says %q", said)
