@@ -75,14 +75,11 @@ type orderStream struct {
 
 func (st orderStream) VisitStreamOrderResponse(w http.ResponseWriter) error {
 	defer st.stop()
-	send := startEventStream(w)
-	if send == nil {
+	es := openEventStream(st.ctx, st.s, w)
+	if es == nil {
 		return nil
 	}
-	heartbeat := time.NewTicker(streamHeartbeat)
-	defer heartbeat.Stop()
-	lifetime := time.NewTimer(streamLifetime)
-	defer lifetime.Stop()
+	defer es.close()
 	cur, last := st.order, st.last
 	for {
 		if id := cur.StateID(); id != last {
@@ -91,27 +88,13 @@ func (st orderStream) VisitStreamOrderResponse(w http.ResponseWriter) error {
 				st.s.Logger.ErrorContext(st.ctx, "could not encode an order event", "order_id", cur.ID, "error", err)
 				return nil
 			}
-			if !send(event) {
+			if !es.send(event) {
 				return nil
 			}
 			last = id
 		}
-		if cur.Settled() {
+		if cur.Settled() || !awaitEvent(es, st.changed) {
 			return nil
-		}
-		select {
-		case <-st.ctx.Done():
-			return nil
-		case <-lifetime.C:
-			return nil
-		case <-st.s.followers.ending():
-			return nil // the client resumes on another replica
-		case <-heartbeat.C:
-			if !send(": heartbeat\n\n") {
-				return nil
-			}
-			continue
-		case <-st.changed:
 		}
 		next, err := st.s.Orders.Get(st.ctx, cur.ID)
 		if st.ctx.Err() != nil {
@@ -126,17 +109,27 @@ func (st orderStream) VisitStreamOrderResponse(w http.ResponseWriter) error {
 	}
 }
 
-// startEventStream answers 200 with a text/event-stream and its retry
-// delay, and returns the function that sends each event: nil, and false
-// from it, once the client has gone. Each write moves the server's write
-// timeout on.
-func startEventStream(w http.ResponseWriter) (send func(text string) bool) {
+// eventStream is an open text/event-stream answer, with the bounds every
+// stream of the API keeps: a heartbeat, a lifetime, and an end when the
+// server shuts down (its client resumes on another replica).
+type eventStream struct {
+	ctx       context.Context
+	s         *Server
+	send      func(text string) bool // false once the client has gone
+	heartbeat *time.Ticker
+	lifetime  *time.Timer
+}
+
+// openEventStream answers 200 with a text/event-stream and its retry
+// delay; nil when the client has gone already. Each write moves the
+// server's write timeout on.
+func openEventStream(ctx context.Context, s *Server, w http.ResponseWriter) *eventStream {
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no") // nginx would buffer the events
 	w.WriteHeader(http.StatusOK)
-	send = func(text string) bool {
+	send := func(text string) bool {
 		_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 		if _, err := io.WriteString(w, text); err != nil {
 			return false
@@ -146,7 +139,34 @@ func startEventStream(w http.ResponseWriter) (send func(text string) bool) {
 	if !send(fmt.Sprintf("retry: %d\n\n", streamRetry.Milliseconds())) {
 		return nil
 	}
-	return send
+	return &eventStream{ctx: ctx, s: s, send: send, heartbeat: time.NewTicker(streamHeartbeat), lifetime: time.NewTimer(streamLifetime)}
+}
+
+func (es *eventStream) close() {
+	es.heartbeat.Stop()
+	es.lifetime.Stop()
+}
+
+// awaitEvent waits for wake, sending heartbeats meanwhile: false once the
+// stream is over (the client left, its lifetime ended, the server shuts
+// down).
+func awaitEvent[T any](es *eventStream, wake <-chan T) bool {
+	for {
+		select {
+		case <-es.ctx.Done():
+			return false
+		case <-es.lifetime.C:
+			return false
+		case <-es.s.followers.ending():
+			return false
+		case <-es.heartbeat.C:
+			if !es.send(": heartbeat\n\n") {
+				return false
+			}
+		case <-wake:
+			return true
+		}
+	}
 }
 
 // orderEvent is one server-sent event of the order as GET /api/orders/{id}

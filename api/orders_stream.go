@@ -82,51 +82,34 @@ type listStream struct {
 
 func (st listStream) VisitStreamOrdersResponse(w http.ResponseWriter) error {
 	defer st.stop()
-	send := startEventStream(w)
-	if send == nil {
+	es := openEventStream(st.ctx, st.s, w)
+	if es == nil {
 		return nil
 	}
+	defer es.close()
 	place := "id: " + strconv.FormatInt(st.at.UnixMicro(), 10) + "\n"
 	if st.reset {
 		place += "event: reset\ndata: {}\n"
 	}
-	if !send(place + "\n") {
+	if !es.send(place + "\n") {
 		return nil
 	}
-	heartbeat := time.NewTicker(streamHeartbeat)
-	defer heartbeat.Stop()
-	lifetime := time.NewTimer(streamLifetime)
-	defer lifetime.Stop()
 	catchUp := true
 	for {
 		var ok bool
 		if catchUp {
-			ok = st.catchUp(send)
+			ok = st.catchUp(es.send)
 		} else {
 			ids, resync := st.s.Changes.Take(st.feed)
 			if resync {
 				catchUp = true
 				continue
 			}
-			ok = st.sendChanged(send, ids)
-		}
-		if !ok {
-			return nil
+			ok = st.sendChanged(es.send, ids)
 		}
 		catchUp = false
-		select {
-		case <-st.ctx.Done():
+		if !ok || !awaitEvent(es, st.feed.Woken()) {
 			return nil
-		case <-lifetime.C:
-			return nil
-		case <-st.s.followers.ending():
-			return nil // the client resumes on another replica
-		case <-heartbeat.C:
-			if !send(": heartbeat\n\n") {
-				return nil
-			}
-			continue
-		case <-st.feed.Woken():
 		}
 		select { // a burst of changes is read at once
 		case <-st.ctx.Done():

@@ -34,14 +34,13 @@ type statsStream struct {
 
 func (st statsStream) VisitStreamStatsResponse(w http.ResponseWriter) error {
 	defer st.release()
-	send := startEventStream(w)
-	if send == nil {
+	es := openEventStream(st.ctx, st.s, w)
+	if es == nil {
 		return nil
 	}
+	defer es.close()
 	tick := time.NewTicker(statsEvery)
 	defer tick.Stop()
-	lifetime := time.NewTimer(streamLifetime)
-	defer lifetime.Stop()
 	stats := st.first
 	for {
 		body, err := json.Marshal(stats)
@@ -49,17 +48,8 @@ func (st statsStream) VisitStreamStatsResponse(w http.ResponseWriter) error {
 			st.s.Logger.ErrorContext(st.ctx, "could not encode the figures", "error", err)
 			return nil
 		}
-		if !send("event: stats\ndata: " + string(body) + "\n\n") {
+		if !es.send("event: stats\ndata: "+string(body)+"\n\n") || !awaitEvent(es, tick.C) {
 			return nil
-		}
-		select {
-		case <-st.ctx.Done():
-			return nil
-		case <-lifetime.C:
-			return nil
-		case <-st.s.followers.ending():
-			return nil
-		case <-tick.C:
 		}
 		if stats, err = st.s.stats(st.ctx); err != nil {
 			// Temporal or the database away: the client reconnects, and

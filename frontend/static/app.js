@@ -1472,16 +1472,7 @@ function renderTrace(t) {
   toggle.append(box, " database and cache spans (" + storage + ")");
   head.append(title, summary, toggle, reloadButton(t));
 
-  const legend = document.createElement("ul");
-  legend.className = "trace-legend";
-  for (const [service, colour] of colours) {
-    const li = document.createElement("li");
-    const swatch = document.createElement("span");
-    swatch.className = "swatch";
-    swatch.style.background = colour;
-    li.append(swatch, service);
-    legend.appendChild(li);
-  }
+  const legend = legendList("trace-legend", colours);
 
   const list = document.createElement("ol");
   list.className = "waterfall";
@@ -1881,6 +1872,20 @@ function timeEl(t, text) {
   el.dateTime = t;
   el.textContent = text || new Date(t).toLocaleString();
   return el;
+}
+
+// legendList is a key of colour swatches and their names ([name, colour]
+// pairs): a trace's services, a chart's series.
+function legendList(className, entries) {
+  const ul = el("ul", undefined, className);
+  for (const [name, colour] of entries) {
+    const swatch = el("span", undefined, "swatch");
+    swatch.style.background = colour;
+    const li = el("li");
+    li.append(swatch, name);
+    ul.appendChild(li);
+  }
+  return ul;
 }
 
 function el(tag, text, className) {

@@ -80,17 +80,7 @@ function chart(title, summary) {
 }
 
 function legend(entries) {
-  const ul = document.createElement("ul");
-  ul.className = "chart-legend";
-  for (const [name, colour] of entries) {
-    const li = document.createElement("li");
-    const swatch = document.createElement("span");
-    swatch.className = "swatch";
-    swatch.style.background = colour;
-    li.append(swatch, document.createTextNode(name.replaceAll("_", " ")));
-    ul.appendChild(li);
-  }
-  return ul;
+  return legendList("chart-legend", entries.map(([name, colour]) => [name.replaceAll("_", " "), colour]));
 }
 
 // dataTable shows a chart's numbers, for whoever would rather read them.
