@@ -235,6 +235,39 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
+	// The console's inventory: an adjustment made with the form moves the
+	// stock and lands in the ledger, with its reason.
+	t.Run("AdminAdjustsStock", func(t *testing.T) {
+		const sku = "KEYBOARD-TKL" // bought by no other test
+		admin := newBrowser(t, url, "admin")
+		admin.signIn(stack.cfg.AdminEmail, stack.cfg.AdminPassword)
+		admin.do("open the inventory", chromedp.Navigate(url+"/#/console/inventory"))
+		waitFor[bool](admin, "the products listed", `(sku) => {
+			const pick = document.getElementById("inventory-sku");
+			if (!pick || !Array.from(pick.options).some(o => o.value === sku)) return false;
+			pick.value = sku;
+			pick.dispatchEvent(new Event("change", { bubbles: true }));
+			return true;
+		}`, `document.getElementById("console").innerText.slice(0, 300)`, sku)
+		before := waitFor[int](admin, "the stock's total", `() => {
+			const row = document.querySelector("#inventory-stock tr.con-total");
+			return row ? Number(row.cells[1].textContent) + 1 : 0; // +1: no stock is a truthy answer too
+		}`, `document.getElementById("inventory-detail").innerText.slice(0, 300)`) - 1
+		admin.do("adjust the stock",
+			chromedp.SendKeys(chromedp.ID("inventory-delta"), "3"),
+			chromedp.SendKeys(chromedp.ID("inventory-reason"), "browser test delivery"),
+			chromedp.Click(chromedp.ID("inventory-adjust-submit")),
+		)
+		waitFor[bool](admin, "the adjustment in the ledger", `() => {
+			const first = document.querySelector("#inventory-ledger tbody tr");
+			return first !== null && first.innerText.includes("browser test delivery");
+		}`, `document.getElementById("inventory-detail").innerText.slice(0, 600)`)
+		waitFor[bool](admin, fmt.Sprintf("on hand from %d to %d", before, before+3), `(want) => {
+			const row = document.querySelector("#inventory-stock tr.con-total");
+			return row !== null && Number(row.cells[1].textContent) === want;
+		}`, `document.getElementById("inventory-stock").innerText`, before+3)
+	})
+
 	// Signing out shows the sign-in form, and nothing of the orders stays
 	// in the page.
 	t.Run("SignOutLeavesNoOrders", func(t *testing.T) {
