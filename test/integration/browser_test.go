@@ -238,7 +238,7 @@ func TestBrowser(t *testing.T) {
 	// The console's inventory: an adjustment made with the form moves the
 	// stock and lands in the ledger, with its reason.
 	t.Run("AdminAdjustsStock", func(t *testing.T) {
-		const sku = "KEYBOARD-TKL" // bought by no other test
+		const sku = "KEYBOARD-TKL" // its stock is read before and after, in this test alone
 		admin := newBrowser(t, url, "admin")
 		admin.signIn(stack.cfg.AdminEmail, stack.cfg.AdminPassword)
 		admin.do("open the inventory", chromedp.Navigate(url+"/#/console/inventory"))
