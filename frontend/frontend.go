@@ -57,6 +57,10 @@ func New(o Options) (http.Handler, error) {
 		Transport: transport,
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(target)
+			// The chain so far, then this hop's peer: Rewrite starts
+			// without it, and the API's limits count per client, whom
+			// the chain names (TRUSTED_PROXIES).
+			r.Out.Header["X-Forwarded-For"] = r.In.Header["X-Forwarded-For"]
 			r.SetXForwarded()
 			// One request ID from the browser to the API's logs.
 			r.Out.Header.Set(httpx.RequestIDHeader, httpx.RequestID(r.In.Context()))

@@ -86,12 +86,16 @@ func (s sessions) delete(ctx context.Context, id string) error {
 	return s.rdb.Del(ctx, sessionKey(id)).Err()
 }
 
-// lockRefresh takes the session's refresh lock for at most ttl; false
-// when another request holds it.
-func (s sessions) lockRefresh(ctx context.Context, id string, ttl time.Duration) (bool, error) {
-	return s.rdb.SetNX(ctx, refreshLockKey(id), 1, ttl).Result()
+// lockRefresh takes the session's refresh lock for at most ttl, as owner
+// (a random token of the holder's); false when another request holds it.
+func (s sessions) lockRefresh(ctx context.Context, id, owner string, ttl time.Duration) (bool, error) {
+	return s.rdb.SetNX(ctx, refreshLockKey(id), owner, ttl).Result()
 }
 
-func (s sessions) unlockRefresh(ctx context.Context, id string) error {
-	return s.rdb.Del(ctx, refreshLockKey(id)).Err()
+// unlock deletes the lock only if owner still holds it: a holder whose
+// lock expired must not take the next holder's away.
+var unlock = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`)
+
+func (s sessions) unlockRefresh(ctx context.Context, id, owner string) error {
+	return unlock.Run(ctx, s.rdb, []string{refreshLockKey(id)}, owner).Err()
 }

@@ -39,8 +39,14 @@ const CSRFHeader = "X-CSRF-Token"
 const refreshAhead = 30 * time.Second
 
 // refreshWait bounds how long a request waits for another one's refresh of
-// the same session, and how long a refresh holds the session's lock.
-const refreshWait = 10 * time.Second
+// the same session, and how long a refresh holds the session's lock. The
+// refresh itself (refreshTimeout, the API's answer and Redis' write) ends
+// well before the lock does, so no other request can take the lock while
+// the refresh token may still be in use.
+const (
+	refreshWait    = 10 * time.Second
+	refreshTimeout = 5 * time.Second
+)
 
 func (s *signIn) cookieName() string {
 	if s.secure {
@@ -94,6 +100,7 @@ func (s *signIn) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.setCookie(w, id, 0)
+	w.Header().Set("Cache-Control", "no-store")
 	httpx.WriteJSON(w, http.StatusOK, sessionAnswer{User: sess.User, CSRFToken: sess.CSRF})
 }
 
@@ -111,15 +118,25 @@ func (s *signIn) show(w http.ResponseWriter, r *http.Request) {
 		s.sessionFailed(w, r, err)
 		return
 	}
+	w.Header().Set("Cache-Control", "no-store") // the user and the CSRF token are for this page alone
 	httpx.WriteJSON(w, http.StatusOK, sessionAnswer{User: sess.User, CSRFToken: sess.CSRF})
 }
 
 // remove signs out (DELETE /session): the session ends here, and at the
 // API, which revokes its refresh token.
 func (s *signIn) remove(w http.ResponseWriter, r *http.Request) {
-	if _, sess, err := s.current(r); err == nil && !s.csrfOK(r, sess) {
-		httpx.WriteProblem(w, r, csrfProblem)
-		return
+	// The stored session's CSRF token, as it is: signing out needs no
+	// fresh access token.
+	if c, err := r.Cookie(s.cookieName()); err == nil && c.Value != "" {
+		sess, err := s.store.get(r.Context(), c.Value)
+		switch {
+		case err == nil && !s.csrfOK(r, sess):
+			httpx.WriteProblem(w, r, csrfProblem)
+			return
+		case err != nil && !errors.Is(err, errNoSession):
+			s.storeFailed(w, r, err)
+			return
+		}
 	}
 	s.end(r)
 	s.setCookie(w, "", -1)
@@ -168,12 +185,13 @@ func (s *signIn) fresh(r *http.Request, id string, sess session) (session, error
 	ctx := r.Context()
 	giveUp := time.Now().Add(refreshWait)
 	for time.Until(sess.AccessExpires) < refreshAhead {
-		locked, err := s.store.lockRefresh(ctx, id, refreshWait)
+		owner := randomToken()
+		locked, err := s.store.lockRefresh(ctx, id, owner, refreshWait)
 		if err != nil {
 			return sess, err
 		}
 		if locked {
-			return s.refresh(r, id)
+			return s.refresh(r, id, owner)
 		}
 		if time.Now().After(giveUp) {
 			return sess, errors.New("the session's refresh did not finish in time")
@@ -191,11 +209,14 @@ func (s *signIn) fresh(r *http.Request, id string, sess session) (session, error
 }
 
 // refresh trades the session's refresh token for new tokens, under the
-// session's refresh lock.
-func (s *signIn) refresh(r *http.Request, id string) (session, error) {
-	// The lock outlives a request that gave up: it expires by itself.
-	defer func() { _ = s.store.unlockRefresh(context.WithoutCancel(r.Context()), id) }()
-	ctx := r.Context()
+// session's refresh lock. It runs to its end even when the browser gives
+// up on the request: once the API has rotated the refresh token, the new
+// one must reach the session, or the next refresh would use the spent one
+// and the API would revoke the session.
+func (s *signIn) refresh(r *http.Request, id, owner string) (session, error) {
+	defer func() { _ = s.store.unlockRefresh(context.WithoutCancel(r.Context()), id, owner) }()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), refreshTimeout)
+	defer cancel()
 	sess, err := s.store.get(ctx, id) // another replica may have refreshed it just now
 	if err != nil || time.Until(sess.AccessExpires) >= refreshAhead {
 		return sess, err
@@ -214,7 +235,18 @@ func (s *signIn) refresh(r *http.Request, id string) (session, error) {
 		return sess, err
 	}
 	next := t.session(time.Now(), sess.CSRF)
-	return next, s.store.put(ctx, id, next)
+	// The spent refresh token is no use any more: the new one is kept
+	// whatever it takes, within the refresh's time.
+	for {
+		if err = s.store.put(ctx, id, next); err == nil || ctx.Err() != nil {
+			return next, err
+		}
+		s.logger.Warn("refreshed session not saved yet; trying again", "request_id", httpx.RequestID(r.Context()), "error", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // csrfOK reports whether r carries sess's CSRF token.
@@ -226,11 +258,11 @@ func (s *signIn) csrfOK(r *http.Request, sess session) bool {
 var csrfProblem = httpx.NewProblem(http.StatusForbidden, "missing or wrong "+CSRFHeader+": reload the page")
 
 // sessionFailed answers a request whose session could not be had: the API
-// refused its refresh for a reason other than its end, or was away, or
-// Redis was.
+// refused its refresh for a reason other than its end, or did not answer,
+// or Redis did not.
 func (s *signIn) sessionFailed(w http.ResponseWriter, r *http.Request, err error) {
 	var answer *apiAnswer
-	if errors.As(err, &answer) {
+	if errors.As(err, &answer) || errors.Is(err, errAPIUnreachable) {
 		s.apiFailed(w, r, "refresh", err)
 		return
 	}

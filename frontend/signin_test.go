@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
@@ -31,6 +32,8 @@ type tokenIssuer struct {
 	spent     map[string]bool
 	refreshes atomic.Int32
 	seen      []http.Header // the headers of each /api/orders request
+	// refreshDelay holds each refresh's answer back.
+	refreshDelay time.Duration
 }
 
 func (a *tokenIssuer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -55,6 +58,7 @@ func (a *tokenIssuer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		issue()
 	case "/api/auth/refresh":
 		a.refreshes.Add(1)
+		time.Sleep(a.refreshDelay)
 		var body struct {
 			RefreshToken string `json:"refresh_token"`
 		}
@@ -168,11 +172,12 @@ func TestSessionKeepsTokensServerSide(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(body), &s))
 	require.JSONEq(t, `{"email":"c@example.com","role":"customer"}`, string(s.User))
 
-	resp, _ = do(t, tab, http.MethodGet, srv.URL+"/api/orders", "", map[string]string{"Authorization": "Bearer forged"})
+	resp, _ = do(t, tab, http.MethodGet, srv.URL+"/api/orders", "", map[string]string{"Authorization": "Bearer forged", "X-Forwarded-For": "203.0.113.7"})
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	seen := api.lastSeen()
 	require.Equal(t, "Bearer access-1", seen.Get("Authorization"), "the session's token, not the browser's")
 	require.Empty(t, seen.Get("Cookie"))
+	require.Equal(t, "203.0.113.7, 127.0.0.1", seen.Get("X-Forwarded-For"), "the chain goes on to the API, which counts its limits per client")
 
 	resp, body = do(t, tab, http.MethodPost, srv.URL+"/api/orders", `{}`, nil)
 	require.Equal(t, http.StatusForbidden, resp.StatusCode, "a change without the CSRF token")
@@ -239,6 +244,40 @@ func TestConcurrentRequestsRefreshOnce(t *testing.T) {
 	for _, h := range api.seen {
 		require.Equal(t, "Bearer access-2", h.Get("Authorization"))
 	}
+}
+
+// A browser that gives up on a request while its session's refresh is at
+// the API (a tab hidden, a reload) does not cost the session: the refresh
+// runs to its end and the new tokens are kept, where a spent refresh token
+// would have had the API revoke the session at the next refresh.
+func TestRefreshOutlivesAnAbandonedRequest(t *testing.T) {
+	api := &tokenIssuer{expiresIn: 10, spent: map[string]bool{}, refreshDelay: 300 * time.Millisecond}
+	apiSrv := httptest.NewServer(api)
+	defer apiSrv.Close()
+	srv := dashboard(t, apiSrv.URL, startRedis(t))
+	tab := browser(t)
+	signInAs(t, tab, srv.URL)
+	api.mu.Lock()
+	api.expiresIn = 900
+	api.mu.Unlock()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/api/orders", nil)
+	require.NoError(t, err)
+	_, err = tab.Do(req)
+	require.Error(t, err, "given up before the refresh answered")
+	require.Eventually(t, func() bool {
+		resp, err := tab.Get(srv.URL + "/api/orders")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		api.mu.Lock()
+		defer api.mu.Unlock()
+		return resp.StatusCode == http.StatusOK && len(api.seen) > 0 && api.seen[len(api.seen)-1].Get("Authorization") == "Bearer access-2"
+	}, 5*time.Second, 50*time.Millisecond, "the refreshed tokens were kept")
+	require.EqualValues(t, 1, api.refreshes.Load(), "no second use of the spent refresh token")
 }
 
 // A session the API no longer refreshes (revoked, expired) is ended: the

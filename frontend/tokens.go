@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -45,6 +46,9 @@ type apiAnswer struct {
 
 func (a *apiAnswer) Error() string { return fmt.Sprintf("the API answered %d", a.status) }
 
+// errAPIUnreachable is a call to the API that got no answer.
+var errAPIUnreachable = errors.New("the API is not reachable")
+
 // post sends body to the API's path as the browser's request r would, with
 // its request ID and client address (the API's sign-in limits count per
 // address), and decodes a 2xx answer into out.
@@ -63,7 +67,7 @@ func (c tokenClient) post(ctx context.Context, r *http.Request, path string, bod
 	req.Header.Set("X-Forwarded-For", forwardedFor(r))
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w", errAPIUnreachable, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
