@@ -95,14 +95,15 @@ func (s *Server) follow(ctx context.Context, id string) (changed <-chan struct{}
 	return changed, func() { unwatch(); release() }, nil
 }
 
-// followAll takes one of the caller's follower slots and a feed of every
-// order's changes: what a list stream holds.
-func (s *Server) followAll(ctx context.Context) (feed *orders.Feed, stop func(), err error) {
+// followAll takes one of the caller's follower slots and a feed of the
+// changes of customer's orders (every order's for ""): what a list stream
+// holds.
+func (s *Server) followAll(ctx context.Context, customer string) (feed *orders.Feed, stop func(), err error) {
 	release, err := s.followerSlot(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	feed, unwatch, err := s.Changes.WatchAll()
+	feed, unwatch, err := s.Changes.WatchAll(customer)
 	if err != nil {
 		release()
 		return nil, nil, tooManyFollowed()

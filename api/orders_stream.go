@@ -40,7 +40,7 @@ func (s *Server) StreamOrders(ctx context.Context, req StreamOrdersRequestObject
 	if err != nil {
 		return nil, err
 	}
-	feed, stop, err := s.followAll(ctx)
+	feed, stop, err := s.followAll(ctx, customer)
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +57,10 @@ func (s *Server) StreamOrders(ctx context.Context, req StreamOrdersRequestObject
 	st := listStream{s: s, ctx: ctx, filter: orders.ChangeFilter{CustomerID: customer}, feed: feed, stop: stop, at: now}
 	switch {
 	case resumeAt.IsZero():
-	case now.Sub(resumeAt) > maxListStreamResume:
+	case now.Sub(resumeAt) > maxListStreamResume, resumeAt.After(now):
+		// Too old to catch up from, or ahead of the database's clock (a
+		// forged id, a failover to a server whose clock is behind), which
+		// would skip everything until then: read the list again.
 		st.reset = true
 	default:
 		st.at = resumeAt

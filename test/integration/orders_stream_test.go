@@ -61,7 +61,8 @@ func (st listStream) untilFinal(t *testing.T, id string) []orderEvent {
 // A customer's list stream shows each of their orders as it changes, new
 // ones included, and none of anyone else's; an admin's shows everyone's.
 // Resumed from its last id, it sends what changed while it was away; from
-// a place too old, it tells the client to read its list again.
+// a place too old, or ahead of the database's clock, it tells the client
+// to read its list again.
 func TestListStream(t *testing.T) {
 	other := newCustomer(t)
 	resp, mine := openListStream(t, "")
@@ -111,6 +112,8 @@ func TestListStream(t *testing.T) {
 
 	_, old := openListStream(t, "", map[string]string{"Last-Event-ID": "1"})
 	require.Equal(t, "reset", nextEvent(t, old.events, 5*time.Second).event)
+	_, ahead := openListStream(t, "", map[string]string{"Last-Event-ID": "9223372036854775807"})
+	require.Equal(t, "reset", nextEvent(t, ahead.events, 5*time.Second).event, "a place ahead of the database's clock")
 
 	status, _, _ = get(t, "/api/streams/orders", map[string]string{"Last-Event-ID": "yesterday"})
 	require.Equal(t, http.StatusBadRequest, status)

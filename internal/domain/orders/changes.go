@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -12,8 +13,9 @@ import (
 )
 
 // ChangesChannel is the PostgreSQL channel on which every write to an
-// order's row is announced with its ID (migration orders 00007).
-const ChangesChannel = "orders_changed"
+// order's row is announced as "<order id> <customer id>" (migration orders
+// 00015).
+const ChangesChannel = "order_changes"
 
 // ErrTooManyWaiters is Watch's answer when this process already follows
 // as many orders as it may.
@@ -110,7 +112,8 @@ func (c *Changes) listen(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		c.wake(n.Payload)
+		id, customer, _ := strings.Cut(n.Payload, " ")
+		c.wake(id, customer)
 	}
 }
 
@@ -131,14 +134,16 @@ func (c *Changes) pollFor(ctx context.Context, d time.Duration) {
 	}
 }
 
-func (c *Changes) wake(id string) {
+func (c *Changes) wake(id, customer string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for ch := range c.watchers[id] {
 		notify(ch)
 	}
 	for f := range c.feeds {
-		f.add(id)
+		if f.customer == "" || f.customer == customer {
+			f.add(id)
+		}
 	}
 }
 
@@ -161,7 +166,9 @@ func (c *Changes) wakeAll() {
 // went unannounced (the LISTEN connection was down, or the feed's reader
 // fell too far behind), so the reader reads from its last change instead.
 type Feed struct {
-	woken chan struct{}
+	// customer is whose orders it follows; "" for every order's.
+	customer string
+	woken    chan struct{}
 	// The fields below are guarded by Changes.mu.
 	ids    map[string]struct{}
 	resync bool
@@ -171,15 +178,16 @@ type Feed struct {
 // the reader resyncs.
 const maxFeedBacklog = 1000
 
-// WatchAll returns a feed of every order's changes and the function that
-// stops it; a feed counts against the watchers' bound as one watcher.
-func (c *Changes) WatchAll() (*Feed, func(), error) {
+// WatchAll returns a feed of the changes of one customer's orders (every
+// order's for "") and the function that stops it; a feed counts against
+// the watchers' bound as one watcher.
+func (c *Changes) WatchAll(customer string) (*Feed, func(), error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.count >= c.max {
 		return nil, nil, ErrTooManyWaiters
 	}
-	f := &Feed{woken: make(chan struct{}, 1), ids: map[string]struct{}{}}
+	f := &Feed{customer: customer, woken: make(chan struct{}, 1), ids: map[string]struct{}{}}
 	c.feeds[f] = struct{}{}
 	c.count++
 	return f, func() {
