@@ -66,6 +66,8 @@ type Server struct {
 	// (503).
 	Changes   *orders.Changes
 	followers followers
+	// streamedStats are the figures this replica's stats streams send.
+	streamedStats sharedStats
 
 	// Codec encrypts and decrypts Temporal payloads for the codec server
 	// (codec.go), which TemporalUIOrigins may call from a browser page of

@@ -129,7 +129,8 @@ func (rt *returnFlow) issueLabel(ctx workflow.Context) error {
 
 // expire cancels an unused label at the carrier, and the return with it.
 // A parcel the carrier has just picked up is followed on (its callback is
-// on its way) and no longer expires; a carrier that cannot be reached is
+// on its way) and no longer expires; a label the carrier refuses to cancel
+// (it has none) ends the return too; a carrier that cannot be reached is
 // asked again a day later.
 func (rt *returnFlow) expire(ctx workflow.Context) {
 	req := activities.CancelShipmentRequest{IdempotencyKey: rt.r.ID + ":expire", CarrierShipmentID: rt.r.CarrierShipmentID}
@@ -138,6 +139,12 @@ func (rt *returnFlow) expire(ctx workflow.Context) {
 	switch {
 	case errors.As(err, &appErr) && appErr.Type() == activities.ErrPickedUp:
 		rt.expires = time.Time{}
+	case errors.As(err, &appErr) && appErr.Type() == activities.ErrCarrierRefused:
+		// The carrier has no label to cancel (gone, or never made): no
+		// parcel can come back with it.
+		workflow.GetLogger(ctx).Warn("expired return label refused by the carrier; the return is cancelled", "return_id", rt.r.ID, "error", err)
+		rt.r.Status = orders.ReturnCancelled
+		rt.record(ctx)
 	case err != nil:
 		workflow.GetLogger(ctx).Error("expired return label not cancelled at the carrier", "return_id", rt.r.ID, "error", err)
 		rt.expires = workflow.Now(ctx).Add(24 * time.Hour)

@@ -697,7 +697,7 @@ function orderRow(o) {
   for (const sh of o.shipments || []) status.appendChild(reasonLine(shipmentLine(sh), "shipment " + sh.status));
   for (const r of o.returns || []) {
     const line = reasonLine(returnLine(r), "return " + r.status);
-    if (r.label_url && r.status === "label_issued") {
+    if (webURL(r.label_url) && r.status === "label_issued") {
       const a = document.createElement("a");
       a.href = r.label_url;
       a.target = "_blank";
@@ -965,6 +965,16 @@ function renderOrders() {
 // 401 ends the session, a 429 says how long to wait). A hidden tab gives
 // its connection back, and reads the list again when shown.
 const STREAM_RETRY_MS = 2000;
+const STREAM_RETRY_MAX_MS = 30000;
+
+// reconnectDelay is how long a stream waits before its next try: longer
+// after each failure in a row (up to STREAM_RETRY_MAX_MS), at a random
+// point of that span, so the tabs a deploy dropped do not all come back at
+// once; never before a 429's Retry-After.
+function reconnectDelay(failures) {
+  const span = Math.min(STREAM_RETRY_MAX_MS, STREAM_RETRY_MS * 2 ** Math.min(failures, 4));
+  return Math.max(span / 2 + Math.random() * span / 2, pausedUntil - Date.now());
+}
 let listFollow = null; // the list stream's AbortController while it runs
 const orderSubscribers = new Set();
 
@@ -993,6 +1003,7 @@ async function followList() {
   const view = listView;
   const current = () => session === s && listView === view && listFollow === ctl;
   let lastEvent = "";
+  let failures = 0;
   while (current()) {
     try {
       const headers = { Accept: "text/event-stream, application/problem+json" };
@@ -1000,7 +1011,9 @@ async function followList() {
       const resp = await fetch("/api/streams/orders", { headers, signal: ctl.signal });
       if (resp.status === 401 && session === s) endSession(ENDED);
       if (resp.status === 429) pausedUntil = Date.now() + Math.max(1, retryAfterSeconds(resp)) * 1000;
+      if (resp.status === 400) lastEvent = ""; // a place the API does not take: start afresh
       if (!resp.ok) throw await apiError(resp);
+      failures = 0;
       if (!lastEvent) refreshOrders(); // opened: now the list misses nothing
       await readEventStream(resp, ev => {
         if (ev.id) lastEvent = ev.id;
@@ -1015,9 +1028,9 @@ async function followList() {
       // until the stream is back.
       if (!listedAt) refreshOrders();
       else ordersFailed(err);
+      failures++;
     }
-    const wait = Math.max(STREAM_RETRY_MS, pausedUntil - Date.now());
-    await new Promise(resolve => setTimeout(resolve, wait));
+    await new Promise(resolve => setTimeout(resolve, reconnectDelay(failures)));
   }
 }
 
@@ -1062,19 +1075,22 @@ async function readEventStream(resp, onEvent) {
 // it had (Last-Event-ID).
 async function followStream(s, id, signal, current, onOrder) {
   let lastEvent = "";
+  let failures = 0;
   while (!signal.aborted && current()) {
     try {
       const over = await readOrderStream(s, id, lastEvent, signal, (eventID, order) => {
         lastEvent = eventID;
+        failures = 0;
         if (current()) onOrder(order);
       });
       if (over) return;
     } catch (err) {
       if (signal.aborted) return;
       if (err.status === 404) return; // gone from this user's view
+      if (err.status === 400) lastEvent = "";
+      failures++;
     }
-    const wait = Math.max(STREAM_RETRY_MS, pausedUntil - Date.now());
-    await new Promise(resolve => setTimeout(resolve, wait));
+    await new Promise(resolve => setTimeout(resolve, reconnectDelay(failures)));
   }
 }
 
@@ -1908,6 +1924,16 @@ function facts(pairs) {
   return dl;
 }
 
+// webURL reports whether a link from elsewhere (a carrier's label) is a
+// web page's, not a script's or anything else a browser would run.
+function webURL(href) {
+  try {
+    return ["http:", "https:"].includes(new URL(href).protocol);
+  } catch {
+    return false;
+  }
+}
+
 function newTabLink(href, text) {
   const a = el("a", text);
   a.href = href;
@@ -2003,7 +2029,7 @@ function renderShipments(o) {
       ["Booked", sh.booked_at ? timeEl(sh.booked_at) : ""],
       ["Shipped", sh.shipped_at ? timeEl(sh.shipped_at) : ""],
       ["Delivered", sh.delivered_at ? timeEl(sh.delivered_at) : ""],
-      ["Label", sh.label_url ? newTabLink(sh.label_url, "Shipping label of the parcel from " + sh.warehouse_id) : ""],
+      ["Label", webURL(sh.label_url) ? newTabLink(sh.label_url, "Shipping label of the parcel from " + sh.warehouse_id) : ""],
     ]));
     return li;
   }));
@@ -2026,7 +2052,7 @@ function renderReturns(o) {
       ["Tracking number", r.tracking_number ? el("code", r.tracking_number) : ""],
       ["Received", r.received_at ? timeEl(r.received_at) : ""],
       // As in the row: the label is for a parcel not dropped off yet.
-      ["Label", r.label_url && r.status === "label_issued" ? newTabLink(r.label_url, "Return label") : ""],
+      ["Label", webURL(r.label_url) && r.status === "label_issued" ? newTabLink(r.label_url, "Return label") : ""],
       ["Requested by", r.requested_by], // admins only
     ]));
     return li;

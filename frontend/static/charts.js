@@ -237,11 +237,13 @@ function drawCharts(container, stats) {
 // shows, reconnecting after a drop.
 async function followCharts(container, status, ctl) {
   const s = session;
+  let failures = 0;
   while (!ctl.signal.aborted && session === s) {
     try {
       const resp = await fetch("/api/streams/stats", { headers: { Accept: "text/event-stream, application/problem+json" }, signal: ctl.signal });
       if (resp.status === 401 && session === s) endSession(ENDED);
       if (!resp.ok) throw await apiError(resp);
+      failures = 0;
       status.textContent = "Live: the figures come every 5 seconds.";
       await readEventStream(resp, ev => {
         if (ctl.signal.aborted) return true;
@@ -251,8 +253,9 @@ async function followCharts(container, status, ctl) {
     } catch (err) {
       if (ctl.signal.aborted) return;
       status.textContent = "The charts are not live (" + err.message + "); trying again.";
+      failures++;
     }
-    await new Promise(resolve => setTimeout(resolve, STREAM_RETRY_MS));
+    await new Promise(resolve => setTimeout(resolve, reconnectDelay(failures)));
   }
 }
 
