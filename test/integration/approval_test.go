@@ -12,9 +12,17 @@ import (
 )
 
 // 4 hoodies at 59.00 are over the suite's approval threshold of 200.00.
+// The suite's tests reject, cancel or release them: there are 15.
 func placeOrderNeedingApproval(t *testing.T) string {
 	t.Helper()
-	status, _, body := post(t, "/api/orders", orderBody("HOODIE-GRY-L", 4, "tok_visa"))
+	return placeOrderAwaitingApproval(t, orderBody("HOODIE-GRY-L", 4, "tok_visa"))
+}
+
+// placeOrderAwaitingApproval places an order over the approval threshold
+// and waits until it awaits approval.
+func placeOrderAwaitingApproval(t *testing.T, order string) string {
+	t.Helper()
+	status, _, body := post(t, "/api/orders", order)
 	require.Equal(t, 202, status, "%v", body)
 	id := body["id"].(string)
 	waitForStep(t, id, workflows.StepAwaitApproval, workflows.StepRunning)

@@ -218,7 +218,9 @@ func TestBrowser(t *testing.T) {
 		admin.signIn(stack.cfg.AdminEmail, stack.cfg.AdminPassword)
 		admin.do("open the approval queue", chromedp.Click(chromedp.CSS(`#view-links a[href="#/console/approvals"]`)),
 			chromedp.WaitVisible(chromedp.ID("approvals-count")))
-		id := placeOrderNeedingApproval(t)
+		// T-shirts, of which there are many: this order is approved, and
+		// the suite's hoodies are for orders that give them back.
+		id := placeOrderAwaitingApproval(t, orderBody(browserShirtSKU, int(stack.cfg.ApprovalThreshold/browserShirtCost)+1, "tok_visa"))
 		row := fmt.Sprintf(`#approvals-table tr[data-order=%q]`, id)
 		admin.do("the order joins the queue", chromedp.WaitVisible(chromedp.CSS(row)))
 		admin.readmeScreenshot("dashboard-console-approvals.png")
