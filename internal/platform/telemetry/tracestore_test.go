@@ -161,8 +161,9 @@ func TestTraceStoreFailures(t *testing.T) {
 		t.Cleanup(srv.Close)
 		return srv.URL
 	}
-	closed := httptest.NewServer(http.NotFoundHandler())
-	closed.Close()
+	// Port 1 (tcpmux) has no listener here: a closed test server's port
+	// may be taken by another package's server before the call is made.
+	const nobody = "http://127.0.0.1:1"
 	q := TraceQuery{Service: "orderflow-api", Tags: map[string]string{"temporalWorkflowID": "order-x"}}
 	for _, tt := range []struct {
 		name     string
@@ -178,7 +179,7 @@ func TestTraceStoreFailures(t *testing.T) {
 		{"errors in a 200", serve(200, `{"data":null,"errors":[{"code":500,"msg":"storage down"}]}`, 0), false, "storage down"},
 		{"too slow", serve(200, `{"data":[]}`, time.Second), false, "deadline exceeded"},
 		{"too big", serve(200, `{"data":[`+strings.Repeat(" ", 2000)+`]}`, 0), false, "over 1024 bytes"},
-		{"nobody there", closed.URL, false, "connection refused"},
+		{"nobody there", nobody, false, "connection refused"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := store(t, tt.url)
