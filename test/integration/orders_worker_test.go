@@ -1,8 +1,10 @@
 package integration
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -10,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	enums "go.temporal.io/api/enums/v1"
 
@@ -44,6 +47,14 @@ func gatewayFinishesWatchedCalls(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		// The gateway has the request once it has its body: only then may
+		// the test kill the caller (whose death would cut a body short).
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, "the request's body was cut short", http.StatusBadRequest)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		if watch.calls.Add(1) == 1 {
 			close(watch.arrived)
 		}
@@ -181,8 +192,13 @@ func TestOrdersWorkerKilledDuringRefundRefundsOnce(t *testing.T) {
 	require.Equal(t, "refund:"+refundID, watch.key)
 	ordersWorker.kill()
 	require.NoError(t, ordersWorker.start(ctx))
-	require.Eventually(t, func() bool { return len(paymentOps("refund", watch.key)) == 1 }, 10*time.Second, 20*time.Millisecond,
-		"the gateway refunded for the dead worker")
+	if !assert.Eventually(t, func() bool { return len(paymentOps("refund", watch.key)) == 1 }, 10*time.Second, 20*time.Millisecond,
+		"the gateway refunded for the dead worker") {
+		var list struct{ Refunds []orders.Refund }
+		getAs(t, "/api/orders/"+id+"/refunds", &list, asAdmin)
+		t.Fatalf("watched %d calls of %s; the gateway's refunds %+v; the order's %+v",
+			watch.calls.Load(), watch.key, paymentOps("refund", "refund:"), list.Refunds)
+	}
 	stack.sandbox.ClearFaults()
 
 	var list struct{ Refunds []orders.Refund }
