@@ -100,6 +100,17 @@ func (s *ReturnWorkflowSuite) trackBack(events ...carrier.TrackingEvent) {
 	}
 }
 
+// runReturn runs the return ret-1 to its end and returns it.
+func (s *ReturnWorkflowSuite) runReturn() orders.Return {
+	t := s.T()
+	t.Helper()
+	s.env.ExecuteWorkflow(ReturnWorkflow, ReturnInput{ReturnID: "ret-1"})
+	require.NoError(t, s.env.GetWorkflowError())
+	var r orders.Return
+	require.NoError(t, s.env.GetWorkflowResult(&r))
+	return r
+}
+
 func returnEvent(seq int, status string) carrier.TrackingEvent {
 	return carrier.TrackingEvent{ID: "evt_r_" + status, ShipmentID: "shp_r1", Reference: "ret-1", Status: status, Sequence: seq,
 		OccurredAt: time.Date(2026, 2, 1, seq, 0, 0, 0, time.UTC)}
@@ -114,10 +125,7 @@ func (s *ReturnWorkflowSuite) TestReturnIsReceivedRestockedAndRefunded() {
 	f.register(s)
 	s.trackBack(returnEvent(1, carrier.StatusInTransit), returnEvent(1, carrier.StatusInTransit),
 		returnEvent(2, carrier.StatusDelivered), returnEvent(2, carrier.StatusDelivered))
-	s.env.ExecuteWorkflow(ReturnWorkflow, ReturnInput{ReturnID: "ret-1"})
-	require.NoError(t, s.env.GetWorkflowError())
-	var r orders.Return
-	require.NoError(t, s.env.GetWorkflowResult(&r))
+	r := s.runReturn()
 
 	require.Equal(t, orders.ReturnRefunded, r.Status)
 	require.Equal(t, "r-9", r.RefundID)
@@ -142,10 +150,7 @@ func (s *ReturnWorkflowSuite) TestReturnAfterAFullRefundRefundsNothing() {
 	f := &fakeReturns{ret: testReturn(), remaining: 0}
 	f.register(s)
 	s.trackBack(returnEvent(1, carrier.StatusDelivered))
-	s.env.ExecuteWorkflow(ReturnWorkflow, ReturnInput{ReturnID: "ret-1"})
-	require.NoError(t, s.env.GetWorkflowError())
-	var r orders.Return
-	require.NoError(t, s.env.GetWorkflowResult(&r))
+	r := s.runReturn()
 	require.Equal(t, orders.ReturnNotRefunded, r.Status)
 	require.Equal(t, orders.ReturnNotRefunded, f.recorded[len(f.recorded)-1])
 	require.Len(t, f.restocks, 1)
@@ -158,10 +163,7 @@ func (s *ReturnWorkflowSuite) TestLostReturnIsNotRestocked() {
 	f := &fakeReturns{ret: testReturn(), remaining: 10000}
 	f.register(s)
 	s.trackBack(returnEvent(1, carrier.StatusInTransit), returnEvent(2, carrier.StatusLost))
-	s.env.ExecuteWorkflow(ReturnWorkflow, ReturnInput{ReturnID: "ret-1"})
-	require.NoError(t, s.env.GetWorkflowError())
-	var r orders.Return
-	require.NoError(t, s.env.GetWorkflowResult(&r))
+	r := s.runReturn()
 	require.Equal(t, orders.ReturnLost, r.Status)
 	require.Empty(t, f.restocks)
 	require.Empty(t, f.claims)
@@ -174,10 +176,7 @@ func (s *ReturnWorkflowSuite) TestRefusedLabelCancelsTheReturn() {
 	f := &fakeReturns{ret: testReturn(), remaining: 10000,
 		bookErr: temporal.NewNonRetryableApplicationError("no such address", activities.ErrCarrierRefused, nil)}
 	f.register(s)
-	s.env.ExecuteWorkflow(ReturnWorkflow, ReturnInput{ReturnID: "ret-1"})
-	require.NoError(t, s.env.GetWorkflowError())
-	var r orders.Return
-	require.NoError(t, s.env.GetWorkflowResult(&r))
+	r := s.runReturn()
 	require.Equal(t, orders.ReturnCancelled, r.Status)
 	require.Equal(t, []orders.ReturnStatus{orders.ReturnCancelled}, f.recorded)
 	require.Empty(t, f.restocks)
@@ -189,10 +188,7 @@ func (s *ReturnWorkflowSuite) TestUnusedLabelExpires() {
 	t := s.T()
 	f := &fakeReturns{ret: testReturn(), remaining: 10000}
 	f.register(s)
-	s.env.ExecuteWorkflow(ReturnWorkflow, ReturnInput{ReturnID: "ret-1"})
-	require.NoError(t, s.env.GetWorkflowError())
-	var r orders.Return
-	require.NoError(t, s.env.GetWorkflowResult(&r))
+	r := s.runReturn()
 	require.Equal(t, orders.ReturnCancelled, r.Status)
 	require.Equal(t, []activities.CancelShipmentRequest{{IdempotencyKey: "ret-1:expire", CarrierShipmentID: "shp_r1"}}, f.cancels)
 	require.Equal(t, []orders.ReturnStatus{orders.ReturnLabelIssued, orders.ReturnCancelled}, f.recorded)
@@ -208,11 +204,21 @@ func (s *ReturnWorkflowSuite) TestLabelPickedUpAsItExpiresIsFollowed() {
 	f.register(s)
 	s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(SignalTracking, returnEvent(1, carrier.StatusInTransit)) }, ReturnLabelValidity+time.Hour)
 	s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(SignalTracking, returnEvent(2, carrier.StatusDelivered)) }, ReturnLabelValidity+2*time.Hour)
-	s.env.ExecuteWorkflow(ReturnWorkflow, ReturnInput{ReturnID: "ret-1"})
-	require.NoError(t, s.env.GetWorkflowError())
-	var r orders.Return
-	require.NoError(t, s.env.GetWorkflowResult(&r))
+	r := s.runReturn()
 	require.Equal(t, orders.ReturnRefunded, r.Status)
 	require.Len(t, f.cancels, 1)
 	require.Len(t, f.restocks, 1)
+}
+
+// A label the carrier will not cancel when it expires (it has none) can
+// bring no parcel back: the return is cancelled all the same.
+func (s *ReturnWorkflowSuite) TestExpiredLabelTheCarrierRefusesToCancelEndsTheReturn() {
+	t := s.T()
+	f := &fakeReturns{ret: testReturn(), remaining: 10000,
+		cancelErr: temporal.NewNonRetryableApplicationError("no such shipment", activities.ErrCarrierRefused, nil)}
+	f.register(s)
+	r := s.runReturn()
+	require.Equal(t, orders.ReturnCancelled, r.Status)
+	require.Len(t, f.cancels, 1, "asked once, not again every day")
+	require.Empty(t, f.restocks)
 }
