@@ -323,6 +323,15 @@ func (p *browserPage) waitForStatus(id, status string) orderRow {
 		id, status)
 }
 
+// buy places an order of quantity sku from the shop, paid with token, and
+// returns its ID.
+func (p *browserPage) buy(sku string, quantity int, token string) string {
+	p.t.Helper()
+	p.openShop(sku)
+	p.addToCart(sku, quantity)
+	return p.checkout(token)
+}
+
 // openShop opens the shop and waits for the catalogue.
 func (p *browserPage) openShop(sku string) {
 	p.t.Helper()

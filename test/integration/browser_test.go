@@ -28,6 +28,10 @@ const (
 	browserShirtCost = 2500
 )
 
+// shirtsOverTheThreshold is how many T-shirts make an order wait for
+// approval.
+func shirtsOverTheThreshold() int { return int(stack.cfg.ApprovalThreshold/browserShirtCost) + 1 }
+
 func TestBrowser(t *testing.T) {
 	url := startFrontend(t)
 
@@ -69,9 +73,7 @@ func TestBrowser(t *testing.T) {
 		customer := newCustomer(t)
 		p := newBrowser(t, url, "customer")
 		p.signIn(customer.User.Email, testPassword)
-		p.openShop(browserCheapSKU)
-		p.addToCart(browserCheapSKU, 1)
-		id := p.checkout("tok_declined")
+		id := p.buy(browserCheapSKU, 1, "tok_declined")
 		row := p.waitForStatus(id, "failed")
 		reasons := strings.Join(row.Reasons, " | ")
 		if !strings.Contains(strings.ToLower(reasons), "declined") {
@@ -89,12 +91,9 @@ func TestBrowser(t *testing.T) {
 	// of their own, approves it from the table, and the customer's page
 	// shows it completed.
 	t.Run("AdminApprovesFromTheDashboard", func(t *testing.T) {
-		qty := int(stack.cfg.ApprovalThreshold/browserShirtCost) + 1
 		customer := newBrowser(t, url, "customer")
 		customer.signIn(stack.cfg.DemoCustomerEmail, stack.cfg.DemoCustomerPassword)
-		customer.openShop(browserShirtSKU)
-		customer.addToCart(browserShirtSKU, qty)
-		id := customer.checkout("tok_visa")
+		id := customer.buy(browserShirtSKU, shirtsOverTheThreshold(), "tok_visa")
 		row := customer.waitForStatus(id, "awaiting approval")
 		if slices.Contains(row.Actions, "approve") {
 			t.Errorf("the customer is offered to approve their own order: %v", row.Actions)
@@ -120,12 +119,9 @@ func TestBrowser(t *testing.T) {
 
 	// The customer cancels an order that waits for approval from its row.
 	t.Run("CustomerCancelsAnOrderAwaitingApproval", func(t *testing.T) {
-		qty := int(stack.cfg.ApprovalThreshold/browserShirtCost) + 1
 		p := newBrowser(t, url, "customer")
 		p.signIn(stack.cfg.DemoCustomerEmail, stack.cfg.DemoCustomerPassword)
-		p.openShop(browserShirtSKU)
-		p.addToCart(browserShirtSKU, qty)
-		id := p.checkout("tok_visa")
+		id := p.buy(browserShirtSKU, shirtsOverTheThreshold(), "tok_visa")
 		row := p.waitForStatus(id, "awaiting approval")
 		if !slices.Contains(row.Actions, "cancel") {
 			t.Fatalf("the order awaiting approval offers no cancel: %v", row.Actions)
@@ -220,7 +216,7 @@ func TestBrowser(t *testing.T) {
 			chromedp.WaitVisible(chromedp.ID("approvals-count")))
 		// T-shirts, of which there are many: this order is approved, and
 		// the suite's hoodies are for orders that give them back.
-		id := placeOrderAwaitingApproval(t, orderBody(browserShirtSKU, int(stack.cfg.ApprovalThreshold/browserShirtCost)+1, "tok_visa"))
+		id := placeOrderAwaitingApproval(t, orderBody(browserShirtSKU, shirtsOverTheThreshold(), "tok_visa"))
 		row := fmt.Sprintf(`#approvals-table tr[data-order=%q]`, id)
 		admin.do("the order joins the queue", chromedp.WaitVisible(chromedp.CSS(row)))
 		admin.readmeScreenshot("dashboard-console-approvals.png")
