@@ -1452,7 +1452,7 @@ type ListOrdersParams struct {
 	// MinTotal only orders whose total (minor units) is at least this
 	MinTotal *int64 `form:"min_total,omitempty" json:"min_total,omitempty"`
 
-	// MaxTotal only orders whose total (minor units) is at most this
+	// MaxTotal only orders whose total (minor units) is at most this; 0 is no bound (every order costs something)
 	MaxTotal *int64 `form:"max_total,omitempty" json:"max_total,omitempty"`
 
 	// Limit page size

@@ -149,6 +149,13 @@ func TestListOrdersFilters(t *testing.T) {
 	require.Equal(t, 400, status)
 	status, _, _ = get(t, "/api/orders?min_total=-1", asAdmin)
 	require.Equal(t, 400, status)
+	for _, bad := range []string{"created_from=yesterday", "created_to=2026-13-01T00:00:00Z", "max_total=ten"} {
+		status, hdr, body := get(t, "/api/orders?"+bad, asAdmin)
+		require.Equal(t, 400, status, "%s: %v", bad, body)
+		require.Equal(t, "application/problem+json", hdr.Get("Content-Type"), bad)
+	}
+	status, _, _ = get(t, "/api/orders?created_from=2026-02-01T00:00:00Z&created_to=2026-01-01T00:00:00Z", asAdmin)
+	require.Equal(t, 400, status, "an empty range")
 }
 
 func TestReadinessReportsEachServicesDependencies(t *testing.T) {
